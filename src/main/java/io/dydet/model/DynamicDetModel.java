@@ -1,0 +1,281 @@
+package io.dydet.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.dydet.nn.IDetect;
+import io.dydet.nn.Mode;
+import io.dydet.nn.ParamSpec;
+import io.dydet.nn.Weights;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A DynamicDet network with its tensors: two cascaded backbones, two heads and (if dynamic) the adaptive router.
+ * Tensors are keyed by the original state-dict names and live in this model's manager; every forward result
+ * belongs to the manager of the input, so callers scope one pass with one manager.
+ *
+ * <p>Thread safety: eval forwards only read the tensors and may run concurrently (each thread must switch grad
+ * mode off, see {@code Engines.setGradEnabled}); training-mode forwards update BatchNorm statistics in place.
+ */
+public final class DynamicDetModel implements AutoCloseable {
+    private final Network network;
+    private final NDManager manager;
+    private final Map<String, NDArray> state;
+    private final Map<Node, Weights> nodeWeights = new java.util.IdentityHashMap<>();
+    private final Weights routerWeights;
+
+    private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state) {
+        this.network = network;
+        this.manager = manager;
+        this.state = state;
+        for (Section s : Section.values()) {
+            for (Node n : network.nodes(s)) nodeWeights.put(n, view(n.prefix()));
+        }
+        this.routerWeights = view("router.");
+    }
+
+    private Weights view(String prefix) {
+        return name -> {
+            NDArray a = state.get(prefix + name);
+            if (a == null) throw new IllegalStateException("tensor " + prefix + name + " is not loaded");
+            return a;
+        };
+    }
+
+    /**
+     * Binds a state dict to a network, strictly: every missing, unexpected or mis-shaped key is reported in one
+     * {@link ModelLoadException}. Floating tensors are converted to float32 and moved to the manager's device;
+     * the model takes ownership of the given arrays' copies.
+     *
+     * @param source names the file in error messages
+     */
+    public static DynamicDetModel fromStateDict(Network network, Map<String, NDArray> tensors, NDManager manager, String source) {
+        List<ParamSpec> expected = network.stateDictSpec();
+        WeightReport report = WeightReport.compare(expected, tensors);
+        if (!report.isClean()) {
+            throw new ModelLoadException(source + " does not fit model " + network.spec().name() + " (" + network.spec().source() + "): "
+                    + report.describe(10));
+        }
+        Map<String, NDArray> state = new LinkedHashMap<>();
+        for (ParamSpec p : expected) {
+            NDArray a = tensors.get(p.name());
+            NDArray converted = p.dataType() == DataType.FLOAT32 ? a.toType(DataType.FLOAT32, true) : a.toType(p.dataType(), true);
+            NDArray placed = converted.toDevice(manager.getDevice(), false);
+            if (placed != converted) converted.close();
+            placed.attach(manager);
+            placed.setName(p.name());
+            state.put(p.name(), placed);
+        }
+        return new DynamicDetModel(network, manager, state);
+    }
+
+    /** A freshly initialised model (the original's init; see {@link Initializer}). */
+    public static DynamicDetModel initialized(Network network, NDManager manager, long seed) {
+        return new DynamicDetModel(network, manager, Initializer.initialize(network, manager, seed));
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The tensors by their state-dict names, in state-dict order (read-only view). */
+    public Map<String, NDArray> stateDict() {
+        return java.util.Collections.unmodifiableMap(state);
+    }
+
+    /**
+     * The deploy form (spec 4.4): BatchNorm folded into convolutions, RepConv branches merged, ImplicitA/M folded
+     * into the detection convolutions. The new model lives in {@code target}; this model is unchanged.
+     */
+    public DynamicDetModel fuse(NDManager target) {
+        if (network.isFused()) throw new IllegalStateException("model is already fused");
+        Network fusedNet = network.fused();
+        Map<String, NDArray> fusedState = new LinkedHashMap<>();
+        try (NDScope scope = new NDScope()) {
+            List<NDArray> keep = new ArrayList<>();
+            if (network.isDynamic()) {
+                for (ParamSpec p : network.router().params()) {
+                    NDArray c = state.get("router." + p.name()).duplicate();
+                    fusedState.put("router." + p.name(), c);
+                    keep.add(c);
+                }
+            }
+            for (Section s : Section.values()) {
+                for (Node n : network.nodes(s)) {
+                    Map<String, NDArray> w = n.layer().fuseWeights(nodeWeights.get(n), manager);
+                    for (Map.Entry<String, NDArray> e : w.entrySet()) {
+                        NDArray c = e.getValue().duplicate();
+                        fusedState.put(n.prefix() + e.getKey(), c);
+                        keep.add(c);
+                    }
+                }
+            }
+            for (NDArray k : keep) {
+                NDScope.unregister(k);
+                k.attach(target);
+            }
+        }
+        fusedState.forEach((k, v) -> v.setName(k));
+        return new DynamicDetModel(fusedNet, target, fusedState);
+    }
+
+    // ------------------------------------------------------------------------------------------------ forward
+
+    /** Runs the first backbone and the router: easiness scores (B, 1). Only for dynamic models. */
+    public NDArray routerScores(NDArray input) {
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.EVAL);
+        route(t);
+        return t.score;
+    }
+
+    /** Runs every image of the batch through one route (eval mode). */
+    public HeadOutput forward(NDArray input, Route route) {
+        Trace t = trace(input, route);
+        return headOutput(t, route == Route.EASY ? Section.D1 : Section.D2);
+    }
+
+    /**
+     * Eval-mode forward of the given route that keeps every layer's output (for inspection and tests).
+     * The router runs too when the model has one.
+     */
+    public Trace trace(NDArray input, Route route) {
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.EVAL);
+        if (network.isDynamic()) route(t);
+        runRoute(t, route, Mode.EVAL);
+        return t;
+    }
+
+    /** Decoded and raw output of a head that ran in a trace. */
+    public HeadOutput headOutput(Trace t, Section head) {
+        Node det = network.detectNode(head);
+        NDList raw = t.output(head, det.index());
+        return new HeadOutput(((IDetect) det.layer()).decode(raw, nodeWeights.get(det)), raw);
+    }
+
+    /**
+     * Dynamic eval forward: the router scores every image, images with score >= threshold take route 1, the others
+     * route 2, and the outputs are put back in batch order. A non-dynamic model sends every image to route 2,
+     * as the original does. All images must share one (letterboxed) size.
+     */
+    public RoutedOutput forward(NDArray input, float threshold) {
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.EVAL);
+        int bs = (int) input.getShape().get(0);
+        float[] scores = new float[bs];
+        List<Route> routes = new ArrayList<>(bs);
+        if (network.isDynamic()) {
+            route(t);
+            scores = t.score.toFloatArray();
+            for (float s : scores) routes.add(Route.choose(s, threshold));
+        } else {
+            java.util.Arrays.fill(scores, Float.NaN);
+            for (int i = 0; i < bs; i++) routes.add(Route.HARD);
+        }
+        List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
+        for (int i = 0; i < bs; i++) (routes.get(i) == Route.EASY ? easy : hard).add(i);
+        if (hard.isEmpty() || easy.isEmpty()) {
+            Route only = hard.isEmpty() ? Route.EASY : Route.HARD;
+            runRoute(t, only, Mode.EVAL);
+            HeadOutput out = headOutput(t, only == Route.EASY ? Section.D1 : Section.D2);
+            return new RoutedOutput(out.decoded(), out.raw(), scores, routes, threshold);
+        }
+        NDManager m = input.getManager();
+        HeadOutput e = runSubset(t, easy, Route.EASY, m);
+        HeadOutput h = runSubset(t, hard, Route.HARD, m);
+        long[] inverse = new long[bs];
+        int k = 0;
+        for (int i : easy) inverse[i] = k++;
+        for (int i : hard) inverse[i] = k++;
+        NDArray order = m.create(inverse).toDevice(input.getDevice(), false);
+        NDArray decoded = NDArrays.concat(new NDList(e.decoded(), h.decoded()), 0).get(new NDIndex("{}", order));
+        NDList raw = new NDList(e.raw().size());
+        for (int lvl = 0; lvl < e.raw().size(); lvl++) {
+            raw.add(NDArrays.concat(new NDList(e.raw().get(lvl), h.raw().get(lvl)), 0).get(new NDIndex("{}", order)));
+        }
+        return new RoutedOutput(decoded, raw, scores, routes, threshold);
+    }
+
+    private HeadOutput runSubset(Trace full, List<Integer> rows, Route route, NDManager m) {
+        long[] idx = rows.stream().mapToLong(Integer::longValue).toArray();
+        Trace sub = full.subset(m.create(idx).toDevice(full.input().getDevice(), false), network);
+        runRoute(sub, route, Mode.EVAL);
+        return headOutput(sub, route == Route.EASY ? Section.D1 : Section.D2);
+    }
+
+    /**
+     * Training-mode forward (spec 4.2): BatchNorm uses batch statistics and updates its running statistics,
+     * every part runs, and both heads return raw logits.
+     */
+    public TrainOutput forwardTrain(NDArray input) {
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.TRAIN);
+        if (network.isDynamic()) route(t);
+        runSection(Section.DUAL, t, Mode.TRAIN);
+        runSection(Section.D1, t, Mode.TRAIN);
+        runSection(Section.D2, t, Mode.TRAIN);
+        Node d1 = network.detectNode(Section.D1), d2 = network.detectNode(Section.D2);
+        return new TrainOutput(t.output(Section.D1, d1.index()), t.output(Section.D2, d2.index()), t.score);
+    }
+
+    private Trace newTrace(NDArray input) {
+        if (input.getShape().dimension() != 4 || input.getShape().get(1) != network.spec().inChannels()) {
+            throw new IllegalArgumentException("input must be (B, " + network.spec().inChannels() + ", H, W), got " + input.getShape());
+        }
+        int stride = network.maxStride();
+        long h = input.getShape().get(2), w = input.getShape().get(3);
+        if (h % stride != 0 || w % stride != 0) {
+            throw new IllegalArgumentException("input size " + h + "x" + w + " must be a multiple of the model's largest stride " + stride);
+        }
+        if (!input.getDevice().equals(device())) {
+            throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
+        }
+        return new Trace(input, network);
+    }
+
+    private void runRoute(Trace t, Route route, Mode mode) {
+        if (route == Route.EASY) {
+            runSection(Section.D1, t, mode);
+        } else {
+            runSection(Section.DUAL, t, mode);
+            runSection(Section.D2, t, mode);
+        }
+    }
+
+    private void route(Trace t) {
+        List<NDArray> feats = new ArrayList<>();
+        for (int idx : network.spec().routerIns()) feats.add(t.output(Section.B1, idx).head());
+        t.pooled = network.router().pool(feats);
+        t.score = network.router().score(t.pooled, routerWeights);
+    }
+
+    private void runSection(Section s, Trace t, Mode mode) {
+        for (Node n : network.nodes(s)) {
+            List<NDList> inputs = new ArrayList<>(n.sources().size());
+            for (Source src : n.sources()) inputs.add(t.get(src));
+            t.put(s, n.index(), n.layer().forward(inputs, nodeWeights.get(n), mode));
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
