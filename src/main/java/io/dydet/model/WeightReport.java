@@ -13,21 +13,28 @@ import java.util.Set;
 public record WeightReport(List<String> missing, List<String> unexpected, List<String> wrongShape) {
 
     public static WeightReport compare(List<ParamSpec> expected, Map<String, NDArray> found) {
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        found.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
+        return compareShapes(expected, shapes);
+    }
+
+    /** Compares names and shapes only (no tensor needs to be read). */
+    public static WeightReport compareShapes(List<ParamSpec> expected, Map<String, long[]> found) {
         List<String> missing = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (ParamSpec p : expected) {
             seen.add(p.name());
-            NDArray a = found.get(p.name());
+            long[] a = found.get(p.name());
             if (a == null) {
                 missing.add(p.name() + "  expected " + shape(p.shape()));
-            } else if (!a.getShape().equals(p.shape())) {
-                wrong.add(p.name() + "  file " + shape(a.getShape()) + ", model " + shape(p.shape()));
+            } else if (!new Shape(a).equals(p.shape())) {
+                wrong.add(p.name() + "  file " + shape(new Shape(a)) + ", model " + shape(p.shape()));
             }
         }
         List<String> unexpected = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : found.entrySet()) {
-            if (!seen.contains(e.getKey())) unexpected.add(e.getKey() + "  " + shape(e.getValue().getShape()));
+        for (Map.Entry<String, long[]> e : found.entrySet()) {
+            if (!seen.contains(e.getKey())) unexpected.add(e.getKey() + "  " + shape(new Shape(e.getValue())));
         }
         return new WeightReport(missing, unexpected, wrong);
     }

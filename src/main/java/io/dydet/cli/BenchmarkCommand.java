@@ -1,0 +1,85 @@
+package io.dydet.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.engine.Engines;
+import io.dydet.infer.LatencyBenchmark;
+import io.dydet.infer.LatencyBenchmark.Timing;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ModelSpec;
+import io.dydet.model.Network;
+import io.dydet.model.Route;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Model forward latency per route (median, min, max after warm-up) and images/s.")
+final class BenchmarkCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Mixin RuntimeOptions runtime;
+
+    @Option(names = "--img", paramLabel = "N", description = "square input size (default 640; 1280 for W6 models)")
+    Integer img;
+
+    @Option(names = "--batch", defaultValue = "1", description = "images per forward (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--fused", description = "fold BatchNorm, RepConv and implicit layers first, as deployment does")
+    boolean fused;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed passes per route (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--runs", defaultValue = "10", description = "timed passes per route (default ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Device device = runtime.start();
+        ModelSpec spec = modelOptions.spec();
+        if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
+        Network net = Network.build(spec);
+        int size = img != null ? img : ModelOptions.defaultImageSize(net);
+        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        try (NDManager root = NDManager.newBaseManager(device)) {
+            DynamicDetModel model = modelOptions.weights != null
+                    ? ModelFiles.load(modelOptions.weights, spec, root.newSubManager())
+                    : DynamicDetModel.initialized(net, root.newSubManager(), 0);
+            if (fused) model = model.fuse(root.newSubManager());
+            Map<Route, Timing> timings = new LinkedHashMap<>();
+            for (Route r : Route.values()) {
+                ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
+                timings.put(r, LatencyBenchmark.run(model, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
+                if (bar != null) bar.finish();
+            }
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", spec.name());
+                m.put("img", size);
+                m.put("batch", batch);
+                m.put("threads", Engines.threads());
+                m.put("fused", fused);
+                m.put("device", device.toString());
+                for (Route r : Route.values()) m.put("route" + r.number(), timings.get(r).toJson());
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            } else {
+                System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
+                        fused ? "fused" : "unfused", device);
+                System.out.printf("%-7s %10s %10s %10s %10s%n", "route", "median s", "min s", "max s", "images/s");
+                for (Timing t : timings.values())
+                    System.out.printf("%-7d %10.4f %10.4f %10.4f %10.2f%n", t.route().number(), t.medianSeconds(), t.minSeconds(), t.maxSeconds(), t.imagesPerSecond());
+            }
+        }
+        return 0;
+    }
+}

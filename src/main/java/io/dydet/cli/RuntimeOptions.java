@@ -1,0 +1,20 @@
+package io.dydet.cli;
+
+import ai.djl.Device;
+import io.dydet.engine.Devices;
+import io.dydet.engine.Engines;
+import picocli.CommandLine.Option;
+
+/** Engine options shared by the commands that run the network. */
+final class RuntimeOptions {
+    @Option(names = "--threads", paramLabel = "N", description = "intra-op threads (default: all cores)")
+    int threads;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
+    String device;
+
+    Device start() {
+        Engines.start(threads);
+        return Devices.parse(device);
+    }
+}
