@@ -31,8 +31,14 @@ public final class DynamicDetModel implements AutoCloseable {
     private final Map<String, NDArray> state;
     private final Map<Node, Weights> nodeWeights = new java.util.IdentityHashMap<>();
     private final Weights routerWeights;
+    private final boolean channelsLast;
 
     private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state) {
+        this(network, manager, state, false);
+    }
+
+    private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast) {
+        this.channelsLast = channelsLast;
         this.network = network;
         this.manager = manager;
         this.state = state;
@@ -77,6 +83,11 @@ public final class DynamicDetModel implements AutoCloseable {
         return new DynamicDetModel(network, manager, state);
     }
 
+    /** Binds tensors as they are (no checks, no conversion); for diagnostics in tests. */
+    static DynamicDetModel unchecked(Network network, NDManager manager, Map<String, NDArray> state) {
+        return new DynamicDetModel(network, manager, state);
+    }
+
     /** A freshly initialised model (the original's init; see {@link Initializer}). */
     public static DynamicDetModel initialized(Network network, NDManager manager, long seed) {
         return new DynamicDetModel(network, manager, Initializer.initialize(network, manager, seed));
@@ -107,6 +118,7 @@ public final class DynamicDetModel implements AutoCloseable {
         if (network.isFused()) throw new IllegalStateException("model is already fused");
         Network fusedNet = network.fused();
         Map<String, NDArray> fusedState = new LinkedHashMap<>();
+        boolean cpu = "cpu".equals(target.getDevice().getDeviceType()) && !Boolean.getBoolean("dydet.nchw");
         try (NDScope scope = new NDScope()) {
             List<NDArray> keep = new ArrayList<>();
             if (network.isDynamic()) {
@@ -126,13 +138,20 @@ public final class DynamicDetModel implements AutoCloseable {
                     }
                 }
             }
-            for (NDArray k : keep) {
+            for (Map.Entry<String, NDArray> e : fusedState.entrySet()) {
+                NDArray k = e.getValue();
+                // channels-last pays off with oneDNN on CPU; elsewhere keep the default layout
+                if (cpu && k.getShape().dimension() == 4 && !e.getKey().startsWith("router.")) {
+                    NDArray cl = io.dydet.nn.Ops.toChannelsLast(k);
+                    e.setValue(cl);
+                    k = cl;
+                }
                 NDScope.unregister(k);
                 k.attach(target);
             }
         }
         fusedState.forEach((k, v) -> v.setName(k));
-        return new DynamicDetModel(fusedNet, target, fusedState);
+        return new DynamicDetModel(fusedNet, target, fusedState, cpu);
     }
 
     // ------------------------------------------------------------------------------------------------ forward
@@ -247,7 +266,7 @@ public final class DynamicDetModel implements AutoCloseable {
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
         }
-        return new Trace(input, network);
+        return new Trace(channelsLast ? io.dydet.nn.Ops.toChannelsLast(input) : input, network);
     }
 
     private void runRoute(Trace t, Route route, Mode mode) {
@@ -267,11 +286,21 @@ public final class DynamicDetModel implements AutoCloseable {
     }
 
     private void runSection(Section s, Trace t, Mode mode) {
+        java.util.function.ObjLongConsumer<Node> timer = layerTimer;
         for (Node n : network.nodes(s)) {
             List<NDList> inputs = new ArrayList<>(n.sources().size());
             for (Source src : n.sources()) inputs.add(t.get(src));
+            long t0 = timer == null ? 0 : System.nanoTime();
             t.put(s, n.index(), n.layer().forward(inputs, nodeWeights.get(n), mode));
+            if (timer != null) timer.accept(n, System.nanoTime() - t0);
         }
+    }
+
+    private volatile java.util.function.ObjLongConsumer<Node> layerTimer;
+
+    /** Diagnostics: receives every layer's wall time in nanoseconds (CPU ops are synchronous); null switches it off. */
+    public void setLayerTimer(java.util.function.ObjLongConsumer<Node> timer) {
+        this.layerTimer = timer;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import java.util.List;
 
@@ -47,12 +46,15 @@ public record CbFuse(List<Integer> chunkIndex) implements Layer {
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray target = inputs.get(inputs.size() - 1).head();
         long h = target.getShape().get(2), wd = target.getShape().get(3);
-        NDList terms = new NDList(chunkIndex.size() + 1);
+        // starting from the target keeps its memory layout (channels-last in deploy form); a stack-and-sum, as the
+        // reference writes it, would fall back to NCHW and make every following convolution reorder its input
+        NDArray acc = null;
         for (int k = 0; k < chunkIndex.size(); k++) {
-            terms.add(Ops.resizeNearest(inputs.get(k).get(chunkIndex.get(k)), h, wd));
+            NDArray term = Ops.resizeNearest(inputs.get(k).get(chunkIndex.get(k)), h, wd);
+            if (acc == null) acc = target.add(term);
+            else if (mode.training()) acc = acc.add(term);
+            else acc.addi(term);
         }
-        terms.add(target);
-        // the reference stacks and sums; adding in the same order keeps the float rounding the same
-        return new NDList(NDArrays.stack(terms, 0).sum(new int[] {0}));
+        return new NDList(acc == null ? target : acc);
     }
 }

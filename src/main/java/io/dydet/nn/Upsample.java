@@ -1,5 +1,6 @@
 package io.dydet.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.List;
 
@@ -23,6 +24,7 @@ public record Upsample(int scale) implements Layer {
 
     @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
-        return new NDList(inputs.get(0).head().repeat(2, scale).repeat(3, scale));
+        NDArray x = inputs.get(0).head();
+        return new NDList(Ops.resizeNearest(x, x.getShape().get(2) * scale, x.getShape().get(3) * scale));
     }
 }

@@ -32,11 +32,11 @@ class ConfigErrorTest {
 
     @Test
     void unknownModuleNamesFileSectionIndexAndKnownModules() throws IOException {
-        Path p = goldenCfgWith("[-1, 1, MP, []],  # 25", "[-1, 1, MaxPoolX, []],  # 25");
+        Path p = goldenCfgWith("[[-1, 1, Conv, [32, 3, 1]],  # 0", "[[-1, 1, MaxPoolX, [32, 3, 1]],  # 0");
         ConfigException e = assertThrows(ConfigException.class, () -> Network.build(ModelSpec.load(p)));
         String msg = e.getMessage();
         assertTrue(msg.contains(p.toString()), msg);
-        assertTrue(msg.contains("section 'backbone'") && msg.contains("row 25"), msg);
+        assertTrue(msg.contains("section 'backbone'") && msg.contains("row 0:"), msg);
         assertTrue(msg.contains("unknown module 'MaxPoolX'"), msg);
         assertTrue(msg.contains("known modules: Conv, MP, SPPCSPC, RepConv, ReOrg, Concat, nn.Upsample, CBLinear, CBFuse, IDetect"), msg);
     }
