@@ -110,7 +110,9 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
             NDArray gy = m.arange(0f, (float) ny, 1f, DataType.FLOAT32, r.getDevice()).reshape(1, 1, ny, 1, 1).broadcast(new Shape(1, 1, ny, nx, 1));
             NDArray grid = NDArrays.concat(new NDList(gx, gy), 4);
             NDArray xy = y.get(new NDIndex("..., 0:2")).mul(2f).sub(0.5f).add(grid).mul((float) strides.get(i));
-            NDArray wh = y.get(new NDIndex("..., 2:4")).mul(2f).square().mul(anchorGrid.get(i).reshape(1, na, 1, 1, 2));
+            NDArray anchors = anchorGrid.get(i); // a view of a model tensor lands in the model's manager: move it to this pass
+            anchors.attach(m);
+            NDArray wh = y.get(new NDIndex("..., 2:4")).mul(2f).square().mul(anchors.reshape(1, na, 1, 1, 2));
             NDArray rest = y.get(new NDIndex("..., 4:"));
             levels.add(NDArrays.concat(new NDList(xy, wh, rest), 4).reshape(bs, -1, outputsPerAnchor()));
         }

@@ -47,7 +47,8 @@ public final class Ops {
         NDArray invStd = var.add((double) BN_EPS).sqrt().pow(-1);
         NDArray gamma = bn.get("weight"), beta = bn.get("bias");
         NDArray scale = invStd.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(gamma);
-        NDArray shift = beta.sub(mean.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(scale));
+        // the batch-derived operand comes first so results belong to this step's manager, not the model's
+        NDArray shift = mean.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(scale).neg().add(beta);
         NDArray y = x.mul(scale.reshape(1, c, 1, 1)).add(shift.reshape(1, c, 1, 1));
         try (NDArray m = mean.stopGradient(); NDArray v = var.stopGradient()) {
             float keep = 1f - BN_MOMENTUM_TORCH;
