@@ -32,6 +32,7 @@ public final class DynamicDetModel implements AutoCloseable {
     private final Map<Node, Weights> nodeWeights = new java.util.IdentityHashMap<>();
     private final Weights routerWeights;
     private final boolean channelsLast;
+    private final Map<Route, Map<Node, List<Source>>> deadAfter;
 
     private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state) {
         this(network, manager, state, false);
@@ -39,6 +40,7 @@ public final class DynamicDetModel implements AutoCloseable {
 
     private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast) {
         this.channelsLast = channelsLast;
+        this.deadAfter = deadOutputs(network);
         this.network = network;
         this.manager = manager;
         this.state = state;
@@ -159,14 +161,17 @@ public final class DynamicDetModel implements AutoCloseable {
     /** Runs the first backbone and the router: easiness scores (B, 1). Only for dynamic models. */
     public NDArray routerScores(NDArray input) {
         Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL);
+        runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
         route(t);
         return t.score;
     }
 
     /** Runs every image of the batch through one route (eval mode). */
     public HeadOutput forward(NDArray input, Route route) {
-        Trace t = trace(input, route);
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
+        if (network.isDynamic()) route(t);
+        runRoute(t, route, Mode.EVAL, true);
         return headOutput(t, route == Route.EASY ? Section.D1 : Section.D2);
     }
 
@@ -196,7 +201,7 @@ public final class DynamicDetModel implements AutoCloseable {
      */
     public RoutedOutput forward(NDArray input, float threshold) {
         Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL);
+        runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
         int bs = (int) input.getShape().get(0);
         float[] scores = new float[bs];
         List<Route> routes = new ArrayList<>(bs);
@@ -212,7 +217,7 @@ public final class DynamicDetModel implements AutoCloseable {
         for (int i = 0; i < bs; i++) (routes.get(i) == Route.EASY ? easy : hard).add(i);
         if (hard.isEmpty() || easy.isEmpty()) {
             Route only = hard.isEmpty() ? Route.EASY : Route.HARD;
-            runRoute(t, only, Mode.EVAL);
+            runRoute(t, only, Mode.EVAL, true);
             HeadOutput out = headOutput(t, only == Route.EASY ? Section.D1 : Section.D2);
             return new RoutedOutput(out.decoded(), out.raw(), scores, routes, threshold);
         }
@@ -235,7 +240,7 @@ public final class DynamicDetModel implements AutoCloseable {
     private HeadOutput runSubset(Trace full, List<Integer> rows, Route route, NDManager m) {
         long[] idx = rows.stream().mapToLong(Integer::longValue).toArray();
         Trace sub = full.subset(m.create(idx).toDevice(full.input().getDevice(), false), network);
-        runRoute(sub, route, Mode.EVAL);
+        runRoute(sub, route, Mode.EVAL, true);
         return headOutput(sub, route == Route.EASY ? Section.D1 : Section.D2);
     }
 
@@ -270,11 +275,16 @@ public final class DynamicDetModel implements AutoCloseable {
     }
 
     private void runRoute(Trace t, Route route, Mode mode) {
+        runRoute(t, route, mode, false);
+    }
+
+    /** Runs one route; {@code lean} closes every layer output as soon as its last reader has run (less memory traffic). */
+    private void runRoute(Trace t, Route route, Mode mode, boolean lean) {
         if (route == Route.EASY) {
-            runSection(Section.D1, t, mode);
+            runSection(Section.D1, t, mode, lean ? route : null);
         } else {
-            runSection(Section.DUAL, t, mode);
-            runSection(Section.D2, t, mode);
+            runSection(Section.DUAL, t, mode, lean ? route : null);
+            runSection(Section.D2, t, mode, lean ? route : null);
         }
     }
 
@@ -286,6 +296,14 @@ public final class DynamicDetModel implements AutoCloseable {
     }
 
     private void runSection(Section s, Trace t, Mode mode) {
+        runSection(s, t, mode, (Map<Node, List<Source>>) null);
+    }
+
+    private void runSection(Section s, Trace t, Mode mode, Route leanRoute) {
+        runSection(s, t, mode, leanRoute == null ? null : deadAfter.get(leanRoute));
+    }
+
+    private void runSection(Section s, Trace t, Mode mode, Map<Node, List<Source>> dead) {
         java.util.function.ObjLongConsumer<Node> timer = layerTimer;
         for (Node n : network.nodes(s)) {
             List<NDList> inputs = new ArrayList<>(n.sources().size());
@@ -293,7 +311,40 @@ public final class DynamicDetModel implements AutoCloseable {
             long t0 = timer == null ? 0 : System.nanoTime();
             t.put(s, n.index(), n.layer().forward(inputs, nodeWeights.get(n), mode));
             if (timer != null) timer.accept(n, System.nanoTime() - t0);
+            if (dead != null) for (Source src : dead.getOrDefault(n, List.of())) t.release(src);
         }
+    }
+
+    /**
+     * Per route, the outputs that die after each layer: those whose last reader it is. First-backbone outputs are
+     * never released here (the router and the other route of a mixed batch read them), nor are the head outputs.
+     */
+    private static Map<Route, Map<Node, List<Source>>> deadOutputs(Network net) {
+        Map<Route, Map<Node, List<Source>>> out = new java.util.HashMap<>();
+        // first-backbone outputs read only inside the first backbone die there, whatever the route
+        java.util.Set<Source> readOutside = new java.util.HashSet<>();
+        for (Section s : List.of(Section.DUAL, Section.D1, Section.D2)) for (Node n : net.nodes(s)) readOutside.addAll(n.sources());
+        for (int idx : net.spec().routerIns()) readOutside.add(new Source(Section.B1, idx));
+        readOutside.add(new Source(Section.B1, net.nodes(Section.B1).size() - 1));
+        Map<Source, Node> lastInB1 = new LinkedHashMap<>();
+        for (Node n : net.nodes(Section.B1)) for (Source src : n.sources()) lastInB1.put(src, n);
+        Map<Node, List<Source>> b1Dead = new java.util.IdentityHashMap<>();
+        lastInB1.forEach((src, node) -> {
+            if (!src.isInput() && !readOutside.contains(src)) b1Dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
+        });
+        out.put(null, b1Dead);
+        for (Route r : Route.values()) {
+            List<Section> order = r == Route.EASY ? List.of(Section.D1) : List.of(Section.DUAL, Section.D2);
+            Map<Source, Node> last = new LinkedHashMap<>();
+            for (Section s : order) for (Node n : net.nodes(s)) for (Source src : n.sources()) last.put(src, n);
+            Map<Node, List<Source>> dead = new java.util.IdentityHashMap<>();
+            last.forEach((src, node) -> {
+                if (src.isInput() || src.section() == Section.B1) return;
+                dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
+            });
+            out.put(r, dead);
+        }
+        return out;
     }
 
     private volatile java.util.function.ObjLongConsumer<Node> layerTimer;

@@ -59,6 +59,16 @@ public final class Trace {
         return out;
     }
 
+    /** Frees an output nobody reads any more. */
+    void release(Source src) {
+        NDList[] arr = outputs.get(src.section());
+        NDList out = arr[src.index()];
+        if (out != null) {
+            out.close();
+            arr[src.index()] = null;
+        }
+    }
+
     void put(Section s, int index, NDList out) {
         outputs.get(s)[index] = out;
     }
