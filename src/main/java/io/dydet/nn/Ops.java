@@ -67,6 +67,7 @@ public final class Ops {
 
     /** x * sigmoid(x). In eval mode the product is written into x (saves an allocation per layer). */
     public static NDArray silu(NDArray x, Mode mode) {
+        if (!mode.training() && io.dydet.engine.NativeOps.siluInPlace(x)) return x;
         NDArray s = Activation.sigmoid(x);
         if (mode.training()) return x.mul(s);
         x.muli(s);
