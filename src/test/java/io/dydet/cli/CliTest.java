@@ -1,0 +1,100 @@
+package io.dydet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.testing.Golden;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The CLI end to end: arguments in, stdout/stderr and exit code out. */
+class CliTest {
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"dy-yolov7, 640, 104.5, 181.7", "dy-yolov7x, 640, 189.7, 307.6", "dy-yolov7-w6, 1280, 359.7, 601.7"})
+    void infoJsonEqualsTheReferenceFlops(String model, int img, double route1, double route2) throws Exception {
+        Result r = run("info", "--model", model, "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(model, j.get("model").asText());
+        assertEquals(img, j.get("img").asInt());
+        assertEquals(route1, j.at("/gflops/route1").asDouble(), 0.05);
+        assertEquals(route2, j.at("/gflops/route2").asDouble(), 0.05);
+        JsonNode ref = new ObjectMapper().readTree(Golden.file("flops.json").toFile()).get(model).get("params");
+        assertEquals(ref.get("model_b").asLong(), j.at("/params/b1").asLong());
+        assertEquals(ref.get("model_b2").asLong(), j.at("/params/b2").asLong());
+        assertEquals(ref.get("model_h").asLong(), j.at("/params/head1").asLong());
+        assertEquals(ref.get("model_h2").asLong(), j.at("/params/head2").asLong());
+        assertEquals(ref.get("router").asLong(), j.at("/params/router").asLong());
+    }
+
+    @Test
+    void infoTableNamesPartsAndRoutes() {
+        Result r = run("info", "--model", "dy-yolov7", "--width", "0.25", "--img", "320");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("backbone 2 (incl. CBLinear)") && r.out().contains("1 easy") && r.out().contains("2 hard"), r.out());
+    }
+
+    @Test
+    void infoChecksWeightsAgainstTheDefinition() {
+        Result ok = run("info", "--model", "dy-yolov7", "--width", "0.25", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--json");
+        assertEquals(0, ok.code(), ok.err());
+        Result bad = run("info", "--model", "dy-yolov7x", "--width", "0.25", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("does not fit model") && bad.err().contains("wrong shape"), bad.err());
+        Result bare = run("info", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString());
+        assertEquals(1, bare.code());
+        assertTrue(bare.err().contains("does not name its model definition"), bare.err());
+    }
+
+    @Test
+    void benchmarkJsonHasBothRoutes() throws Exception {
+        Result r = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--warmup", "1", "--runs", "3",
+                "--threads", "2", "--fused", "--batch", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(64, j.get("img").asInt());
+        assertEquals(2, j.get("batch").asInt());
+        assertEquals(2, j.get("threads").asInt());
+        assertTrue(j.get("fused").asBoolean());
+        for (String route : new String[] {"route1", "route2"}) {
+            JsonNode t = j.get(route);
+            assertTrue(t.get("min_s").asDouble() > 0 && t.get("min_s").asDouble() <= t.get("median_s").asDouble()
+                    && t.get("median_s").asDouble() <= t.get("max_s").asDouble(), route + ": " + t);
+        }
+    }
+
+    @Test
+    void usageErrorsExitWithTwoAndNameTheProblem() {
+        Result r = run("info", "--model", "dy-yolov9");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown model 'dy-yolov9'"), r.err());
+        Result u = run("info", "--bogus");
+        assertEquals(2, u.code());
+        assertTrue(u.err().contains("--bogus"), u.err());
+        Result img = run("info", "--model", "dy-yolov7", "--img", "100");
+        assertEquals(1, img.code());
+        assertTrue(img.err().contains("multiple of the model's largest stride 32"), img.err());
+    }
+}
