@@ -312,6 +312,57 @@ public record ModelSpec(String name, String source, int nc, double depthMultiple
         }
     }
 
+    /** This definition in the cfg format (what dydet embeds in its model files); parsing it gives an equal definition. */
+    public String toYaml() {
+        StringBuilder b = new StringBuilder();
+        b.append("# ").append(name).append(" (written by dydet from ").append(source.replace('\n', ' ')).append(")\n");
+        b.append("nc: ").append(nc).append('\n');
+        b.append("depth_multiple: ").append(depthMultiple).append('\n');
+        b.append("width_multiple: ").append(widthMultiple).append('\n');
+        b.append("anchors:\n");
+        for (List<Double> a : anchors) b.append("  - ").append(flow(a.stream().map(ModelSpec::number).toList())).append('\n');
+        b.append("n_first_layers: ").append(nFirstLayers).append('\n');
+        b.append("b1_save: ").append(flow(b1Save)).append('\n');
+        b.append("b2_save: ").append(flow(b2Save)).append('\n');
+        if (keepInput) b.append("keep_input: True\n");
+        if (inChannels != 3) b.append("ch: ").append(inChannels).append('\n');
+        if (dynamic) {
+            b.append("dynamic: True\n");
+            b.append("router_ins: ").append(flow(routerIns)).append('\n');
+            b.append("router_channels: ").append(flow(routerChannels)).append('\n');
+            b.append("router_reduction: ").append(routerReduction).append('\n');
+        }
+        for (Section s : Section.values()) {
+            b.append(s.yamlKey()).append(":\n");
+            for (LayerRow r : rows(s)) {
+                Object from = r.fromIsList() ? r.from() : r.from().get(0);
+                b.append("  - [").append(flowValue(from)).append(", ").append(r.number()).append(", ").append(r.module()).append(", ")
+                        .append(flowValue(r.args())).append("]\n");
+            }
+        }
+        return b.toString();
+    }
+
+    private static Object number(Double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) d.longValue() : d;
+    }
+
+    private static String flow(List<?> l) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < l.size(); i++) b.append(i > 0 ? ", " : "").append(flowValue(l.get(i)));
+        return b.append(']').toString();
+    }
+
+    private static String flowValue(Object v) {
+        if (v instanceof List<?> l) return flow(l);
+        if (v instanceof String str) {
+            if (str.equals("None") || str.equals("nc") || str.equals("anchors") || str.equals("input")) return str;
+            return "'" + str.replace("'", "''") + "'";
+        }
+        if (v instanceof Boolean bool) return bool ? "True" : "False";
+        return String.valueOf(v);
+    }
+
     @Override
     public String toString() {
         Map<String, Integer> counts = new LinkedHashMap<>();

@@ -1,0 +1,42 @@
+package io.dydet.model;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Class names: COCO's 80 built in, or one name per line in a text file. */
+public final class ClassNames {
+    /** The 80 COCO class names in the order of the original's class ids. */
+    public static final List<String> COCO = List.of("person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck",
+            "boat", "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep",
+            "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee", "skis",
+            "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket",
+            "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange", "broccoli",
+            "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", "dining table", "toilet", "tv",
+            "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book",
+            "clock", "vase", "scissors", "teddy bear", "hair drier", "toothbrush");
+
+    private ClassNames() {}
+
+    /** "coco" or a path to a text file with one name per line (blank lines ignored). */
+    public static List<String> resolve(String coco_or_file) throws IOException {
+        if (coco_or_file.equalsIgnoreCase("coco")) return COCO;
+        Path p = Path.of(coco_or_file);
+        if (!Files.isRegularFile(p)) throw new IOException("class names: '" + coco_or_file + "' is neither 'coco' nor a readable file");
+        List<String> names = new ArrayList<>();
+        for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) if (!line.isBlank()) names.add(line.strip());
+        if (names.isEmpty()) throw new IOException("class names file " + p + " holds no names");
+        return List.copyOf(names);
+    }
+
+    /** Names for nc classes when none are known: COCO's for 80, else "class0", "class1", ... */
+    public static List<String> defaults(int nc) {
+        if (nc == COCO.size()) return COCO;
+        List<String> n = new ArrayList<>();
+        for (int i = 0; i < nc; i++) n.add("class" + i);
+        return List.copyOf(n);
+    }
+}
