@@ -26,6 +26,12 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = modelOptions.spec();
+        java.util.Map<String, String> stored = java.util.Map.of();
+        if (modelOptions.weights != null && !modelOptions.weights.toString().endsWith(".pt")) {
+            try (io.dydet.weights.SafeTensorsFile f = io.dydet.weights.SafeTensors.open(modelOptions.weights)) {
+                stored = f.metadata();
+            }
+        }
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
         Network net = Network.build(spec);
         if (modelOptions.weights != null) ModelFiles.checkFits(modelOptions.weights, net);
@@ -33,8 +39,20 @@ final class InfoCommand implements Callable<Integer> {
         if (size <= 0 || size % net.maxStride() != 0)
             throw new IllegalArgumentException("--img " + size + " must be a positive multiple of the model's largest stride " + net.maxStride());
         ModelInfo info = ModelInfo.of(net, size);
+        io.dydet.model.ModelArtifact artifact = io.dydet.model.ModelArtifact.isModelFile(stored)
+                ? io.dydet.model.ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;
         if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info.toJson()));
+            Map<String, Object> j = new java.util.LinkedHashMap<>(info.toJson());
+            if (artifact != null) {
+                Map<String, Object> a = new java.util.LinkedHashMap<>();
+                a.put("classes", artifact.classNames());
+                a.put("image_size", artifact.imageSize());
+                a.put("strides", artifact.strides());
+                a.put("calibration", artifact.calibration());
+                a.put("provenance", artifact.provenance());
+                j.put("model_file", a);
+            }
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
             return 0;
         }
         System.out.printf("model %s (%s), input %dx%d, %d classes, %s%n", info.model(), spec.source(), size, size, spec.nc(),
@@ -47,6 +65,13 @@ final class InfoCommand implements Callable<Integer> {
         System.out.printf("%nroute   parts                                GFLOPs  parameters%n");
         System.out.printf("1 easy  backbone 1 + head 1 + router      %9.1f  %,d%n", info.route1Gflops(), info.route1Params());
         System.out.printf("2 hard  backbones 1, 2 + head 2 + router  %9.1f  %,d%n", info.route2Gflops(), info.route2Params());
+        if (artifact != null) {
+            System.out.printf("%nmodel file: %d classes (%s%s), input %d, strides %s%n", artifact.classNames().size(),
+                    String.join(", ", artifact.classNames().subList(0, Math.min(5, artifact.classNames().size()))),
+                    artifact.classNames().size() > 5 ? ", ..." : "", artifact.imageSize(), artifact.strides());
+            artifact.provenance().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
+            System.out.println("  calibration: " + (artifact.calibration() == null ? "none" : artifact.calibration()));
+        }
         System.out.printf("%nexpected GFLOPs by easy share: 90%% %.1f | 50%% %.1f | 10%% %.1f%n",
                 info.mixedGflops(0.9), info.mixedGflops(0.5), info.mixedGflops(0.1));
         return 0;

@@ -75,7 +75,9 @@ public final class DynamicDetModel implements AutoCloseable {
         Map<String, NDArray> state = new LinkedHashMap<>();
         for (ParamSpec p : expected) {
             NDArray a = tensors.get(p.name());
-            NDArray converted = p.dataType() == DataType.FLOAT32 ? a.toType(DataType.FLOAT32, true) : a.toType(p.dataType(), true);
+            // DJL's toType returns a view when the type already matches (its copy flag does not reach libtorch), and
+            // arrays read from files borrow the reader's buffer: duplicate so the model owns its memory
+            NDArray converted = a.getDataType() == p.dataType() ? a.duplicate() : a.toType(p.dataType(), true);
             NDArray placed = converted.toDevice(manager.getDevice(), false);
             if (placed != converted) converted.close();
             placed.attach(manager);
@@ -299,12 +301,15 @@ public final class DynamicDetModel implements AutoCloseable {
         runSection(s, t, mode, (Map<Node, List<Source>>) null);
     }
 
+    private static final boolean LEAN = !"false".equals(System.getProperty("dydet.lean"));
+
     private void runSection(Section s, Trace t, Mode mode, Route leanRoute) {
-        runSection(s, t, mode, leanRoute == null ? null : deadAfter.get(leanRoute));
+        runSection(s, t, mode, leanRoute == null || !LEAN ? null : deadAfter.get(leanRoute));
     }
 
     private void runSection(Section s, Trace t, Mode mode, Map<Node, List<Source>> dead) {
         java.util.function.ObjLongConsumer<Node> timer = layerTimer;
+        if (!LEAN) dead = null;
         for (Node n : network.nodes(s)) {
             List<NDList> inputs = new ArrayList<>(n.sources().size());
             for (Source src : n.sources()) inputs.add(t.get(src));
