@@ -1,0 +1,130 @@
+package io.dydet.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dydet.box.Letterbox;
+import io.dydet.engine.Engines;
+import io.dydet.testing.Golden;
+import io.dydet.testing.TensorAssert;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
+import org.opencv.imgcodecs.Imgcodecs;
+
+/** Decoding and letterboxing equal the original's pixels; bad files are refused by name. */
+class ImagesTest {
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void engine() {
+        Engines.start(2);
+        Images.loadOpenCv();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"dy-yolov7-w025, 192, 32", "dy-yolov7x-w025, 128, 32", "dy-yolov7-w6-w025, 128, 64"})
+    void letterboxedPixelsAndInputEqualTheGolden(String model, int size, int stride) throws Exception {
+        try (Golden g = Golden.open(model); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            for (String img : List.of("demo", "grace_hopper")) {
+                Mat bgr = Images.read(Golden.file("images/" + img + ".png"), Images.DEFAULT_PIXEL_LIMIT);
+                Letterbox lb = Letterbox.forDetect(bgr.rows(), bgr.cols(), size, stride);
+                var meta = g.meta().at("/inputs/" + img + "/top_bottom_left_right");
+                assertArrayEquals(new int[] {meta.get(0).asInt(), meta.get(1).asInt(), meta.get(2).asInt(), meta.get(3).asInt()},
+                        new int[] {lb.top(), lb.bottom(), lb.left(), lb.right()}, model + " " + img + " padding");
+                Mat out = Images.letterbox(bgr, lb);
+                NDArray want = g.tensor(m, img + ".letterboxed_bgr_u8");
+                byte[] got = new byte[(int) (out.total() * out.channels())];
+                out.get(0, 0, got);
+                assertArrayEquals(want.toByteArray(), got, model + " " + img + " letterboxed pixels");
+                NDArray input = Images.toInput(m, List.of(out));
+                TensorAssert.assertClose(model + " " + img + " input", g.input(m, img), input, 0);
+            }
+        }
+    }
+
+    @Test
+    void grayscaleAlphaAndSixteenBitDecodeTo8BitBgrAsOpenCvDoes() throws Exception {
+        Mat gray = new Mat(5, 7, CvType.CV_8UC1, new Scalar(200));
+        Mat rgba = new Mat(5, 7, CvType.CV_8UC4, new Scalar(10, 20, 30, 128));
+        Mat deep = new Mat(5, 7, CvType.CV_16UC3, new Scalar(1000, 40000, 65535));
+        Imgcodecs.imwrite(dir.resolve("gray.png").toString(), gray);
+        Imgcodecs.imwrite(dir.resolve("alpha.png").toString(), rgba);
+        Imgcodecs.imwrite(dir.resolve("deep.png").toString(), deep);
+        Mat g = Images.read(dir.resolve("gray.png"), Images.DEFAULT_PIXEL_LIMIT);
+        Mat a = Images.read(dir.resolve("alpha.png"), Images.DEFAULT_PIXEL_LIMIT);
+        Mat d = Images.read(dir.resolve("deep.png"), Images.DEFAULT_PIXEL_LIMIT);
+        for (Mat x : List.of(g, a, d)) assertEquals(CvType.CV_8UC3, x.type());
+        assertArrayEquals(new double[] {200, 200, 200}, g.get(2, 3));
+        assertArrayEquals(new double[] {10, 20, 30}, a.get(2, 3)); // alpha dropped
+        assertArrayEquals(new double[] {1000 >> 8, 40000 >> 8, 65535 >> 8}, d.get(2, 3)); // 16 bit scaled by 1/256
+    }
+
+    @Test
+    void badFilesAreRefusedByName() throws Exception {
+        Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
+        Path text = Files.writeString(dir.resolve("notes.jpg"), "this is not an image");
+        byte[] jpeg = Files.readAllBytes(writeJpeg());
+        Path truncated = Files.write(dir.resolve("truncated.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+        for (Path p : List.of(empty, text, truncated)) {
+            ImageException e = assertThrows(ImageException.class, () -> Images.read(p, Images.DEFAULT_PIXEL_LIMIT));
+            assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+        }
+    }
+
+    private Path writeJpeg() {
+        Mat m = new Mat(64, 64, CvType.CV_8UC3, new Scalar(30, 120, 200));
+        Path p = dir.resolve("ok.jpg");
+        Imgcodecs.imwrite(p.toString(), m);
+        return p;
+    }
+
+    @Test
+    void hugeHeaderIsRefusedBeforeDecoding() throws Exception {
+        Path p = dir.resolve("huge.png");
+        Files.write(p, pngHeader(40000, 40000));
+        ImageException e = assertThrows(ImageException.class, () -> Images.read(p, Images.DEFAULT_PIXEL_LIMIT));
+        assertTrue(e.getMessage().contains("40000x40000") && e.getMessage().contains("exceeds the limit"), e.getMessage());
+    }
+
+    /** A PNG signature and IHDR chunk (with a correct CRC) claiming w x h pixels, and no pixel data. */
+    static byte[] pngHeader(int w, int h) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+        DataOutputStream c = new DataOutputStream(chunk);
+        c.writeBytes("IHDR");
+        c.writeInt(w);
+        c.writeInt(h);
+        c.write(new byte[] {8, 2, 0, 0, 0});
+        byte[] body = chunk.toByteArray();
+        out.writeInt(13);
+        out.write(body);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        out.writeInt((int) crc.getValue());
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void evalShapeOfASquareImageAt640Is672() {
+        assertArrayEquals(new int[] {672, 672}, Letterbox.evalShape(640, 640, 640, 32, 0.5));
+    }
+}
