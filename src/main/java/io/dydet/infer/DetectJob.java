@@ -1,0 +1,132 @@
+package io.dydet.infer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.data.Images;
+import io.dydet.model.Route;
+import io.dydet.runs.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfInt;
+import org.opencv.imgcodecs.Imgcodecs;
+
+/**
+ * Detection over many files into a run folder: {@code detections.json} (every image, with its route, score, GFLOPs
+ * and unrounded boxes, or its error), annotated images and YOLO-format label files with confidences.
+ */
+public final class DetectJob {
+    /** What to write besides detections.json. */
+    public record Options(boolean saveImages, boolean saveTxt, int chunk) {}
+
+    /** Totals of a run. */
+    public record Summary(int images, int failed, int route1, int route2, double preMs, double modelMs, double nmsMs, Path runDir) {
+        public double route1Share() {
+            int ok = images - failed;
+            return ok == 0 ? 0 : (double) route1 / ok;
+        }
+    }
+
+    private DetectJob() {}
+
+    /**
+     * @param progress called with (images done, total) after each chunk
+     */
+    public static Summary run(Detector detector, List<Path> files, Path runDir, Options options, BiConsumer<Integer, Integer> progress)
+            throws IOException {
+        if (options.saveTxt()) Files.createDirectories(runDir.resolve("labels"));
+        List<Map<String, Object>> json = new ArrayList<>();
+        int failed = 0, r1 = 0, r2 = 0;
+        double pre = 0, mdl = 0, nms = 0;
+        int chunk = Math.max(1, options.chunk());
+        for (int from = 0; from < files.size(); from += chunk) {
+            List<Path> part = files.subList(from, Math.min(files.size(), from + chunk));
+            List<ImageDetections> results = detector.detect(part);
+            for (int k = 0; k < part.size(); k++) {
+                ImageDetections r = results.get(k);
+                Path file = part.get(k);
+                json.add(toJson(file, r));
+                if (!r.ok()) {
+                    failed++;
+                    continue;
+                }
+                if (r.route() == Route.EASY) r1++;
+                else r2++;
+                pre += r.timings().preMs();
+                mdl += r.timings().modelMs();
+                nms += r.timings().nmsMs();
+                String stem = stem(file);
+                if (options.saveTxt()) writeTxt(runDir.resolve("labels").resolve(stem + ".txt"), r);
+                if (options.saveImages()) writeAnnotated(file, runDir.resolve(file.getFileName().toString()), r);
+            }
+            if (progress != null) progress.accept(Math.min(files.size(), from + chunk), files.size());
+        }
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        AtomicFiles.write(runDir.resolve("detections.json"), out -> mapper.writeValue(out, json));
+        int ok = files.size() - failed;
+        return new Summary(files.size(), failed, r1, r2, ok == 0 ? 0 : pre / ok, ok == 0 ? 0 : mdl / ok, ok == 0 ? 0 : nms / ok, runDir);
+    }
+
+    static Map<String, Object> toJson(Path file, ImageDetections r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", file.toString());
+        m.put("width", r.ok() ? r.width() : null);
+        m.put("height", r.ok() ? r.height() : null);
+        m.put("score", r.ok() && !Float.isNaN(r.routerScore()) ? (double) r.routerScore() : null);
+        m.put("route", r.ok() ? r.route().number() : null);
+        m.put("gflops", r.ok() ? r.gflops() : null);
+        List<Map<String, Object>> dets = new ArrayList<>();
+        for (Detection d : r.detections()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("box", new double[] {d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2()});
+            o.put("confidence", (double) d.confidence());
+            o.put("class_id", d.classId());
+            o.put("class_name", d.className());
+            dets.add(o);
+        }
+        m.put("detections", dets);
+        m.put("error", r.error());
+        return m;
+    }
+
+    private static String stem(Path f) {
+        String n = f.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    /** YOLO format: class cx cy w h (normalised to the original image) confidence. */
+    private static void writeTxt(Path target, ImageDetections r) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (Detection d : r.detections()) {
+            double cx = (d.box().x1() + d.box().x2()) / 2 / r.width(), cy = (d.box().y1() + d.box().y2()) / 2 / r.height();
+            double w = d.box().width() / r.width(), h = d.box().height() / r.height();
+            b.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f %.5f%n", d.classId(), cx, cy, w, h, d.confidence()));
+        }
+        AtomicFiles.write(target, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void writeAnnotated(Path source, Path target, ImageDetections r) throws IOException {
+        Mat img = Images.read(source, Long.MAX_VALUE);
+        try {
+            Annotator.draw(img, r);
+            String name = target.getFileName().toString();
+            String ext = name.contains(".") ? name.substring(name.lastIndexOf('.')) : ".jpg";
+            MatOfInt params = new MatOfInt();
+            org.opencv.core.MatOfByte buf = new org.opencv.core.MatOfByte();
+            if (!Imgcodecs.imencode(ext, img, buf, params)) throw new IOException("cannot encode " + target);
+            byte[] bytes = buf.toArray();
+            AtomicFiles.write(target, out -> out.write(bytes));
+        } finally {
+            img.release();
+        }
+    }
+}

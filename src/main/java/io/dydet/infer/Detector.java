@@ -1,0 +1,318 @@
+package io.dydet.infer;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dydet.box.Box;
+import io.dydet.box.Letterbox;
+import io.dydet.data.ImageException;
+import io.dydet.data.Images;
+import io.dydet.engine.Devices;
+import io.dydet.engine.Engines;
+import io.dydet.eval.Nms;
+import io.dydet.eval.NmsOptions;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelArtifact;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ModelSpec;
+import io.dydet.model.Network;
+import io.dydet.model.Route;
+import io.dydet.model.RoutedOutput;
+import io.dydet.weights.WeightsException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.opencv.core.Mat;
+
+/**
+ * Images in, boxes out, through the dynamic model: the original's detect path (letterbox with stride padding,
+ * router, one route per image, NMS, boxes mapped back to the original image).
+ *
+ * <p>Thread safety: a Detector is safe to share between threads. The deploy-form weights are only read; every call
+ * runs in its own NDManager and switches libtorch's (thread-local) grad mode off on the calling thread, so
+ * concurrent calls neither share temporaries nor record autograd graphs. Each call uses the engine's intra-op
+ * threads; for throughput on many cores, call from a few threads rather than many.
+ */
+public final class Detector implements AutoCloseable {
+    private final NDManager root;
+    private final DynamicDetModel model;
+    private final ModelArtifact artifact;
+    private final int imageSize;
+    private final float routerThreshold;
+    private final NmsOptions nms;
+    private final long pixelLimit;
+    private final int batchSize;
+    private final Map<String, Double> gflopsCache = new ConcurrentHashMap<>();
+
+    private Detector(Builder b, NDManager root, DynamicDetModel model, ModelArtifact artifact) {
+        this.root = root;
+        this.model = model;
+        this.artifact = artifact;
+        this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
+        this.routerThreshold = b.routerThreshold;
+        this.nms = new NmsOptions(b.confidence, b.iou, false, b.agnostic, b.classes, b.maxDetections, 30000);
+        this.pixelLimit = b.pixelLimit;
+        this.batchSize = b.batchSize;
+        int stride = model.network().maxStride();
+        if (imageSize % stride != 0) throw new IllegalArgumentException("image size " + imageSize + " must be a multiple of the model's largest stride " + stride);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Class names, indexed by class id. */
+    public List<String> classNames() {
+        return artifact.classNames();
+    }
+
+    public ModelArtifact artifact() {
+        return artifact;
+    }
+
+    public Network network() {
+        return model.network();
+    }
+
+    public int imageSize() {
+        return imageSize;
+    }
+
+    public float routerThreshold() {
+        return routerThreshold;
+    }
+
+    /** Detects objects in one image file; an unreadable file gives a result with an error, not an exception. */
+    public ImageDetections detect(Path file) {
+        return detect(List.of(file)).get(0);
+    }
+
+    /** Detects objects in one decoded 8-bit BGR image (OpenCV's layout). */
+    public ImageDetections detect(Mat bgr, String label) {
+        return detectDecoded(List.of(bgr), List.of(label)).get(0);
+    }
+
+    /**
+     * Detects objects in many files, in order. Images of one letterboxed shape are batched (up to the batch size)
+     * and each image takes its own route; results equal one-by-one detection. Bad files get an error each.
+     */
+    public List<ImageDetections> detect(List<Path> files) {
+        List<ImageDetections> out = new ArrayList<>(java.util.Collections.nCopies(files.size(), (ImageDetections) null));
+        List<Mat> mats = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<Double> decodeMs = new ArrayList<>();
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                Path f = files.get(i);
+                long t0 = System.nanoTime();
+                try {
+                    mats.add(Images.read(f, pixelLimit));
+                    index.add(i);
+                    labels.add(f.toString());
+                    decodeMs.add((System.nanoTime() - t0) / 1e6);
+                } catch (ImageException e) {
+                    out.set(i, ImageDetections.failed(f.toString(), e.getMessage()));
+                }
+            }
+            List<ImageDetections> done = run(mats, labels, decodeMs);
+            for (int k = 0; k < done.size(); k++) out.set(index.get(k), done.get(k));
+        } finally {
+            for (Mat m : mats) m.release();
+        }
+        return out;
+    }
+
+    /** Detects objects in decoded 8-bit BGR images, in order. */
+    public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels) {
+        if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
+        return run(bgr, labels, java.util.Collections.nCopies(bgr.size(), 0.0));
+    }
+
+    private List<ImageDetections> run(List<Mat> bgr, List<String> labels, List<Double> decodeMs) {
+        ImageDetections[] out = new ImageDetections[bgr.size()];
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        Letterbox[] boxes = new Letterbox[bgr.size()];
+        int stride = model.network().maxStride();
+        for (int i = 0; i < bgr.size(); i++) {
+            Mat m = bgr.get(i);
+            boxes[i] = Letterbox.forDetect(m.rows(), m.cols(), imageSize, stride);
+            groups.computeIfAbsent(boxes[i].paddedHeight() + "x" + boxes[i].paddedWidth(), k -> new ArrayList<>()).add(i);
+        }
+        Engines.setGradEnabled(false);
+        for (List<Integer> group : groups.values()) {
+            for (int from = 0; from < group.size(); from += batchSize) {
+                List<Integer> batch = group.subList(from, Math.min(group.size(), from + batchSize));
+                runBatch(batch, bgr, labels, decodeMs, boxes, out);
+            }
+        }
+        return List.of(out);
+    }
+
+    private void runBatch(List<Integer> batch, List<Mat> bgr, List<String> labels, List<Double> decodeMs, Letterbox[] lb, ImageDetections[] out) {
+        try (NDManager pass = root.newSubManager()) {
+            long t0 = System.nanoTime();
+            List<Mat> padded = new ArrayList<>(batch.size());
+            NDArray input;
+            try {
+                for (int i : batch) padded.add(Images.letterbox(bgr.get(i), lb[i]));
+                input = Images.toInput(pass, padded);
+            } finally {
+                for (Mat m : padded) m.release();
+            }
+            long t1 = System.nanoTime();
+            RoutedOutput routed = model.forward(input, routerThreshold);
+            long t2 = System.nanoTime();
+            List<List<Detection>> dets = new ArrayList<>();
+            for (int k = 0; k < batch.size(); k++) {
+                float[][] rows = Nms.apply(routed.decoded().get(k), nms);
+                Letterbox box = lb[batch.get(k)];
+                List<Detection> list = new ArrayList<>(rows.length);
+                for (float[] r : rows) {
+                    Box original = box.toOriginal(new Box(r[0], r[1], r[2], r[3]));
+                    int cls = (int) r[5];
+                    list.add(new Detection(original, Math.min(1f, r[4]), cls, cls < classNames().size() ? classNames().get(cls) : "class" + cls));
+                }
+                dets.add(list);
+            }
+            long t3 = System.nanoTime();
+            double pre = (t1 - t0) / 1e6 / batch.size(), mdl = (t2 - t1) / 1e6 / batch.size(), nmsMs = (t3 - t2) / 1e6 / batch.size();
+            for (int k = 0; k < batch.size(); k++) {
+                int i = batch.get(k);
+                Route r = routed.routes().get(k);
+                Mat m = bgr.get(i);
+                out[i] = new ImageDetections(labels.get(i), m.cols(), m.rows(), dets.get(k), routed.scores()[k], r,
+                        gflops(r, lb[i].paddedHeight(), lb[i].paddedWidth()), new Timings(pre + decodeMs.get(i), mdl, nmsMs), null);
+            }
+        }
+    }
+
+    /** GFLOPs of one route at one input size (deploy form, router included). */
+    public double gflops(Route route, int height, int width) {
+        return gflopsCache.computeIfAbsent(route + "@" + height + "x" + width, k -> model.network().gflops(route, height, width));
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+
+    /** Builds a {@link Detector}; {@code weights} is required. */
+    public static final class Builder {
+        private Path weights;
+        private ModelSpec spec;
+        private Device device = Device.cpu();
+        private int threads;
+        private int imageSize;
+        private float confidence = 0.25f;
+        private float iou = 0.45f;
+        private float routerThreshold = 0.5f;
+        private Set<Integer> classes;
+        private boolean agnostic;
+        private int maxDetections = 300;
+        private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
+        private int batchSize = 8;
+
+        private Builder() {}
+
+        /** A dydet model file, a safetensors state dict, or an original .pt checkpoint. */
+        public Builder weights(Path weights) {
+            this.weights = weights;
+            return this;
+        }
+
+        /** The model definition, for weights files that do not carry one. */
+        public Builder model(ModelSpec spec) {
+            this.spec = spec;
+            return this;
+        }
+
+        public Builder device(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        public Builder device(String device) {
+            this.device = Devices.parse(device);
+            return this;
+        }
+
+        /** Intra-op threads of the engine (process-wide); 0 = all cores. */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** Letterbox size (long side); default: the model file's, else 640 (1280 for W6). */
+        public Builder imageSize(int imageSize) {
+            this.imageSize = imageSize;
+            return this;
+        }
+
+        public Builder confidence(float confidence) {
+            this.confidence = confidence;
+            return this;
+        }
+
+        public Builder iou(float iou) {
+            this.iou = iou;
+            return this;
+        }
+
+        /** Route 1 iff the router's easiness score >= this threshold; 0 = all route 1, 1 = all route 2. */
+        public Builder routerThreshold(float routerThreshold) {
+            if (!(routerThreshold >= 0f && routerThreshold <= 1f)) throw new IllegalArgumentException("router threshold must be in [0, 1], got " + routerThreshold);
+            this.routerThreshold = routerThreshold;
+            return this;
+        }
+
+        /** Keep only these class ids (null = all). */
+        public Builder classes(Set<Integer> classes) {
+            this.classes = classes == null ? null : Set.copyOf(classes);
+            return this;
+        }
+
+        /** NMS across classes. */
+        public Builder agnostic(boolean agnostic) {
+            this.agnostic = agnostic;
+            return this;
+        }
+
+        public Builder maxDetections(int maxDetections) {
+            this.maxDetections = maxDetections;
+            return this;
+        }
+
+        /** Images with more pixels are refused before decoding (default 100 megapixels). */
+        public Builder pixelLimit(long pixelLimit) {
+            this.pixelLimit = pixelLimit;
+            return this;
+        }
+
+        /** Images of one letterboxed shape per forward pass (default 8). */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Detector build() throws WeightsException {
+            if (weights == null) throw new IllegalStateException("Detector.builder().weights(...) is required");
+            Engines.start(threads);
+            NDManager root = NDManager.newBaseManager(device);
+            try {
+                ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
+                DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
+                loaded.model().close();
+                return new Detector(this, root, fused, loaded.artifact());
+            } catch (RuntimeException | WeightsException e) {
+                root.close();
+                throw e;
+            }
+        }
+    }
+}
