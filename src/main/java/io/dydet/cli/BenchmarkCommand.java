@@ -43,8 +43,38 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
+    @Option(names = "--source", paramLabel = "FILE|DIR|GLOB|LIST.txt",
+            description = "end to end instead: decode, letterbox, model (per-image routing), NMS over these images; needs --weights")
+    String source;
+
+    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold for --source (default ${DEFAULT-VALUE})")
+    float dyThres;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "passes over the --source images after one warm-up pass (default ${DEFAULT-VALUE})")
+    int rounds;
+
+    private Integer endToEnd() throws Exception {
+        if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
+        java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
+        io.dydet.infer.Detector.Builder b = io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
+                .device(runtime.device).threads(runtime.threads).routerThreshold(dyThres).batchSize(batch);
+        if (img != null) b.imageSize(img);
+        try (io.dydet.infer.Detector d = b.build()) {
+            io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
+            if (json) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.toJson()));
+            } else {
+                System.out.printf("end to end over %d images x %d rounds, batch %d, %d threads, threshold %.3f%n", files.size(), rounds, batch, Engines.threads(), dyThres);
+                System.out.printf("images/s: median %.2f (rounds: %s); route 1 share %.1f%%; per image pre %.1f ms, model %.1f ms, NMS %.1f ms%n",
+                        r.medianImagesPerSecond(), r.imagesPerSecond(), 100 * r.route1Share(), r.preMs(), r.modelMs(), r.nmsMs());
+            }
+        }
+        return 0;
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (source != null) return endToEnd();
         Device device = runtime.start();
         ModelSpec spec = modelOptions.spec();
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
