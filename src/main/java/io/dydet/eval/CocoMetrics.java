@@ -1,0 +1,110 @@
+package io.dydet.eval;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The result of a COCO bbox evaluation: COCOeval's 12 summary numbers and, per category, AP (IoU .50:.95) and AP50
+ * at area "all", 100 detections per image. A value of -1 means "no data" (as in COCOeval: no ground truth for
+ * the category or area range).
+ *
+ * @param ap AP at IoU .50:.95, all areas, maxDets 100
+ * @param ap50 AP at IoU .50
+ * @param ap75 AP at IoU .75
+ * @param apSmall AP for area &lt; 32<sup>2</sup>
+ * @param apMedium AP for 32<sup>2</sup> .. 96<sup>2</sup>
+ * @param apLarge AP for area &gt; 96<sup>2</sup>
+ * @param ar1 AR with 1 detection per image
+ * @param ar10 AR with 10 detections per image
+ * @param ar100 AR with 100 detections per image
+ * @param arSmall AR small, maxDets 100
+ * @param arMedium AR medium, maxDets 100
+ * @param arLarge AR large, maxDets 100
+ * @param perCategory per category id (ascending): AP and AP50, -1 when the category has no ground truth
+ */
+public record CocoMetrics(double ap, double ap50, double ap75, double apSmall, double apMedium, double apLarge,
+                          double ar1, double ar10, double ar100, double arSmall, double arMedium, double arLarge,
+                          Map<Integer, CategoryAp> perCategory) {
+    /** Names of the 12 stats in COCOeval's order, as used by {@link #toJson()}. */
+    public static final List<String> STAT_NAMES = List.of("AP", "AP50", "AP75", "AP_small", "AP_medium", "AP_large",
+            "AR1", "AR10", "AR100", "AR_small", "AR_medium", "AR_large");
+
+    /** AP (IoU .50:.95) and AP50 of one category at area "all", maxDets 100; -1 without ground truth. */
+    public record CategoryAp(double ap, double ap50) {}
+
+    public CocoMetrics {
+        perCategory = Collections.unmodifiableMap(new TreeMap<>(perCategory));
+    }
+
+    /** Builds from the 12 stats in COCOeval's order. */
+    public static CocoMetrics of(double[] stats, Map<Integer, CategoryAp> perCategory) {
+        if (stats.length != 12) throw new IllegalArgumentException("expected 12 stats, got " + stats.length);
+        return new CocoMetrics(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], stats[6], stats[7],
+                stats[8], stats[9], stats[10], stats[11], perCategory);
+    }
+
+    /** The 12 stats in COCOeval's order ({@code COCOeval.stats}), a new array. */
+    public double[] stats() {
+        return new double[] {ap, ap50, ap75, apSmall, apMedium, apLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge};
+    }
+
+    /**
+     * One stat by its name in {@link #STAT_NAMES}.
+     *
+     * @throws IllegalArgumentException unknown name
+     */
+    public double stat(String name) {
+        int i = STAT_NAMES.indexOf(name);
+        if (i < 0) throw new IllegalArgumentException("unknown stat '" + name + "', expected one of " + STAT_NAMES);
+        return stats()[i];
+    }
+
+    /**
+     * {@code {"stats": {"AP": .., "AP50": .., ..., "AR_large": ..}, "per_category": {"<id>": {"AP": .., "AP50": ..}}}},
+     * categories in ascending id order.
+     */
+    public String toJson() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        Map<String, Double> s = new LinkedHashMap<>();
+        double[] v = stats();
+        for (int i = 0; i < v.length; i++) s.put(STAT_NAMES.get(i), v[i]);
+        root.put("stats", s);
+        Map<String, Object> pc = new LinkedHashMap<>();
+        perCategory.forEach((id, c) -> {
+            Map<String, Double> e = new LinkedHashMap<>();
+            e.put("AP", c.ap());
+            e.put("AP50", c.ap50());
+            pc.put(Integer.toString(id), e);
+        });
+        root.put("per_category", pc);
+        try {
+            return new ObjectMapper().writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The 12 lines COCOeval's {@code summarize()} prints, same format. */
+    public String summary() {
+        String[] iou = {"0.50:0.95", "0.50", "0.75", "0.50:0.95", "0.50:0.95", "0.50:0.95",
+            "0.50:0.95", "0.50:0.95", "0.50:0.95", "0.50:0.95", "0.50:0.95", "0.50:0.95"};
+        String[] area = {"all", "all", "all", "small", "medium", "large", "all", "all", "all", "small", "medium", "large"};
+        int[] maxDets = {100, 100, 100, 100, 100, 100, 1, 10, 100, 100, 100, 100};
+        double[] v = stats();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            boolean isAp = i < 6;
+            sb.append(String.format(Locale.ROOT, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %.3f%n",
+                    isAp ? "Average Precision" : "Average Recall", isAp ? "(AP)" : "(AR)", iou[i], area[i],
+                    maxDets[i], v[i]));
+        }
+        return sb.toString();
+    }
+}
