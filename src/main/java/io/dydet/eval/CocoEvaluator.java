@@ -182,7 +182,8 @@ public final class CocoEvaluator {
             int[] fill = Arrays.copyOf(perImage, nI);
             idx = 0;
             for (CocoDetection d : dts) {
-                int i = dImg[idx++];
+                int j = idx++;
+                int i = dImg[j];
                 if (i < 0) continue;
                 int p = fill[i]++;
                 px[p] = d.x();
@@ -190,7 +191,7 @@ public final class CocoEvaluator {
                 pw[p] = d.width();
                 ph[p] = d.height();
                 ps[p] = d.score();
-                pc[p] = dCat[idx - 1];
+                pc[p] = dCat[j];
             }
         }
         dImg = null;

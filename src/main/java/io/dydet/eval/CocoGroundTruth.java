@@ -278,6 +278,7 @@ public final class CocoGroundTruth {
                     default -> p.skipChildren();
                 }
             }
+            if (p.nextToken() != null) throw j.error("$", "unexpected content after the top-level object");
             if (images == null) throw j.error("$", "missing top-level field 'images'");
             if (cats == null) throw j.error("$", "missing top-level field 'categories'");
             if (anns == null) throw j.error("$", "missing top-level field 'annotations'");
