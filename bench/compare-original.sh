@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side latency of dydet and the original PyTorch DynamicDet on this machine (a benchmark, not a test).
 # Needs: Debian's python3-torch (apt-get install python3-torch python3-yaml python3-opencv python3-scipy
-# python3-matplotlib python3-pandas python3-tqdm python3-seaborn) and a checkout of VDIGPKU/DynamicDet in
+# python3-matplotlib python3-pandas python3-tqdm python3-seaborn python3-torchvision) and a checkout of VDIGPKU/DynamicDet in
 # $DYNAMICDET_REPO. Neither is part of dydet. Rounds are interleaved so load changes hit both alike.
 # Usage: DYNAMICDET_REPO=/path/to/DynamicDet bench/compare-original.sh [rounds=3] [runs=10]
 set -euo pipefail

@@ -80,6 +80,11 @@ public final class Images {
         return m;
     }
 
+    /** Height and width from the header without decoding, or null when ImageIO cannot tell. */
+    public static int[] headerDims(Path file) {
+        return headerSize(file);
+    }
+
     /** Height and width from the header without decoding, or null when ImageIO does not know the format. */
     static int[] headerSize(Path file) {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {

@@ -1,0 +1,148 @@
+package io.dydet.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.data.DataConfig;
+import io.dydet.eval.CocoDetection;
+import io.dydet.eval.CocoEvaluator;
+import io.dydet.eval.CocoGroundTruth;
+import io.dydet.eval.CocoMetrics;
+import io.dydet.eval.NmsOptions;
+import io.dydet.infer.Validator;
+import io.dydet.model.ClassNames;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.Route;
+import io.dydet.runs.AtomicFiles;
+import io.dydet.runs.RunDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "val", mixinStandardHelpOptions = true,
+        description = "Evaluate on a data set with the original's test path and COCO metrics equal to pycocotools.")
+final class ValCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Mixin RuntimeOptions runtime;
+
+    @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "data set in the original's data YAML format")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "val", description = "train, val or test (default ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--img", defaultValue = "640", description = "image size (default ${DEFAULT-VALUE}; the rect shapes add up to half a stride)")
+    int img;
+
+    @Option(names = "--batch", defaultValue = "32", description = "images per forward, among images of one shape (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--conf", defaultValue = "0.001", description = "confidence threshold (default ${DEFAULT-VALUE})")
+    float conf;
+
+    @Option(names = "--iou", defaultValue = "0.65", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
+    float iou;
+
+    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold (default ${DEFAULT-VALUE})")
+    float dyThres;
+
+    @Option(names = "--gt", paramLabel = "INSTANCES.json", description = "COCO ground truth (default: annotations/instances_<split folder>.json next to the images, else the YOLO labels)")
+    Path gt;
+
+    @Option(names = "--project", defaultValue = "runs/val", description = "parent of run folders (default ${DEFAULT-VALUE})")
+    Path project;
+
+    @Option(names = "--name", defaultValue = "exp", description = "run folder name (default ${DEFAULT-VALUE})")
+    String name;
+
+    @Option(names = "--json", description = "print the metrics as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        DataConfig dc = DataConfig.load(data);
+        List<Path> images = dc.images(split);
+        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        runtime.start();
+        try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
+            ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
+            if (loaded.model().network().classes() != dc.nc()) {
+                throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
+            }
+            DynamicDetModel model = loaded.model().fuse(root.newSubManager());
+            Path gtFile = gt != null ? gt : defaultGroundTruth(images);
+            boolean coco = gtFile != null && dc.nc() == 80;
+            Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,
+                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT);
+            ProgressBar bar = new ProgressBar("val", images.size());
+            List<Validator.ImageResult> results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
+            bar.finish();
+            CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : io.dydet.infer.YoloGroundTruth.build(images, dc.nc());
+            List<CocoDetection> dets = new ArrayList<>();
+            List<Long> ids = new ArrayList<>();
+            int easy = 0, ok = 0, failed = 0;
+            double gflops = 0, ms = 0;
+            for (Validator.ImageResult r : results) {
+                if (r.error() != null) {
+                    failed++;
+                    System.err.println("skipped " + r.file() + ": " + r.error());
+                    continue;
+                }
+                ok++;
+                ids.add(r.imageId());
+                dets.addAll(r.detections());
+                if (r.route() == Route.EASY) easy++;
+                gflops += model.network().gflops(r.route(), r.letterbox().paddedHeight(), r.letterbox().paddedWidth());
+                ms += r.modelMs();
+            }
+            if (ok == 0) throw new IllegalArgumentException("no image of " + data + " could be evaluated");
+            CocoMetrics m = CocoEvaluator.evaluate(truth, dets, ids);
+            Path run = RunDir.create(project, name);
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (CocoDetection d : dets) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("image_id", d.imageId());
+                row.put("category_id", d.categoryId());
+                row.put("bbox", new double[] {d.x(), d.y(), d.width(), d.height()});
+                row.put("score", d.score());
+                rows.add(row);
+            }
+            AtomicFiles.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
+            Map<String, Object> metrics = new LinkedHashMap<>(mapper.readValue(m.toJson(), Map.class));
+            metrics.put("dy_thres", dyThres);
+            metrics.put("images", ok);
+            metrics.put("unreadable", failed);
+            metrics.put("route1_share", (double) easy / ok);
+            metrics.put("gflops_per_image", gflops / ok);
+            metrics.put("model_ms_per_image", ms / ok);
+            AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
+            if (json) {
+                System.out.println(mapper.writeValueAsString(metrics));
+            } else {
+                System.out.println(m.summary());
+                System.out.printf("%d images at dy-thres %.3f: route 1 %.1f%%, route 2 %.1f%%, %.1f GFLOPs/image, model %.1f ms/image%n",
+                        ok, dyThres, 100.0 * easy / ok, 100.0 * (ok - easy) / ok, gflops / ok, ms / ok);
+                System.out.println("results in " + run + " (predictions.json, metrics.json)");
+            }
+            return failed > 0 ? 3 : 0;
+        }
+    }
+
+    /** annotations/instances_<folder>.json beside the images folder, as COCO-style data sets lay it out. */
+    static Path defaultGroundTruth(List<Path> images) {
+        Path dir = images.get(0).toAbsolutePath().getParent();
+        Path imagesRoot = dir.getParent();
+        if (imagesRoot == null || imagesRoot.getParent() == null) return null;
+        Path p = imagesRoot.getParent().resolve("annotations").resolve("instances_" + dir.getFileName() + ".json");
+        return Files.isRegularFile(p) ? p : null;
+    }
+}

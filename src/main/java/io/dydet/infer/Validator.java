@@ -1,0 +1,182 @@
+package io.dydet.infer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dydet.box.Box;
+import io.dydet.box.Letterbox;
+import io.dydet.data.ImageException;
+import io.dydet.data.Images;
+import io.dydet.engine.Engines;
+import io.dydet.eval.CocoDetection;
+import io.dydet.eval.Nms;
+import io.dydet.eval.NmsOptions;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Route;
+import io.dydet.model.RoutedOutput;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.opencv.core.Mat;
+import org.opencv.core.Size;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * Runs a model over a validation set with the original's test path (spec 8.3-8.7): the long side resized to the
+ * image size (INTER_AREA when shrinking), a rect shape per image (ceil(shape * size / stride + 0.5) * stride),
+ * letterbox without upscaling, multi-label NMS, boxes mapped back with the load ratio and pad, and COCO result rows
+ * rounded as test.py writes them. Images batch only with images of the same letterboxed shape, so results equal
+ * batch-1 evaluation at any batch size.
+ */
+public final class Validator {
+    /** The original's pad of the rect evaluation shapes. */
+    public static final double RECT_PAD = 0.5;
+
+    /** Settings of one run. */
+    public record Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit) {}
+
+    /** One evaluated image: its id, sizes, letterbox, router score, route, detections as COCO rows, timings. */
+    public record ImageResult(Path file, long imageId, int height, int width, Letterbox letterbox, float routerScore, Route route,
+                              List<CocoDetection> detections, double modelMs, String error) {}
+
+    private Validator() {}
+
+    /**
+     * @param categoryIds maps a model class id to the COCO category id written in the results (identity if null)
+     * @param progress called with (images done, total)
+     */
+    public static List<ImageResult> run(DynamicDetModel model, List<Path> images, Options o, int[] categoryIds,
+                                        BiConsumer<Integer, Integer> progress) {
+        Engines.setGradEnabled(false);
+        int stride = model.network().maxStride();
+        // prepare every image's rect shape first (cheap), then run groups of equal shape in file order
+        List<ImageResult> out = new ArrayList<>(java.util.Collections.nCopies(images.size(), (ImageResult) null));
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        int[][] dims = new int[images.size()][];
+        for (int i = 0; i < images.size(); i++) {
+            int[] hw = Images.headerDims(images.get(i));
+            if (hw == null) {
+                // header not readable by ImageIO: decode to learn the size
+                try {
+                    Mat m = Images.read(images.get(i), o.pixelLimit());
+                    hw = new int[] {m.rows(), m.cols()};
+                    m.release();
+                } catch (ImageException e) {
+                    out.set(i, failed(images.get(i), e.getMessage()));
+                    continue;
+                }
+            }
+            dims[i] = hw;
+            int[] shape = Letterbox.evalShape(hw[0], hw[1], o.imageSize(), stride, RECT_PAD);
+            groups.computeIfAbsent(shape[0] + "x" + shape[1], k -> new ArrayList<>()).add(i);
+        }
+        int[] done = {0};
+        for (List<Integer> group : groups.values()) {
+            for (int from = 0; from < group.size(); from += o.batch()) {
+                List<Integer> batch = group.subList(from, Math.min(group.size(), from + o.batch()));
+                runBatch(model, images, batch, o, stride, categoryIds, out);
+                done[0] += batch.size();
+                if (progress != null) progress.accept(done[0], images.size());
+            }
+        }
+        return out;
+    }
+
+    private static ImageResult failed(Path f, String error) {
+        return new ImageResult(f, imageId(f), 0, 0, null, Float.NaN, null, List.of(), 0, error);
+    }
+
+    /** COCO's convention: the numeric file stem, else a stable hash of the name. */
+    public static long imageId(Path f) {
+        String n = f.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        String stem = dot > 0 ? n.substring(0, dot) : n;
+        try {
+            return Long.parseLong(stem);
+        } catch (NumberFormatException e) {
+            return stem.hashCode() & 0x7fffffffL;
+        }
+    }
+
+    private static void runBatch(DynamicDetModel model, List<Path> images, List<Integer> batch, Options o, int stride, int[] categoryIds,
+                                 List<ImageResult> out) {
+        List<Mat> padded = new ArrayList<>();
+        List<Integer> ok = new ArrayList<>();
+        List<Letterbox> boxes = new ArrayList<>();
+        List<int[]> origins = new ArrayList<>();
+        for (int i : batch) {
+            Path f = images.get(i);
+            Mat img = null;
+            try {
+                img = Images.read(f, o.pixelLimit());
+                int h0 = img.rows(), w0 = img.cols();
+                double r = (double) o.imageSize() / Math.max(h0, w0);
+                Mat resized = img;
+                if (r != 1) {
+                    resized = new Mat();
+                    int interp = r < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
+                    Imgproc.resize(img, resized, new Size((int) (w0 * r), (int) (h0 * r)), 0, 0, interp);
+                }
+                int[] shape = Letterbox.evalShape(h0, w0, o.imageSize(), stride, RECT_PAD);
+                Letterbox lb = Letterbox.of(resized.rows(), resized.cols(), shape[0], shape[1], stride, false, false);
+                padded.add(Images.letterbox(resized, lb));
+                if (resized != img) resized.release();
+                ok.add(i);
+                boxes.add(lb);
+                origins.add(new int[] {h0, w0});
+            } catch (ImageException e) {
+                out.set(i, failed(f, e.getMessage()));
+            } finally {
+                if (img != null) img.release();
+            }
+        }
+        if (ok.isEmpty()) return;
+        try (NDManager pass = model.manager().newSubManager()) {
+            NDArray input = Images.toInput(pass, padded);
+            long t0 = System.nanoTime();
+            RoutedOutput routed = model.forward(input, o.routerThreshold());
+            double ms = (System.nanoTime() - t0) / 1e6 / ok.size();
+            for (int k = 0; k < ok.size(); k++) {
+                int i = ok.get(k);
+                int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
+                Letterbox lb = boxes.get(k);
+                float[][] rows = Nms.apply(routed.decoded().get(k), o.nms());
+                // scale_coords with ratio_pad: the load ratio (height) for both axes, the letterbox pad
+                float gain = (float) ((double) lb.originalHeight() / h0);
+                float px = (float) lb.padX(), py = (float) lb.padY();
+                List<CocoDetection> dets = new ArrayList<>(rows.length);
+                for (float[] r : rows) {
+                    float x1 = clip((r[0] - px) / gain, w0), y1 = clip((r[1] - py) / gain, h0);
+                    float x2 = clip((r[2] - px) / gain, w0), y2 = clip((r[3] - py) / gain, h0);
+                    float w = x2 - x1, h = y2 - y1;
+                    float cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
+                    float left = cx - w / 2, top = cy - h / 2;
+                    int cls = (int) r[5];
+                    int cat = categoryIds == null ? cls : categoryIds[cls];
+                    dets.add(new CocoDetection(imageId(images.get(i)), cat, round(left, 3), round(top, 3), round(w, 3), round(h, 3), round(r[4], 5)));
+                }
+                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null));
+            }
+        } finally {
+            for (Mat m : padded) m.release();
+        }
+    }
+
+    private static float clip(float v, int max) {
+        return Math.max(0f, Math.min(v, max));
+    }
+
+    /** Python's round(x, n) on the float's exact value. */
+    static double round(float v, int digits) {
+        return new BigDecimal((double) v).setScale(digits, RoundingMode.HALF_EVEN).doubleValue();
+    }
+
+    /** The Box of a COCO row (for drawing and tests). */
+    public static Box box(CocoDetection d) {
+        return new Box((float) d.x(), (float) d.y(), (float) (d.x() + d.width()), (float) (d.y() + d.height()));
+    }
+}
