@@ -66,6 +66,9 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
 
+    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (thresholds at the 0/10/.../100% score percentiles): table, sweep.csv, sweep.json, sweep.png")
+    boolean sweep;
+
     @Override
     public Integer call() throws Exception {
         DataConfig dc = DataConfig.load(data);
@@ -81,7 +84,7 @@ final class ValCommand implements Callable<Integer> {
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;
             Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,
-                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT);
+                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, sweep);
             ProgressBar bar = new ProgressBar("val", images.size());
             List<Validator.ImageResult> results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
             bar.finish();
@@ -125,6 +128,7 @@ final class ValCommand implements Callable<Integer> {
             metrics.put("gflops_per_image", gflops / ok);
             metrics.put("model_ms_per_image", ms / ok);
             AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
+            if (sweep) writeSweep(results, truth, run, mapper);
             if (json) {
                 System.out.println(mapper.writeValueAsString(metrics));
             } else {
@@ -135,6 +139,33 @@ final class ValCommand implements Callable<Integer> {
             }
             return failed > 0 ? 3 : 0;
         }
+    }
+
+    private static void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, ObjectMapper mapper) throws Exception {
+        List<Float> list = new ArrayList<>();
+        for (Validator.ImageResult r : results) if (r.error() == null) list.add(r.routerScore());
+        float[] scores = new float[list.size()];
+        for (int i = 0; i < scores.length; i++) scores[i] = list.get(i);
+        List<io.dydet.infer.Sweep.Row> rows = io.dydet.infer.Sweep.run(results, truth, io.dydet.infer.Sweep.percentileThresholds(scores));
+        StringBuilder csv = new StringBuilder("threshold,easy_share,hard_share,gflops,ms_per_image,AP,AP50\n");
+        System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s%n", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
+        double[] gx = new double[rows.size()], ay = new double[rows.size()];
+        String[] labels = new String[rows.size()];
+        List<Map<String, Object>> js = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            io.dydet.infer.Sweep.Row r = rows.get(i);
+            System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f%n", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
+                    r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50());
+            csv.append(String.format(java.util.Locale.ROOT, "%.6f,%.4f,%.4f,%.4f,%.3f,%.6f,%.6f%n", r.threshold(), r.easyShare(), 1 - r.easyShare(),
+                    r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50()));
+            gx[i] = r.gflops();
+            ay[i] = r.metrics().ap();
+            labels[i] = String.format("%.0f/%.0f", 100 * r.easyShare(), 100 * (1 - r.easyShare()));
+            js.add(r.toJson());
+        }
+        AtomicFiles.writeString(run.resolve("sweep.csv"), csv.toString());
+        AtomicFiles.write(run.resolve("sweep.json"), out -> mapper.writeValue(out, js));
+        io.dydet.runs.Plots.line(run.resolve("sweep.png"), "AP against GFLOPs per easy/hard split", "GFLOPs per image", "AP@[.5:.95]", gx, ay, labels);
     }
 
     /** annotations/instances_<folder>.json beside the images folder, as COCO-style data sets lay it out. */

@@ -36,12 +36,24 @@ public final class Validator {
     /** The original's pad of the rect evaluation shapes. */
     public static final double RECT_PAD = 0.5;
 
-    /** Settings of one run. */
-    public record Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit) {}
+    /** Settings of one run; {@code bothRoutes} runs every image through both routes (for threshold sweeps). */
+    public record Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit, boolean bothRoutes) {
+        public Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit) {
+            this(imageSize, routerThreshold, nms, batch, pixelLimit, false);
+        }
+    }
+
+    /** For sweeps: an image's detections and model time on each route. */
+    public record RouteResult(List<CocoDetection> detections, double modelMs, double gflops) {}
 
     /** One evaluated image: its id, sizes, letterbox, router score, route, detections as COCO rows, timings. */
     public record ImageResult(Path file, long imageId, int height, int width, Letterbox letterbox, float routerScore, Route route,
-                              List<CocoDetection> detections, double modelMs, String error) {}
+                              List<CocoDetection> detections, double modelMs, String error, Map<Route, RouteResult> perRoute) {
+        public ImageResult(Path file, long imageId, int height, int width, Letterbox letterbox, float routerScore, Route route,
+                           List<CocoDetection> detections, double modelMs, String error) {
+            this(file, imageId, height, width, letterbox, routerScore, route, detections, modelMs, error, Map.of());
+        }
+    }
 
     private Validator() {}
 
@@ -140,30 +152,51 @@ public final class Validator {
             long t0 = System.nanoTime();
             RoutedOutput routed = model.forward(input, o.routerThreshold());
             double ms = (System.nanoTime() - t0) / 1e6 / ok.size();
+            Map<Route, NDArray> both = new java.util.EnumMap<>(Route.class);
+            Map<Route, Double> bothMs = new java.util.EnumMap<>(Route.class);
+            if (o.bothRoutes()) {
+                for (Route r : Route.values()) {
+                    long s0 = System.nanoTime();
+                    both.put(r, model.forward(input, r).decoded());
+                    bothMs.put(r, (System.nanoTime() - s0) / 1e6 / ok.size());
+                }
+            }
             for (int k = 0; k < ok.size(); k++) {
                 int i = ok.get(k);
                 int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
                 Letterbox lb = boxes.get(k);
-                float[][] rows = Nms.apply(routed.decoded().get(k), o.nms());
-                // scale_coords with ratio_pad: the load ratio (height) for both axes, the letterbox pad
-                float gain = (float) ((double) lb.originalHeight() / h0);
-                float px = (float) lb.padX(), py = (float) lb.padY();
-                List<CocoDetection> dets = new ArrayList<>(rows.length);
-                for (float[] r : rows) {
-                    float x1 = clip((r[0] - px) / gain, w0), y1 = clip((r[1] - py) / gain, h0);
-                    float x2 = clip((r[2] - px) / gain, w0), y2 = clip((r[3] - py) / gain, h0);
-                    float w = x2 - x1, h = y2 - y1;
-                    float cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
-                    float left = cx - w / 2, top = cy - h / 2;
-                    int cls = (int) r[5];
-                    int cat = categoryIds == null ? cls : categoryIds[cls];
-                    dets.add(new CocoDetection(imageId(images.get(i)), cat, round(left, 3), round(top, 3), round(w, 3), round(h, 3), round(r[4], 5)));
+                Map<Route, RouteResult> perRoute = new java.util.EnumMap<>(Route.class);
+                for (Map.Entry<Route, NDArray> e : both.entrySet()) {
+                    perRoute.put(e.getKey(), new RouteResult(toCoco(Nms.apply(e.getValue().get(k), o.nms()), lb, h0, w0, images.get(i), categoryIds),
+                            bothMs.get(e.getKey()), model.network().gflops(e.getKey(), lb.paddedHeight(), lb.paddedWidth())));
                 }
-                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null));
+                float[][] rows = Nms.apply(routed.decoded().get(k), o.nms());
+                List<CocoDetection> dets = toCoco(rows, lb, h0, w0, images.get(i), categoryIds);
+                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null, perRoute));
             }
         } finally {
             for (Mat m : padded) m.release();
         }
+    }
+
+    /** NMS rows (letterbox pixels) as COCO results of the original image, as test.py writes them. */
+    private static List<CocoDetection> toCoco(float[][] rows, Letterbox lb, int h0, int w0, Path file, int[] categoryIds) {
+        // scale_coords with ratio_pad: the load ratio (height) for both axes, the letterbox pad
+        float gain = (float) ((double) lb.originalHeight() / h0);
+        float px = (float) lb.padX(), py = (float) lb.padY();
+        List<CocoDetection> dets = new ArrayList<>(rows.length);
+        long id = imageId(file);
+        for (float[] r : rows) {
+            float x1 = clip((r[0] - px) / gain, w0), y1 = clip((r[1] - py) / gain, h0);
+            float x2 = clip((r[2] - px) / gain, w0), y2 = clip((r[3] - py) / gain, h0);
+            float w = x2 - x1, h = y2 - y1;
+            float cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
+            float left = cx - w / 2, top = cy - h / 2;
+            int cls = (int) r[5];
+            int cat = categoryIds == null ? cls : categoryIds[cls];
+            dets.add(new CocoDetection(id, cat, round(left, 3), round(top, 3), round(w, 3), round(h, 3), round(r[4], 5)));
+        }
+        return dets;
     }
 
     private static float clip(float v, int max) {

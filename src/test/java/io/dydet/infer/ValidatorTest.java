@@ -31,6 +31,34 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole evaluation path equals the original test.py on coco_val2017_47 (golden e2e-val). */
 class ValidatorTest {
+    /** The sweep's end points are the two routes; its middle rows mix them by router score. */
+    @org.junit.jupiter.api.Test
+    void sweepEndPointsEqualTheRoutesAndSharesFollowTheThresholds() throws Exception {
+        Path data = resource("data/coco_val2017_47/data.yaml");
+        List<Path> images = DataConfig.load(data).images("val");
+        ObjectMapper json = new ObjectMapper();
+        JsonNode expected = json.readTree(resource("golden/e2e-val/expected.json").toFile());
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            DynamicDetModel model = Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
+            Validator.Options o = new Validator.Options(320, 0.5f, NmsOptions.forEval(), 8, Images.DEFAULT_PIXEL_LIMIT, true);
+            List<Validator.ImageResult> results = Validator.run(model, images, o, ClassNames.COCO80_TO_91, null);
+            float[] scores = new float[results.size()];
+            for (int i = 0; i < scores.length; i++) scores[i] = results.get(i).routerScore();
+            double[] t = Sweep.percentileThresholds(scores);
+            assertEquals(11, t.length);
+            CocoGroundTruth gt = CocoGroundTruth.read(resource("data/coco_val2017_47/annotations/instances_val2017.json"));
+            List<Sweep.Row> rows = Sweep.run(results, gt, t);
+            assertEquals(1.0, rows.get(0).easyShare());
+            assertEquals(0.0, rows.get(10).easyShare());
+            for (int i = 1; i < 10; i++) assertEquals(1 - 0.1 * i, rows.get(i).easyShare(), 0.06, "row " + i);
+            for (int i = 0; i < 12; i++) {
+                assertEquals(expected.at("/route1/stats_list/" + i).asDouble(), rows.get(0).metrics().stats()[i], 1e-4);
+                assertEquals(expected.at("/route2/stats_list/" + i).asDouble(), rows.get(10).metrics().stats()[i], 1e-4);
+            }
+            assertTrue(rows.get(0).gflops() < rows.get(5).gflops() && rows.get(5).gflops() < rows.get(10).gflops());
+        }
+    }
+
     @BeforeAll
     static void engine() {
         Engines.start(2);

@@ -1,0 +1,69 @@
+package io.dydet.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Data YAML and YOLO labels: the original's layout, and bad input named by file and line. */
+class DataConfigTest {
+    @TempDir Path dir;
+
+    private Path dataset(String labelLine) throws IOException {
+        Path img = Files.createDirectories(dir.resolve("images/val")).resolve("1.jpg");
+        Files.write(img, new byte[] {1});
+        Files.createDirectories(dir.resolve("labels/val"));
+        if (labelLine != null) Files.writeString(dir.resolve("labels/val/1.txt"), "0 0.5 0.5 0.2 0.2\n" + labelLine + "\n");
+        Path yaml = dir.resolve("d.yaml");
+        Files.writeString(yaml, "train: images/val\nval: images/val\nnc: 2\nnames: [a, b]\n");
+        return yaml;
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheYamlFolderAndLabelsSwapFolders() throws Exception {
+        DataConfig dc = DataConfig.load(dataset("1 0.1 0.2 0.1 0.1"));
+        List<Path> imgs = dc.images("val");
+        assertEquals(List.of(dir.resolve("images/val/1.jpg").toAbsolutePath().normalize()), imgs);
+        assertEquals(dir.resolve("labels/val/1.txt").toAbsolutePath().normalize(), YoloLabels.labelPathFor(imgs.get(0)));
+        assertEquals(2, YoloLabels.read(imgs.get(0), 2).size());
+    }
+
+    @Test
+    void missingLabelFileMeansNoObjects() throws Exception {
+        DataConfig dc = DataConfig.load(dataset(null));
+        assertTrue(YoloLabels.read(dc.images("val").get(0), 2).isEmpty());
+    }
+
+    @Test
+    void badLabelLinesAreNamedByFileAndLine() throws Exception {
+        for (String[] c : new String[][] {{"5 0.5 0.5 0.1 0.1", "class 5 outside 0..1"}, {"1 1.5 0.5 0.1 0.1", "normalised to 0..1"},
+                {"1 0.5 0.5 0.1", "expected 5 fields"}, {"x 0.5 0.5 0.1 0.1", "not a number"}}) {
+            DataConfig dc = DataConfig.load(dataset(c[0]));
+            IOException e = assertThrows(IOException.class, () -> YoloLabels.read(dc.images("val").get(0), 2));
+            assertTrue(e.getMessage().contains("1.txt:2") && e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void inconsistentYamlAndEmptySplitAreClear() throws Exception {
+        Path y = dir.resolve("bad.yaml");
+        Files.writeString(y, "val: images/val\nnc: 3\nnames: [a, b]\n");
+        IOException e = assertThrows(IOException.class, () -> DataConfig.load(y));
+        assertTrue(e.getMessage().contains("nc is 3 but 'names' has 2"), e.getMessage());
+        Files.createDirectories(dir.resolve("empty"));
+        Path y2 = dir.resolve("empty.yaml");
+        Files.writeString(y2, "val: empty\nnc: 1\nnames: [a]\n");
+        IOException e2 = assertThrows(IOException.class, () -> DataConfig.load(y2).images("val"));
+        assertTrue(e2.getMessage().contains("holds no images"), e2.getMessage());
+        Path y3 = dir.resolve("missing.yaml");
+        Files.writeString(y3, "val: nowhere\nnc: 1\nnames: [a]\n");
+        IOException e3 = assertThrows(IOException.class, () -> DataConfig.load(y3).images("val"));
+        assertTrue(e3.getMessage().contains("neither a folder nor a .txt list"), e3.getMessage());
+    }
+}
