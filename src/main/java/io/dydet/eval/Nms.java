@@ -15,6 +15,25 @@ public final class Nms {
 
     private Nms() {}
 
+    /** (row, class, confidence) triples in insertion order, growing as needed. */
+    private static final class Candidates {
+        int size;
+        int[] row = new int[1024];
+        int[] cls = new int[1024];
+        float[] conf = new float[1024];
+
+        void add(int r, int c, float f) {
+            if (size == row.length) {
+                row = Arrays.copyOf(row, size * 2);
+                cls = Arrays.copyOf(cls, size * 2);
+                conf = Arrays.copyOf(conf, size * 2);
+            }
+            row[size] = r;
+            cls[size] = c;
+            conf[size++] = f;
+        }
+    }
+
     /**
      * @param decoded one image's predictions (N, nc + 5): cx, cy, w, h (pixels), objectness, class probabilities
      * @return rows (x1, y1, x2, y2, confidence, class) in descending confidence
@@ -36,11 +55,7 @@ public final class Nms {
         int nc = no - 5;
         boolean multi = o.multiLabel() && nc > 1;
         // candidates: (box row, class, confidence), in the reference's order (row-major over (row, class))
-        int cap = 1024;
-        int[] candRow = new int[cap];
-        int[] candCls = new int[cap];
-        float[] candConf = new float[cap];
-        int m = 0;
+        Candidates cand = new Candidates();
         for (int r = 0; r < n; r++) {
             int base = r * no;
             float obj = v[base + 4];
@@ -48,17 +63,7 @@ public final class Nms {
             if (multi) {
                 for (int c = 0; c < nc; c++) {
                     float conf = v[base + 5 + c] * obj;
-                    if (conf > o.confidence() && (o.classes() == null || o.classes().contains(c))) {
-                        if (m == cap) {
-                            cap *= 2;
-                            candRow = Arrays.copyOf(candRow, cap);
-                            candCls = Arrays.copyOf(candCls, cap);
-                            candConf = Arrays.copyOf(candConf, cap);
-                        }
-                        candRow[m] = r;
-                        candCls[m] = c;
-                        candConf[m++] = conf;
-                    }
+                    if (conf > o.confidence() && (o.classes() == null || o.classes().contains(c))) cand.add(r, c, conf);
                 }
             } else {
                 int best = 0;
@@ -70,19 +75,12 @@ public final class Nms {
                         best = c;
                     }
                 }
-                if (bestConf > o.confidence() && (o.classes() == null || o.classes().contains(best))) {
-                    if (m == cap) {
-                        cap *= 2;
-                        candRow = Arrays.copyOf(candRow, cap);
-                        candCls = Arrays.copyOf(candCls, cap);
-                        candConf = Arrays.copyOf(candConf, cap);
-                    }
-                    candRow[m] = r;
-                    candCls[m] = best;
-                    candConf[m++] = bestConf;
-                }
+                if (bestConf > o.confidence() && (o.classes() == null || o.classes().contains(best))) cand.add(r, best, bestConf);
             }
         }
+        int m = cand.size;
+        int[] candRow = cand.row, candCls = cand.cls;
+        float[] candConf = cand.conf;
         if (m == 0) return new float[0][];
         // order by confidence, descending, stable (ties keep candidate order)
         Integer[] order = new Integer[m];
