@@ -108,7 +108,9 @@ final class ValCommand implements Callable<Integer> {
             }
             if (ok == 0) throw new IllegalArgumentException("no image of " + data + " could be evaluated");
             CocoMetrics m = CocoEvaluator.evaluate(truth, dets, ids);
+            io.dydet.eval.DetectionMetrics.Result internal = io.dydet.eval.DetectionMetrics.compute(truth, dets, ids);
             Path run = RunDir.create(project, name);
+            writeCurves(internal, run);
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (CocoDetection d : dets) {
@@ -121,6 +123,7 @@ final class ValCommand implements Callable<Integer> {
             }
             AtomicFiles.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
             Map<String, Object> metrics = new LinkedHashMap<>(mapper.readValue(m.toJson(), Map.class));
+            metrics.put("internal", internal.toJson());
             metrics.put("dy_thres", dyThres);
             metrics.put("images", ok);
             metrics.put("unreadable", failed);
@@ -133,9 +136,10 @@ final class ValCommand implements Callable<Integer> {
                 System.out.println(mapper.writeValueAsString(metrics));
             } else {
                 System.out.println(m.summary());
+                printClassTable(internal, truth, dc);
                 System.out.printf("%d images at dy-thres %.3f: route 1 %.1f%%, route 2 %.1f%%, %.1f GFLOPs/image, model %.1f ms/image%n",
                         ok, dyThres, 100.0 * easy / ok, 100.0 * (ok - easy) / ok, gflops / ok, ms / ok);
-                System.out.println("results in " + run + " (predictions.json, metrics.json)");
+                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png" + (sweep ? ", sweep.csv/json/png)" : ")"));
             }
             return failed > 0 ? 3 : 0;
         }
@@ -166,6 +170,38 @@ final class ValCommand implements Callable<Integer> {
         AtomicFiles.writeString(run.resolve("sweep.csv"), csv.toString());
         AtomicFiles.write(run.resolve("sweep.json"), out -> mapper.writeValue(out, js));
         io.dydet.runs.Plots.line(run.resolve("sweep.png"), "AP against GFLOPs per easy/hard split", "GFLOPs per image", "AP@[.5:.95]", gx, ay, labels);
+    }
+
+    private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth, DataConfig dc) {
+        Map<Integer, String> names = new java.util.HashMap<>();
+        for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
+        System.out.printf("%n%-20s %7s %8s %7s %7s %9s %12s%n", "class", "images", "targets", "P", "R", "mAP@.5", "mAP@.5:.95");
+        System.out.printf("%-20s %7d %8d %7.3f %7.3f %9.3f %12.3f%n", "all", r.images(), r.targets(), r.precision(), r.recall(), r.map50(), r.map());
+        for (io.dydet.eval.DetectionMetrics.ClassResult c : r.classes()) {
+            String n = names.getOrDefault(c.categoryId(), Integer.toString(c.categoryId()));
+            System.out.printf("%-20s %7s %8d %7.3f %7.3f %9.3f %12.3f%n", n.length() > 20 ? n.substring(0, 20) : n, "", c.targets(),
+                    c.precision(), c.recall(), c.ap50(), c.ap());
+        }
+    }
+
+    /** PR curve and F1 curve (means over classes, IoU 0.5) as PNGs. */
+    private static void writeCurves(io.dydet.eval.DetectionMetrics.Result r, Path run) throws java.io.IOException {
+        int g = io.dydet.eval.DetectionMetrics.GRID;
+        double[] conf = new double[g], p = new double[g], rec = new double[g], f1 = new double[g];
+        int k = Math.max(1, r.classes().size());
+        for (int i = 0; i < g; i++) {
+            conf[i] = (double) i / (g - 1);
+            double f = 0;
+            for (io.dydet.eval.DetectionMetrics.ClassResult c : r.classes()) {
+                p[i] += c.precisionCurve()[i] / k;
+                rec[i] += c.recallCurve()[i] / k;
+                f += 2 * c.precisionCurve()[i] * c.recallCurve()[i] / (c.precisionCurve()[i] + c.recallCurve()[i] + 1e-16);
+            }
+            f1[i] = f / k;
+        }
+        io.dydet.runs.Plots.line(run.resolve("PR_curve.png"), String.format("Precision-recall (all classes, IoU 0.5), mAP@.5 %.3f", r.map50()),
+                "recall", "precision", rec, p, null);
+        io.dydet.runs.Plots.line(run.resolve("F1_curve.png"), "F1 against confidence (mean over classes)", "confidence", "F1", conf, f1, null);
     }
 
     /** annotations/instances_<folder>.json beside the images folder, as COCO-style data sets lay it out. */

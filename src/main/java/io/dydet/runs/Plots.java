@@ -62,7 +62,7 @@ public final class Plots {
         g.drawPolyline(px, py, x.length);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         for (int i = 0; i < x.length; i++) {
-            g.fillOval(px[i] - 4, py[i] - 4, 8, 8);
+            if (x.length <= 60) g.fillOval(px[i] - 4, py[i] - 4, 8, 8);
             if (labels != null && labels[i] != null) g.drawString(labels[i], px[i] + 6, py[i] - 6);
         }
         g.dispose();
