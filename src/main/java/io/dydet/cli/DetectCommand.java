@@ -36,6 +36,12 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold: route 1 iff easiness score >= T (default ${DEFAULT-VALUE})")
     float dyThres;
 
+    @Option(names = "--easy-ratio", paramLabel = "R", description = "share of images on route 1, from the model's calibration (instead of --dy-thres)")
+    Double easyRatio;
+
+    @Option(names = "--gflops", paramLabel = "G", description = "GFLOPs budget per image: the most accurate calibrated setting that fits")
+    Double gflops;
+
     @Option(names = "--batch", defaultValue = "8", description = "images per forward pass, grouped by letterboxed shape (default ${DEFAULT-VALUE})")
     int batch;
 
@@ -65,7 +71,10 @@ final class DetectCommand implements Callable<Integer> {
                 .threads(runtime.threads).confidence(conf).iou(iou).routerThreshold(dyThres).batchSize(batch).agnostic(agnostic)
                 .classes(classes == null ? null : new HashSet<>(classes));
         if (img != null) b.imageSize(img);
+        if (easyRatio != null) b.easyRatio(easyRatio);
+        if (gflops != null) b.gflopsBudget(gflops);
         try (Detector detector = b.build()) {
+            dyThres = detector.routerThreshold();
             Path run = RunDir.create(project, name);
             ProgressBar bar = new ProgressBar("detect", files.size());
             DetectJob.Summary s = DetectJob.run(detector, files, run, new DetectJob.Options(!noSaveImg, saveTxt, Math.max(batch, 8)),

@@ -54,6 +54,12 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold (default ${DEFAULT-VALUE})")
     float dyThres;
 
+    @Option(names = "--easy-ratio", paramLabel = "R", description = "share of images on route 1, from the model's calibration (instead of --dy-thres)")
+    Double easyRatio;
+
+    @Option(names = "--gflops", paramLabel = "G", description = "GFLOPs budget per image: the most accurate calibrated setting that fits")
+    Double gflops;
+
     @Option(names = "--gt", paramLabel = "INSTANCES.json", description = "COCO ground truth (default: annotations/instances_<split folder>.json next to the images, else the YOLO labels)")
     Path gt;
 
@@ -81,6 +87,8 @@ final class ValCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }
             DynamicDetModel model = loaded.model().fuse(root.newSubManager());
+            if (easyRatio != null) dyThres = (float) loaded.artifact().requireThresholds(modelOptions.weights.toString()).thresholdForEasyRatio(easyRatio);
+            if (gflops != null) dyThres = (float) loaded.artifact().requireThresholds(modelOptions.weights.toString()).forGflopsBudget(gflops).threshold();
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;
             Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,

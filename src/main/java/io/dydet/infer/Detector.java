@@ -216,8 +216,22 @@ public final class Detector implements AutoCloseable {
         private int maxDetections = 300;
         private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
         private int batchSize = 8;
+        private Double easyRatio;
+        private Double gflopsBudget;
 
         private Builder() {}
+
+        /** Router threshold from the model file's calibration: this share of images on route 1. */
+        public Builder easyRatio(double ratio) {
+            this.easyRatio = ratio;
+            return this;
+        }
+
+        /** Router threshold from the calibration: the most accurate setting whose expected GFLOPs per image fit. */
+        public Builder gflopsBudget(double gflops) {
+            this.gflopsBudget = gflops;
+            return this;
+        }
 
         /** A dydet model file, a safetensors state dict, or an original .pt checkpoint. */
         public Builder weights(Path weights) {
@@ -306,6 +320,8 @@ public final class Detector implements AutoCloseable {
             NDManager root = NDManager.newBaseManager(device);
             try {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
+                if (easyRatio != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString()).thresholdForEasyRatio(easyRatio);
+                if (gflopsBudget != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString()).forGflopsBudget(gflopsBudget).threshold();
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
                 loaded.model().close();
                 return new Detector(this, root, fused, loaded.artifact());

@@ -98,6 +98,31 @@ public final class Validator {
         return out;
     }
 
+    /** An image as the evaluation path feeds it: letterboxed pixels, the letterbox, and the original size. */
+    public record Prepared(Mat padded, Letterbox letterbox, int height, int width) {}
+
+    /** The original's load_image + rect letterbox for one image (the caller releases {@code padded}). */
+    public static Prepared prepare(Path f, int imageSize, int stride, long pixelLimit) throws ImageException {
+        Mat img = Images.read(f, pixelLimit);
+        try {
+            int h0 = img.rows(), w0 = img.cols();
+            double r = (double) imageSize / Math.max(h0, w0);
+            Mat resized = img;
+            if (r != 1) {
+                resized = new Mat();
+                int interp = r < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
+                Imgproc.resize(img, resized, new Size((int) (w0 * r), (int) (h0 * r)), 0, 0, interp);
+            }
+            int[] shape = Letterbox.evalShape(h0, w0, imageSize, stride, RECT_PAD);
+            Letterbox lb = Letterbox.of(resized.rows(), resized.cols(), shape[0], shape[1], stride, false, false);
+            Mat padded = Images.letterbox(resized, lb);
+            if (resized != img) resized.release();
+            return new Prepared(padded, lb, h0, w0);
+        } finally {
+            img.release();
+        }
+    }
+
     private static ImageResult failed(Path f, String error) {
         return new ImageResult(f, imageId(f), 0, 0, null, Float.NaN, null, List.of(), 0, error);
     }
@@ -122,28 +147,14 @@ public final class Validator {
         List<int[]> origins = new ArrayList<>();
         for (int i : batch) {
             Path f = images.get(i);
-            Mat img = null;
             try {
-                img = Images.read(f, o.pixelLimit());
-                int h0 = img.rows(), w0 = img.cols();
-                double r = (double) o.imageSize() / Math.max(h0, w0);
-                Mat resized = img;
-                if (r != 1) {
-                    resized = new Mat();
-                    int interp = r < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
-                    Imgproc.resize(img, resized, new Size((int) (w0 * r), (int) (h0 * r)), 0, 0, interp);
-                }
-                int[] shape = Letterbox.evalShape(h0, w0, o.imageSize(), stride, RECT_PAD);
-                Letterbox lb = Letterbox.of(resized.rows(), resized.cols(), shape[0], shape[1], stride, false, false);
-                padded.add(Images.letterbox(resized, lb));
-                if (resized != img) resized.release();
+                Prepared pr = prepare(f, o.imageSize(), stride, o.pixelLimit());
+                padded.add(pr.padded());
                 ok.add(i);
-                boxes.add(lb);
-                origins.add(new int[] {h0, w0});
+                boxes.add(pr.letterbox());
+                origins.add(new int[] {pr.height(), pr.width()});
             } catch (ImageException e) {
                 out.set(i, failed(f, e.getMessage()));
-            } finally {
-                if (img != null) img.release();
             }
         }
         if (ok.isEmpty()) return;

@@ -79,6 +79,26 @@ public record ModelArtifact(String modelName, String cfgYaml, List<String> class
         }
     }
 
+    /** The calibrated thresholds, or null when the model was never calibrated. */
+    public ThresholdTable thresholds() {
+        return calibration == null ? null : ThresholdTable.fromJson(calibration, modelName);
+    }
+
+    /** The calibrated thresholds; fails with the command that makes them when there are none. */
+    public ThresholdTable requireThresholds(String source) {
+        ThresholdTable t = thresholds();
+        if (t == null) {
+            throw new ModelLoadException(source + " has no router calibration; run: dydet calibrate --weights " + source
+                    + " --data YOUR_DATA.yaml (or give a raw --dy-thres)");
+        }
+        return t;
+    }
+
+    /** The same artifact with a calibration table. */
+    public ModelArtifact withCalibration(ThresholdTable table) {
+        return new ModelArtifact(modelName, cfgYaml, classNames, imageSize, strides, table.toJson(), provenance);
+    }
+
     public ModelSpec spec(String source) {
         return ModelSpec.parse(cfgYaml, modelName, source + " (embedded definition)");
     }

@@ -1,0 +1,67 @@
+package io.dydet.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.dydet.data.DataConfig;
+import io.dydet.infer.Calibrator;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelArtifact;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ThresholdTable;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = "Router thresholds for easy shares 100%..0% from a validation set, stored in the model file.")
+final class CalibrateCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Mixin RuntimeOptions runtime;
+
+    @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "calibration images: the data set's val split")
+    Path data;
+
+    @Option(names = "--img", defaultValue = "640", description = "image size (default ${DEFAULT-VALUE})")
+    int img;
+
+    @Option(names = "--batch", defaultValue = "32", description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "MODEL.safetensors", description = "model file to write (default: update --weights in place when it is a dydet model file)")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        List<Path> images = DataConfig.load(data).images("val");
+        runtime.start();
+        try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
+            ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
+            Path target = output;
+            if (target == null) {
+                boolean modelFile = false;
+                if (modelOptions.weights.toString().endsWith(".safetensors")) {
+                    try (io.dydet.weights.SafeTensorsFile f = io.dydet.weights.SafeTensors.open(modelOptions.weights)) {
+                        modelFile = ModelArtifact.isModelFile(f.metadata());
+                    }
+                }
+                if (!modelFile) throw new IllegalArgumentException(modelOptions.weights + " is not a dydet model file; give -o MODEL.safetensors");
+                target = modelOptions.weights;
+            }
+            DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
+            ProgressBar bar = new ProgressBar("calibrate", images.size());
+            Calibrator.Scores s = Calibrator.scores(fused, images, img, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
+            bar.finish();
+            for (String skip : s.skipped()) System.err.println("skipped " + skip);
+            ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), img, data.toString());
+            ModelFiles.save(target, loaded.model(), loaded.artifact().withCalibration(table));
+            System.out.printf("%-8s %-8s %-12s %s%n", "easy %", "hard %", "threshold", "GFLOPs/image");
+            for (ThresholdTable.Entry e : table.entries())
+                System.out.printf("%-8.0f %-8.0f %-12.6f %.2f%n", 100 * e.easyShare(), 100 * (1 - e.easyShare()), e.threshold(), e.gflops());
+            System.out.printf("%d images at %d; written to %s (use --easy-ratio or --gflops with detect and val)%n", s.scores().length, img, target);
+        }
+        return 0;
+    }
+}

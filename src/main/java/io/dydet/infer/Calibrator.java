@@ -1,0 +1,82 @@
+package io.dydet.infer;
+
+import ai.djl.ndarray.NDManager;
+import io.dydet.data.ImageException;
+import io.dydet.engine.Engines;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Route;
+import io.dydet.model.ThresholdTable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.opencv.core.Mat;
+
+/**
+ * Router calibration (the original's get_dynamic_thres.py): easiness scores of every calibration image with the
+ * evaluation preprocessing, only the first backbone and the router running, batched by equal shape (so scores
+ * equal batch 1), turned into a {@link ThresholdTable}.
+ */
+public final class Calibrator {
+    /** Scores and per-image route costs; images that could not be read are listed in {@code skipped}. */
+    public record Scores(float[] scores, double[] route1Gflops, double[] route2Gflops, List<String> skipped) {}
+
+    private Calibrator() {}
+
+    public static Scores scores(DynamicDetModel model, List<Path> images, int imageSize, int batch, long pixelLimit, BiConsumer<Integer, Integer> progress) {
+        if (!model.network().isDynamic()) throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
+        Engines.setGradEnabled(false);
+        int stride = model.network().maxStride();
+        Map<String, List<Validator.Prepared>> groups = new LinkedHashMap<>();
+        List<String> skipped = new ArrayList<>();
+        List<Float> scores = new ArrayList<>();
+        List<Double> g1 = new ArrayList<>(), g2 = new ArrayList<>();
+        int done = 0;
+        for (Path f : images) {
+            try {
+                Validator.Prepared p = Validator.prepare(f, imageSize, stride, pixelLimit);
+                String key = p.padded().rows() + "x" + p.padded().cols();
+                List<Validator.Prepared> g = groups.computeIfAbsent(key, k -> new ArrayList<>());
+                g.add(p);
+                if (g.size() == batch) {
+                    flush(model, g, scores, g1, g2);
+                    done += g.size();
+                    g.clear();
+                    if (progress != null) progress.accept(done + skipped.size(), images.size());
+                }
+            } catch (ImageException e) {
+                skipped.add(e.getMessage());
+            }
+        }
+        for (List<Validator.Prepared> g : groups.values()) {
+            if (!g.isEmpty()) flush(model, g, scores, g1, g2);
+        }
+        if (progress != null) progress.accept(images.size(), images.size());
+        float[] s = new float[scores.size()];
+        double[] a = new double[s.length], b = new double[s.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = scores.get(i);
+            a[i] = g1.get(i);
+            b[i] = g2.get(i);
+        }
+        return new Scores(s, a, b, skipped);
+    }
+
+    private static void flush(DynamicDetModel model, List<Validator.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
+        List<Mat> mats = new ArrayList<>();
+        for (Validator.Prepared p : g) mats.add(p.padded());
+        try (NDManager pass = model.manager().newSubManager()) {
+            float[] s = model.routerScores(io.dydet.data.Images.toInput(pass, mats)).toFloatArray();
+            for (int i = 0; i < s.length; i++) {
+                scores.add(s[i]);
+                int h = mats.get(i).rows(), w = mats.get(i).cols();
+                g1.add(model.network().fused().gflops(Route.EASY, h, w));
+                g2.add(model.network().fused().gflops(Route.HARD, h, w));
+            }
+        } finally {
+            for (Mat m : mats) m.release();
+        }
+    }
+}
