@@ -1,0 +1,59 @@
+package io.dydet.arch;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Imports point one way, along the data's path: engine, box, runs at the bottom; nn, weights, data on them; model
+ * and eval above; infer; cli on top. A package may use only the packages listed for it here.
+ */
+class PackageLayersTest {
+    static final Map<String, Set<String>> ALLOWED = Map.of(
+            "engine", Set.of(),
+            "box", Set.of(),
+            "runs", Set.of(),
+            "nn", Set.of("engine"),
+            "weights", Set.of("engine"),
+            "data", Set.of("engine", "box"),
+            "model", Set.of("engine", "nn", "weights", "box"),
+            "eval", Set.of("engine", "box", "data", "runs"),
+            "infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs"),
+            "cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer"));
+
+    @Test
+    void importsFollowTheLayers() throws IOException {
+        Path root = Path.of("src/main/java/io/dydet");
+        assertTrue(Files.isDirectory(root), "run from the project root: " + root.toAbsolutePath());
+        Pattern imp = Pattern.compile("(?:import\\s+(?:static\\s+)?|[^\\w.])io\\.dydet\\.(\\w+)\\.");
+        List<String> violations = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String pkg = root.relativize(f).getName(0).toString();
+                if (!ALLOWED.containsKey(pkg)) {
+                    violations.add(f + ": package '" + pkg + "' has no layer in this test; add it");
+                    continue;
+                }
+                files++;
+                Matcher m = imp.matcher(Files.readString(f));
+                while (m.find()) {
+                    String used = m.group(1);
+                    if (!used.equals(pkg) && !ALLOWED.get(pkg).contains(used)) violations.add(f + " uses io.dydet." + used);
+                }
+            }
+        }
+        assertTrue(files > 50, "only " + files + " files scanned");
+        assertTrue(violations.isEmpty(), String.join("\n", violations));
+    }
+}
