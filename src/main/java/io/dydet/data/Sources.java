@@ -31,7 +31,7 @@ public final class Sources {
         if (!Files.exists(p)) throw new IOException("source " + source + " does not exist");
         if (Files.isDirectory(p)) {
             try (Stream<Path> s = Files.list(p)) {
-                List<Path> files = s.filter(Files::isRegularFile).filter(Sources::isImageName).sorted().toList();
+                List<Path> files = s.filter(Files::isRegularFile).filter(f -> isImageName(f) || Videos.isVideoName(f)).sorted().toList();
                 if (files.isEmpty()) throw new IOException("source folder " + source + " holds no images (" + String.join(", ", IMAGE_EXTENSIONS) + ")");
                 return files;
             }
