@@ -42,6 +42,14 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--gflops", paramLabel = "G", description = "GFLOPs budget per image: the most accurate calibrated setting that fits")
     Double gflops;
 
+    @Option(names = "--latency-ms", paramLabel = "L", description = "latency budget per image: the most accurate calibrated setting whose expected time fits (needs --route-ms)")
+    Double latencyMs;
+
+    @Option(names = "--route-ms", paramLabel = "R1,R2", split = ",", description = "per-route latencies on this machine in ms, e.g. from dydet benchmark")
+    List<Double> routeMs;
+
+
+
     @Option(names = "--batch", defaultValue = "8", description = "images per forward pass, grouped by letterboxed shape (default ${DEFAULT-VALUE})")
     int batch;
 
@@ -73,6 +81,10 @@ final class DetectCommand implements Callable<Integer> {
         if (img != null) b.imageSize(img);
         if (easyRatio != null) b.easyRatio(easyRatio);
         if (gflops != null) b.gflopsBudget(gflops);
+        if (latencyMs != null) {
+            if (routeMs == null || routeMs.size() != 2) throw new IllegalArgumentException("--latency-ms needs --route-ms R1,R2 (per-route milliseconds, e.g. from dydet benchmark)");
+            b.latencyBudget(latencyMs, routeMs.get(0), routeMs.get(1));
+        }
         try (Detector detector = b.build()) {
             dyThres = detector.routerThreshold();
             Path run = RunDir.create(project, name);

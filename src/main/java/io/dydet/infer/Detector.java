@@ -218,12 +218,22 @@ public final class Detector implements AutoCloseable {
         private int batchSize = 8;
         private Double easyRatio;
         private Double gflopsBudget;
+        private double[] latencyBudget;
 
         private Builder() {}
 
         /** Router threshold from the model file's calibration: this share of images on route 1. */
         public Builder easyRatio(double ratio) {
             this.easyRatio = ratio;
+            return this;
+        }
+
+        /**
+         * Router threshold from the calibration: the most accurate setting whose expected time per image fits
+         * {@code ms}, given this machine's per-route latencies (e.g. from {@code dydet benchmark}).
+         */
+        public Builder latencyBudget(double ms, double route1Ms, double route2Ms) {
+            this.latencyBudget = new double[] {ms, route1Ms, route2Ms};
             return this;
         }
 
@@ -322,6 +332,8 @@ public final class Detector implements AutoCloseable {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
                 if (easyRatio != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString()).thresholdForEasyRatio(easyRatio);
                 if (gflopsBudget != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString()).forGflopsBudget(gflopsBudget).threshold();
+                if (latencyBudget != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString())
+                        .forLatencyBudget(latencyBudget[0], latencyBudget[1], latencyBudget[2]).threshold();
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
                 loaded.model().close();
                 return new Detector(this, root, fused, loaded.artifact());

@@ -64,5 +64,12 @@ class CalibrationTest {
         // the median of 47 scores sends 24 images (>= the median) to route 1
         assertEquals(24.0 / 47, metrics.get("route1_share").asDouble(), 1e-9);
         assertEquals(table.entries().get(5).threshold(), metrics.get("dy_thres").asDouble(), 1e-6);
+        // a latency budget: 10 ms route 1, 20 ms route 2, 13 ms allowed -> the 70/30 setting
+        try (Detector d = Detector.builder().weights(model).imageSize(320).latencyBudget(13, 10, 20).build()) {
+            assertEquals(table.entries().get(3).threshold(), d.routerThreshold(), 1e-6);
+        }
+        try (Detector d = Detector.builder().weights(model).imageSize(320).gflopsBudget(table.entries().get(4).gflops()).build()) {
+            assertEquals(table.entries().get(4).threshold(), d.routerThreshold(), 1e-6);
+        }
     }
 }
