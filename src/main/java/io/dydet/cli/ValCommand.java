@@ -133,6 +133,7 @@ final class ValCommand implements Callable<Integer> {
             io.dydet.eval.DetectionMetrics.Result internal = io.dydet.eval.DetectionMetrics.compute(truth, dets, ids);
             Path run = RunDir.create(project, name);
             writeCurves(internal, run);
+            writeConfusionMatrix(io.dydet.eval.ConfusionMatrix.compute(truth, dets, ids, 0.25, 0.45), truth, run);
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (CocoDetection d : dets) {
@@ -161,7 +162,7 @@ final class ValCommand implements Callable<Integer> {
                 printClassTable(internal, truth, dc);
                 System.out.printf("%d images at dy-thres %.3f: route 1 %.1f%%, route 2 %.1f%%, %.1f GFLOPs/image, model %.1f ms/image%n",
                         ok, dyThres, 100.0 * easy / ok, 100.0 * (ok - easy) / ok, gflops / ok, ms / ok);
-                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png" + (sweep ? ", sweep.csv/json/png)" : ")"));
+                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png)" : ")"));
             }
             return failed > 0 ? 3 : 0;
         }
@@ -204,6 +205,16 @@ final class ValCommand implements Callable<Integer> {
             System.out.printf("%-20s %7s %8d %7.3f %7.3f %9.3f %12.3f%n", n.length() > 20 ? n.substring(0, 20) : n, "", c.targets(),
                     c.precision(), c.recall(), c.ap50(), c.ap());
         }
+    }
+
+    private static void writeConfusionMatrix(io.dydet.eval.ConfusionMatrix cm, CocoGroundTruth truth, Path run) throws java.io.IOException {
+        Map<Integer, String> names = new java.util.HashMap<>();
+        for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
+        List<String> labels = new ArrayList<>();
+        for (int id : cm.categoryIds()) labels.add(names.getOrDefault(id, Integer.toString(id)));
+        labels.add("background");
+        io.dydet.runs.Plots.heatmap(run.resolve("confusion_matrix.png"), "Confusion matrix (conf 0.25, IoU 0.45), columns normalised",
+                "predicted", "true", cm.normalisedByTrueClass(), labels);
     }
 
     /** PR curve and F1 curve (means over classes, IoU 0.5) as PNGs. */

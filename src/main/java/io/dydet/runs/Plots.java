@@ -8,6 +8,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 
 /** Small PNG line charts drawn with Java2D (headless), for the files a run leaves behind. */
@@ -65,6 +66,49 @@ public final class Plots {
             if (x.length <= 60) g.fillOval(px[i] - 4, py[i] - 4, 8, 8);
             if (labels != null && labels[i] != null) g.drawString(labels[i], px[i] + 6, py[i] - 6);
         }
+        g.dispose();
+        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+    }
+
+    /** A heat map of values in [0, 1] with row and column labels (confusion matrices). */
+    public static void heatmap(Path png, String title, String rowAxis, String colAxis, double[][] v, List<String> labels) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int n = v.length;
+        int cell = Math.max(6, Math.min(40, 900 / Math.max(n, 1)));
+        int left = 140, top = 60, size = cell * n;
+        int w = left + size + 40, h = top + size + 140;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < n; c++) {
+                float x = (float) Math.max(0, Math.min(1, v[r][c]));
+                g.setColor(new Color(1 - 0.8f * x, 1 - 0.55f * x, 1 - 0.2f * x));
+                g.fillRect(left + c * cell, top + r * cell, cell, cell);
+                if (cell >= 24 && v[r][c] > 0) {
+                    g.setColor(x > 0.5 ? Color.WHITE : Color.DARK_GRAY);
+                    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+                    g.drawString(String.format("%.2f", v[r][c]), left + c * cell + 2, top + r * cell + cell / 2 + 3);
+                }
+            }
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.drawRect(left, top, size, size);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, Math.max(7, Math.min(12, cell - 1))));
+        for (int i = 0; i < n && labels != null && i < labels.size(); i++) {
+            g.drawString(labels.get(i), 4, top + i * cell + cell / 2 + 4);
+            Graphics2D r = (Graphics2D) g.create();
+            r.translate(left + i * cell + cell / 2 + 4, top + size + 6);
+            r.rotate(Math.PI / 2);
+            r.drawString(labels.get(i), 0, 0);
+            r.dispose();
+        }
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString(title, left, 30);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.drawString("rows: " + rowAxis + ", columns: " + colAxis, left, 50);
         g.dispose();
         AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
     }
