@@ -51,6 +51,17 @@ class DataConfigTest {
     }
 
     @Test
+    void anImageListedButMissingIsReportedByName() throws Exception {
+        Path list = dir.resolve("val.txt");
+        Files.writeString(list, "./images/val/absent.jpg\n");
+        Path yaml = dir.resolve("list.yaml");
+        Files.writeString(yaml, "val: val.txt\nnc: 1\nnames: [a]\n");
+        Path missing = DataConfig.load(yaml).images("val").get(0);
+        ImageException e = assertThrows(ImageException.class, () -> Images.read(missing, Images.DEFAULT_PIXEL_LIMIT));
+        assertTrue(e.getMessage().contains("absent.jpg"), e.getMessage());
+    }
+
+    @Test
     void inconsistentYamlAndEmptySplitAreClear() throws Exception {
         Path y = dir.resolve("bad.yaml");
         Files.writeString(y, "val: images/val\nnc: 3\nnames: [a, b]\n");

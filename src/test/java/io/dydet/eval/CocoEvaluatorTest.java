@@ -125,7 +125,8 @@ class CocoEvaluatorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"golden/cocoeval/basic.gt.json", "golden/cocoeval/crowd.gt.json",
-        "golden/cocoeval/edge.gt.json", "data/coco_val2017_47/annotations/instances_val2017.json"})
+        "golden/cocoeval/edge.gt.json", "data/coco_val2017_47/annotations/instances_val2017.json",
+        "data/coco128/annotations/instances_train2017.json"})
     void groundTruthAsDetectionsScoresOne(String file) throws IOException {
         CocoGroundTruth gt = CocoGroundTruth.read(resource(file));
         CocoMetrics m = CocoEvaluator.evaluate(gt, groundTruthAsDetections(gt, 0, 0));

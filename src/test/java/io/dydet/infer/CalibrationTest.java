@@ -43,6 +43,17 @@ class CalibrationTest {
             System.setErr(oldErr);
         }
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("dydet calibrate"), err.toString(StandardCharsets.UTF_8));
+        // a data set whose nc disagrees with the model: a clear error before any work
+        Path nc2 = dir.resolve("nc2.yaml");
+        java.nio.file.Files.writeString(nc2, "val: " + data.getParent().resolve("images/val2017") + "\nnc: 2\nnames: [a, b]\n");
+        ByteArrayOutputStream err2 = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err2, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(1, Main.run("val", "--weights", model.toString(), "--data", nc2.toString(), "--img", "320"));
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertTrue(err2.toString(StandardCharsets.UTF_8).contains("has nc 2 but the model has 80 classes"), err2.toString(StandardCharsets.UTF_8));
         assertEquals(0, Main.run("calibrate", "--weights", model.toString(), "--data", data.toString(), "--img", "320", "--batch", "8"));
         ThresholdTable table;
         try (var f = SafeTensors.open(model)) {
