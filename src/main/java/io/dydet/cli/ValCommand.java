@@ -84,7 +84,7 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
 
-    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (thresholds at the 0/10/.../100% score percentiles): table, sweep.csv, sweep.json, sweep.png")
+    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (the model's calibrated thresholds, else the 0/10/.../100% score percentiles): table, sweep.csv, sweep.json, sweep.png")
     boolean sweep;
 
     @Override
@@ -154,7 +154,7 @@ final class ValCommand implements Callable<Integer> {
             metrics.put("gflops_per_image", gflops / ok);
             metrics.put("model_ms_per_image", ms / ok);
             AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
-            if (sweep) writeSweep(results, truth, run, mapper);
+            if (sweep) writeSweep(results, truth, run, mapper, loaded.artifact().thresholds(), !json);
             if (json) {
                 System.out.println(mapper.writeValueAsString(metrics));
             } else {
@@ -168,20 +168,25 @@ final class ValCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, ObjectMapper mapper) throws Exception {
+    /** Thresholds from the model's calibration when it has one, else the percentiles of these scores. */
+    private static void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, ObjectMapper mapper,
+                                   io.dydet.model.ThresholdTable calibration, boolean print) throws Exception {
         List<Float> list = new ArrayList<>();
         for (Validator.ImageResult r : results) if (r.error() == null) list.add(r.routerScore());
         float[] scores = new float[list.size()];
         for (int i = 0; i < scores.length; i++) scores[i] = list.get(i);
-        List<io.dydet.infer.Sweep.Row> rows = io.dydet.infer.Sweep.run(results, truth, io.dydet.infer.Sweep.percentileThresholds(scores));
+        double[] thresholds = calibration != null
+                ? calibration.entries().stream().mapToDouble(io.dydet.model.ThresholdTable.Entry::threshold).toArray()
+                : io.dydet.infer.Sweep.percentileThresholds(scores);
+        List<io.dydet.infer.Sweep.Row> rows = io.dydet.infer.Sweep.run(results, truth, thresholds);
         StringBuilder csv = new StringBuilder("threshold,easy_share,hard_share,gflops,ms_per_image,AP,AP50\n");
-        System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s%n", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
+        if (print) System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s%n", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
         double[] gx = new double[rows.size()], ay = new double[rows.size()];
         String[] labels = new String[rows.size()];
         List<Map<String, Object>> js = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             io.dydet.infer.Sweep.Row r = rows.get(i);
-            System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f%n", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
+            if (print) System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f%n", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
                     r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50());
             csv.append(String.format(java.util.Locale.ROOT, "%.6f,%.4f,%.4f,%.4f,%.3f,%.6f,%.6f%n", r.threshold(), r.easyShare(), 1 - r.easyShare(),
                     r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50()));

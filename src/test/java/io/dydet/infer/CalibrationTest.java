@@ -75,6 +75,13 @@ class CalibrationTest {
         // the median of 47 scores sends 24 images (>= the median) to route 1
         assertEquals(24.0 / 47, metrics.get("route1_share").asDouble(), 1e-9);
         assertEquals(table.entries().get(5).threshold(), metrics.get("dy_thres").asDouble(), 1e-6);
+        // --sweep uses the calibrated thresholds
+        JsonNode sweep = ValCommandTest.runJson("val", "--weights", model.toString(), "--data", data.toString(), "--img", "320", "--batch", "8",
+                "--sweep", "--json", "--project", project.toString());
+        JsonNode rows = new ObjectMapper().readTree(project.resolve("exp2/sweep.json").toFile());
+        assertEquals(11, rows.size());
+        for (int i = 0; i < 11; i++) assertEquals(table.entries().get(i).threshold(), rows.get(i).get("threshold").asDouble(), 1e-9);
+        assertTrue(sweep.has("stats"));
         // a latency budget: 10 ms route 1, 20 ms route 2, 13 ms allowed -> the 70/30 setting
         try (Detector d = Detector.builder().weights(model).imageSize(320).latencyBudget(13, 10, 20).build()) {
             assertEquals(table.entries().get(3).threshold(), d.routerThreshold(), 1e-6);
