@@ -50,6 +50,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold for --source (default ${DEFAULT-VALUE})")
     float dyThres;
 
+    @Option(names = "--easy-ratio", paramLabel = "R", description = "for --source: share of images on route 1 from the model's calibration")
+    Double easyRatio;
+
     @Option(names = "--rounds", defaultValue = "3", description = "passes over the --source images after one warm-up pass (default ${DEFAULT-VALUE})")
     int rounds;
 
@@ -59,12 +62,13 @@ final class BenchmarkCommand implements Callable<Integer> {
         io.dydet.infer.Detector.Builder b = io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
                 .device(runtime.device).threads(runtime.threads).routerThreshold(dyThres).batchSize(batch);
         if (img != null) b.imageSize(img);
+        if (easyRatio != null) b.easyRatio(easyRatio);
         try (io.dydet.infer.Detector d = b.build()) {
             io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
             if (json) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.toJson()));
             } else {
-                System.out.printf("end to end over %d images x %d rounds, batch %d, %d threads, threshold %.3f%n", files.size(), rounds, batch, Engines.threads(), dyThres);
+                System.out.printf("end to end over %d images x %d rounds, batch %d, %d threads, threshold %.4f%n", files.size(), rounds, batch, Engines.threads(), d.routerThreshold());
                 System.out.printf("images/s: median %.2f (rounds: %s); route 1 share %.1f%%; per image pre %.1f ms, model %.1f ms, NMS %.1f ms%n",
                         r.medianImagesPerSecond(), r.imagesPerSecond(), 100 * r.route1Share(), r.preMs(), r.modelMs(), r.nmsMs());
             }
