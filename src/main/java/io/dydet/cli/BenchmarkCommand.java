@@ -47,11 +47,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "end to end instead: decode, letterbox, model (per-image routing), NMS over these images; needs --weights")
     String source;
 
-    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold for --source (default ${DEFAULT-VALUE})")
-    float dyThres;
-
-    @Option(names = "--easy-ratio", paramLabel = "R", description = "for --source: share of images on route 1 from the model's calibration")
-    Double easyRatio;
+    @Mixin ThresholdOptions threshold;
 
     @Option(names = "--rounds", defaultValue = "3", description = "passes over the --source images after one warm-up pass (default ${DEFAULT-VALUE})")
     int rounds;
@@ -60,9 +56,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
         java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
         io.dydet.infer.Detector.Builder b = io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
-                .device(runtime.device).threads(runtime.threads).routerThreshold(dyThres).batchSize(batch);
+                .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch);
         if (img != null) b.imageSize(img);
-        if (easyRatio != null) b.easyRatio(easyRatio);
         try (io.dydet.infer.Detector d = b.build()) {
             io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
             if (json) {

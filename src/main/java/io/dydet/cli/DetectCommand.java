@@ -33,22 +33,7 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--iou", defaultValue = "0.45", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
     float iou;
 
-    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold: route 1 iff easiness score >= T (default ${DEFAULT-VALUE})")
-    float dyThres;
-
-    @Option(names = "--easy-ratio", paramLabel = "R", description = "share of images on route 1, from the model's calibration (instead of --dy-thres)")
-    Double easyRatio;
-
-    @Option(names = "--gflops", paramLabel = "G", description = "GFLOPs budget per image: the most accurate calibrated setting that fits")
-    Double gflops;
-
-    @Option(names = "--latency-ms", paramLabel = "L", description = "latency budget per image: the most accurate calibrated setting whose expected time fits (needs --route-ms)")
-    Double latencyMs;
-
-    @Option(names = "--route-ms", paramLabel = "R1,R2", split = ",", description = "per-route latencies on this machine in ms, e.g. from dydet benchmark")
-    List<Double> routeMs;
-
-
+    @Mixin ThresholdOptions threshold;
 
     @Option(names = "--batch", defaultValue = "8", description = "images per forward pass, grouped by letterboxed shape (default ${DEFAULT-VALUE})")
     int batch;
@@ -76,17 +61,11 @@ final class DetectCommand implements Callable<Integer> {
         List<Path> files = Sources.resolve(source);
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
         Detector.Builder b = Detector.builder().weights(modelOptions.weights).model(modelOptions.spec()).device(runtime.device)
-                .threads(runtime.threads).confidence(conf).iou(iou).routerThreshold(dyThres).batchSize(batch).agnostic(agnostic)
+                .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(batch).agnostic(agnostic)
                 .classes(classes == null ? null : new HashSet<>(classes));
         if (img != null) b.imageSize(img);
-        if (easyRatio != null) b.easyRatio(easyRatio);
-        if (gflops != null) b.gflopsBudget(gflops);
-        if (latencyMs != null) {
-            if (routeMs == null || routeMs.size() != 2) throw new IllegalArgumentException("--latency-ms needs --route-ms R1,R2 (per-route milliseconds, e.g. from dydet benchmark)");
-            b.latencyBudget(latencyMs, routeMs.get(0), routeMs.get(1));
-        }
         try (Detector detector = b.build()) {
-            dyThres = detector.routerThreshold();
+            float dyThres = detector.routerThreshold();
             Path run = RunDir.create(project, name);
             ProgressBar bar = new ProgressBar("detect", files.size());
             DetectJob.Summary s = DetectJob.run(detector, files, run, new DetectJob.Options(!noSaveImg, saveTxt, Math.max(batch, 8)),

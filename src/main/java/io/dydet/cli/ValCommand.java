@@ -51,26 +51,7 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--iou", defaultValue = "0.65", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
     float iou;
 
-    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold (default ${DEFAULT-VALUE})")
-    float dyThres;
-
-    @Option(names = "--easy-ratio", paramLabel = "R", description = "share of images on route 1, from the model's calibration (instead of --dy-thres)")
-    Double easyRatio;
-
-    @Option(names = "--gflops", paramLabel = "G", description = "GFLOPs budget per image: the most accurate calibrated setting that fits")
-    Double gflops;
-
-    @Option(names = "--latency-ms", paramLabel = "L", description = "latency budget per image: the most accurate calibrated setting whose expected time fits (needs --route-ms)")
-    Double latencyMs;
-
-    @Option(names = "--route-ms", paramLabel = "R1,R2", split = ",", description = "per-route latencies on this machine in ms, e.g. from dydet benchmark")
-    List<Double> routeMs;
-
-    private Double latencyThreshold(io.dydet.model.ModelArtifact artifact, String source) {
-        if (latencyMs == null) return null;
-        if (routeMs == null || routeMs.size() != 2) throw new IllegalArgumentException("--latency-ms needs --route-ms R1,R2 (per-route milliseconds, e.g. from dydet benchmark)");
-        return artifact.requireThresholds(source).forLatencyBudget(latencyMs, routeMs.get(0), routeMs.get(1)).threshold();
-    }
+    @Mixin ThresholdOptions threshold;
 
     @Option(names = "--gt", paramLabel = "INSTANCES.json", description = "COCO ground truth (default: annotations/instances_<split folder>.json next to the images, else the YOLO labels)")
     Path gt;
@@ -99,10 +80,7 @@ final class ValCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }
             DynamicDetModel model = loaded.model().fuse(root.newSubManager());
-            if (easyRatio != null) dyThres = (float) loaded.artifact().requireThresholds(modelOptions.weights.toString()).thresholdForEasyRatio(easyRatio);
-            if (gflops != null) dyThres = (float) loaded.artifact().requireThresholds(modelOptions.weights.toString()).forGflopsBudget(gflops).threshold();
-            Double byLatency = latencyThreshold(loaded.artifact(), modelOptions.weights.toString());
-            if (byLatency != null) dyThres = byLatency.floatValue();
+            float dyThres = threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString());
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;
             Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,

@@ -1,6 +1,5 @@
 package io.dydet.engine;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 

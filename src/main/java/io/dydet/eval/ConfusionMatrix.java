@@ -38,7 +38,7 @@ public final class ConfusionMatrix {
             List<double[]> pairs = new ArrayList<>(); // (gt index, det index, iou)
             for (int i = 0; i < t.size(); i++) {
                 for (int j = 0; j < p.size(); j++) {
-                    double v = iou(t.get(i), p.get(j));
+                    double v = DetectionMetrics.iou(p.get(j), t.get(i));
                     if (v > iou) pairs.add(new double[] {i, j, v});
                 }
             }
@@ -64,13 +64,6 @@ public final class ConfusionMatrix {
 
     private void add(int predicted, int truth) {
         counts[idx(predicted)][idx(truth)]++;
-    }
-
-    private static double iou(CocoGroundTruth.Annotation a, CocoDetection d) {
-        double w = Math.max(0, Math.min(d.x() + d.width(), a.x() + a.width()) - Math.max(d.x(), a.x()));
-        double h = Math.max(0, Math.min(d.y() + d.height(), a.y() + a.height()) - Math.max(d.y(), a.y()));
-        double inter = w * h;
-        return inter / (d.width() * d.height() + a.width() * a.height() - inter + 1e-16);
     }
 
     /** counts[predicted][true]; the last row/column is background. */

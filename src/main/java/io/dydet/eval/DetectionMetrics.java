@@ -115,7 +115,8 @@ public final class DetectionMetrics {
         }
     }
 
-    private static double iou(CocoDetection d, CocoGroundTruth.Annotation a) {
+    /** IoU of a detection and a ground-truth box, both COCO [x, y, w, h] (shared with the confusion matrix). */
+    static double iou(CocoDetection d, CocoGroundTruth.Annotation a) {
         double w = Math.max(0, Math.min(d.x() + d.width(), a.x() + a.width()) - Math.max(d.x(), a.x()));
         double h = Math.max(0, Math.min(d.y() + d.height(), a.y() + a.height()) - Math.max(d.y(), a.y()));
         double inter = w * h;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.dydet.data.ImageException;
 import io.dydet.engine.Engines;
 import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Network;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ public final class Calibrator {
         if (!model.network().isDynamic()) throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
         Engines.setGradEnabled(false);
         int stride = model.network().maxStride();
+        Network costs = model.network().fused(); // GFLOPs are counted on the deploy form
         Map<String, List<Validator.Prepared>> groups = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
         List<Float> scores = new ArrayList<>();
@@ -41,7 +43,7 @@ public final class Calibrator {
                 List<Validator.Prepared> g = groups.computeIfAbsent(key, k -> new ArrayList<>());
                 g.add(p);
                 if (g.size() == batch) {
-                    flush(model, g, scores, g1, g2);
+                    flush(model, costs, g, scores, g1, g2);
                     done += g.size();
                     g.clear();
                     if (progress != null) progress.accept(done + skipped.size(), images.size());
@@ -51,7 +53,7 @@ public final class Calibrator {
             }
         }
         for (List<Validator.Prepared> g : groups.values()) {
-            if (!g.isEmpty()) flush(model, g, scores, g1, g2);
+            if (!g.isEmpty()) flush(model, costs, g, scores, g1, g2);
         }
         if (progress != null) progress.accept(images.size(), images.size());
         float[] s = new float[scores.size()];
@@ -64,7 +66,7 @@ public final class Calibrator {
         return new Scores(s, a, b, skipped);
     }
 
-    private static void flush(DynamicDetModel model, List<Validator.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
+    private static void flush(DynamicDetModel model, Network costs, List<Validator.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
         List<Mat> mats = new ArrayList<>();
         for (Validator.Prepared p : g) mats.add(p.padded());
         try (NDManager pass = model.manager().newSubManager()) {
@@ -72,8 +74,8 @@ public final class Calibrator {
             for (int i = 0; i < s.length; i++) {
                 scores.add(s[i]);
                 int h = mats.get(i).rows(), w = mats.get(i).cols();
-                g1.add(model.network().fused().gflops(Route.EASY, h, w));
-                g2.add(model.network().fused().gflops(Route.HARD, h, w));
+                g1.add(costs.gflops(Route.EASY, h, w));
+                g2.add(costs.gflops(Route.HARD, h, w));
             }
         } finally {
             for (Mat m : mats) m.release();

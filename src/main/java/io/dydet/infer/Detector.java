@@ -18,6 +18,7 @@ import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
 import io.dydet.model.Route;
 import io.dydet.model.RoutedOutput;
+import io.dydet.model.RouterSetting;
 import io.dydet.weights.WeightsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.opencv.core.Mat;
 
 /**
@@ -46,14 +46,13 @@ public final class Detector implements AutoCloseable {
     private final NmsOptions nms;
     private final long pixelLimit;
     private final int batchSize;
-    private final Map<String, Double> gflopsCache = new ConcurrentHashMap<>();
 
     private Detector(Builder b, NDManager root, DynamicDetModel model, ModelArtifact artifact) {
         this.root = root;
         this.model = model;
         this.artifact = artifact;
         this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
-        this.routerThreshold = b.routerThreshold;
+        this.routerThreshold = b.router.resolve(artifact, String.valueOf(b.weights));
         this.nms = new NmsOptions(b.confidence, b.iou, false, b.agnostic, b.classes, b.maxDetections, 30000);
         this.pixelLimit = b.pixelLimit;
         this.batchSize = b.batchSize;
@@ -193,7 +192,7 @@ public final class Detector implements AutoCloseable {
 
     /** GFLOPs of one route at one input size (deploy form, router included). */
     public double gflops(Route route, int height, int width) {
-        return gflopsCache.computeIfAbsent(route + "@" + height + "x" + width, k -> model.network().gflops(route, height, width));
+        return model.network().gflops(route, height, width);
     }
 
     @Override
@@ -210,21 +209,18 @@ public final class Detector implements AutoCloseable {
         private int imageSize;
         private float confidence = 0.25f;
         private float iou = 0.45f;
-        private float routerThreshold = 0.5f;
+        private RouterSetting router = new RouterSetting.Threshold(0.5f);
         private Set<Integer> classes;
         private boolean agnostic;
         private int maxDetections = 300;
         private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
         private int batchSize = 8;
-        private Double easyRatio;
-        private Double gflopsBudget;
-        private double[] latencyBudget;
 
         private Builder() {}
 
         /** Router threshold from the model file's calibration: this share of images on route 1. */
         public Builder easyRatio(double ratio) {
-            this.easyRatio = ratio;
+            this.router = new RouterSetting.EasyRatio(ratio);
             return this;
         }
 
@@ -233,13 +229,13 @@ public final class Detector implements AutoCloseable {
          * {@code ms}, given this machine's per-route latencies (e.g. from {@code dydet benchmark}).
          */
         public Builder latencyBudget(double ms, double route1Ms, double route2Ms) {
-            this.latencyBudget = new double[] {ms, route1Ms, route2Ms};
+            this.router = new RouterSetting.LatencyBudget(ms, route1Ms, route2Ms);
             return this;
         }
 
         /** Router threshold from the calibration: the most accurate setting whose expected GFLOPs per image fit. */
         public Builder gflopsBudget(double gflops) {
-            this.gflopsBudget = gflops;
+            this.router = new RouterSetting.GflopsBudget(gflops);
             return this;
         }
 
@@ -289,8 +285,13 @@ public final class Detector implements AutoCloseable {
 
         /** Route 1 iff the router's easiness score >= this threshold; 0 = all route 1, 1 = all route 2. */
         public Builder routerThreshold(float routerThreshold) {
-            if (!(routerThreshold >= 0f && routerThreshold <= 1f)) throw new IllegalArgumentException("router threshold must be in [0, 1], got " + routerThreshold);
-            this.routerThreshold = routerThreshold;
+            this.router = new RouterSetting.Threshold(routerThreshold);
+            return this;
+        }
+
+        /** Any way of choosing the router threshold (raw, or from the model's calibration). */
+        public Builder router(RouterSetting setting) {
+            this.router = java.util.Objects.requireNonNull(setting, "setting");
             return this;
         }
 
@@ -330,10 +331,7 @@ public final class Detector implements AutoCloseable {
             NDManager root = NDManager.newBaseManager(device);
             try {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
-                if (easyRatio != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString()).thresholdForEasyRatio(easyRatio);
-                if (gflopsBudget != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString()).forGflopsBudget(gflopsBudget).threshold();
-                if (latencyBudget != null) routerThreshold = (float) loaded.artifact().requireThresholds(weights.toString())
-                        .forLatencyBudget(latencyBudget[0], latencyBudget[1], latencyBudget[2]).threshold();
+
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
                 loaded.model().close();
                 return new Detector(this, root, fused, loaded.artifact());

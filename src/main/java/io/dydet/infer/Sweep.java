@@ -5,8 +5,8 @@ import io.dydet.eval.CocoEvaluator;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.eval.CocoMetrics;
 import io.dydet.model.Route;
+import io.dydet.model.ThresholdTable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,25 +32,9 @@ public final class Sweep {
 
     private Sweep() {}
 
-    /**
-     * Thresholds for easy shares 100%, 90%, ..., 0%: 0, the score percentiles (numpy's linear interpolation), 1 —
-     * the original get_dynamic_thres.py's recipe.
-     */
+    /** The calibration recipe's thresholds for these scores (see {@link ThresholdTable#thresholds}). */
     public static double[] percentileThresholds(float[] scores) {
-        double[] s = new double[scores.length];
-        for (int i = 0; i < s.length; i++) s[i] = scores[i];
-        Arrays.sort(s);
-        double[] t = new double[11];
-        t[0] = 0;
-        for (int k = 1; k < 10; k++) t[k] = percentile(s, 10.0 * k);
-        t[10] = 1;
-        return t;
-    }
-
-    static double percentile(double[] sorted, double q) {
-        double pos = q / 100 * (sorted.length - 1);
-        int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+        return ThresholdTable.thresholds(scores);
     }
 
     public static List<Row> run(List<Validator.ImageResult> results, CocoGroundTruth gt, double[] thresholds) {

@@ -98,6 +98,38 @@ public final class Validator {
         return out;
     }
 
+    /**
+     * Sweep mode: router scores, then each route once for the whole batch; the image's own result is the one of the
+     * route its score picks at the run's threshold (no third forward).
+     */
+    private static void runBothRoutes(DynamicDetModel model, NDArray input, List<Integer> ok, List<Letterbox> boxes, List<int[]> origins,
+                                      List<Path> images, Options o, int[] categoryIds, List<ImageResult> out) {
+        float[] scores = new float[ok.size()];
+        if (model.network().isDynamic()) scores = model.routerScores(input).toFloatArray();
+        else java.util.Arrays.fill(scores, Float.NaN);
+        Map<Route, NDArray> decoded = new java.util.EnumMap<>(Route.class);
+        Map<Route, Double> ms = new java.util.EnumMap<>(Route.class);
+        for (Route r : Route.values()) {
+            long s0 = System.nanoTime();
+            decoded.put(r, model.forward(input, r).decoded());
+            ms.put(r, (System.nanoTime() - s0) / 1e6 / ok.size());
+        }
+        for (int k = 0; k < ok.size(); k++) {
+            int i = ok.get(k);
+            int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
+            Letterbox lb = boxes.get(k);
+            Map<Route, RouteResult> perRoute = new java.util.EnumMap<>(Route.class);
+            for (Route r : Route.values()) {
+                perRoute.put(r, new RouteResult(toCoco(Nms.apply(decoded.get(r).get(k), o.nms()), lb, h0, w0, images.get(i), categoryIds),
+                        ms.get(r), model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
+            }
+            Route route = Float.isNaN(scores[k]) ? Route.HARD : Route.choose(scores[k], o.routerThreshold());
+            RouteResult taken = perRoute.get(route);
+            out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, scores[k], route, taken.detections(), taken.modelMs(),
+                    null, perRoute));
+        }
+    }
+
     /** An image as the evaluation path feeds it: letterboxed pixels, the letterbox, and the original size. */
     public record Prepared(Mat padded, Letterbox letterbox, int height, int width) {}
 
@@ -160,30 +192,19 @@ public final class Validator {
         if (ok.isEmpty()) return;
         try (NDManager pass = model.manager().newSubManager()) {
             NDArray input = Images.toInput(pass, padded);
+            if (o.bothRoutes()) {
+                runBothRoutes(model, input, ok, boxes, origins, images, o, categoryIds, out);
+                return;
+            }
             long t0 = System.nanoTime();
             RoutedOutput routed = model.forward(input, o.routerThreshold());
             double ms = (System.nanoTime() - t0) / 1e6 / ok.size();
-            Map<Route, NDArray> both = new java.util.EnumMap<>(Route.class);
-            Map<Route, Double> bothMs = new java.util.EnumMap<>(Route.class);
-            if (o.bothRoutes()) {
-                for (Route r : Route.values()) {
-                    long s0 = System.nanoTime();
-                    both.put(r, model.forward(input, r).decoded());
-                    bothMs.put(r, (System.nanoTime() - s0) / 1e6 / ok.size());
-                }
-            }
             for (int k = 0; k < ok.size(); k++) {
                 int i = ok.get(k);
                 int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
                 Letterbox lb = boxes.get(k);
-                Map<Route, RouteResult> perRoute = new java.util.EnumMap<>(Route.class);
-                for (Map.Entry<Route, NDArray> e : both.entrySet()) {
-                    perRoute.put(e.getKey(), new RouteResult(toCoco(Nms.apply(e.getValue().get(k), o.nms()), lb, h0, w0, images.get(i), categoryIds),
-                            bothMs.get(e.getKey()), model.network().gflops(e.getKey(), lb.paddedHeight(), lb.paddedWidth())));
-                }
-                float[][] rows = Nms.apply(routed.decoded().get(k), o.nms());
-                List<CocoDetection> dets = toCoco(rows, lb, h0, w0, images.get(i), categoryIds);
-                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null, perRoute));
+                List<CocoDetection> dets = toCoco(Nms.apply(routed.decoded().get(k), o.nms()), lb, h0, w0, images.get(i), categoryIds);
+                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null));
             }
         } finally {
             for (Mat m : padded) m.release();

@@ -23,8 +23,10 @@ final class Initializer {
     static Map<String, NDArray> initialize(Network network, NDManager manager, long seed) {
         Random rng = new Random(seed);
         Map<String, NDArray> state = new LinkedHashMap<>();
+        Map<String, Shape> shapes = new java.util.HashMap<>();
+        for (ParamSpec p : network.stateDictSpec()) shapes.put(p.name(), p.shape());
         for (ParamSpec p : network.stateDictSpec()) {
-            NDArray a = create(p, manager, rng);
+            NDArray a = create(p, shapes, manager, rng);
             a.setName(p.name());
             state.put(p.name(), a);
         }
@@ -32,7 +34,7 @@ final class Initializer {
         return state;
     }
 
-    private static NDArray create(ParamSpec p, NDManager m, Random rng) {
+    private static NDArray create(ParamSpec p, Map<String, Shape> shapes, NDManager m, Random rng) {
         String n = p.name();
         Shape s = p.shape();
         if (p.dataType() == DataType.INT64) return m.create(0L).reshape(s);
@@ -46,16 +48,11 @@ final class Initializer {
         boolean isBn = n.contains(".bn.") || n.contains("rbr_dense.1.") || n.contains("rbr_1x1.1.") || n.contains("rbr_identity.");
         if (isBn && n.endsWith(".weight")) return m.ones(s);
         if (isBn && n.endsWith(".bias")) return m.zeros(s);
-        // default conv init; a bias uses its weight's fan-in, which is the previous key in state-dict order
-        long fanIn = s.dimension() == 4 ? s.get(1) * s.get(2) * s.get(3) : FanIn.last;
-        if (s.dimension() == 4) FanIn.last = fanIn;
+        // default conv init; a bias uses the fan-in of its layer's weight
+        Shape w = s.dimension() == 4 ? s : shapes.get(n.substring(0, n.length() - "bias".length()) + "weight");
+        long fanIn = w == null ? 1 : w.get(1) * w.get(2) * w.get(3);
         double bound = 1.0 / Math.sqrt(fanIn);
         return fill(m, s, i -> (float) ((rng.nextDouble() * 2 - 1) * bound));
-    }
-
-    /** The fan-in of the most recent convolution weight, for the bias that follows it. */
-    private static final class FanIn {
-        static long last = 1;
     }
 
     private static NDArray fill(NDManager m, Shape s, java.util.function.IntToDoubleFunction f) {

@@ -67,10 +67,9 @@ public final class ModelFiles {
     public static Map<String, long[]> shapes(Path weights) throws WeightsException {
         Map<String, long[]> found = new LinkedHashMap<>();
         if (isCheckpoint(weights)) {
-            try (TorchCheckpoint ckpt = TorchCheckpoint.open(weights); NDManager m = NDManager.newBaseManager()) {
-                ckpt.stateDict(m).forEach((k, v) -> found.put(k, v.getShape().getShape()));
+            try (TorchCheckpoint ckpt = TorchCheckpoint.open(weights)) {
+                return ckpt.stateDictShapes(); // from the pickle alone: no tensor data is read
             }
-            return found;
         }
         try (SafeTensorsFile f = SafeTensors.open(weights)) {
             for (TensorEntry e : f.entries()) found.put(e.name(), e.shape());
@@ -98,6 +97,7 @@ public final class ModelFiles {
         }
         ModelSpec s = spec != null ? spec : artifact != null ? artifact.spec(weights.toString()) : recognize(weights);
         Network net = Network.build(s);
+        checkFits(weights, net); // names and shapes from the header or pickle: fail before reading any tensor
         try (NDManager staging = manager.newSubManager()) {
             Map<String, NDArray> tensors;
             if (isCheckpoint(weights)) {
@@ -106,7 +106,6 @@ public final class ModelFiles {
                     meta = ckpt.metadata();
                 }
             } else {
-                checkFits(weights, net);
                 try (SafeTensorsFile f = SafeTensors.open(weights)) {
                     tensors = f.readAll(staging, false);
                 }

@@ -33,6 +33,8 @@ public final class Network {
     private final Map<Section, List<Node>> nodes;
     private final AdaptiveRouter router;
     private final boolean fused;
+    /** MACs per section by input size: routing per image asks for the same few sizes over and over. */
+    private final Map<String, Map<Section, Long>> macsBySize = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Network(ModelSpec spec, Map<Section, List<Node>> nodes, AdaptiveRouter router, boolean fused) {
         this.spec = spec;
@@ -146,6 +148,10 @@ public final class Network {
 
     /** Multiply-accumulates per section for one image, plus the router's under key null. */
     public Map<Section, Long> macs(long height, long width) {
+        return macsBySize.computeIfAbsent(height + "x" + width, k -> computeMacs(height, width));
+    }
+
+    private Map<Section, Long> computeMacs(long height, long width) {
         Map<Section, List<List<FeatureShape>>> shapes = shapes(height, width);
         List<FeatureShape> input = List.of(new FeatureShape(spec.inChannels(), height, width));
         Map<Section, Long> out = new EnumMap<>(Section.class);
@@ -158,7 +164,7 @@ public final class Network {
             }
             out.put(s, m);
         }
-        return out;
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** GFLOPs (2 x conv MACs / 1e9) of one route for one image, router included when the model has one. */

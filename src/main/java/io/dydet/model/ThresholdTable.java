@@ -26,19 +26,31 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
 
     /** The original's thresholds from easiness scores, with per-image route costs for the expected GFLOPs. */
     public static ThresholdTable fromScores(float[] scores, double[] route1Gflops, double[] route2Gflops, int imageSize, String data) {
-        if (scores.length == 0) throw new IllegalArgumentException("calibration needs at least one image");
-        double[] sorted = new double[scores.length];
-        for (int i = 0; i < scores.length; i++) sorted[i] = scores[i];
-        Arrays.sort(sorted);
+        double[] thresholds = thresholds(scores);
         List<Entry> e = new ArrayList<>();
         for (int k = 0; k <= 10; k++) {
             double easy = 1 - k / 10.0;
-            double t = k == 0 ? 0 : k == 10 ? 1 : percentile(sorted, 10.0 * k);
+            double t = thresholds[k];
             double g = 0;
             for (int i = 0; i < scores.length; i++) g += scores[i] >= (float) t ? route1Gflops[i] : route2Gflops[i];
             e.add(new Entry(easy, t, g / scores.length));
         }
         return new ThresholdTable(e, scores.length, imageSize, data);
+    }
+
+    /**
+     * Thresholds for easy shares 100%, 90%, ..., 0% (the original get_dynamic_thres.py's recipe): the literal 0,
+     * the 10th ... 90th score percentiles, the literal 1.
+     */
+    public static double[] thresholds(float[] scores) {
+        if (scores.length == 0) throw new IllegalArgumentException("thresholds need at least one score");
+        double[] sorted = new double[scores.length];
+        for (int i = 0; i < scores.length; i++) sorted[i] = scores[i];
+        Arrays.sort(sorted);
+        double[] t = new double[11];
+        for (int k = 1; k < 10; k++) t[k] = percentile(sorted, 10.0 * k);
+        t[10] = 1;
+        return t;
     }
 
     /** numpy's percentile with linear interpolation on sorted values. */

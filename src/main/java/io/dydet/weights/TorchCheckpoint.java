@@ -187,16 +187,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      * with floating tensors as FLOAT32 (fp16 and bf16 widened exactly) and integer tensors as stored.
      */
     public LinkedHashMap<String, NDArray> stateDict(NDManager manager) throws CheckpointException {
-        Map<?, ?> sd = null;
-        if (content instanceof Map<?, ?> m) {
-            Object model = m.get("model");
-            if (model instanceof Map<?, ?> mm) sd = mm;
-            else if (!m.isEmpty() && m.values().stream().allMatch(v -> v instanceof Unpickler.TensorRef)) sd = m;
-        }
-        if (sd == null) {
-            throw new CheckpointException(path + " has no state dict under 'model' (top-level keys: " + topLevelKeys()
-                    + "); dydet reads checkpoints whose 'model' is a state dict, as DynamicDet saves them");
-        }
+        Map<?, ?> sd = stateDictEntries();
         LinkedHashMap<String, NDArray> out = new LinkedHashMap<>();
         try {
             for (Map.Entry<?, ?> e : sd.entrySet()) {
@@ -214,6 +205,29 @@ public final class TorchCheckpoint implements AutoCloseable {
             if (e instanceof CheckpointException ce) throw ce;
             throw new CheckpointException(path + ": malformed tensor data (" + e + ")", e);
         }
+    }
+
+    /** Tensor names and shapes of the state dict, in file order, without reading any tensor data. */
+    public LinkedHashMap<String, long[]> stateDictShapes() throws CheckpointException {
+        LinkedHashMap<String, long[]> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : stateDictEntries().entrySet()) {
+            if (!(e.getValue() instanceof Unpickler.TensorRef t)) {
+                throw new CheckpointException(path + ": state-dict entry '" + e.getKey() + "' is not a tensor");
+            }
+            out.put(String.valueOf(e.getKey()), t.size().clone());
+        }
+        return out;
+    }
+
+    /** The state dict's unpickled entries: under 'model', or the top level when it is a dict of tensors. */
+    private Map<?, ?> stateDictEntries() throws CheckpointException {
+        if (content instanceof Map<?, ?> m) {
+            Object model = m.get("model");
+            if (model instanceof Map<?, ?> mm) return mm;
+            if (!m.isEmpty() && m.values().stream().allMatch(v -> v instanceof Unpickler.TensorRef)) return m;
+        }
+        throw new CheckpointException(path + " has no state dict under 'model' (top-level keys: " + topLevelKeys()
+                + "); dydet reads checkpoints whose 'model' is a state dict, as DynamicDet saves them");
     }
 
     private static int elementSize(String storage) {
