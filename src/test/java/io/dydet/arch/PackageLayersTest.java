@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Imports point one way, along the data's path: engine, box, runs at the bottom; nn, weights, data on them; model
- * and eval above; infer; cli on top. A package may use only the packages listed for it here.
+ * and eval above; infer; train; cli on top. A package may use only the packages listed for it here.
  */
 class PackageLayersTest {
     static final Map<String, Set<String>> ALLOWED = Map.of(
@@ -29,7 +29,8 @@ class PackageLayersTest {
             "model", Set.of("engine", "nn", "weights", "box"),
             "eval", Set.of("engine", "box", "data", "runs"),
             "infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs"),
-            "cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer"));
+            "train", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer"),
+            "cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train"));
 
     @Test
     void importsFollowTheLayers() throws IOException {
