@@ -62,4 +62,16 @@ public final class Engines {
     public static void seed(long seed) {
         JniUtils.setSeed(seed);
     }
+
+    /** Back-propagates a scalar (or one-element) loss into the gradients of every tensor that requires one. */
+    public static void backward(ai.djl.ndarray.NDArray loss) {
+        try (ai.djl.ndarray.NDArray ones = loss.onesLike()) {
+            JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) loss, (ai.djl.pytorch.engine.PtNDArray) ones, false, false);
+        }
+    }
+
+    /** Zeroes a tensor's accumulated gradient in place (libtorch accumulates across backward passes). */
+    public static void zeroGrad(ai.djl.ndarray.NDArray tensor) {
+        JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) tensor);
+    }
 }

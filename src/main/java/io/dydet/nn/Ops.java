@@ -40,21 +40,34 @@ public final class Ops {
         Shape s = x.getShape();
         long c = s.get(1);
         long n = s.size() / c;
-        NDArray flat = x.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).transpose(1, 0, 2, 3).reshape(c, n);
-        NDArray mean = flat.mean(new int[] {1}, true);
-        NDArray var = flat.sub(mean).square().mean(new int[] {1});
+        NDArray flat = x.transpose(1, 0, 2, 3).reshape(c, n);
+        // values from float64 statistics, gradients through float32 ones: DJL's dtype conversion does not carry
+        // autograd, so the float64 results enter as constant corrections of the differentiable float32 statistics
+        NDArray mean32 = flat.mean(new int[] {1}, true);
+        NDArray var32 = flat.sub(mean32).square().mean(new int[] {1});
+        NDArray mean, var;
+        try (NDArray flat64 = flat.stopGradient().toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+                NDArray m64 = flat64.mean(new int[] {1}, true);
+                NDArray v64 = flat64.sub(m64).square().mean(new int[] {1});
+                NDArray dm = m64.sub(mean32.stopGradient().toType(ai.djl.ndarray.types.DataType.FLOAT64, false))
+                        .toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                NDArray dv = v64.sub(var32.stopGradient().toType(ai.djl.ndarray.types.DataType.FLOAT64, false))
+                        .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+            mean = mean32.add(dm);
+            var = var32.add(dv);
+        }
         mean = mean.reshape(c);
-        NDArray invStd = var.add((double) BN_EPS).sqrt().pow(-1);
+        NDArray invStd = var.add(BN_EPS).sqrt().pow(-1);
         NDArray gamma = bn.get("weight"), beta = bn.get("bias");
-        NDArray scale = invStd.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(gamma);
+        NDArray scale = invStd.mul(gamma);
         // the batch-derived operand comes first so results belong to this step's manager, not the model's
-        NDArray shift = mean.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(scale).neg().add(beta);
+        NDArray shift = mean.mul(scale).neg().add(beta);
         NDArray y = x.mul(scale.reshape(1, c, 1, 1)).add(shift.reshape(1, c, 1, 1));
         try (NDArray m = mean.stopGradient(); NDArray v = var.stopGradient()) {
             float keep = 1f - BN_MOMENTUM_TORCH;
             NDArray rm = bn.get("running_mean"), rv = bn.get("running_var");
-            NDArray newMean = m.mul((double) BN_MOMENTUM_TORCH).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-            NDArray newVar = v.mul(BN_MOMENTUM_TORCH * (double) n / Math.max(n - 1, 1)).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            NDArray newMean = m.mul(BN_MOMENTUM_TORCH);
+            NDArray newVar = v.mul((float) (BN_MOMENTUM_TORCH * (double) n / Math.max(n - 1, 1)));
             rm.muli(keep).addi(newMean);
             rv.muli(keep).addi(newVar);
             newMean.close();

@@ -19,18 +19,18 @@ import org.junit.jupiter.api.Test;
  * and eval above; infer; train; cli on top. A package may use only the packages listed for it here.
  */
 class PackageLayersTest {
-    static final Map<String, Set<String>> ALLOWED = Map.of(
-            "engine", Set.of(),
-            "box", Set.of(),
-            "runs", Set.of(),
-            "nn", Set.of("engine"),
-            "weights", Set.of("engine"),
-            "data", Set.of("engine", "box"),
-            "model", Set.of("engine", "nn", "weights", "box"),
-            "eval", Set.of("engine", "box", "data", "runs"),
-            "infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs"),
-            "train", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer"),
-            "cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train"));
+    static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+            Map.entry("engine", Set.of()),
+            Map.entry("box", Set.of()),
+            Map.entry("runs", Set.of()),
+            Map.entry("nn", Set.of("engine")),
+            Map.entry("weights", Set.of("engine")),
+            Map.entry("data", Set.of("engine", "box")),
+            Map.entry("model", Set.of("engine", "nn", "weights", "box")),
+            Map.entry("eval", Set.of("engine", "box", "data", "runs")),
+            Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs")),
+            Map.entry("train", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
+            Map.entry("cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")));
 
     @Test
     void importsFollowTheLayers() throws IOException {
