@@ -261,6 +261,23 @@ public final class DynamicDetModel implements AutoCloseable {
         return new TrainOutput(t.output(Section.D1, d1.index()), t.output(Section.D2, d2.index()), t.score);
     }
 
+    /**
+     * The forward of router training (step 2, spec 6.2): every part runs with BatchNorm in eval mode (running
+     * statistics, frozen detector), both heads return raw logits and the router its easiness score. Gradients reach
+     * whatever tensors require them (in step 2 only the router's).
+     */
+    public TrainOutput forwardFrozen(NDArray input) {
+        if (!network.isDynamic()) throw new IllegalStateException("model " + network.spec().name() + " has no router");
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.EVAL);
+        route(t);
+        runSection(Section.D1, t, Mode.EVAL);
+        runSection(Section.DUAL, t, Mode.EVAL);
+        runSection(Section.D2, t, Mode.EVAL);
+        Node d1 = network.detectNode(Section.D1), d2 = network.detectNode(Section.D2);
+        return new TrainOutput(t.output(Section.D1, d1.index()), t.output(Section.D2, d2.index()), t.score);
+    }
+
     private Trace newTrace(NDArray input) {
         if (input.getShape().dimension() != 4 || input.getShape().get(1) != network.spec().inChannels()) {
             throw new IllegalArgumentException("input must be (B, " + network.spec().inChannels() + ", H, W), got " + input.getShape());
