@@ -16,6 +16,11 @@ final class ProgressBar {
     }
 
     void update(int done) {
+        update(done, "");
+    }
+
+    /** With extra columns after the rate, e.g. running losses. */
+    void update(int done, String columns) {
         long now = System.nanoTime();
         if (done < total && now - lastDraw < 100_000_000L) return;
         lastDraw = now;
@@ -24,7 +29,7 @@ final class ProgressBar {
         double eta = rate > 0 ? (total - done) / rate : 0;
         int width = 30;
         int filled = (int) (width * done / Math.max(total, 1));
-        out.printf("\r%-10s [%s%s] %d/%d  %.2f it/s  ETA %s ", label, "#".repeat(filled), ".".repeat(width - filled), done, total, rate, time(eta));
+        out.printf("\r%-10s [%s%s] %d/%d  %.2f it/s  ETA %s %s", label, "#".repeat(filled), ".".repeat(width - filled), done, total, rate, time(eta), columns);
         out.flush();
     }
 

@@ -36,7 +36,8 @@ public final class ModelFiles {
     /** A loaded model and what its file said about it (for bare state dicts: defaults derived from the definition). */
     public record Loaded(DynamicDetModel model, ModelArtifact artifact) {}
 
-    static boolean isCheckpoint(Path p) {
+    /** True for an original PyTorch checkpoint (.pt/.pth zip), false for safetensors. */
+    public static boolean isCheckpoint(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.endsWith(".pt") || n.endsWith(".pth");
     }

@@ -70,6 +70,71 @@ public final class Plots {
         AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
     }
 
+    /** One small chart of a grid: a title and named series over a shared x. NaN points are left out. */
+    public record Panel(String title, double[] x, java.util.Map<String, double[]> series) {}
+
+    /** Small line charts in a grid (e.g. results.png: losses and metrics per epoch); written atomically. */
+    public static void panels(Path png, String title, List<Panel> panels, int columns) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int pw = 330, ph = 240, top = 40;
+        int rows = (panels.size() + columns - 1) / columns;
+        BufferedImage img = new BufferedImage(pw * columns, top + ph * rows, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        g.setColor(Color.DARK_GRAY);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString(title, 12, 26);
+        Color[] colours = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40)};
+        for (int p = 0; p < panels.size(); p++) {
+            Panel panel = panels.get(p);
+            int ox = (p % columns) * pw, oy = top + (p / columns) * ph;
+            int l = ox + 55, r = ox + pw - 12, t = oy + 24, b = oy + ph - 30;
+            double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+            for (double[] ys : panel.series().values()) {
+                for (int i = 0; i < ys.length; i++) {
+                    if (Double.isNaN(ys[i])) continue;
+                    x0 = Math.min(x0, panel.x()[i]);
+                    x1 = Math.max(x1, panel.x()[i]);
+                    y0 = Math.min(y0, ys[i]);
+                    y1 = Math.max(y1, ys[i]);
+                }
+            }
+            g.setColor(Color.DARK_GRAY);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+            g.drawString(panel.title(), l, oy + 16);
+            g.drawRect(l, t, r - l, b - t);
+            if (x0 > x1) continue; // nothing to draw yet
+            if (x1 == x0) x1 = x0 + 1;
+            if (y1 == y0) y1 = y0 + 1e-6;
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            g.drawString(String.format("%.3g", y1), ox + 4, t + 8);
+            g.drawString(String.format("%.3g", y0), ox + 4, b);
+            g.drawString(String.format("%.0f", x0), l, b + 14);
+            g.drawString(String.format("%.0f", x1), r - 20, b + 14);
+            int c = 0, legend = 0;
+            for (var e : panel.series().entrySet()) {
+                double[] ys = e.getValue();
+                g.setColor(colours[c++ % colours.length]);
+                g.setStroke(new BasicStroke(2f));
+                int lastX = -1, lastY = -1;
+                for (int i = 0; i < ys.length; i++) {
+                    if (Double.isNaN(ys[i])) continue;
+                    int px = (int) Math.round(l + (panel.x()[i] - x0) / (x1 - x0) * (r - l));
+                    int py = (int) Math.round(t + (y1 - ys[i]) / (y1 - y0) * (b - t));
+                    if (lastX >= 0) g.drawLine(lastX, lastY, px, py);
+                    if (ys.length <= 60) g.fillOval(px - 2, py - 2, 5, 5);
+                    lastX = px;
+                    lastY = py;
+                }
+                if (panel.series().size() > 1) g.drawString(e.getKey(), l + 6, t + 14 + 12 * legend++);
+            }
+        }
+        g.dispose();
+        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+    }
+
     /** A heat map of values in [0, 1] with row and column labels (confusion matrices). */
     public static void heatmap(Path png, String title, String rowAxis, String colAxis, double[][] v, List<String> labels) throws IOException {
         System.setProperty("java.awt.headless", "true");

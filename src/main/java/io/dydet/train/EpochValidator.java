@@ -1,0 +1,75 @@
+package io.dydet.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dydet.eval.CocoDetection;
+import io.dydet.eval.CocoGroundTruth;
+import io.dydet.eval.DetectionMetrics;
+import io.dydet.eval.NmsOptions;
+import io.dydet.infer.Validator;
+import io.dydet.infer.YoloGroundTruth;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Network;
+import io.dydet.model.Route;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Per-epoch validation as the original runs it during training (spec 5.9): the EMA weights, the evaluation
+ * preprocessing (rect batches, pad 0.5), conf 0.001, NMS IoU 0.6, the internal AP. Both routes are measured: route 2
+ * (what the original reports and picks {@code best} by) and route 1 beside it; with {@code dynamicThreshold} set
+ * (step 2) the routed result at that threshold is reported as the main one.
+ */
+final class EpochValidator {
+    /** Route 2 (or routed) metrics and route 1 metrics. */
+    record Result(DetectionMetrics.Result main, DetectionMetrics.Result route1) {}
+
+    static final float TRAINING_NMS_IOU = 0.6f;
+
+    private final List<Path> images;
+    private final CocoGroundTruth truth;
+    private final int imageSize;
+    private final int batch;
+
+    EpochValidator(List<Path> images, int nc, int imageSize, int batch) throws IOException {
+        this.images = List.copyOf(images);
+        this.truth = YoloGroundTruth.build(images, nc);
+        this.imageSize = imageSize;
+        this.batch = batch;
+    }
+
+    int size() {
+        return images.size();
+    }
+
+    /**
+     * @param weights tensors by state-dict name (EMA weights), on any manager
+     * @param dynamicThreshold route by the router at this threshold (step 2), or NaN for route 2 (step 1)
+     */
+    Result run(Network network, Map<String, NDArray> weights, NDManager parent, float dynamicThreshold, BiConsumer<Integer, Integer> progress) {
+        boolean grad = io.dydet.engine.Engines.isGradEnabled();
+        try (NDManager m = parent.newSubManager()) {
+            DynamicDetModel model = DynamicDetModel.fromStateDict(network, weights, m.newSubManager(), "EMA weights");
+            DynamicDetModel fused = model.fuse(m.newSubManager());
+            NmsOptions nms = new NmsOptions(0.001f, TRAINING_NMS_IOU, true, false, null, 300, 30000);
+            float threshold = Float.isNaN(dynamicThreshold) ? 0f : dynamicThreshold;
+            Validator.Options o = new Validator.Options(imageSize, threshold, nms, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, true);
+            List<Validator.ImageResult> results = Validator.run(fused, images, o, null, progress);
+            List<CocoDetection> main = new ArrayList<>(), easy = new ArrayList<>();
+            List<Long> ids = new ArrayList<>();
+            for (Validator.ImageResult r : results) {
+                if (r.error() != null) continue;
+                ids.add(r.imageId());
+                main.addAll(Float.isNaN(dynamicThreshold) ? r.perRoute().get(Route.HARD).detections() : r.detections());
+                easy.addAll(r.perRoute().get(Route.EASY).detections());
+            }
+            return new Result(DetectionMetrics.compute(truth, main, ids), DetectionMetrics.compute(truth, easy, ids));
+        } finally {
+            io.dydet.engine.Engines.setGradEnabled(grad);
+        }
+    }
+}

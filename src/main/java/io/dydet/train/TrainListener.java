@@ -1,0 +1,22 @@
+package io.dydet.train;
+
+/** What a training run reports while it goes; the CLI draws progress bars from it, the library never prints. */
+public interface TrainListener {
+    /** Free-form news: resumed from, skipped weights, data problems, autoanchor. */
+    default void message(String text) {}
+
+    default void epochStarted(int epoch, int epochs, int batches) {}
+
+    /**
+     * After each batch.
+     *
+     * @param columns running means shown on the bar, e.g. box/obj/cls/total or Delta/score/route-2 share
+     */
+    default void batchDone(int epoch, int batch, int batches, java.util.Map<String, Double> columns, double imagesPerSecond) {}
+
+    default void validating(int done, int total) {}
+
+    default void epochDone(EpochResult result) {}
+
+    TrainListener SILENT = new TrainListener() {};
+}

@@ -1,0 +1,297 @@
+package io.dydet.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dydet.data.DataConfig;
+import io.dydet.data.Hyperparameters;
+import io.dydet.data.train.TrainBatch;
+import io.dydet.data.train.TrainLoader;
+import io.dydet.data.train.TrainingSet;
+import io.dydet.engine.Devices;
+import io.dydet.engine.Engines;
+import io.dydet.eval.DetectionMetrics;
+import io.dydet.model.ClassNames;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelArtifact;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ModelSpec;
+import io.dydet.model.Network;
+import io.dydet.model.TrainOutput;
+import io.dydet.runs.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training run of either step: step 1 trains the cascaded detector (both routes, {@link CascadeLoss}); step 2
+ * freezes it and trains the router ({@link RouterLoss}). The run folder holds args.yaml, hyp.yaml, model.yaml,
+ * results.csv/png, weights/last and weights/best (dydet model files of the EMA weights) and
+ * weights/last.state.safetensors (everything {@code --resume} needs, written atomically after each epoch).
+ */
+public final class Trainer implements AutoCloseable {
+    /** How a run ended: where its files are and its last and best epochs. */
+    public record Outcome(Path runDir, Path last, Path best, List<EpochResult> epochs, double bestFitness) {}
+
+    public static final String STEP1 = "detector";
+    public static final String STEP2 = "router";
+
+    private final TrainArgs args;
+    private final Path runDir;
+    private final Hyperparameters hyp;
+    private final Network network;
+    private final ModelSpec spec;
+    private final DataConfig data;
+    private final NDManager root;
+    private final DynamicDetModel model;
+    private final TrainingSet trainSet;
+    private final boolean routerStep;
+    private final TrainListener listener;
+    private final List<String> classNames;
+
+    private Trainer(TrainArgs args, Path runDir, Hyperparameters hyp, ModelSpec spec, TrainListener listener, boolean fresh) throws IOException {
+        this.args = args;
+        this.runDir = runDir;
+        this.hyp = hyp;
+        this.spec = spec;
+        this.listener = listener;
+        this.routerStep = STEP2.equals(args.step());
+        this.data = DataConfig.load(Path.of(args.data()));
+        if (spec.nc() != data.nc()) throw new IllegalArgumentException("model has " + spec.nc() + " classes but " + data.file() + " has nc " + data.nc());
+        this.classNames = data.names();
+        this.network = Network.build(spec);
+        Device device = Devices.parse(args.device());
+        this.root = NDManager.newBaseManager(device);
+        // the data set is checked before any model work: wrong class ids or an empty set fail here
+        this.trainSet = TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()));
+        for (String p : trainSet.problems()) listener.message("data problem (image left out): " + p);
+        Engines.seed(args.seed());
+        this.model = DynamicDetModel.initialized(network, root.newSubManager(), args.seed());
+        if (fresh && args.weights() != null) {
+            WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()));
+            listener.message("initial weights " + args.weights() + ": " + r.describe());
+            if (routerStep && r.notInFile().stream().anyMatch(n -> n.startsWith("router."))) {
+                listener.message("the file has no router: a freshly initialised router is trained");
+            }
+        }
+    }
+
+    /** Starts a new run in {@code runDir} (created by the caller, empty). */
+    public static Trainer start(TrainArgs args, Path runDir, TrainListener listener) throws IOException {
+        Hyperparameters hyp = Hyperparameters.load(args.hyp()).withLabelSmoothing(args.labelSmoothing());
+        if (args.lr0() != null) hyp = hyp.with(Map.of("lr0", args.lr0()));
+        ModelSpec spec = resolveSpec(args);
+        Trainer t = new Trainer(args, runDir, hyp, spec, listener, true);
+        Files.createDirectories(runDir.resolve("weights"));
+        AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
+        AtomicFiles.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
+        AtomicFiles.writeString(runDir.resolve("model.yaml"), spec.toYaml());
+        return t;
+    }
+
+    /** Continues a run from its last saved state; {@code epochs} (if not null) extends or shortens the schedule. */
+    public static Trainer resume(Path runDir, Integer epochs, TrainListener listener) throws IOException {
+        TrainArgs args = TrainArgs.read(runDir.resolve("args.yaml"));
+        if (epochs != null) args = args.withEpochs(epochs);
+        String hypText = Files.readString(runDir.resolve("hyp.yaml"));
+        double smoothing = args.labelSmoothing();
+        Hyperparameters hyp = Hyperparameters.parse(hypText.replaceAll("(?m)^label_smoothing:.*$", ""), runDir.resolve("hyp.yaml").toString())
+                .withLabelSmoothing(smoothing);
+        ModelSpec spec = ModelSpec.load(runDir.resolve("model.yaml"));
+        Trainer t = new Trainer(args, runDir, hyp, spec, listener, false);
+        if (epochs != null) AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
+        return t;
+    }
+
+    /** The model the run trains: step 1 from --model/--width and the data's classes; step 2 from the step-1 file plus a router. */
+    static ModelSpec resolveSpec(TrainArgs args) throws IOException {
+        DataConfig dc = DataConfig.load(Path.of(args.data()));
+        ModelSpec spec;
+        if (STEP2.equals(args.step())) {
+            if (args.weights() == null) throw new IllegalArgumentException("train-router needs --weights (a step-1 model)");
+            ModelSpec inFile = ModelFiles.describedSpec(Path.of(args.weights()));
+            spec = RouterSpecs.withRouter(inFile);
+        } else {
+            spec = ModelSpec.resolve(args.model());
+            if (args.width() != null) spec = spec.withWidth(args.width());
+        }
+        return spec.nc() == dc.nc() ? spec : spec.withClasses(dc.nc());
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    public DynamicDetModel model() {
+        return model;
+    }
+
+    /** Trains to the end of the schedule (or from where a resumed run stopped). */
+    public Outcome run() throws IOException {
+        Hyperparameters scaled = hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
+        List<ParameterGroups.Group> groups = routerStep ? ParameterGroups.router(model) : ParameterGroups.detector(model);
+        Trainables.requireGradients(model, ParameterGroups.names(groups));
+        Optimizer.Kind kind = routerStep ? (args.adam() ? Optimizer.Kind.ADAMW : Optimizer.Kind.SGD) : (args.adam() ? Optimizer.Kind.ADAM : Optimizer.Kind.SGD);
+        ResultsLog log = new ResultsLog(runDir);
+        try (TrainLoader loader = new TrainLoader(trainSet, hyp, args.img(), args.batch(), args.workers(), args.seed(), true, false);
+                Optimizer opt = new Optimizer(kind, groups, hyp.momentum(), root);
+                Ema ema = new Ema(model.stateDict(), routerStep ? 0.0 : 0.9999, root)) {
+            int nb = loader.batchesPerEpoch();
+            Schedule schedule = new Schedule(hyp, args.epochs(), nb, args.batch(), args.linearLr() || routerStep, args.minWarmup(), args.nominalBatch());
+            opt.setWeightDecay(schedule.weightDecay());
+            CascadeLoss cascade = routerStep ? null : new CascadeLoss(model, scaled);
+            RouterLoss routerLoss = routerStep ? new RouterLoss(model, scaled) : null;
+            int startEpoch = 0;
+            long lastStep = -1;
+            double bestFitness = Double.NEGATIVE_INFINITY;
+            Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
+            if (Files.exists(stateFile)) {
+                TrainingCheckpoint.Contents c = TrainingCheckpoint.read(stateFile, root.newSubManager());
+                WeightTransfer.copyInto(model, c.section("model"));
+                ema.load(c.section("ema"));
+                ema.setUpdates(c.progress().emaUpdates());
+                opt.load(c.section("optimizer"));
+                if (routerLoss != null) routerLoss.restore(c.section("router").get("gaps").toDoubleArray());
+                startEpoch = c.progress().epochsDone();
+                lastStep = c.progress().lastOptimizerStep();
+                bestFitness = c.progress().bestFitness();
+                log.reload(startEpoch);
+                listener.message("resumed " + runDir + " after epoch " + startEpoch + " of " + args.epochs());
+            }
+            EpochValidator validator = null;
+            if (args.validate() && data.val() != null) validator = new EpochValidator(data.images("val"), spec.nc(), args.img(), args.valBatch());
+            List<EpochResult> done = new java.util.ArrayList<>();
+            for (int epoch = startEpoch; epoch < args.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                listener.epochStarted(epoch, args.epochs(), nb);
+                Map<String, Double> sums = new LinkedHashMap<>();
+                int batches = 0;
+                long images = 0;
+                for (TrainBatch b : loader.epoch(epoch, 0)) {
+                    long ni = (long) batches + (long) nb * epoch;
+                    int accumulate = routerStep ? schedule.accumulate(ni) : schedule.accumulate(ni);
+                    for (int g = 0; g < groups.size(); g++) opt.setLr(g, schedule.lr(groups.get(g).biases(), ni, epoch));
+                    if (kind == Optimizer.Kind.SGD) opt.setMomentum(schedule.momentum(ni));
+                    Map<String, Double> items = step(b, cascade, routerLoss);
+                    items.forEach((k, v) -> sums.merge(k, v, Double::sum));
+                    if (ni - lastStep >= accumulate) {
+                        opt.step();
+                        opt.zeroGrad();
+                        ema.update(model.stateDict());
+                        lastStep = ni;
+                    }
+                    batches++;
+                    images += b.size();
+                    Map<String, Double> means = new LinkedHashMap<>();
+                    final int n = batches;
+                    sums.forEach((k, v) -> means.put(k, v / n));
+                    listener.batchDone(epoch, batches, nb, means, images / ((System.nanoTime() - t0) / 1e9));
+                }
+                Map<String, Double> means = new LinkedHashMap<>();
+                final int n = Math.max(batches, 1);
+                sums.forEach((k, v) -> means.put(k, v / n));
+                double[] lrs = new double[groups.size()];
+                for (int g = 0; g < lrs.length; g++) lrs[g] = opt.lr(g);
+                double p = Double.NaN, r = Double.NaN, m50 = Double.NaN, m = Double.NaN, e50 = Double.NaN, e = Double.NaN;
+                if (validator != null) {
+                    EpochValidator.Result v = validator.run(network, ema.tensors(), root, routerStep ? (float) args.dynamicThreshold() : Float.NaN,
+                            listener::validating);
+                    DetectionMetrics.Result main = v.main();
+                    p = main.precision();
+                    r = main.recall();
+                    m50 = main.map50();
+                    m = main.map();
+                    e50 = v.route1().map50();
+                    e = v.route1().map();
+                }
+                double fitness = 0.1 * m50 + 0.9 * m;
+                boolean best = validator == null || fitness > bestFitness;
+                if (validator != null && fitness > bestFitness) bestFitness = fitness;
+                EpochResult result = new EpochResult(epoch, means, p, r, m50, m, e50, e, lrs, (System.nanoTime() - t0) / 1e9, best);
+                // state first: a kill between the writes leaves a consistent state to resume from
+                Map<String, Map<String, NDArray>> sections = new LinkedHashMap<>();
+                sections.put("model", model.stateDict());
+                sections.put("ema", ema.tensors());
+                sections.put("optimizer", opt.state());
+                try (NDManager tmp = root.newSubManager()) {
+                    if (routerLoss != null) sections.put("router", Map.of("gaps", tmp.create(routerLoss.state())));
+                    TrainingCheckpoint.write(stateFile, sections, new TrainingCheckpoint.Progress(epoch + 1, args.epochs(), (long) nb * (epoch + 1),
+                            lastStep, bestFitness, best ? epoch : -1, ema.updates(), args.step()));
+                    saveModel(runDir.resolve("weights/last.safetensors"), ema.tensors(), epoch + 1, tmp);
+                    if (best) Files.copy(runDir.resolve("weights/last.safetensors"), tmpSibling(runDir.resolve("weights/best.safetensors")),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    if (best) Files.move(tmpSibling(runDir.resolve("weights/best.safetensors")), runDir.resolve("weights/best.safetensors"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+                log.add(result);
+                done.add(result);
+                listener.epochDone(result);
+            }
+            return new Outcome(runDir, runDir.resolve("weights/last.safetensors"), runDir.resolve("weights/best.safetensors"), done, bestFitness);
+        }
+    }
+
+    private static Path tmpSibling(Path p) {
+        return p.resolveSibling(p.getFileName() + ".tmp");
+    }
+
+    /** One batch: forward, loss, backward; returns the items to log. */
+    private Map<String, Double> step(TrainBatch b, CascadeLoss cascade, RouterLoss routerLoss) {
+        boolean grad = Engines.isGradEnabled();
+        Engines.setGradEnabled(true);
+        try (NDManager m = root.newSubManager()) {
+            NDArray x = b.images(m);
+            float[][] targets = b.targets();
+            Map<String, Double> items = new LinkedHashMap<>();
+            if (routerStep) {
+                TrainOutput out = model.forwardFrozen(x);
+                RouterLoss.Result r = routerLoss.compute(out, targets, args.img());
+                Engines.backward(r.total());
+                double gap = 0, score = 0, hard = 0;
+                for (RouterLoss.ImageLoss il : r.images()) {
+                    gap += il.gap();
+                    score += il.score();
+                    hard += il.score() < args.dynamicThreshold() ? 1 : 0;
+                }
+                int n = r.images().size();
+                items.put("gap", gap / n);
+                items.put("delta", routerLoss.offset());
+                items.put("score", score / n);
+                items.put("route2", hard / n);
+                items.put("loss", (double) r.total().getFloat(0) / n);
+            } else {
+                TrainOutput out = model.forwardTrain(x);
+                CascadeLoss.Result r = cascade.compute(out, targets, args.img());
+                Engines.backward(r.total());
+                items.put("box", (double) r.box());
+                items.put("obj", (double) r.obj());
+                items.put("cls", (double) r.cls());
+                items.put("total", (double) r.sum());
+            }
+            return items;
+        } finally {
+            Engines.setGradEnabled(grad);
+        }
+    }
+
+    private void saveModel(Path file, Map<String, NDArray> weights, int epochs, NDManager tmp) throws IOException {
+        DynamicDetModel m = DynamicDetModel.fromStateDict(network, weights, tmp.newSubManager(), "EMA weights");
+        Map<String, String> prov = new LinkedHashMap<>();
+        prov.put("trained_by", "dydet " + (routerStep ? "train-router" : "train"));
+        prov.put("data", args.data());
+        prov.put("epochs", Integer.toString(epochs));
+        prov.put("seed", Long.toString(args.seed()));
+        prov.put("run", runDir.toString());
+        ModelArtifact a = new ModelArtifact(spec.name(), spec.toYaml(), classNames.size() == spec.nc() ? classNames : ClassNames.defaults(spec.nc()),
+                args.img(), network.strides(), null, prov);
+        ModelFiles.save(file, m, a);
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+}
