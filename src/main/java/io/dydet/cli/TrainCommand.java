@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Training step 1: the cascaded detector (both routes) on a data set, with the original's loss, schedule and augmentation.")
-final class TrainCommand implements Callable<Integer> {
+class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "dy-yolov7-step1", description = "built-in model (step-1 form is used) or a cfg file (default ${DEFAULT-VALUE})")
     String model;
 
