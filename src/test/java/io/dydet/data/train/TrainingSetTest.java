@@ -111,6 +111,16 @@ class TrainingSetTest {
         TrainingSet again = TrainingSet.open(images, 80, null);
         assertEquals(0, TrainingSet.DECODES.get() - before);
         assertEquals(p, again.problems());
+
+        // and training runs on the rest
+        try (TrainLoader l = new TrainLoader(set, io.dydet.data.Hyperparameters.scratchP5(), 64, 2, 1, 0, true, false)) {
+            int batches = 0;
+            for (TrainBatch b : l.epoch(0)) {
+                assertEquals(List.of(images.get(0), images.get(2)), b.paths());
+                batches++;
+            }
+            assertEquals(1, batches);
+        }
     }
 
     @Test
