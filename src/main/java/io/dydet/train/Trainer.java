@@ -64,6 +64,9 @@ public final class Trainer implements AutoCloseable {
         this.classNames = data.names();
         this.network = Network.build(spec);
         Device device = Devices.parse(args.device());
+        io.dydet.data.Images.loadOpenCv();
+        // loader threads each run OpenCV; its own thread pool would fight the engine's threads for the cores
+        org.opencv.core.Core.setNumThreads(1);
         this.root = NDManager.newBaseManager(device);
         // the data set is checked before any model work: wrong class ids or an empty set fail here
         this.trainSet = TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()));
@@ -178,9 +181,12 @@ public final class Trainer implements AutoCloseable {
                     Map<String, Double> items = step(b, cascade, routerLoss);
                     items.forEach((k, v) -> sums.merge(k, v, Double::sum));
                     if (ni - lastStep >= accumulate) {
+                        if (System.getenv("DBG") != null) System.err.println("\nbefore step: " + nonFinite(b, 0f));
                         opt.step();
+                        if (System.getenv("DBG") != null) System.err.println("after step: " + nonFinite(b, 0f));
                         opt.zeroGrad();
                         ema.update(model.stateDict());
+                        if (System.getenv("DBG") != null) System.err.println("after ema: " + nonFinite(b, 0f));
                         lastStep = ni;
                     }
                     batches++;
@@ -249,6 +255,7 @@ public final class Trainer implements AutoCloseable {
             if (routerStep) {
                 TrainOutput out = model.forwardFrozen(x);
                 RouterLoss.Result r = routerLoss.compute(out, targets, args.img());
+                if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(nonFinite(b, r.total().getFloat(0)));
                 Engines.backward(r.total());
                 double gap = 0, score = 0, hard = 0;
                 for (RouterLoss.ImageLoss il : r.images()) {
@@ -265,6 +272,7 @@ public final class Trainer implements AutoCloseable {
             } else {
                 TrainOutput out = model.forwardTrain(x);
                 CascadeLoss.Result r = cascade.compute(out, targets, args.img());
+                if (!Float.isFinite(r.sum())) throw new IllegalStateException(nonFinite(b, r.sum()));
                 Engines.backward(r.total());
                 items.put("box", (double) r.box());
                 items.put("obj", (double) r.obj());
@@ -275,6 +283,20 @@ public final class Trainer implements AutoCloseable {
         } finally {
             Engines.setGradEnabled(grad);
         }
+    }
+
+    /** A message naming the batch and the first parameters that are no longer finite (diverged training). */
+    private String nonFinite(TrainBatch b, float loss) {
+        List<String> bad = new java.util.ArrayList<>();
+        for (var e : model.stateDict().entrySet()) {
+            try (NDArray finite = e.getValue().isInfinite().logicalOr(e.getValue().isNaN()).any()) {
+                if (finite.getBoolean()) bad.add(e.getKey());
+            }
+            if (bad.size() == 5) break;
+        }
+        return "loss is " + loss + " at epoch " + (b.epoch() + 1) + " batch " + (b.index() + 1) + " (" + b.paths() + ")"
+                + (bad.isEmpty() ? "; the weights are finite, so the batch itself produced it" : "; non-finite weights: " + bad)
+                + ". Lower lr0 or warmup_bias_lr, or check the labels of these images.";
     }
 
     private void saveModel(Path file, Map<String, NDArray> weights, int epochs, NDManager tmp) throws IOException {

@@ -26,7 +26,7 @@ public final class TrainProfileMain {
         DataConfig dc = DataConfig.load(Path.of(a[0]));
         int img = Integer.parseInt(a[1]), bs = Integer.parseInt(a[2]);
         TrainingSet set = TrainingSet.open(dc.images("train"), dc.nc(), null);
-        Hyperparameters hyp = Hyperparameters.scratchP5();
+        Hyperparameters hyp = System.getenv("HYP") != null ? Hyperparameters.load(System.getenv("HYP")) : Hyperparameters.scratchP5();
         long t0 = System.nanoTime();
         int n = 0;
         try (TrainLoader l = new TrainLoader(set, hyp, img, bs, 2, 0, true, false)) {
@@ -51,7 +51,23 @@ public final class TrainProfileMain {
                     long s2 = System.nanoTime();
                     Engines.backward(r.total());
                     long s3 = System.nanoTime();
-                    System.out.printf("forward %.0f ms, loss %.0f ms, backward %.0f ms%n", (s1 - s0) / 1e6, (s2 - s1) / 1e6, (s3 - s2) / 1e6);
+                    System.out.printf("forward %.0f ms, loss %.0f ms, backward %.0f ms, loss %.4f%n", (s1 - s0) / 1e6, (s2 - s1) / 1e6, (s3 - s2) / 1e6, r.total().getFloat(0));
+                    int nanGrads = 0;
+                    for (var e : model.stateDict().entrySet()) {
+                        if (!e.getValue().hasGradient()) continue;
+                        try (NDArray g = e.getValue().getGradient()) {
+                            if (g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean()) { nanGrads++; if (nanGrads < 5) System.out.println("bad grad " + e.getKey()); }
+                        }
+                    }
+                    System.out.println("bad grads: " + nanGrads);
+                    for (var e : model.stateDict().entrySet()) {
+                        if (e.getValue().isNaN().any().getBoolean()) System.out.println("NaN param " + e.getKey());
+                    }
+                    java.util.List<io.dydet.train.ParameterGroups.Group> groups = io.dydet.train.ParameterGroups.detector(model);
+                    try (io.dydet.train.Optimizer opt = new io.dydet.train.Optimizer(io.dydet.train.Optimizer.Kind.SGD, groups, 0.8, root)) {
+                        opt.setLr(0, 0); opt.setLr(1, 0); opt.setLr(2, 0.1); opt.setWeightDecay(0.0005);
+                        opt.step(); opt.zeroGrad();
+                    }
                 }
                 if (++k == 6) break;
             }
