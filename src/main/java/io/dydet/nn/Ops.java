@@ -57,9 +57,10 @@ public final class Ops {
             var = var32.add(dv);
         }
         mean = mean.reshape(c);
-        NDArray invStd = var.add(BN_EPS).sqrt().pow(-1);
+        NDArray std = var.add(BN_EPS).sqrt();
         NDArray gamma = bn.get("weight"), beta = bn.get("bias");
-        NDArray scale = invStd.mul(gamma);
+        // 1 / std by division: the backward of pow(-1) produced NaN gradients on real batches (measured)
+        NDArray scale = std.onesLike().div(std).mul(gamma);
         // the batch-derived operand comes first so results belong to this step's manager, not the model's
         NDArray shift = mean.mul(scale).neg().add(beta);
         NDArray y = x.mul(scale.reshape(1, c, 1, 1)).add(shift.reshape(1, c, 1, 1));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.nn.ParamSpec;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,59 +12,149 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The optimiser's parameter groups as the original builds them (spec 5.3): [0] no-decay weights (BatchNorm gammas,
- * ImplicitA/M), [1] decay weights (every convolution kernel), [2] biases (convolution biases and BatchNorm betas).
- * Step 2 (spec 6.3) has only the router: [0] its kernels with decay, [1] its biases without.
+ * The optimiser's parameter groups, built from a model's trainable tensors the way the original does (spec 5.3,
+ * 6.3). The group index matters: the schedule warms group 2 (biases) up from {@code warmup_bias_lr}.
+ *
+ * <ul>
+ *   <li>{@link #of(DynamicDetModel)} (step 1): group 0 "no-decay weights" (BatchNorm gammas, IDetect
+ *       ImplicitA/ImplicitM), group 1 "decay weights" (every other {@code weight}: conv kernels incl. RepConv,
+ *       CBLinear, IDetect and router), group 2 "biases" (every {@code bias}: conv biases and BatchNorm betas).
+ *   <li>{@link #routerOnly(DynamicDetModel)} (step 2): group 0 router kernels (with decay), group 1 router biases
+ *       (without); no group 2.
+ * </ul>
+ *
+ * A tensor is a BatchNorm gamma when its prefix also owns a {@code running_mean} buffer; that follows the layer
+ * structure, not a list of module names. Any trainable tensor that fits none of the rules is an error, so a new
+ * layer type cannot silently go untrained.
+ *
+ * <pre>{@code
+ * ParameterGroups groups = ParameterGroups.of(model);
+ * groups.requireGradients();              // before the first forward
+ * Optimizer opt = Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), schedule.weightDecay(), true);
+ * }</pre>
  */
 public final class ParameterGroups {
-    /** One group: its parameters by state-dict name, and whether weight decay applies. */
-    public record Group(String name, Map<String, NDArray> params, boolean decay, boolean biases) {}
+    /** Group index whose learning rate warms up from {@code warmup_bias_lr} (the original's {@code j == 2}). */
+    public static final int BIAS_GROUP = 2;
 
-    private ParameterGroups() {}
+    private final List<ParameterGroup> groups;
 
-    /** Step 1: every trainable tensor of the model. */
-    public static List<Group> detector(DynamicDetModel model) {
-        Set<String> bn = batchNormPrefixes(model);
-        Map<String, NDArray> noDecay = new LinkedHashMap<>(), decay = new LinkedHashMap<>(), biases = new LinkedHashMap<>();
-        for (var e : Trainables.of(model, n -> true).entrySet()) {
-            String n = e.getKey();
-            String prefix = n.substring(0, n.lastIndexOf('.') + 1);
-            if (n.endsWith(".bias")) biases.put(n, e.getValue());
-            else if (n.endsWith(".implicit") || (n.endsWith(".weight") && bn.contains(prefix))) noDecay.put(n, e.getValue());
-            else decay.put(n, e.getValue());
+    public ParameterGroups(List<ParameterGroup> groups) {
+        this.groups = List.copyOf(groups);
+        Set<String> seen = new HashSet<>();
+        for (ParameterGroup g : this.groups) {
+            for (String n : g.parameters().keySet()) {
+                if (!seen.add(n)) throw new IllegalArgumentException("tensor " + n + " is in more than one parameter group");
+            }
         }
-        return List.of(new Group("no-decay weights", noDecay, false, false), new Group("decay weights", decay, true, false),
-                new Group("biases", biases, false, true));
     }
 
-    /** Step 2: the router's kernels (decay) and biases (none). */
-    public static List<Group> router(DynamicDetModel model) {
-        Map<String, NDArray> kernels = new LinkedHashMap<>(), biases = new LinkedHashMap<>();
-        Trainables.of(model, n -> n.startsWith("router.")).forEach((n, t) -> (n.endsWith(".bias") ? biases : kernels).put(n, t));
-        if (kernels.isEmpty()) throw new IllegalArgumentException("model " + model.network().spec().name() + " has no router");
-        return List.of(new Group("router kernels", kernels, true, false), new Group("router biases", biases, false, false));
+    /** Step 1: the three groups over every trainable tensor of the model. */
+    public static ParameterGroups of(DynamicDetModel model) {
+        return of(model, name -> true);
     }
 
-    /** A BatchNorm is a layer prefix that owns running statistics. */
-    private static Set<String> batchNormPrefixes(DynamicDetModel model) {
-        Set<String> out = new java.util.HashSet<>();
-        for (ParamSpec p : model.network().stateDictSpec()) {
-            if (p.name().endsWith(".running_mean")) out.add(p.name().substring(0, p.name().length() - "running_mean".length()));
+    /** Step-1 grouping over the trainable tensors whose name passes {@code include}. */
+    public static ParameterGroups of(DynamicDetModel model, Predicate<String> include) {
+        Map<String, NDArray> noDecay = new LinkedHashMap<>();
+        Map<String, NDArray> decay = new LinkedHashMap<>();
+        Map<String, NDArray> biases = new LinkedHashMap<>();
+        for (Trainable t : trainables(model, include)) {
+            switch (t.role) {
+                case BATCH_NORM_WEIGHT, IMPLICIT -> noDecay.put(t.name, t.array);
+                case KERNEL -> decay.put(t.name, t.array);
+                case BIAS -> biases.put(t.name, t.array);
+            }
+        }
+        return new ParameterGroups(List.of(
+                new ParameterGroup("no-decay weights", false, noDecay),
+                new ParameterGroup("decay weights", true, decay),
+                new ParameterGroup("biases", false, biases)));
+    }
+
+    /** Step 2: router kernels (decay) and router biases (no decay); names containing {@code router}, as the original. */
+    public static ParameterGroups routerOnly(DynamicDetModel model) {
+        if (!model.network().isDynamic()) {
+            throw new IllegalArgumentException("model " + model.network().spec().name() + " has no router to train");
+        }
+        Map<String, NDArray> kernels = new LinkedHashMap<>();
+        Map<String, NDArray> biases = new LinkedHashMap<>();
+        for (Trainable t : trainables(model, name -> name.contains("router"))) {
+            switch (t.role) {
+                case KERNEL -> kernels.put(t.name, t.array);
+                case BIAS -> biases.put(t.name, t.array);
+                default -> throw new IllegalStateException("unexpected router tensor " + t.name + " (" + t.role + ")");
+            }
+        }
+        return new ParameterGroups(List.of(
+                new ParameterGroup("router weights", true, kernels),
+                new ParameterGroup("router biases", false, biases)));
+    }
+
+    public List<ParameterGroup> groups() {
+        return groups;
+    }
+
+    public ParameterGroup get(int index) {
+        return groups.get(index);
+    }
+
+    public int size() {
+        return groups.size();
+    }
+
+    /** Every grouped tensor by name, in group order. */
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> all = new LinkedHashMap<>();
+        for (ParameterGroup g : groups) all.putAll(g.parameters());
+        return all;
+    }
+
+    /** Index of the group holding {@code name}, or -1. */
+    public int groupOf(String name) {
+        for (int i = 0; i < groups.size(); i++) if (groups.get(i).parameters().containsKey(name)) return i;
+        return -1;
+    }
+
+    /** Marks every grouped tensor as requiring a gradient (tensors outside the groups are left as they are). */
+    public void requireGradients() {
+        for (NDArray a : parameters().values()) {
+            if (!a.hasGradient()) a.setRequiresGradient(true);
+        }
+    }
+
+    private enum Role { BATCH_NORM_WEIGHT, IMPLICIT, KERNEL, BIAS }
+
+    private record Trainable(String name, NDArray array, Role role) {}
+
+    private static List<Trainable> trainables(DynamicDetModel model, Predicate<String> include) {
+        List<ParamSpec> spec = model.network().stateDictSpec();
+        Set<String> batchNormPrefixes = new HashSet<>();
+        for (ParamSpec p : spec) {
+            if (!p.trainable() && p.name().endsWith(".running_mean")) {
+                batchNormPrefixes.add(p.name().substring(0, p.name().length() - "running_mean".length()));
+            }
+        }
+        Map<String, NDArray> state = model.stateDict();
+        List<Trainable> out = new ArrayList<>();
+        for (ParamSpec p : spec) {
+            if (!p.trainable() || !include.test(p.name())) continue;
+            NDArray array = state.get(p.name());
+            if (array == null) throw new IllegalStateException("model has no tensor " + p.name());
+            out.add(new Trainable(p.name(), array, role(p.name(), batchNormPrefixes)));
         }
         return out;
     }
 
-    /** Every tensor in the groups. */
-    public static List<NDArray> all(List<Group> groups) {
-        List<NDArray> out = new ArrayList<>();
-        for (Group g : groups) out.addAll(g.params().values());
-        return out;
-    }
-
-    /** Only the named tensors get gradients; used to freeze everything but the groups. */
-    public static Predicate<String> names(List<Group> groups) {
-        Set<String> s = new java.util.HashSet<>();
-        for (Group g : groups) s.addAll(g.params().keySet());
-        return s::contains;
+    private static Role role(String name, Set<String> batchNormPrefixes) {
+        int dot = name.lastIndexOf('.');
+        String prefix = name.substring(0, dot + 1);
+        String leaf = name.substring(dot + 1);
+        return switch (leaf) {
+            case "bias" -> Role.BIAS;
+            case "weight" -> batchNormPrefixes.contains(prefix) ? Role.BATCH_NORM_WEIGHT : Role.KERNEL;
+            case "implicit" -> Role.IMPLICIT;
+            default -> throw new IllegalStateException("no parameter group rule for trainable tensor " + name);
+        };
     }
 }

@@ -118,7 +118,9 @@ public final class Trainer implements AutoCloseable {
             ModelSpec inFile = ModelFiles.describedSpec(Path.of(args.weights()));
             spec = RouterSpecs.withRouter(inFile);
         } else {
-            spec = ModelSpec.resolve(args.model());
+            // step 1 trains the cascaded detector: a built-in name means its step-1 form (no router)
+            boolean builtIn = ModelSpec.BUILT_IN.contains(args.model());
+            spec = ModelSpec.resolve(builtIn ? args.model() + "-step1" : args.model());
             if (args.width() != null) spec = spec.withWidth(args.width());
         }
         return spec.nc() == dc.nc() ? spec : spec.withClasses(dc.nc());
@@ -135,32 +137,36 @@ public final class Trainer implements AutoCloseable {
     /** Trains to the end of the schedule (or from where a resumed run stopped). */
     public Outcome run() throws IOException {
         Hyperparameters scaled = hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
-        List<ParameterGroups.Group> groups = routerStep ? ParameterGroups.router(model) : ParameterGroups.detector(model);
-        Trainables.requireGradients(model, ParameterGroups.names(groups));
-        Optimizer.Kind kind = routerStep ? (args.adam() ? Optimizer.Kind.ADAMW : Optimizer.Kind.SGD) : (args.adam() ? Optimizer.Kind.ADAM : Optimizer.Kind.SGD);
+        ParameterGroups groups = routerStep ? ParameterGroups.routerOnly(model) : ParameterGroups.of(model);
+        Trainables.requireGradients(model, groups.parameters()::containsKey);
         ResultsLog log = new ResultsLog(runDir);
+        Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
+        TrainingCheckpoint.Contents saved = Files.exists(stateFile) ? TrainingCheckpoint.read(stateFile, root.newSubManager()) : null;
+        if (saved != null) WeightTransfer.copyInto(model, saved.section("model"));
+        double emaDecay = routerStep ? 0.0 : Ema.DEFAULT_DECAY;
         try (TrainLoader loader = new TrainLoader(trainSet, hyp, args.img(), args.batch(), args.workers(), args.seed(), true, false);
-                Optimizer opt = new Optimizer(kind, groups, hyp.momentum(), root);
-                Ema ema = new Ema(model.stateDict(), routerStep ? 0.0 : 0.9999, root)) {
+                Optimizer opt = optimizer(groups);
+                Ema ema = saved != null ? Ema.of(saved.section("ema"), model.device(), emaDecay, Ema.DEFAULT_TAU, saved.progress().emaUpdates())
+                        : Ema.of(model, emaDecay, Ema.DEFAULT_TAU)) {
             int nb = loader.batchesPerEpoch();
-            Schedule schedule = new Schedule(hyp, args.epochs(), nb, args.batch(), args.linearLr() || routerStep, args.minWarmup(), args.nominalBatch());
-            opt.setWeightDecay(schedule.weightDecay());
+            Schedule schedule = Schedule.of(hyp, args.epochs(), nb, args.batch(), args.linearLr() || routerStep)
+                    .withMinWarmupIterations(args.minWarmup()).withNominalBatch(args.nominalBatch());
+            for (int g = 0; g < groups.size(); g++) opt.setWeightDecay(g, groups.get(g).decays() ? schedule.weightDecay() : 0);
             CascadeLoss cascade = routerStep ? null : new CascadeLoss(model, scaled);
             RouterLoss routerLoss = routerStep ? new RouterLoss(model, scaled) : null;
             int startEpoch = 0;
-            long lastStep = -1;
+            long lastStep = Schedule.NO_STEP_YET;
             double bestFitness = Double.NEGATIVE_INFINITY;
-            Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
-            if (Files.exists(stateFile)) {
-                TrainingCheckpoint.Contents c = TrainingCheckpoint.read(stateFile, root.newSubManager());
-                WeightTransfer.copyInto(model, c.section("model"));
-                ema.load(c.section("ema"));
-                ema.setUpdates(c.progress().emaUpdates());
-                opt.load(c.section("optimizer"));
-                if (routerLoss != null) routerLoss.restore(c.section("router").get("gaps").toDoubleArray());
-                startEpoch = c.progress().epochsDone();
-                lastStep = c.progress().lastOptimizerStep();
-                bestFitness = c.progress().bestFitness();
+            if (saved != null) {
+                Map<String, String> optMeta = new LinkedHashMap<>();
+                saved.metadata().forEach((k, v) -> {
+                    if (k.startsWith(OPT_PREFIX)) optMeta.put(k.substring(OPT_PREFIX.length()), v);
+                });
+                opt.load(saved.section("optimizer"), optMeta);
+                if (routerLoss != null) routerLoss.restore(saved.section("router").get("gaps").toDoubleArray());
+                startEpoch = saved.progress().epochsDone();
+                lastStep = saved.progress().lastOptimizerStep();
+                bestFitness = saved.progress().bestFitness();
                 log.reload(startEpoch);
                 listener.message("resumed " + runDir + " after epoch " + startEpoch + " of " + args.epochs());
             }
@@ -175,18 +181,14 @@ public final class Trainer implements AutoCloseable {
                 long images = 0;
                 for (TrainBatch b : loader.epoch(epoch, 0)) {
                     long ni = (long) batches + (long) nb * epoch;
-                    int accumulate = routerStep ? schedule.accumulate(ni) : schedule.accumulate(ni);
-                    for (int g = 0; g < groups.size(); g++) opt.setLr(g, schedule.lr(groups.get(g).biases(), ni, epoch));
-                    if (kind == Optimizer.Kind.SGD) opt.setMomentum(schedule.momentum(ni));
+                    int accumulate = schedule.accumulate(ni);
+                    schedule.apply(opt, ni, epoch);
                     Map<String, Double> items = step(b, cascade, routerLoss);
                     items.forEach((k, v) -> sums.merge(k, v, Double::sum));
-                    if (ni - lastStep >= accumulate) {
-                        if (System.getenv("DBG") != null) System.err.println("\nbefore step: " + nonFinite(b, 0f));
+                    if (Schedule.stepsAt(ni, lastStep, accumulate)) {
                         opt.step();
-                        if (System.getenv("DBG") != null) System.err.println("after step: " + nonFinite(b, 0f));
                         opt.zeroGrad();
-                        ema.update(model.stateDict());
-                        if (System.getenv("DBG") != null) System.err.println("after ema: " + nonFinite(b, 0f));
+                        ema.update(model);
                         lastStep = ni;
                     }
                     batches++;
@@ -221,11 +223,13 @@ public final class Trainer implements AutoCloseable {
                 Map<String, Map<String, NDArray>> sections = new LinkedHashMap<>();
                 sections.put("model", model.stateDict());
                 sections.put("ema", ema.tensors());
-                sections.put("optimizer", opt.state());
+                sections.put("optimizer", opt.stateTensors());
+                Map<String, String> optMeta = new LinkedHashMap<>();
+                opt.stateMetadata().forEach((k, v) -> optMeta.put(OPT_PREFIX + k, v));
                 try (NDManager tmp = root.newSubManager()) {
                     if (routerLoss != null) sections.put("router", Map.of("gaps", tmp.create(routerLoss.state())));
                     TrainingCheckpoint.write(stateFile, sections, new TrainingCheckpoint.Progress(epoch + 1, args.epochs(), (long) nb * (epoch + 1),
-                            lastStep, bestFitness, best ? epoch : -1, ema.updates(), args.step()));
+                            lastStep, bestFitness, best ? epoch : -1, ema.updates(), args.step()), optMeta);
                     saveModel(runDir.resolve("weights/last.safetensors"), ema.tensors(), epoch + 1, tmp);
                     if (best) Files.copy(runDir.resolve("weights/last.safetensors"), tmpSibling(runDir.resolve("weights/best.safetensors")),
                             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -238,6 +242,14 @@ public final class Trainer implements AutoCloseable {
             }
             return new Outcome(runDir, runDir.resolve("weights/last.safetensors"), runDir.resolve("weights/best.safetensors"), done, bestFitness);
         }
+    }
+
+    private static final String OPT_PREFIX = "dydet.optimizer.";
+
+    /** Step 1: SGD with Nesterov momentum or Adam; step 2: AdamW or SGD (the original's choices, spec 5.3, 6.3). */
+    private Optimizer optimizer(ParameterGroups groups) {
+        if (!args.adam()) return Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
+        return routerStep ? Optimizers.adamW(groups, hyp.lr0(), hyp.momentum(), 0) : Optimizers.adam(groups, hyp.lr0(), hyp.momentum(), 0);
     }
 
     private static Path tmpSibling(Path p) {

@@ -28,7 +28,7 @@ public final class TrainingCheckpoint {
                            long emaUpdates, String step) {}
 
     /** A read checkpoint: tensors by section ("model", "ema", "optimizer", "extra") and the progress. */
-    public record Contents(Map<String, Map<String, NDArray>> sections, Progress progress) {
+    public record Contents(Map<String, Map<String, NDArray>> sections, Progress progress, Map<String, String> metadata) {
         public Map<String, NDArray> section(String name) {
             return sections.getOrDefault(name, Map.of());
         }
@@ -36,10 +36,11 @@ public final class TrainingCheckpoint {
 
     private TrainingCheckpoint() {}
 
-    public static void write(Path file, Map<String, Map<String, NDArray>> sections, Progress progress) throws IOException {
+    /** @param extra more metadata (e.g. the optimiser's scalars); keys must not start with dydet.train */
+    public static void write(Path file, Map<String, Map<String, NDArray>> sections, Progress progress, Map<String, String> extra) throws IOException {
         Map<String, NDArray> all = new LinkedHashMap<>();
         sections.forEach((section, tensors) -> tensors.forEach((name, t) -> all.put(section + "/" + name, t)));
-        Map<String, String> meta = new LinkedHashMap<>();
+        Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put(KEY_PROGRESS, JSON.writeValueAsString(progress));
         Files.createDirectories(file.toAbsolutePath().getParent());
         SafeTensors.write(file, all, meta);
@@ -57,7 +58,7 @@ public final class TrainingCheckpoint {
                 NDArray a = f.read(manager, e.name()).duplicate();
                 sections.computeIfAbsent(e.name().substring(0, slash), k -> new LinkedHashMap<>()).put(e.name().substring(slash + 1), a);
             }
-            return new Contents(sections, JSON.readValue(progress, Progress.class));
+            return new Contents(sections, JSON.readValue(progress, Progress.class), f.metadata());
         }
     }
 }

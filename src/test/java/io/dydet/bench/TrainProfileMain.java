@@ -45,7 +45,11 @@ public final class TrainProfileMain {
                 try (NDManager m = root.newSubManager()) {
                     long s0 = System.nanoTime();
                     NDArray x = b.images(m);
-                    TrainOutput out = model.forwardTrain(x);
+                    TrainOutput out0 = model.forwardTrain(x);
+                    ai.djl.ndarray.NDList h1 = new ai.djl.ndarray.NDList(), h2 = new ai.djl.ndarray.NDList();
+                    for (NDArray r0 : out0.head1()) { NDArray lf = r0.stopGradient().duplicate(); lf.setRequiresGradient(true); h1.add(lf); }
+                    for (NDArray r0 : out0.head2()) { NDArray lf = r0.stopGradient().duplicate(); lf.setRequiresGradient(true); h2.add(lf); }
+                    TrainOutput out = System.getenv("LEAF") != null ? new TrainOutput(h1, h2, null) : out0;
                     long s1 = System.nanoTime();
                     CascadeLoss.Result r = loss.compute(out, b.targets(), img);
                     long s2 = System.nanoTime();
@@ -56,17 +60,25 @@ public final class TrainProfileMain {
                     for (var e : model.stateDict().entrySet()) {
                         if (!e.getValue().hasGradient()) continue;
                         try (NDArray g = e.getValue().getGradient()) {
-                            if (g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean()) { nanGrads++; if (nanGrads < 5) System.out.println("bad grad " + e.getKey()); }
+                            if (g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean()) { nanGrads++; System.out.print(e.getKey().replace(".weight","").replace(".bias","") + " "); }
                         }
                     }
                     System.out.println("bad grads: " + nanGrads);
+                    for (int hh = 0; hh < 2; hh++) for (int lv = 0; lv < 3; lv++) {
+                        NDArray leaf = (hh == 0 ? h1 : h2).get(lv);
+                        NDArray g = leaf.getGradient();
+                        NDArray bad = g.isNaN().logicalOr(g.isInfinite());
+                        System.out.println("head" + (hh + 1) + " level " + lv + " bad grad elements " + bad.toType(ai.djl.ndarray.types.DataType.INT32, false).sum().toType(ai.djl.ndarray.types.DataType.INT32, false).getInt()
+                            + " raw nonfinite " + leaf.isNaN().logicalOr(leaf.isInfinite()).toType(ai.djl.ndarray.types.DataType.INT32, false).sum().toType(ai.djl.ndarray.types.DataType.INT32, false).getInt());
+                        if (bad.any().getBoolean()) {
+                            long[] idx = bad.reshape(-1).nonzero().toLongArray();
+                            long no = leaf.getShape().get(4);
+                            System.out.println("  first bad flat idx " + idx[0] + " cell " + (idx[0] / no) + " field " + (idx[0] % no) + " raw row " + java.util.Arrays.toString(java.util.Arrays.copyOf(leaf.reshape(-1, no).get(idx[0] / no).toFloatArray(), 6)));
+                        }
+                    }
+                    for (var lm : r.head1Matches()) for (int q = 0; q < lm.size(); q++) if (lm.target()[q][4] <= 0.001f || lm.target()[q][5] <= 0.001f) System.out.println("tiny target " + java.util.Arrays.toString(lm.target()[q]));
                     for (var e : model.stateDict().entrySet()) {
                         if (e.getValue().isNaN().any().getBoolean()) System.out.println("NaN param " + e.getKey());
-                    }
-                    java.util.List<io.dydet.train.ParameterGroups.Group> groups = io.dydet.train.ParameterGroups.detector(model);
-                    try (io.dydet.train.Optimizer opt = new io.dydet.train.Optimizer(io.dydet.train.Optimizer.Kind.SGD, groups, 0.8, root)) {
-                        opt.setLr(0, 0); opt.setLr(1, 0); opt.setLr(2, 0.1); opt.setWeightDecay(0.0005);
-                        opt.step(); opt.zeroGrad();
                     }
                 }
                 if (++k == 6) break;
