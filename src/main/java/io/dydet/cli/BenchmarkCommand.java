@@ -40,6 +40,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "10", description = "timed passes per route (default ${DEFAULT-VALUE})")
     int runs;
 
+    @Option(names = "--train", description = "time a step-1 training step instead (forward of both routes, OTA loss, backward, SGD step, EMA) on a synthetic batch")
+    boolean train;
+
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
@@ -84,6 +87,21 @@ final class BenchmarkCommand implements Callable<Integer> {
             DynamicDetModel model = modelOptions.weights != null
                     ? ModelFiles.load(modelOptions.weights, spec, root.newSubManager())
                     : DynamicDetModel.initialized(net, root.newSubManager(), 0);
+            if (train) {
+                if (fused) throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
+                ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
+                io.dydet.train.TrainBenchmark.Result r = io.dydet.train.TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
+                if (bar != null) bar.finish();
+                if (json) {
+                    System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(Map.of("model", spec.name(), "img", size,
+                            "batch", batch, "threads", Engines.threads(), "median_s", r.medianSeconds(), "min_s", r.minSeconds(), "max_s", r.maxSeconds(),
+                            "images_per_s", r.imagesPerSecond())));
+                } else {
+                    System.out.printf("%s training step at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s%n", spec.name(),
+                            size, size, batch, Engines.threads(), r.medianSeconds(), r.minSeconds(), r.maxSeconds(), r.imagesPerSecond());
+                }
+                return 0;
+            }
             if (fused) model = model.fuse(root.newSubManager());
             Map<Route, Timing> timings = new LinkedHashMap<>();
             for (Route r : Route.values()) {

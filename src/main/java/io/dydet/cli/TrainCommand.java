@@ -68,7 +68,7 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--linear-lr", description = "linear instead of cosine learning-rate decay")
     boolean linearLr;
 
-    @Option(names = "--min-warmup", defaultValue = "1000", description = "minimum warmup iterations (the original: 1000; small data sets need fewer) (default ${DEFAULT-VALUE})")
+    @Option(names = "--min-warmup", defaultValue = "1000", description = "minimum warmup iterations (the original: 1000; small data sets need fewer); train-router counts images (default ${DEFAULT-VALUE})")
     int minWarmup;
 
     @Option(names = "--nominal-batch", defaultValue = "64", description = "accumulate gradients up to this many images per step (default ${DEFAULT-VALUE})")
@@ -82,6 +82,12 @@ class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--noval", description = "no per-epoch validation")
     boolean noVal;
+
+    @Option(names = "--val-every", defaultValue = "1", description = "validate every N epochs and after the last (default ${DEFAULT-VALUE})")
+    int valEvery;
+
+    @Option(names = "--noautoanchor", description = "keep the definition's anchors even when they fit the data set's boxes badly")
+    boolean noAutoanchor;
 
     @Option(names = "--val-batch", defaultValue = "32", description = "validation batch (default ${DEFAULT-VALUE})")
     int valBatch;
@@ -104,7 +110,15 @@ class TrainCommand implements Callable<Integer> {
             if (data == null) throw new IllegalArgumentException("--data is required (or --resume RUN)");
             TrainArgs a = args();
             Path dir = RunDir.create(project != null ? project : Path.of(defaultProject()), name);
-            trainer = Trainer.start(a, dir, listener);
+            try {
+                trainer = Trainer.start(a, dir, listener);
+            } catch (Exception e) {
+                // the data check failed before training: leave no empty or half-made run folder behind
+                try (var files = java.nio.file.Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+                throw e;
+            }
         }
         try (trainer) {
             System.err.println("training " + trainer.model().network().spec().name() + " in " + trainer.runDir());
@@ -119,7 +133,7 @@ class TrainCommand implements Callable<Integer> {
         String m = cfg != null ? cfg.toAbsolutePath().toString() : model;
         return new TrainArgs(step(), m, width, data.toAbsolutePath().toString(), hyp != null ? hyp : defaultHyp(), epochs == null ? defaultEpochs() : epochs,
                 batch != null ? batch : defaultBatch(), img, device, workers, seed, weights == null ? null : weights.toAbsolutePath().toString(), useAdam(), linearLr, minWarmup, nominalBatch, !noVal,
-                valBatch, labelSmoothing, lr0, cacheDir == null ? null : cacheDir.toAbsolutePath().toString(), threshold());
+                valBatch, labelSmoothing, lr0, cacheDir == null ? null : cacheDir.toAbsolutePath().toString(), threshold(), valEvery, !noAutoanchor);
     }
 
     int defaultEpochs() {
@@ -183,6 +197,11 @@ class TrainCommand implements Callable<Integer> {
             if (val != null) val.finish();
             else bar.finish();
             val = null;
+            if (Double.isNaN(r.map())) {
+                System.err.printf("epoch %d: total loss %.4f (not validated)  %.0f s%n", r.epoch() + 1, r.losses().values().stream().reduce((a, b) -> b).orElse(Double.NaN),
+                        r.seconds());
+                return;
+            }
             System.err.printf("epoch %d: P %.3f R %.3f mAP@.5 %.4f mAP@.5:.95 %.4f (route 1: %.4f / %.4f)%s  %.0f s%n", r.epoch() + 1, r.precision(),
                     r.recall(), r.map50(), r.map(), r.route1Map50(), r.route1Map(), r.best() ? "  best" : "", r.seconds());
         }

@@ -68,8 +68,16 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (the model's calibrated thresholds, else the 0/10/.../100% score percentiles): table, sweep.csv, sweep.json, sweep.png")
     boolean sweep;
 
+    @Option(names = "--router", defaultValue = "trained", description = "with --sweep: 'trained' (the model's router) or 'random' (a seeded random easiness score per image, the baseline a trained router must beat) (default ${DEFAULT-VALUE})")
+    String router;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of --router random (default ${DEFAULT-VALUE})")
+    long seed;
+
     @Override
     public Integer call() throws Exception {
+        if (!router.equals("trained") && !router.equals("random")) throw new IllegalArgumentException("--router must be 'trained' or 'random', got '" + router + "'");
+        if (router.equals("random") && !sweep) throw new IllegalArgumentException("--router random needs --sweep");
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
@@ -132,7 +140,11 @@ final class ValCommand implements Callable<Integer> {
             metrics.put("gflops_per_image", gflops / ok);
             metrics.put("model_ms_per_image", ms / ok);
             AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
-            if (sweep) writeSweep(results, truth, run, mapper, loaded.artifact().thresholds(), !json);
+            if (sweep && router.equals("random")) {
+                writeSweep(io.dydet.infer.Sweep.withRandomScores(results, seed), truth, run, mapper, null, !json);
+            } else if (sweep) {
+                writeSweep(results, truth, run, mapper, loaded.artifact().thresholds(), !json);
+            }
             if (json) {
                 System.out.println(mapper.writeValueAsString(metrics));
             } else {

@@ -60,4 +60,19 @@ public final class Sweep {
         }
         return rows;
     }
+
+    /**
+     * The same results with a seeded uniform random easiness score per image in place of the router's: the
+     * baseline a trained router must beat at the same easy/hard split.
+     */
+    public static List<Validator.ImageResult> withRandomScores(List<Validator.ImageResult> results, long seed) {
+        java.util.Random rng = new java.util.Random(seed);
+        List<Validator.ImageResult> out = new ArrayList<>(results.size());
+        for (Validator.ImageResult r : results) {
+            float s = rng.nextFloat();
+            out.add(new Validator.ImageResult(r.file(), r.imageId(), r.height(), r.width(), r.letterbox(), r.error() == null ? s : r.routerScore(),
+                    r.route(), r.detections(), r.modelMs(), r.error(), r.perRoute()));
+        }
+        return out;
+    }
 }

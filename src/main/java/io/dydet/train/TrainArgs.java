@@ -19,10 +19,13 @@ import java.nio.file.Path;
  * @param adam           Adam instead of SGD (step 2: AdamW)
  * @param linearLr       linear instead of cosine decay
  * @param dynamicThreshold step 2: the threshold of its per-epoch dynamic validation
+ * @param valEvery       validate every this many epochs (and after the last); 1 = every epoch, as the original
+ * @param autoanchor     step 1: check the anchors against the data set's boxes and evolve new ones when they fit badly
  */
 public record TrainArgs(String step, String model, Double width, String data, String hyp, int epochs, int batch, int img, String device,
                         int workers, long seed, String weights, boolean adam, boolean linearLr, int minWarmup, int nominalBatch,
-                        boolean validate, int valBatch, double labelSmoothing, Double lr0, String cacheDir, double dynamicThreshold) {
+                        boolean validate, int valBatch, double labelSmoothing, Double lr0, String cacheDir, double dynamicThreshold,
+                        int valEvery, boolean autoanchor) {
     private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public TrainArgs {
@@ -30,12 +33,13 @@ public record TrainArgs(String step, String model, Double width, String data, St
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (img < 32) throw new IllegalArgumentException("--img must be >= 32, got " + img);
         if (nominalBatch < 1) throw new IllegalArgumentException("nominal batch must be >= 1, got " + nominalBatch);
+        if (valEvery < 1) throw new IllegalArgumentException("--val-every must be >= 1, got " + valEvery);
         if (minWarmup < 0) throw new IllegalArgumentException("minimum warmup iterations must be >= 0, got " + minWarmup);
     }
 
     public TrainArgs withEpochs(int n) {
         return new TrainArgs(step, model, width, data, hyp, n, batch, img, device, workers, seed, weights, adam, linearLr, minWarmup, nominalBatch,
-                validate, valBatch, labelSmoothing, lr0, cacheDir, dynamicThreshold);
+                validate, valBatch, labelSmoothing, lr0, cacheDir, dynamicThreshold, valEvery, autoanchor);
     }
 
     public String toYaml() {

@@ -51,6 +51,8 @@ public final class Trainer implements AutoCloseable {
     private final boolean routerStep;
     private final TrainListener listener;
     private final List<String> classNames;
+    /** Step 2: (loss gap L1 - L2, easiness score) of every image of the epoch in progress. */
+    private final List<double[]> epochGaps = new java.util.ArrayList<>();
 
     private Trainer(TrainArgs args, Path runDir, Hyperparameters hyp, ModelSpec spec, TrainListener listener, boolean fresh) throws IOException {
         this.args = args;
@@ -64,22 +66,58 @@ public final class Trainer implements AutoCloseable {
         this.classNames = data.names();
         this.network = Network.build(spec);
         Device device = Devices.parse(args.device());
+        // the data set is checked before any model work: wrong class ids or an empty set fail here
+        this.trainSet = TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()),
+                data.file() + " (train)");
         io.dydet.data.Images.loadOpenCv();
         // loader threads each run OpenCV; its own thread pool would fight the engine's threads for the cores
         org.opencv.core.Core.setNumThreads(1);
         this.root = NDManager.newBaseManager(device);
-        // the data set is checked before any model work: wrong class ids or an empty set fail here
-        this.trainSet = TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()));
         for (String p : trainSet.problems()) listener.message("data problem (image left out): " + p);
-        Engines.seed(args.seed());
-        this.model = DynamicDetModel.initialized(network, root.newSubManager(), args.seed());
-        if (fresh && args.weights() != null) {
-            WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()));
-            listener.message("initial weights " + args.weights() + ": " + r.describe());
-            if (routerStep && r.notInFile().stream().anyMatch(n -> n.startsWith("router."))) {
-                listener.message("the file has no router: a freshly initialised router is trained");
+        try {
+            Engines.seed(args.seed());
+            this.model = DynamicDetModel.initialized(network, root.newSubManager(), args.seed());
+            if (fresh && !routerStep && args.autoanchor()) autoanchor();
+            if (fresh && args.weights() != null) {
+                WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()));
+                listener.message("initial weights " + args.weights() + ": " + r.describe());
+                if (routerStep && r.notInFile().stream().anyMatch(n -> n.startsWith("router."))) {
+                    listener.message("the file has no router: a freshly initialised router is trained");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    /** Spec 5.8: new anchors for the second head when the definition's fit the boxes badly (best possible recall < 0.98). */
+    private void autoanchor() {
+        io.dydet.nn.IDetect det = network.detect(io.dydet.model.Section.D2);
+        String prefix = network.detectNode(io.dydet.model.Section.D2).prefix();
+        float[] grid = model.stateDict().get(prefix + "anchor_grid").toFloatArray();
+        int nl = det.levels(), na = det.na();
+        float[][][] pixels = new float[nl][na][2];
+        for (int i = 0; i < nl; i++) for (int a = 0; a < na; a++) pixels[i][a] = new float[] {grid[(i * na + a) * 2], grid[(i * na + a) * 2 + 1]};
+        Autoanchor.Result r = Autoanchor.check(trainSet.images(), pixels, args.img(), hyp.anchorT(), args.seed());
+        if (!r.changed()) {
+            listener.message(String.format("autoanchor: best possible recall %.4f, %.2f anchors past the threshold: anchors kept", r.recall(),
+                    r.anchorsAboveThreshold()));
+            return;
+        }
+        float[] newGrid = new float[nl * na * 2], units = new float[nl * na * 2];
+        for (int i = 0; i < nl; i++) {
+            for (int a = 0; a < na; a++) {
+                for (int j = 0; j < 2; j++) {
+                    newGrid[(i * na + a) * 2 + j] = r.anchors()[i][a][j];
+                    units[(i * na + a) * 2 + j] = r.anchors()[i][a][j] / det.strides().get(i);
+                }
             }
         }
+        model.stateDict().get(prefix + "anchor_grid").set(newGrid);
+        model.stateDict().get(prefix + "anchors").set(units);
+        listener.message(String.format("autoanchor: best possible recall %.4f < 0.98; new anchors for the second head (recall %.4f): %s",
+                r.recall(), r.newRecall(), java.util.Arrays.deepToString(r.anchors())));
     }
 
     /** Starts a new run in {@code runDir} (created by the caller, empty). */
@@ -92,6 +130,7 @@ public final class Trainer implements AutoCloseable {
         AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
         AtomicFiles.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
         AtomicFiles.writeString(runDir.resolve("model.yaml"), spec.toYaml());
+        TrainPlots.labels(runDir.resolve("labels.png"), t.trainSet.classWidthHeight(), t.classNames);
         return t;
     }
 
@@ -141,7 +180,8 @@ public final class Trainer implements AutoCloseable {
         Trainables.requireGradients(model, groups.parameters()::containsKey);
         ResultsLog log = new ResultsLog(runDir);
         Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
-        TrainingCheckpoint.Contents saved = Files.exists(stateFile) ? TrainingCheckpoint.read(stateFile, root.newSubManager()) : null;
+        NDManager savedManager = root.newSubManager(); // holds the saved state until it is copied into place
+        TrainingCheckpoint.Contents saved = Files.exists(stateFile) ? TrainingCheckpoint.read(stateFile, savedManager) : null;
         if (saved != null) WeightTransfer.copyInto(model, saved.section("model"));
         double emaDecay = routerStep ? 0.0 : Ema.DEFAULT_DECAY;
         try (TrainLoader loader = new TrainLoader(trainSet, hyp, args.img(), args.batch(), args.workers(), args.seed(), true, false);
@@ -150,11 +190,14 @@ public final class Trainer implements AutoCloseable {
                         : Ema.of(model, emaDecay, Ema.DEFAULT_TAU)) {
             int nb = loader.batchesPerEpoch();
             Schedule schedule = Schedule.of(hyp, args.epochs(), nb, args.batch(), args.linearLr() || routerStep)
-                    .withMinWarmupIterations(args.minWarmup()).withNominalBatch(args.nominalBatch());
+                    // step 2 counts its warmup in images (the original runs batch 1), so batch B warms up over the same images
+                    .withMinWarmupIterations(routerStep ? (args.minWarmup() + args.batch() - 1) / args.batch() : args.minWarmup())
+                    .withNominalBatch(args.nominalBatch());
             for (int g = 0; g < groups.size(); g++) opt.setWeightDecay(g, groups.get(g).decays() ? schedule.weightDecay() : 0);
             CascadeLoss cascade = routerStep ? null : new CascadeLoss(model, scaled);
             RouterLoss routerLoss = routerStep ? new RouterLoss(model, scaled) : null;
             int startEpoch = 0;
+            int skipped = 0;
             long lastStep = Schedule.NO_STEP_YET;
             double bestFitness = Double.NEGATIVE_INFINITY;
             if (saved != null) {
@@ -168,6 +211,7 @@ public final class Trainer implements AutoCloseable {
                 lastStep = saved.progress().lastOptimizerStep();
                 bestFitness = saved.progress().bestFitness();
                 log.reload(startEpoch);
+                savedManager.close();
                 listener.message("resumed " + runDir + " after epoch " + startEpoch + " of " + args.epochs());
             }
             EpochValidator validator = null;
@@ -177,18 +221,28 @@ public final class Trainer implements AutoCloseable {
                 long t0 = System.nanoTime();
                 listener.epochStarted(epoch, args.epochs(), nb);
                 Map<String, Double> sums = new LinkedHashMap<>();
+                epochGaps.clear();
                 int batches = 0;
                 long images = 0;
                 for (TrainBatch b : loader.epoch(epoch, 0)) {
+                    if (epoch == 0 && b.index() < 3) TrainPlots.batch(runDir.resolve("train_batch" + b.index() + ".jpg"), b, classNames);
                     long ni = (long) batches + (long) nb * epoch;
                     int accumulate = schedule.accumulate(ni);
                     schedule.apply(opt, ni, epoch);
                     Map<String, Double> items = step(b, cascade, routerLoss);
                     items.forEach((k, v) -> sums.merge(k, v, Double::sum));
                     if (Schedule.stepsAt(ni, lastStep, accumulate)) {
-                        opt.step();
+                        String bad = nonFiniteGradient(groups);
+                        if (bad != null) {
+                            // as a mixed-precision scaler does: drop this step's gradients rather than poison the weights
+                            skipped++;
+                            listener.message("epoch " + (epoch + 1) + " batch " + (b.index() + 1) + ": non-finite gradient in " + bad
+                                    + "; optimiser step skipped (" + skipped + " so far)");
+                        } else {
+                            opt.step();
+                            ema.update(model);
+                        }
                         opt.zeroGrad();
-                        ema.update(model);
                         lastStep = ni;
                     }
                     batches++;
@@ -201,10 +255,14 @@ public final class Trainer implements AutoCloseable {
                 Map<String, Double> means = new LinkedHashMap<>();
                 final int n = Math.max(batches, 1);
                 sums.forEach((k, v) -> means.put(k, v / n));
+                // a useful router ranks images by how little they gain from route 2: score high where the gap is small
+                if (routerStep) means.put("rank_corr", -Spearman.rho(epochGaps.stream().mapToDouble(g -> g[0]).toArray(),
+                        epochGaps.stream().mapToDouble(g -> g[1]).toArray()));
                 double[] lrs = new double[groups.size()];
                 for (int g = 0; g < lrs.length; g++) lrs[g] = opt.lr(g);
                 double p = Double.NaN, r = Double.NaN, m50 = Double.NaN, m = Double.NaN, e50 = Double.NaN, e = Double.NaN;
-                if (validator != null) {
+                boolean validateNow = validator != null && ((epoch + 1) % args.valEvery() == 0 || epoch == args.epochs() - 1);
+                if (validateNow) {
                     EpochValidator.Result v = validator.run(network, ema.tensors(), root, routerStep ? (float) args.dynamicThreshold() : Float.NaN,
                             listener::validating);
                     DetectionMetrics.Result main = v.main();
@@ -216,8 +274,8 @@ public final class Trainer implements AutoCloseable {
                     e = v.route1().map();
                 }
                 double fitness = 0.1 * m50 + 0.9 * m;
-                boolean best = validator == null || fitness > bestFitness;
-                if (validator != null && fitness > bestFitness) bestFitness = fitness;
+                boolean best = validator == null || (validateNow && fitness > bestFitness);
+                if (validateNow && fitness > bestFitness) bestFitness = fitness;
                 EpochResult result = new EpochResult(epoch, means, p, r, m50, m, e50, e, lrs, (System.nanoTime() - t0) / 1e9, best);
                 // state first: a kill between the writes leaves a consistent state to resume from
                 Map<String, Map<String, NDArray>> sections = new LinkedHashMap<>();
@@ -271,6 +329,7 @@ public final class Trainer implements AutoCloseable {
                 Engines.backward(r.total());
                 double gap = 0, score = 0, hard = 0;
                 for (RouterLoss.ImageLoss il : r.images()) {
+                    epochGaps.add(new double[] {il.gap(), il.score()});
                     gap += il.gap();
                     score += il.score();
                     hard += il.score() < args.dynamicThreshold() ? 1 : 0;
@@ -295,6 +354,17 @@ public final class Trainer implements AutoCloseable {
         } finally {
             Engines.setGradEnabled(grad);
         }
+    }
+
+    /** The first parameter whose gradient is NaN or infinite, or null when all are finite. */
+    private static String nonFiniteGradient(ParameterGroups groups) {
+        for (var e : groups.parameters().entrySet()) {
+            if (!e.getValue().hasGradient()) continue;
+            try (NDArray g = e.getValue().getGradient(); NDArray sum = g.sum()) {
+                if (!Float.isFinite(sum.getFloat())) return e.getKey();
+            }
+        }
+        return null;
     }
 
     /** A message naming the batch and the first parameters that are no longer finite (diverged training). */

@@ -1,0 +1,70 @@
+package io.dydet.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.dydet.data.Hyperparameters;
+import io.dydet.engine.Engines;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Section;
+import io.dydet.model.TrainOutput;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Speed of a step-1 training step (forward of both routes in training mode, OTA loss of both heads, backward,
+ * SGD step, EMA update) on a fixed synthetic batch: noise images with 8 random boxes each. Data loading is not
+ * included (it runs on worker threads beside the engine).
+ */
+public final class TrainBenchmark {
+    /** Median, min and max seconds per step and the resulting images per second. */
+    public record Result(int batch, int imageSize, double medianSeconds, double minSeconds, double maxSeconds) {
+        public double imagesPerSecond() {
+            return batch / medianSeconds;
+        }
+    }
+
+    private TrainBenchmark() {}
+
+    public static Result run(DynamicDetModel model, int batch, int imageSize, int warmup, int runs, IntConsumer progress) {
+        Hyperparameters hyp = Hyperparameters.scratchP5();
+        ParameterGroups groups = ParameterGroups.of(model);
+        Trainables.requireGradients(model, groups.parameters()::containsKey);
+        CascadeLoss loss = new CascadeLoss(model, hyp.scaledForTraining(model.network().detect(Section.D2).levels(), model.network().classes(), imageSize));
+        Random rng = new Random(0);
+        float[][] targets = new float[batch * 8][];
+        for (int i = 0; i < targets.length; i++) {
+            float w = 0.05f + 0.4f * rng.nextFloat(), h = 0.05f + 0.4f * rng.nextFloat();
+            targets[i] = new float[] {i / 8, rng.nextInt(model.network().classes()), w / 2 + (1 - w) * rng.nextFloat(), h / 2 + (1 - h) * rng.nextFloat(), w, h};
+        }
+        double[] seconds = new double[runs];
+        try (NDManager root = model.manager().newSubManager();
+                Optimizer opt = Optimizers.sgd(groups, 0.001, 0.937, 0.0005, true);
+                Ema ema = Ema.of(model)) {
+            NDArray input = root.randomUniform(0, 1, new Shape(batch, 3, imageSize, imageSize));
+            for (int i = 0; i < warmup + runs; i++) {
+                long t0 = System.nanoTime();
+                boolean grad = Engines.isGradEnabled();
+                Engines.setGradEnabled(true);
+                try (NDManager step = root.newSubManager()) {
+                    NDArray x = input.duplicate();
+                    x.attach(step);
+                    TrainOutput out = model.forwardTrain(x);
+                    Engines.backward(loss.compute(out, targets, imageSize).total());
+                } finally {
+                    Engines.setGradEnabled(grad);
+                }
+                opt.step();
+                opt.zeroGrad();
+                ema.update(model);
+                if (i >= warmup) seconds[i - warmup] = (System.nanoTime() - t0) / 1e9;
+                if (progress != null) progress.accept(i + 1);
+            }
+        }
+        double[] sorted = seconds.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        return new Result(batch, imageSize, median, sorted[0], sorted[sorted.length - 1]);
+    }
+}

@@ -1,0 +1,166 @@
+package io.dydet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.dydet.model.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Step-1 training end to end on four fixture images at 64 px (a smoke test: a few steps, not learning), then step 2
+ * on its result; and the data checks that must stop a run before it starts.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainerTest {
+    @TempDir
+    static Path dir;
+    static Path step1Model;
+
+    static final class Recorder implements TrainListener {
+        final List<String> messages = new ArrayList<>();
+        final List<EpochResult> epochs = new ArrayList<>();
+
+        @Override
+        public void message(String text) {
+            messages.add(text);
+        }
+
+        @Override
+        public void epochDone(EpochResult result) {
+            epochs.add(result);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void stepOneTrainsLossFallsAndWritesAReloadableModel() throws Exception {
+        Path data = TrainData.make(dir.resolve("set"), 4);
+        Recorder rec = new Recorder();
+        Path run = dir.resolve("run1");
+        Trainer.Outcome o;
+        try (Trainer t = Trainer.start(TrainData.step1(data, TrainData.quietHyp(dir), 6), run, rec)) {
+            o = t.run();
+        }
+        assertEquals(6, o.epochs().size());
+        double first = rec.epochs.get(0).losses().get("total"), last = rec.epochs.get(5).losses().get("total");
+        assertTrue(last < first * 0.9, "loss should fall on the same four images: first " + first + ", last " + last);
+        for (EpochResult e : rec.epochs) assertTrue(Double.isFinite(e.map()), "validation ran every epoch: " + e);
+        List<String> csv = Files.readAllLines(run.resolve("results.csv"));
+        assertEquals(7, csv.size(), "header and six rows");
+        assertTrue(csv.get(0).startsWith("epoch,train/box,train/obj,train/cls,train/total,P,R,mAP50,mAP50_95"), csv.get(0));
+        for (String f : List.of("args.yaml", "hyp.yaml", "model.yaml", "results.png", "weights/last.safetensors", "weights/best.safetensors",
+                "weights/" + TrainingCheckpoint.FILE)) {
+            assertTrue(Files.size(run.resolve(f)) > 0, f);
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ModelFiles.Loaded loaded = ModelFiles.open(run.resolve("weights/last.safetensors"), null, m);
+            assertEquals("6", loaded.artifact().provenance().get("epochs"));
+            assertFalse(loaded.model().network().isDynamic(), "step 1 trains the step-1 form");
+            TrainingCheckpoint.Contents c = TrainingCheckpoint.read(run.resolve("weights/" + TrainingCheckpoint.FILE), m);
+            assertEquals(6, c.progress().epochsDone());
+            assertEquals(6, c.progress().iteration());
+            assertEquals(5, c.progress().lastOptimizerStep(), "nominal batch 4 = batch 4: a step every iteration");
+        }
+        try (Stream<Path> s = Files.list(run.resolve("weights"))) {
+            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.contains("tmp")).toList(), "no temp files left");
+        }
+        step1Model = run.resolve("weights/last.safetensors");
+    }
+
+    @Test
+    @Order(2)
+    void resumeExtendsAFinishedRun() throws Exception {
+        Path run = dir.resolve("run1");
+        Recorder rec = new Recorder();
+        try (Trainer t = Trainer.resume(run, 7, rec)) {
+            Trainer.Outcome o = t.run();
+            assertEquals(1, o.epochs().size(), "only the added epoch runs");
+            assertEquals(6, o.epochs().get(0).epoch());
+        }
+        assertTrue(rec.messages.stream().anyMatch(m -> m.contains("after epoch 6 of 7")), rec.messages.toString());
+        assertEquals(8, Files.readAllLines(run.resolve("results.csv")).size());
+        assertTrue(Files.readString(run.resolve("args.yaml")).contains("epochs: 7"));
+    }
+
+    @Test
+    @Order(3)
+    void trainRouterAddsARouterToAStepOneModel() throws Exception {
+        Path data = dir.resolve("set/data.yaml");
+        TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, data.toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0, step1Model.toString(),
+                true, true, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false);
+        Recorder rec = new Recorder();
+        Path run = dir.resolve("router1");
+        try (Trainer t = Trainer.start(a, run, rec)) {
+            assertTrue(t.model().network().isDynamic());
+            t.run();
+        }
+        assertTrue(rec.messages.stream().anyMatch(m -> m.contains("has no router")), rec.messages.toString());
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ModelFiles.Loaded loaded = ModelFiles.open(run.resolve("weights/last.safetensors"), null, m);
+            assertTrue(loaded.model().network().isDynamic());
+            // everything but the router is the step-1 model's
+            ModelFiles.Loaded before = ModelFiles.open(step1Model, null, m);
+            for (var e : before.model().stateDict().entrySet()) {
+                if (e.getKey().contains("bn.running") || e.getKey().endsWith("num_batches_tracked")) continue;
+                assertEquals(0f, e.getValue().sub(loaded.model().stateDict().get(e.getKey())).abs().max().getFloat(), 0f, e.getKey() + " is frozen");
+            }
+        }
+        List<String> header = List.of(Files.readAllLines(run.resolve("results.csv")).get(0).split(","));
+        assertTrue(header.containsAll(List.of("train/gap", "train/delta", "train/score", "train/route2")), header.toString());
+    }
+
+    @Test
+    void badImagesAndLabelsAreListedAndLeftOut() throws Exception {
+        Path data = TrainData.make(dir.resolve("bad"), 4);
+        Path images = dir.resolve("bad/images/train");
+        Files.write(images.resolve("000000999999.jpg"), new byte[] {1, 2, 3, 4, 5});
+        Path someLabel;
+        try (Stream<Path> s = Files.list(dir.resolve("bad/labels/train"))) {
+            someLabel = s.sorted().findFirst().orElseThrow();
+        }
+        Files.writeString(someLabel, "0 0.5 0.5 0.2\n");
+        Recorder rec = new Recorder();
+        try (Trainer t = Trainer.start(TrainData.step1(data, TrainData.quietHyp(dir), 1), dir.resolve("badrun"), rec)) {
+            t.run();
+        }
+        String all = String.join("\n", rec.messages);
+        assertTrue(all.contains("000000999999.jpg"), all);
+        assertTrue(all.contains(someLabel.getFileName() + ":1"), all);
+        assertEquals(1, rec.epochs.size(), "trained on the good images");
+    }
+
+    @Test
+    void classOutsideTheDataSetOrNoImagesFailBeforeTraining() throws Exception {
+        Path data = TrainData.make(dir.resolve("wrongclass"), 2);
+        Path label;
+        try (Stream<Path> s = Files.list(dir.resolve("wrongclass/labels/train"))) {
+            label = s.sorted().findFirst().orElseThrow();
+        }
+        Files.writeString(label, "80 0.5 0.5 0.2 0.2\n");
+        Path run = dir.resolve("wrongrun");
+        IOException e = assertThrows(IOException.class, () -> Trainer.start(TrainData.step1(data, TrainData.quietHyp(dir), 1), run, TrainListener.SILENT));
+        assertTrue(e.getMessage().contains(label.getFileName() + ":1") && e.getMessage().contains("80"), e.getMessage());
+        assertFalse(Files.exists(run.resolve("weights")), "nothing written");
+
+        Path empty = dir.resolve("empty");
+        Files.createDirectories(empty.resolve("images/train"));
+        Files.writeString(empty.resolve("data.yaml"), "train: images/train\nval: images/train\nnc: 80\n");
+        IOException e2 = assertThrows(IOException.class,
+                () -> Trainer.start(TrainData.step1(empty.resolve("data.yaml"), TrainData.quietHyp(dir), 1), dir.resolve("emptyrun"), TrainListener.SILENT));
+        assertTrue(e2.getMessage().contains("images/train"), e2.getMessage());
+    }
+}
