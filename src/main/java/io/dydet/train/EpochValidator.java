@@ -35,11 +35,28 @@ final class EpochValidator {
     private final int imageSize;
     private final int batch;
 
+    private final List<String> problems = new ArrayList<>();
+
+    /** Images whose labels cannot be read are left out of validation and listed in {@link #problems()}. */
     EpochValidator(List<Path> images, int nc, int imageSize, int batch) throws IOException {
-        this.images = List.copyOf(images);
-        this.truth = YoloGroundTruth.build(images, nc);
+        List<Path> usable = new ArrayList<>();
+        for (Path p : images) {
+            try {
+                io.dydet.data.YoloLabels.read(p, nc);
+                usable.add(p);
+            } catch (IOException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (usable.isEmpty()) throw new IOException("no validation image has readable labels; first problem: " + problems.get(0));
+        this.images = List.copyOf(usable);
+        this.truth = YoloGroundTruth.build(usable, nc);
         this.imageSize = imageSize;
         this.batch = batch;
+    }
+
+    List<String> problems() {
+        return problems;
     }
 
     int size() {

@@ -53,7 +53,6 @@ public record Schedule(double lr0, double lrf, double momentum, double weightDec
 
     public Schedule {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (linearLr && epochs < 2) throw new IllegalArgumentException("the linear LR factor needs epochs >= 2 (it divides by E-1)");
         if (batchesPerEpoch < 1) throw new IllegalArgumentException("batches per epoch must be >= 1, got " + batchesPerEpoch);
         if (totalBatch < 1) throw new IllegalArgumentException("total batch must be >= 1, got " + totalBatch);
         if (minWarmupIterations < 0) throw new IllegalArgumentException("minimum warmup iterations must be >= 0");
@@ -83,7 +82,8 @@ public record Schedule(double lr0, double lrf, double momentum, double weightDec
 
     /** The LambdaLR factor {@code lf(epoch)}. */
     public double lrFactor(int epoch) {
-        if (linearLr) return (1 - (double) epoch / (epochs - 1)) * (1.0 - lrf) + lrf;
+        // a one-epoch linear schedule (the original divides by zero there) stays at lr0 for its only epoch
+        if (linearLr) return epochs < 2 ? 1.0 : (1 - (double) epoch / (epochs - 1)) * (1.0 - lrf) + lrf;
         return ((1 - Math.cos(epoch * Math.PI / epochs)) / 2) * (lrf - 1) + 1;
     }
 

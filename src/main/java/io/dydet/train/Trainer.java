@@ -215,7 +215,10 @@ public final class Trainer implements AutoCloseable {
                 listener.message("resumed " + runDir + " after epoch " + startEpoch + " of " + args.epochs());
             }
             EpochValidator validator = null;
-            if (args.validate() && data.val() != null) validator = new EpochValidator(data.images("val"), spec.nc(), args.img(), args.valBatch());
+            if (args.validate() && data.val() != null) {
+                validator = new EpochValidator(data.images("val"), spec.nc(), args.img(), args.valBatch());
+                for (String p : validator.problems()) listener.message("validation problem (image left out): " + p);
+            }
             List<EpochResult> done = new java.util.ArrayList<>();
             for (int epoch = startEpoch; epoch < args.epochs(); epoch++) {
                 long t0 = System.nanoTime();
