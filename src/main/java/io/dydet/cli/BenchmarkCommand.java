@@ -99,6 +99,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                 } else {
                     System.out.printf("%s training step at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s%n", spec.name(),
                             size, size, batch, Engines.threads(), r.medianSeconds(), r.minSeconds(), r.maxSeconds(), r.imagesPerSecond());
+                    System.out.printf("phases (median s): forward %.3f, loss %.3f, backward %.3f, optimiser + EMA %.3f%n", r.forwardSeconds(),
+                            r.lossSeconds(), r.backwardSeconds(), r.optimizerSeconds());
                 }
                 return 0;
             }

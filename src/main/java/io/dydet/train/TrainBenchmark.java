@@ -19,7 +19,8 @@ import java.util.function.IntConsumer;
  */
 public final class TrainBenchmark {
     /** Median, min and max seconds per step and the resulting images per second. */
-    public record Result(int batch, int imageSize, double medianSeconds, double minSeconds, double maxSeconds) {
+    public record Result(int batch, int imageSize, double medianSeconds, double minSeconds, double maxSeconds, double forwardSeconds,
+                         double lossSeconds, double backwardSeconds, double optimizerSeconds) {
         public double imagesPerSecond() {
             return batch / medianSeconds;
         }
@@ -39,6 +40,7 @@ public final class TrainBenchmark {
             targets[i] = new float[] {i / 8, rng.nextInt(model.network().classes()), w / 2 + (1 - w) * rng.nextFloat(), h / 2 + (1 - h) * rng.nextFloat(), w, h};
         }
         double[] seconds = new double[runs];
+        double[][] phases = new double[4][runs];
         try (NDManager root = model.manager().newSubManager();
                 Optimizer opt = Optimizers.sgd(groups, 0.001, 0.937, 0.0005, true);
                 Ema ema = Ema.of(model)) {
@@ -47,24 +49,42 @@ public final class TrainBenchmark {
                 long t0 = System.nanoTime();
                 boolean grad = Engines.isGradEnabled();
                 Engines.setGradEnabled(true);
+                long t1, t2, t3;
                 try (NDManager step = root.newSubManager()) {
                     NDArray x = input.duplicate();
                     x.attach(step);
                     TrainOutput out = model.forwardTrain(x);
-                    Engines.backward(loss.compute(out, targets, imageSize).total());
+                    t1 = System.nanoTime();
+                    NDArray total = loss.compute(out, targets, imageSize).total();
+                    t2 = System.nanoTime();
+                    Engines.backward(total);
+                    t3 = System.nanoTime();
                 } finally {
                     Engines.setGradEnabled(grad);
                 }
                 opt.step();
                 opt.zeroGrad();
                 ema.update(model);
-                if (i >= warmup) seconds[i - warmup] = (System.nanoTime() - t0) / 1e9;
+                long t4 = System.nanoTime();
+                if (i >= warmup) {
+                    seconds[i - warmup] = (t4 - t0) / 1e9;
+                    phases[0][i - warmup] = (t1 - t0) / 1e9;
+                    phases[1][i - warmup] = (t2 - t1) / 1e9;
+                    phases[2][i - warmup] = (t3 - t2) / 1e9;
+                    phases[3][i - warmup] = (t4 - t3) / 1e9;
+                }
                 if (progress != null) progress.accept(i + 1);
             }
         }
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
-        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        return new Result(batch, imageSize, median, sorted[0], sorted[sorted.length - 1]);
+        return new Result(batch, imageSize, median(seconds), sorted[0], sorted[sorted.length - 1], median(phases[0]), median(phases[1]),
+                median(phases[2]), median(phases[3]));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

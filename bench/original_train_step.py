@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Reference CPU speed of one step-1 training step of the ORIGINAL DynamicDet (VDIGPKU/DynamicDet), to compare with
+`dydet benchmark --train`: the step-1 model (cfg/dy-yolov7-step1.yaml, random init, seed 0), model.train(),
+forward of both routes, ComputeLossOTADual with hyp.scratch.p5 scaled as train_step1.py does, backward, SGD
+Nesterov step. Input: torch.rand(batch, 3, img, img); 8 random boxes per image (seeded), as dydet's benchmark.
+The original creates empty index tensors on cuda:0 when a level has no positive (spec 5.6 f); with 8 boxes of
+5-45% of the image every level gets positives, so it runs on CPU.
+Prints one JSON line on stdout; everything else goes to stderr.
+"""
+import argparse, json, os, random, statistics, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.environ.get('DYNAMICDET_REPO', os.path.join(HERE, 'DynamicDet'))
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--repo', default=REPO)
+    p.add_argument('--width', type=float, default=1.0)
+    p.add_argument('--img', type=int, default=320)
+    p.add_argument('--batch', type=int, default=8)
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--runs', type=int, default=3)
+    p.add_argument('--threads', type=int, default=2)
+    o = p.parse_args()
+    import torch, yaml
+    torch.set_num_interop_threads(1)
+    torch.set_num_threads(o.threads)
+    os.chdir(o.repo)
+    sys.path.insert(0, o.repo)
+    real = sys.stdout
+    sys.stdout = sys.stderr
+    from models.yolo import Model
+    from utils.loss import ComputeLossOTADual
+    cfg = yaml.safe_load(open('cfg/dy-yolov7-step1.yaml'))
+    if o.width != 1.0:
+        cfg['width_multiple'] = o.width
+        # the original's cfg does not scale CBLinear widths; scale them as dydet's --width does
+        for row in cfg['dual_backbone']:
+            if row[2] == 'CBLinear':
+                row[3][0] = [max(8, int(round(c * o.width / 8)) * 8) for c in row[3][0]]
+    import tempfile
+    tmp = tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False)
+    yaml.safe_dump(cfg, tmp)
+    tmp.close()
+    torch.manual_seed(0)
+    model = Model(tmp.name, ch=3, nc=80)
+    hyp = yaml.safe_load(open('hyp/hyp.scratch.p5.yaml'))
+    nl = 3
+    hyp['box'] *= 3. / nl
+    hyp['cls'] *= 80 / 80. * 3. / nl
+    hyp['obj'] *= (o.img / 640) ** 2 * 3. / nl
+    hyp['label_smoothing'] = 0.0
+    model.hyp, model.gr, model.nc = hyp, 1.0, 80
+    loss_fn = ComputeLossOTADual(model)
+    g0, g1, g2 = [], [], []
+    for k, v in model.named_modules():
+        if hasattr(v, 'bias') and isinstance(v.bias, torch.nn.Parameter): g2.append(v.bias)
+        if isinstance(v, torch.nn.BatchNorm2d): g0.append(v.weight)
+        elif hasattr(v, 'weight') and isinstance(v.weight, torch.nn.Parameter): g1.append(v.weight)
+    opt = torch.optim.SGD(g0, lr=0.001, momentum=0.937, nesterov=True)
+    opt.add_param_group({'params': g1, 'weight_decay': 0.0005})
+    opt.add_param_group({'params': g2})
+    rng = random.Random(0)
+    rows = []
+    for i in range(o.batch * 8):
+        w, h = 0.05 + 0.4 * rng.random(), 0.05 + 0.4 * rng.random()
+        rows.append([i // 8, rng.randrange(80), w / 2 + (1 - w) * rng.random(), h / 2 + (1 - h) * rng.random(), w, h])
+    targets = torch.tensor(rows)
+    x = torch.rand(o.batch, 3, o.img, o.img)
+    model.train()
+    times = []
+    for i in range(o.warmup + o.runs):
+        t0 = time.perf_counter()
+        pred = model(x)
+        pred = pred[0] if isinstance(pred, tuple) else pred
+        loss, _ = loss_fn(pred, targets, x)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if i >= o.warmup: times.append(time.perf_counter() - t0)
+        print('step %d: %.3f s' % (i, time.perf_counter() - t0), file=sys.stderr)
+    med = statistics.median(times)
+    sys.stdout = real
+    print(json.dumps({'img': o.img, 'batch': o.batch, 'width': o.width, 'threads': o.threads, 'median_s': med,
+                      'min_s': min(times), 'max_s': max(times), 'images_per_s': o.batch / med, 'torch': torch.__version__}))
+
+if __name__ == '__main__':
+    main()
