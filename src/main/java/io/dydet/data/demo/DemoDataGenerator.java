@@ -1,0 +1,184 @@
+package io.dydet.data.demo;
+
+import io.dydet.data.Images;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfInt;
+import org.opencv.core.MatOfPoint;
+import org.opencv.core.Point;
+import org.opencv.core.Scalar;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * A small synthetic detection data set in the YOLO format, made so that image difficulty varies on purpose: easy
+ * scenes hold one to three large, high-contrast shapes on a plain background; hard scenes hold many small,
+ * overlapping, low-contrast shapes on clutter. Each image's difficulty goes to {@code difficulty.csv} for reports;
+ * the labels carry only classes and boxes. Deterministic for a seed (each image draws from its own generator).
+ *
+ * <p>Layout: {@code images/train}, {@code images/val}, {@code labels/train}, {@code labels/val} (PNG images, one
+ * {@code class cx cy w h} line per object), {@code data.yaml}, {@code difficulty.csv}.
+ */
+public final class DemoDataGenerator {
+    /** The classes, in id order. */
+    public static final List<String> CLASSES = List.of("circle", "square", "triangle", "cross");
+
+    /** What was written. */
+    public record Summary(Path dataYaml, int trainImages, int valImages, int objects, int hardImages) {}
+
+    /** One generated image: its file, split, whether it is hard, and its objects (class, cx, cy, w, h normalised). */
+    public record Scene(String file, String split, boolean hard, List<float[]> objects) {}
+
+    private final int size;
+    private final long seed;
+
+    /** @param size side of the square images in pixels (at least 64) */
+    public DemoDataGenerator(int size, long seed) {
+        if (size < 64) throw new IllegalArgumentException("demo images must be at least 64 px, got " + size);
+        this.size = size;
+        this.seed = seed;
+    }
+
+    /**
+     * Writes {@code images} images (a quarter of them, at least one, to val; half of each split hard) under
+     * {@code out}, which must not contain a data set already.
+     */
+    public Summary write(Path out, int images) throws IOException {
+        if (images < 2) throw new IllegalArgumentException("the demo data needs at least 2 images (train and val), got " + images);
+        if (Files.exists(out.resolve("data.yaml"))) throw new IOException(out + " already holds a data set (data.yaml); choose an empty folder");
+        Images.loadOpenCv();
+        int val = Math.max(1, images / 4);
+        StringBuilder difficulty = new StringBuilder("file,split,difficulty,objects\n");
+        int objects = 0, hard = 0;
+        for (int i = 0; i < images; i++) {
+            String split = i < images - val ? "train" : "val";
+            Scene scene = scene(i, split);
+            Mat img = render(scene, i);
+            Path imageFile = out.resolve("images").resolve(split).resolve(scene.file() + ".png");
+            Path labelFile = out.resolve("labels").resolve(split).resolve(scene.file() + ".txt");
+            Files.createDirectories(imageFile.getParent());
+            Files.createDirectories(labelFile.getParent());
+            Path tmp = imageFile.resolveSibling(scene.file() + ".tmp.png");
+            if (!Imgcodecs.imwrite(tmp.toString(), img, new MatOfInt(Imgcodecs.IMWRITE_PNG_COMPRESSION, 3))) {
+                throw new IOException("cannot write " + imageFile);
+            }
+            Files.move(tmp, imageFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            img.release();
+            StringBuilder labels = new StringBuilder();
+            for (float[] o : scene.objects()) {
+                labels.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", (int) o[0], o[1], o[2], o[3], o[4]));
+            }
+            writeAtomically(labelFile, labels.toString());
+            difficulty.append(scene.file()).append(',').append(split).append(',').append(scene.hard() ? "hard" : "easy").append(',')
+                    .append(scene.objects().size()).append('\n');
+            objects += scene.objects().size();
+            if (scene.hard()) hard++;
+        }
+        writeAtomically(out.resolve("difficulty.csv"), difficulty.toString());
+        StringBuilder yaml = new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
+        yaml.append("train: images/train\nval: images/val\nnc: ").append(CLASSES.size()).append("\nnames: [");
+        for (int c = 0; c < CLASSES.size(); c++) yaml.append(c == 0 ? "" : ", ").append(CLASSES.get(c));
+        yaml.append("]\n");
+        Path dataYaml = out.resolve("data.yaml");
+        writeAtomically(dataYaml, yaml.toString());
+        return new Summary(dataYaml, images - val, val, objects, hard);
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The objects of image {@code index}: easy and hard alternate, so both splits get both kinds. */
+    Scene scene(int index, String split) {
+        Random rng = new Random(seed * 1_000_003L + index);
+        boolean hard = index % 2 == 1;
+        int count = hard ? 6 + rng.nextInt(7) : 1 + rng.nextInt(3);
+        double minSide = hard ? 0.06 : 0.25, maxSide = hard ? 0.14 : 0.45;
+        List<float[]> objects = new ArrayList<>();
+        int attempts = 0;
+        while (objects.size() < count && attempts++ < 500) {
+            double w = minSide + (maxSide - minSide) * rng.nextDouble();
+            double h = w * (0.8 + 0.4 * rng.nextDouble());
+            h = Math.min(h, maxSide * 1.2);
+            double cx = w / 2 + (1 - w) * rng.nextDouble(), cy = h / 2 + (1 - h) * rng.nextDouble();
+            float[] box = {rng.nextInt(CLASSES.size()), (float) cx, (float) cy, (float) w, (float) h};
+            // easy scenes keep objects apart; hard scenes allow partial overlap
+            double limit = hard ? 0.3 : 0.0;
+            boolean ok = true;
+            for (float[] o : objects) if (iou(o, box) > limit) ok = false;
+            if (ok) objects.add(box);
+        }
+        return new Scene(String.format(Locale.ROOT, "%s_%05d", split, index), split, hard, objects);
+    }
+
+    private Mat render(Scene scene, int index) {
+        Random rng = new Random(seed * 7_919L + index);
+        Mat img;
+        Scalar background;
+        if (scene.hard()) {
+            int base = 90 + rng.nextInt(60);
+            background = new Scalar(base, base, base);
+            img = new Mat(size, size, CvType.CV_8UC3, background);
+            // clutter: random lines and blobs in background-like tones
+            for (int k = 0; k < 40; k++) {
+                Scalar tone = new Scalar(base + rng.nextInt(41) - 20, base + rng.nextInt(41) - 20, base + rng.nextInt(41) - 20);
+                Imgproc.line(img, new Point(rng.nextInt(size), rng.nextInt(size)), new Point(rng.nextInt(size), rng.nextInt(size)), tone,
+                        1 + rng.nextInt(3));
+            }
+            Mat noise = new Mat(size, size, CvType.CV_8UC3);
+            Core.randn(noise, 0, 12);
+            Core.add(img, noise, img);
+            noise.release();
+        } else {
+            background = new Scalar(225 + rng.nextInt(20), 225 + rng.nextInt(20), 225 + rng.nextInt(20));
+            img = new Mat(size, size, CvType.CV_8UC3, background);
+        }
+        for (float[] o : scene.objects()) {
+            Scalar colour;
+            if (scene.hard()) { // low contrast: close to the background
+                double b = background.val[0];
+                colour = new Scalar(b + 25 + rng.nextInt(20), b - 10 + rng.nextInt(20), b - 25 - rng.nextInt(15));
+            } else {
+                colour = new Scalar(rng.nextInt(120), rng.nextInt(120), 60 + rng.nextInt(120));
+            }
+            draw(img, (int) o[0], o[1] * size, o[2] * size, o[3] * size, o[4] * size, colour);
+        }
+        return img;
+    }
+
+    private static void draw(Mat img, int cls, double cx, double cy, double w, double h, Scalar colour) {
+        Point tl = new Point(cx - w / 2, cy - h / 2), br = new Point(cx + w / 2, cy + h / 2);
+        switch (cls) {
+            case 0 -> Imgproc.ellipse(img, new Point(cx, cy), new org.opencv.core.Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
+            case 1 -> Imgproc.rectangle(img, tl, br, colour, -1);
+            case 2 -> {
+                MatOfPoint tri = new MatOfPoint(new Point(cx, cy - h / 2), new Point(cx + w / 2, cy + h / 2), new Point(cx - w / 2, cy + h / 2));
+                Imgproc.fillPoly(img, List.of(tri), colour, Imgproc.LINE_AA);
+                tri.release();
+            }
+            default -> {
+                Imgproc.rectangle(img, new Point(cx - w / 2, cy - h / 6), new Point(cx + w / 2, cy + h / 6), colour, -1);
+                Imgproc.rectangle(img, new Point(cx - w / 6, cy - h / 2), new Point(cx + w / 6, cy + h / 2), colour, -1);
+            }
+        }
+    }
+
+    private static double iou(float[] a, float[] b) {
+        double ax1 = a[1] - a[3] / 2, ax2 = a[1] + a[3] / 2, ay1 = a[2] - a[4] / 2, ay2 = a[2] + a[4] / 2;
+        double bx1 = b[1] - b[3] / 2, bx2 = b[1] + b[3] / 2, by1 = b[2] - b[4] / 2, by2 = b[2] + b[4] / 2;
+        double iw = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1)), ih = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
+        double inter = iw * ih;
+        return inter / (a[3] * a[4] + b[3] * b[4] - inter);
+    }
+}
