@@ -63,7 +63,7 @@ public final class CascadeLoss {
     }
 
     /** Each head's loss alone (per image, gains applied): the router's L1 and L2. */
-    public HeadLoss.Terms[] perHead(NDList head1, NDList head2, float[][] targets, int imageHeight) {
+    HeadLoss.Terms[] perHead(NDList head1, NDList head2, float[][] targets, int imageHeight) {
         HeadLoss.Terms t1 = headLoss.compute(head1, assigner.assign(head1, targets, imageHeight));
         HeadLoss.Terms t2 = headLoss.compute(head2, assigner.assign(head2, targets, imageHeight));
         return new HeadLoss.Terms[] {t1, t2};

@@ -8,8 +8,4 @@ public record LevelMatches(int[] image, int[] anchor, int[] gj, int[] gi, float[
     public int size() {
         return image.length;
     }
-
-    static LevelMatches empty() {
-        return new LevelMatches(new int[0], new int[0], new int[0], new int[0], new float[0][], new float[0][]);
-    }
 }
