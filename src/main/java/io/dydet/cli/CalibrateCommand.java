@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
-        description = "Router thresholds for easy shares 100%..0% from a validation set, stored in the model file.")
+        description = "Router thresholds for easy shares 100%%..0%% from a validation set, stored in the model file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;

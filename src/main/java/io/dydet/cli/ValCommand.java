@@ -65,7 +65,7 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
 
-    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (the model's calibrated thresholds, else the 0/10/.../100% score percentiles): table, sweep.csv, sweep.json, sweep.png")
+    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (the model's calibrated thresholds, else the 0/10/.../100%% score percentiles): table, sweep.csv, sweep.json, sweep.png")
     boolean sweep;
 
     @Option(names = "--router", defaultValue = "trained", description = "with --sweep: 'trained' (the model's router) or 'random' (a seeded random easiness score per image, the baseline a trained router must beat) (default ${DEFAULT-VALUE})")
