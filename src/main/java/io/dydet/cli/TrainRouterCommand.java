@@ -1,50 +1,37 @@
 package io.dydet.cli;
 
+import io.dydet.train.TrainArgs;
 import io.dydet.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train-router", mixinStandardHelpOptions = true,
         description = "Training step 2: freeze a step-1 model and train its router with the loss-based exit criterion (defaults: the original's recipe).")
-final class TrainRouterCommand extends TrainCommand {
-    @Option(names = "--dy-thres", defaultValue = "0.5", description = "threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
-    double dyThres;
+final class TrainRouterCommand implements Callable<Integer> {
+    @Mixin TrainingOptions o;
+
+    @Option(names = "--weights", paramLabel = "STEP1_MODEL", description = "the step-1 model (a router is added when it has none)")
+    Path weights;
 
     @Option(names = "--sgd", description = "SGD with Nesterov momentum instead of the original's AdamW")
     boolean sgd;
 
-    @Override
-    String defaultHyp() {
-        return "finetune-dynamic";
-    }
+    @Option(names = "--dy-thres", defaultValue = "0.5", description = "threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
+    double dyThres;
 
     @Override
-    int defaultBatch() {
-        return 1;
+    public Integer call() throws Exception {
+        return TrainCommand.run(o, Trainer.STEP2, this::args);
     }
 
-    @Override
-    String defaultProject() {
-        return "runs/train-router";
-    }
-
-    @Override
-    boolean useAdam() {
-        return !sgd;
-    }
-
-    @Override
-    String step() {
-        return Trainer.STEP2;
-    }
-
-    @Override
-    int defaultEpochs() {
-        return 2;
-    }
-
-    @Override
-    double threshold() {
-        return dyThres;
+    TrainArgs args() {
+        if (weights == null) throw new IllegalArgumentException("--weights STEP1_MODEL is required (or --resume RUN)");
+        return new TrainArgs(Trainer.STEP2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "finetune-dynamic",
+                o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, o.img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
+                !sgd, true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
+                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false);
     }
 }

@@ -79,7 +79,7 @@ public final class Trainer implements AutoCloseable {
             this.model = DynamicDetModel.initialized(network, root.newSubManager(), args.seed());
             if (fresh && !routerStep && args.autoanchor()) autoanchor();
             if (fresh && args.weights() != null) {
-                WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()));
+                WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()), routerStep);
                 listener.message("initial weights " + args.weights() + ": " + r.describe());
                 if (routerStep && r.notInFile().stream().anyMatch(n -> n.startsWith("router."))) {
                     listener.message("the file has no router: a freshly initialised router is trained");
@@ -182,7 +182,7 @@ public final class Trainer implements AutoCloseable {
         Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
         NDManager savedManager = root.newSubManager(); // holds the saved state until it is copied into place
         TrainingCheckpoint.Contents saved = Files.exists(stateFile) ? TrainingCheckpoint.read(stateFile, savedManager) : null;
-        if (saved != null) WeightTransfer.copyInto(model, saved.section("model"));
+        if (saved != null) WeightTransfer.copyInto(model, saved.section("model"), true);
         double emaDecay = routerStep ? 0.0 : Ema.DEFAULT_DECAY;
         try (TrainLoader loader = new TrainLoader(trainSet, hyp, args.img(), args.batch(), args.workers(), args.seed(), true, false);
                 Optimizer opt = optimizer(groups);

@@ -42,8 +42,16 @@ public final class WeightTransfer {
 
     private WeightTransfer() {}
 
-    /** Copies every tensor of {@code file} (dydet model file, safetensors or original checkpoint) that fits by name and shape. */
+    /** Copies every tensor of {@code file} (dydet model file, safetensors or original checkpoint) that fits by name and shape, anchors excluded. */
     public static Report copyInto(DynamicDetModel model, Path file) throws WeightsException {
+        return copyInto(model, file, false);
+    }
+
+    /**
+     * @param anchors also copy the anchors (step 2 keeps the step-1 model's, which autoanchor may have changed; the
+     *                original resets them to its cfg's, which would break such a model)
+     */
+    public static Report copyInto(DynamicDetModel model, Path file, boolean anchors) throws WeightsException {
         try (NDManager staging = model.manager().newSubManager()) {
             Map<String, NDArray> tensors;
             if (ModelFiles.isCheckpoint(file)) {
@@ -55,11 +63,15 @@ public final class WeightTransfer {
                     tensors = f.readAll(staging, false);
                 }
             }
-            return copyInto(model, tensors);
+            return copyInto(model, tensors, anchors);
         }
     }
 
     public static Report copyInto(DynamicDetModel model, Map<String, NDArray> tensors) {
+        return copyInto(model, tensors, false);
+    }
+
+    public static Report copyInto(DynamicDetModel model, Map<String, NDArray> tensors, boolean includeAnchors) {
         int copied = 0;
         List<String> shape = new ArrayList<>(), missing = new ArrayList<>(), extra = new ArrayList<>(), anchors = new ArrayList<>();
         Map<String, NDArray> state = model.stateDict();
@@ -67,7 +79,7 @@ public final class WeightTransfer {
             String name = e.getKey();
             NDArray have = e.getValue();
             NDArray from = tensors.get(name);
-            if (name.contains("anchor")) {
+            if (name.contains("anchor") && !includeAnchors) {
                 anchors.add(name);
                 continue;
             }
