@@ -125,8 +125,13 @@ public final class ModelFiles {
 
     /** Writes a dydet model file: the model's tensors in state-dict order and the artifact's metadata, atomically. */
     public static void save(Path file, DynamicDetModel model, ModelArtifact artifact) throws java.io.IOException {
-        if (model.network().isFused()) throw new IllegalArgumentException("save the unfused model; fusion happens at load time");
-        SafeTensors.write(file, model.stateDict(), artifact.toMetadata());
+        save(file, model.network(), model.stateDict(), artifact);
+    }
+
+    /** The same from a state dict of {@code network} (e.g. EMA weights) without building a model around it. */
+    public static void save(Path file, Network network, Map<String, NDArray> state, ModelArtifact artifact) throws java.io.IOException {
+        if (network.isFused()) throw new IllegalArgumentException("save the unfused model; fusion happens at load time");
+        SafeTensors.write(file, state, artifact.toMetadata());
     }
 
     /**

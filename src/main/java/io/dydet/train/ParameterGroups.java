@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  *
  * <pre>{@code
  * ParameterGroups groups = ParameterGroups.of(model);
- * groups.requireGradients();              // before the first forward
+ * groups.requireGradients(model);         // before the first forward; freezes the rest
  * Optimizer opt = Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), schedule.weightDecay(), true);
  * }</pre>
  */
@@ -116,11 +116,9 @@ public final class ParameterGroups {
         return -1;
     }
 
-    /** Marks every grouped tensor as requiring a gradient (tensors outside the groups are left as they are). */
-    public void requireGradients() {
-        for (NDArray a : parameters().values()) {
-            if (!a.hasGradient()) a.setRequiresGradient(true);
-        }
+    /** Every grouped tensor of {@code model} gets a gradient; the model's other parameters are frozen. */
+    public void requireGradients(DynamicDetModel model) {
+        Trainables.requireGradients(model, parameters()::containsKey);
     }
 
     private enum Role { BATCH_NORM_WEIGHT, IMPLICIT, KERNEL, BIAS }
@@ -135,14 +133,8 @@ public final class ParameterGroups {
                 batchNormPrefixes.add(p.name().substring(0, p.name().length() - "running_mean".length()));
             }
         }
-        Map<String, NDArray> state = model.stateDict();
         List<Trainable> out = new ArrayList<>();
-        for (ParamSpec p : spec) {
-            if (!p.trainable() || !include.test(p.name())) continue;
-            NDArray array = state.get(p.name());
-            if (array == null) throw new IllegalStateException("model has no tensor " + p.name());
-            out.add(new Trainable(p.name(), array, role(p.name(), batchNormPrefixes)));
-        }
+        Trainables.of(model, include).forEach((name, array) -> out.add(new Trainable(name, array, role(name, batchNormPrefixes))));
         return out;
     }
 

@@ -31,7 +31,7 @@ public final class TrainBenchmark {
     public static Result run(DynamicDetModel model, int batch, int imageSize, int warmup, int runs, IntConsumer progress) {
         Hyperparameters hyp = Hyperparameters.scratchP5();
         ParameterGroups groups = ParameterGroups.of(model);
-        Trainables.requireGradients(model, groups.parameters()::containsKey);
+        groups.requireGradients(model);
         CascadeLoss loss = new CascadeLoss(model, hyp.scaledForTraining(model.network().detect(Section.D2).levels(), model.network().classes(), imageSize));
         Random rng = new Random(0);
         float[][] targets = new float[batch * 8][];

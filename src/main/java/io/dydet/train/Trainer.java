@@ -177,7 +177,7 @@ public final class Trainer implements AutoCloseable {
     public Outcome run() throws IOException {
         Hyperparameters scaled = hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
         ParameterGroups groups = routerStep ? ParameterGroups.routerOnly(model) : ParameterGroups.of(model);
-        Trainables.requireGradients(model, groups.parameters()::containsKey);
+        groups.requireGradients(model);
         ResultsLog log = new ResultsLog(runDir);
         Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
         NDManager savedManager = root.newSubManager(); // holds the saved state until it is copied into place
@@ -211,9 +211,9 @@ public final class Trainer implements AutoCloseable {
                 lastStep = saved.progress().lastOptimizerStep();
                 bestFitness = saved.progress().bestFitness();
                 log.reload(startEpoch);
-                savedManager.close();
                 listener.message("resumed " + runDir + " after epoch " + startEpoch + " of " + args.epochs());
             }
+            savedManager.close(); // everything saved is copied into place by now
             EpochValidator validator = null;
             if (args.validate() && data.val() != null) {
                 validator = new EpochValidator(data.images("val"), spec.nc(), args.img(), args.valBatch());
@@ -291,11 +291,13 @@ public final class Trainer implements AutoCloseable {
                     if (routerLoss != null) sections.put("router", Map.of("gaps", tmp.create(routerLoss.state())));
                     TrainingCheckpoint.write(stateFile, sections, new TrainingCheckpoint.Progress(epoch + 1, args.epochs(), (long) nb * (epoch + 1),
                             lastStep, bestFitness, best ? epoch : -1, ema.updates(), args.step()), optMeta);
-                    saveModel(runDir.resolve("weights/last.safetensors"), ema.tensors(), epoch + 1, tmp);
-                    if (best) Files.copy(runDir.resolve("weights/last.safetensors"), tmpSibling(runDir.resolve("weights/best.safetensors")),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    if (best) Files.move(tmpSibling(runDir.resolve("weights/best.safetensors")), runDir.resolve("weights/best.safetensors"),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Path last = runDir.resolve("weights/last.safetensors"), bestFile = runDir.resolve("weights/best.safetensors");
+                    saveModel(last, ema.tensors(), epoch + 1);
+                    if (best) {
+                        Files.copy(last, tmpSibling(bestFile), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(tmpSibling(bestFile), bestFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    }
                 }
                 log.add(result);
                 done.add(result);
@@ -359,15 +361,24 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** The first parameter whose gradient is NaN or infinite, or null when all are finite. */
+    /**
+     * The first parameter whose gradient is NaN or infinite, or null when all are finite. One host read per step:
+     * the per-tensor sums are added on the engine, and only a non-finite total is traced to its tensor.
+     */
     private static String nonFiniteGradient(ParameterGroups groups) {
-        for (var e : groups.parameters().entrySet()) {
-            if (!e.getValue().hasGradient()) continue;
-            try (NDArray g = e.getValue().getGradient(); NDArray sum = g.sum()) {
-                if (!Float.isFinite(sum.getFloat())) return e.getKey();
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            List<String> names = new java.util.ArrayList<>();
+            ai.djl.ndarray.NDList sums = new ai.djl.ndarray.NDList();
+            for (var e : groups.parameters().entrySet()) {
+                if (!e.getValue().hasGradient()) continue;
+                names.add(e.getKey());
+                sums.add(e.getValue().getGradient().sum());
             }
+            if (sums.isEmpty() || Float.isFinite(ai.djl.ndarray.NDArrays.stack(sums).sum().getFloat())) return null;
+            float[] each = ai.djl.ndarray.NDArrays.stack(sums).toFloatArray();
+            for (int i = 0; i < each.length; i++) if (!Float.isFinite(each[i])) return names.get(i);
+            return null; // finite parts overflowed only in the total
         }
-        return null;
     }
 
     /** A message naming the batch and the first parameters that are no longer finite (diverged training). */
@@ -384,8 +395,7 @@ public final class Trainer implements AutoCloseable {
                 + ". Lower lr0 or warmup_bias_lr, or check the labels of these images.";
     }
 
-    private void saveModel(Path file, Map<String, NDArray> weights, int epochs, NDManager tmp) throws IOException {
-        DynamicDetModel m = DynamicDetModel.fromStateDict(network, weights, tmp.newSubManager(), "EMA weights");
+    private void saveModel(Path file, Map<String, NDArray> weights, int epochs) throws IOException {
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("trained_by", "dydet " + (routerStep ? "train-router" : "train"));
         prov.put("data", args.data());
@@ -394,7 +404,7 @@ public final class Trainer implements AutoCloseable {
         prov.put("run", runDir.toString());
         ModelArtifact a = new ModelArtifact(spec.name(), spec.toYaml(), classNames.size() == spec.nc() ? classNames : ClassNames.defaults(spec.nc()),
                 args.img(), network.strides(), null, prov);
-        ModelFiles.save(file, m, a);
+        ModelFiles.save(file, network, weights, a);
     }
 
     @Override

@@ -26,7 +26,7 @@ class TrainStepTest {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = DynamicDetModel.initialized(Network.build(ModelSpec.builtIn("dy-yolov7-step1").withWidth(0.25)), m, 5);
             ParameterGroups groups = ParameterGroups.of(model);
-            groups.requireGradients();
+            groups.requireGradients(model);
             Schedule schedule = Schedule.of(Hyperparameters.scratchP5(), 3, 4, 16, false).withMinWarmupIterations(4);
             NDArray kernel = model.stateDict().get("model_b.0.conv.weight");
             float[] before = kernel.toFloatArray();

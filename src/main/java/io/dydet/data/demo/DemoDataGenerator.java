@@ -1,8 +1,9 @@
 package io.dydet.data.demo;
 
+import io.dydet.box.Box;
+import io.dydet.data.AtomicWrite;
 import io.dydet.data.Images;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Random;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
 import org.opencv.core.MatOfPoint;
 import org.opencv.core.Point;
@@ -65,38 +67,31 @@ public final class DemoDataGenerator {
             Mat img = render(scene, i);
             Path imageFile = out.resolve("images").resolve(split).resolve(scene.file() + ".png");
             Path labelFile = out.resolve("labels").resolve(split).resolve(scene.file() + ".txt");
-            Files.createDirectories(imageFile.getParent());
-            Files.createDirectories(labelFile.getParent());
-            Path tmp = imageFile.resolveSibling(scene.file() + ".tmp.png");
-            if (!Imgcodecs.imwrite(tmp.toString(), img, new MatOfInt(Imgcodecs.IMWRITE_PNG_COMPRESSION, 3))) {
-                throw new IOException("cannot write " + imageFile);
+            MatOfByte png = new MatOfByte();
+            if (!Imgcodecs.imencode(".png", img, png, new MatOfInt(Imgcodecs.IMWRITE_PNG_COMPRESSION, 3))) {
+                throw new IOException("cannot encode " + imageFile);
             }
-            Files.move(tmp, imageFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicWrite.bytes(imageFile, png.toArray());
+            png.release();
             img.release();
             StringBuilder labels = new StringBuilder();
             for (float[] o : scene.objects()) {
                 labels.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", (int) o[0], o[1], o[2], o[3], o[4]));
             }
-            writeAtomically(labelFile, labels.toString());
+            AtomicWrite.text(labelFile, labels.toString());
             difficulty.append(scene.file()).append(',').append(split).append(',').append(scene.hard() ? "hard" : "easy").append(',')
                     .append(scene.objects().size()).append('\n');
             objects += scene.objects().size();
             if (scene.hard()) hard++;
         }
-        writeAtomically(out.resolve("difficulty.csv"), difficulty.toString());
+        AtomicWrite.text(out.resolve("difficulty.csv"), difficulty.toString());
         StringBuilder yaml = new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
         yaml.append("train: images/train\nval: images/val\nnc: ").append(CLASSES.size()).append("\nnames: [");
         for (int c = 0; c < CLASSES.size(); c++) yaml.append(c == 0 ? "" : ", ").append(CLASSES.get(c));
         yaml.append("]\n");
         Path dataYaml = out.resolve("data.yaml");
-        writeAtomically(dataYaml, yaml.toString());
+        AtomicWrite.text(dataYaml, yaml.toString());
         return new Summary(dataYaml, images - val, val, objects, hard);
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The objects of image {@code index}: easy and hard alternate, so both splits get both kinds. */
@@ -116,7 +111,7 @@ public final class DemoDataGenerator {
             // easy scenes keep objects apart; hard scenes allow partial overlap
             double limit = hard ? 0.3 : 0.0;
             boolean ok = true;
-            for (float[] o : objects) if (iou(o, box) > limit) ok = false;
+            for (float[] o : objects) if (asBox(o).iou(asBox(box)) > limit) ok = false;
             if (ok) objects.add(box);
         }
         return new Scene(String.format(Locale.ROOT, "%s_%05d", split, index), split, hard, objects);
@@ -174,11 +169,7 @@ public final class DemoDataGenerator {
         }
     }
 
-    private static double iou(float[] a, float[] b) {
-        double ax1 = a[1] - a[3] / 2, ax2 = a[1] + a[3] / 2, ay1 = a[2] - a[4] / 2, ay2 = a[2] + a[4] / 2;
-        double bx1 = b[1] - b[3] / 2, bx2 = b[1] + b[3] / 2, by1 = b[2] - b[4] / 2, by2 = b[2] + b[4] / 2;
-        double iw = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1)), ih = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
-        double inter = iw * ih;
-        return inter / (a[3] * a[4] + b[3] * b[4] - inter);
+    private static Box asBox(float[] o) {
+        return Box.fromCenter(o[1], o[2], o[3], o[4]);
     }
 }

@@ -108,24 +108,7 @@ final class LabelCache {
             ArrayNode lines = n.putArray("lines");
             for (int l : x.lines()) lines.add(l);
         }
-        writeAtomically(file, JSON.writeValueAsBytes(root));
-    }
-
-    /** Temporary file in the same folder, then a rename: readers see the old or the new cache, never a partial one. */
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.dydet.data.AtomicWrite.bytes(file, JSON.writeValueAsBytes(root));
     }
 
     private static void addAll(ArrayNode a, float[] v) {
