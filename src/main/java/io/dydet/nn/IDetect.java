@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import io.dydet.engine.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,10 +110,10 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
             NDArray gx = m.arange(0f, (float) nx, 1f, DataType.FLOAT32, r.getDevice()).reshape(1, 1, 1, nx, 1).broadcast(new Shape(1, 1, ny, nx, 1));
             NDArray gy = m.arange(0f, (float) ny, 1f, DataType.FLOAT32, r.getDevice()).reshape(1, 1, ny, 1, 1).broadcast(new Shape(1, 1, ny, nx, 1));
             NDArray grid = NDArrays.concat(new NDList(gx, gy), 4);
-            NDArray xy = y.get(new NDIndex("..., 0:2")).mul(2f).sub(0.5f).add(grid).mul((float) strides.get(i));
+            NDArray xy = Scalars.mul(Scalars.mul(y.get(new NDIndex("..., 0:2")), 2f).sub(0.5f).add(grid), (float) strides.get(i));
             NDArray anchors = anchorGrid.get(i); // a view of a model tensor lands in the model's manager: move it to this pass
             anchors.attach(m);
-            NDArray wh = y.get(new NDIndex("..., 2:4")).mul(2f).square().mul(anchors.reshape(1, na, 1, 1, 2));
+            NDArray wh = Scalars.mul(y.get(new NDIndex("..., 2:4")), 2f).square().mul(anchors.reshape(1, na, 1, 1, 2));
             NDArray rest = y.get(new NDIndex("..., 4:"));
             levels.add(NDArrays.concat(new NDList(xy, wh, rest), 4).reshape(bs, -1, outputsPerAnchor()));
         }

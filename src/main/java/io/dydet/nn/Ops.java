@@ -8,6 +8,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import io.dydet.engine.Scalars;
 
 /** The tensor operations the layers share, with the original's numerics (BN eps 1e-3, momentum 0.03). */
 public final class Ops {
@@ -46,7 +47,7 @@ public final class Ops {
         NDArray var = grouped.sub(mean.reshape(1, c, 1)).square().mean(new int[] {2}).mean(new int[] {0});
         NDArray std = var.add(BN_EPS).sqrt();
         NDArray gamma = bn.get("weight"), beta = bn.get("bias");
-        // 1 / std by division: the backward of pow(-1) produced NaN gradients on real batches (measured)
+        // 1 / std with an engine-owned numerator (a DJL scalar overload would leave the backward a freed operand)
         NDArray scale = std.onesLike().div(std).mul(gamma);
         // the batch-derived operand comes first so results belong to this step's manager, not the model's
         NDArray shift = mean.mul(scale).neg().add(beta);
@@ -54,8 +55,8 @@ public final class Ops {
         try (NDArray m = mean.stopGradient(); NDArray v = var.stopGradient()) {
             float keep = 1f - BN_MOMENTUM_TORCH;
             NDArray rm = bn.get("running_mean"), rv = bn.get("running_var");
-            NDArray newMean = m.mul(BN_MOMENTUM_TORCH);
-            NDArray newVar = v.mul((float) (BN_MOMENTUM_TORCH * (double) n / Math.max(n - 1, 1)));
+            NDArray newMean = Scalars.mul(m, BN_MOMENTUM_TORCH);
+            NDArray newVar = Scalars.mul(v, (float) (BN_MOMENTUM_TORCH * (double) n / Math.max(n - 1, 1)));
             rm.muli(keep).addi(newMean);
             rv.muli(keep).addi(newVar);
             newMean.close();

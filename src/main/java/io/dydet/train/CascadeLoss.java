@@ -3,6 +3,7 @@ package io.dydet.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.dydet.data.Hyperparameters;
+import io.dydet.engine.Scalars;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.Section;
 import io.dydet.model.TrainOutput;
@@ -58,7 +59,7 @@ public final class CascadeLoss {
         NDArray box = t1.box().add(t2.box()), obj = t1.obj().add(t2.obj()), cls = t1.cls().add(t2.cls());
         NDArray perImage = box.add(obj).add(cls);
         long bs = out.head1().get(0).getShape().get(0);
-        NDArray total = perImage.mul(bs).reshape(1);
+        NDArray total = Scalars.mul(perImage, bs).reshape(1);
         return new Result(total, box.getFloat(), obj.getFloat(), cls.getFloat(), perImage.getFloat(), m1, m2);
     }
 

@@ -1,5 +1,8 @@
 package io.dydet.train;
 
+import static io.dydet.engine.Scalars.maximum;
+import static io.dydet.engine.Scalars.of;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -62,12 +65,12 @@ final class HeadLoss {
                 }
                 NDArray index = m.create(idx).toDevice(p.getDevice(), false);
                 NDArray ps = p.reshape(-1, no).get(new NDIndex("{}", index));
-                NDArray pxy = Activation.sigmoid(ps.get(":, 0:2")).mul(2).sub(0.5f);
-                NDArray pwh = Activation.sigmoid(ps.get(":, 2:4")).mul(2).square().mul(m.create(anc, new Shape(n, 2)).toDevice(p.getDevice(), false));
+                NDArray pxy = Activation.sigmoid(ps.get(":, 0:2")).mul(of(p, 2)).sub(0.5f);
+                NDArray pwh = Activation.sigmoid(ps.get(":, 2:4")).mul(of(p, 2)).square().mul(m.create(anc, new Shape(n, 2)).toDevice(p.getDevice(), false));
                 NDArray target = m.create(tbox, new Shape(n, 4)).toDevice(p.getDevice(), false);
                 NDArray ciou = ciou(pxy, pwh, target);
                 lbox = lbox.add(ciou.neg().add(1).mean());
-                float[] iouValues = ciou.stopGradient().maximum(0).toFloatArray();
+                float[] iouValues = maximum(ciou.stopGradient(), 0).toFloatArray();
                 // a cell chosen twice keeps the last value, as PyTorch's index assignment does
                 for (int k = 0; k < n; k++) tobj[(int) idx[k]] = iouValues[k];
                 if (nc > 1) {
@@ -76,19 +79,20 @@ final class HeadLoss {
                 }
             }
             NDArray objTarget = m.create(tobj, new Shape(bs, na, ny, nx)).toDevice(p.getDevice(), false);
-            lobj = lobj.add(bce(p.get("..., 4"), objTarget, hyp.objPw()).mean().mul(balance[i]));
+            lobj = lobj.add(bce(p.get("..., 4"), objTarget, hyp.objPw()).mean().mul(of(p, balance[i])));
         }
-        return new Terms(lbox.mul((float) hyp.box()), lobj.mul((float) hyp.obj()), lcls.mul((float) hyp.cls()));
+        return new Terms(lbox.mul(of(lbox, (float) hyp.box())), lobj.mul(of(lobj, (float) hyp.obj())), lcls.mul(of(lcls, (float) hyp.cls())));
     }
 
     /** Complete IoU of predicted and target boxes (cx, cy, w, h); alpha is held constant for the gradient. */
     static NDArray ciou(NDArray pxy, NDArray pwh, NDArray target) {
         NDArray px = pxy.get(":, 0"), py = pxy.get(":, 1"), pw = pwh.get(":, 0"), ph = pwh.get(":, 1");
         NDArray tx = target.get(":, 0"), ty = target.get(":, 1"), tw = target.get(":, 2"), th = target.get(":, 3");
-        NDArray b1x1 = px.sub(pw.div(2)), b1x2 = px.add(pw.div(2)), b1y1 = py.sub(ph.div(2)), b1y2 = py.add(ph.div(2));
-        NDArray b2x1 = tx.sub(tw.div(2)), b2x2 = tx.add(tw.div(2)), b2y1 = ty.sub(th.div(2)), b2y2 = ty.add(th.div(2));
-        NDArray inter = b1x2.minimum(b2x2).sub(b1x1.maximum(b2x1)).maximum(0)
-                .mul(b1y2.minimum(b2y2).sub(b1y1.maximum(b2y1)).maximum(0));
+        NDArray half = of(pxy, 2);
+        NDArray b1x1 = px.sub(pw.div(half)), b1x2 = px.add(pw.div(half)), b1y1 = py.sub(ph.div(half)), b1y2 = py.add(ph.div(half));
+        NDArray b2x1 = tx.sub(tw.div(half)), b2x2 = tx.add(tw.div(half)), b2y1 = ty.sub(th.div(half)), b2y2 = ty.add(th.div(half));
+        NDArray inter = b1x2.minimum(b2x2).sub(b1x1.maximum(b2x1)).maximum(of(pxy, 0))
+                .mul(b1y2.minimum(b2y2).sub(b1y1.maximum(b2y1)).maximum(of(pxy, 0)));
         NDArray w1 = b1x2.sub(b1x1), h1 = b1y2.sub(b1y1).add(EPS);
         NDArray w2 = b2x2.sub(b2x1), h2 = b2y2.sub(b2y1).add(EPS);
         NDArray union = w1.mul(h1).add(w2.mul(h2)).sub(inter).add(EPS);
@@ -96,8 +100,8 @@ final class HeadLoss {
         NDArray cw = b1x2.maximum(b2x2).sub(b1x1.minimum(b2x1));
         NDArray ch = b1y2.maximum(b2y2).sub(b1y1.minimum(b2y1));
         NDArray c2 = cw.square().add(ch.square()).add(EPS);
-        NDArray rho2 = b2x1.add(b2x2).sub(b1x1).sub(b1x2).square().add(b2y1.add(b2y2).sub(b1y1).sub(b1y2).square()).div(4);
-        NDArray v = w2.div(h2).atan().sub(w1.div(h1).atan()).square().mul((float) (4 / (Math.PI * Math.PI)));
+        NDArray rho2 = b2x1.add(b2x2).sub(b1x1).sub(b1x2).square().add(b2y1.add(b2y2).sub(b1y1).sub(b1y2).square()).div(of(pxy, 4));
+        NDArray v = w2.div(h2).atan().sub(w1.div(h1).atan()).square().mul(of(pxy, (float) (4 / (Math.PI * Math.PI))));
         NDArray alpha;
         try (NDArray vd = v.stopGradient(); NDArray iouD = iou.stopGradient()) {
             alpha = vd.div(vd.sub(iouD).add(1f + EPS));
@@ -107,15 +111,15 @@ final class HeadLoss {
 
     /** PyTorch's BCEWithLogitsLoss without reduction, with a positive-class weight; focal when fl_gamma > 0. */
     NDArray bce(NDArray x, NDArray t, double posWeight) {
-        NDArray softplusNeg = x.abs().neg().exp().add(1).log().add(x.neg().maximum(0)); // log(1 + e^-x), stable
+        NDArray softplusNeg = x.abs().neg().exp().add(1).log().add(x.neg().maximum(of(x, 0))); // log(1 + e^-x), stable
         NDArray loss = posWeight == 1.0
                 ? t.neg().add(1).mul(x).add(softplusNeg)
-                : t.neg().add(1).mul(x).add(t.mul((float) (posWeight - 1)).add(1).mul(softplusNeg));
+                : t.neg().add(1).mul(x).add(t.mul(of(t, (float) (posWeight - 1))).add(1).mul(softplusNeg));
         if (hyp.flGamma() > 0) { // YOLOv5/7 FocalLoss with alpha 0.25
             NDArray prob = Activation.sigmoid(x);
             NDArray pt = t.mul(prob).add(t.neg().add(1).mul(prob.neg().add(1)));
-            NDArray alphaFactor = t.mul(0.25f).add(t.neg().add(1).mul(0.75f));
-            loss = loss.mul(alphaFactor).mul(pt.neg().add(1).pow((float) hyp.flGamma()));
+            NDArray alphaFactor = t.mul(of(t, 0.25f)).add(t.neg().add(1).mul(of(t, 0.75f)));
+            loss = loss.mul(alphaFactor).mul(pt.neg().add(1).pow(of(x, (float) hyp.flGamma())));
         }
         return loss;
     }

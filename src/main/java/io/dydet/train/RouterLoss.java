@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dydet.data.Hyperparameters;
+import io.dydet.engine.Scalars;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.TrainOutput;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ public final class RouterLoss {
             float adj1 = (float) (l1 - offset / 2), adj2 = (float) (l2 + offset / 2);
             NDArray s = out.score().get(row + ", 0");
             // s * L1' + (1 - s) * L2' with the losses as constants: only the router learns
-            NDArray loss = s.mul(adj1 - adj2).add(adj2);
+            NDArray loss = Scalars.mul(s, adj1 - adj2).add(adj2);
             total = total.add(loss);
             images.add(new ImageLoss(l1, l2, gap, offset, s.getFloat(0), loss.getFloat(0)));
         }
