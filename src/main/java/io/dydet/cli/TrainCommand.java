@@ -35,6 +35,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--noautoanchor", description = "keep the definition's anchors even when they fit the data set's boxes badly")
     boolean noAutoanchor;
 
+    @Option(names = "--mirror-routes", description = "start route 2 as a copy of route 1 with zero composite connections: route 2 then learns at route 1's pace (for short runs and small data; not the original's recipe)")
+    boolean mirrorRoutes;
+
     @Override
     public Integer call() throws Exception {
         return run(o, Trainer.STEP1, this::args);
@@ -75,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainArgs(Trainer.STEP1, m, width, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
                 o.epochs == null ? 300 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,
                 weights == null ? null : weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
-                o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, !noAutoanchor);
+                o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, !noAutoanchor, mirrorRoutes);
     }
 
     /** Progress bars per epoch and a short table line per finished epoch. */

@@ -32,6 +32,6 @@ final class TrainRouterCommand implements Callable<Integer> {
         return new TrainArgs(Trainer.STEP2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "finetune-dynamic",
                 o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, o.img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
                 !sgd, true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
-                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false);
+                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false, false);
     }
 }

@@ -141,9 +141,9 @@ final class ValCommand implements Callable<Integer> {
             metrics.put("model_ms_per_image", ms / ok);
             AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
             if (sweep && router.equals("random")) {
-                writeSweep(io.dydet.infer.Sweep.withRandomScores(results, seed), truth, run, mapper, null, !json);
+                writeSweep(io.dydet.infer.Sweep.withRandomScores(results, seed), truth, run, null, !json);
             } else if (sweep) {
-                writeSweep(results, truth, run, mapper, loaded.artifact().thresholds(), !json);
+                writeSweep(results, truth, run, loaded.artifact().thresholds(), !json);
             }
             if (json) {
                 System.out.println(mapper.writeValueAsString(metrics));
@@ -152,15 +152,15 @@ final class ValCommand implements Callable<Integer> {
                 printClassTable(internal, truth, dc);
                 System.out.printf("%d images at dy-thres %.3f: route 1 %.1f%%, route 2 %.1f%%, %.1f GFLOPs/image, model %.1f ms/image%n",
                         ok, dyThres, 100.0 * easy / ok, 100.0 * (ok - easy) / ok, gflops / ok, ms / ok);
-                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png)" : ")"));
+                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png, tradeoff.png)" : ")"));
             }
             return failed > 0 ? 3 : 0;
         }
     }
 
     /** Thresholds from the model's calibration when it has one, else the percentiles of these scores. */
-    private static void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, ObjectMapper mapper,
-                                   io.dydet.model.ThresholdTable calibration, boolean print) throws Exception {
+    private static void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, io.dydet.model.ThresholdTable calibration,
+                                   boolean print) throws Exception {
         List<Float> list = new ArrayList<>();
         for (Validator.ImageResult r : results) if (r.error() == null) list.add(r.routerScore());
         float[] scores = new float[list.size()];
@@ -169,25 +169,16 @@ final class ValCommand implements Callable<Integer> {
                 ? calibration.entries().stream().mapToDouble(io.dydet.model.ThresholdTable.Entry::threshold).toArray()
                 : io.dydet.infer.Sweep.percentileThresholds(scores);
         List<io.dydet.infer.Sweep.Row> rows = io.dydet.infer.Sweep.run(results, truth, thresholds);
-        StringBuilder csv = new StringBuilder("threshold,easy_share,hard_share,gflops,ms_per_image,AP,AP50\n");
-        if (print) System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s%n", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
-        double[] gx = new double[rows.size()], ay = new double[rows.size()];
-        String[] labels = new String[rows.size()];
-        List<Map<String, Object>> js = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-            io.dydet.infer.Sweep.Row r = rows.get(i);
-            if (print) System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f%n", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
+        io.dydet.infer.SweepFiles.write(run, rows);
+        if (print) printSweep(rows);
+    }
+
+    static void printSweep(List<io.dydet.infer.Sweep.Row> rows) {
+        System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s%n", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
+        for (io.dydet.infer.Sweep.Row r : rows) {
+            System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f%n", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
                     r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50());
-            csv.append(String.format(java.util.Locale.ROOT, "%.6f,%.4f,%.4f,%.4f,%.3f,%.6f,%.6f%n", r.threshold(), r.easyShare(), 1 - r.easyShare(),
-                    r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50()));
-            gx[i] = r.gflops();
-            ay[i] = r.metrics().ap();
-            labels[i] = String.format("%.0f/%.0f", 100 * r.easyShare(), 100 * (1 - r.easyShare()));
-            js.add(r.toJson());
         }
-        AtomicFiles.writeString(run.resolve("sweep.csv"), csv.toString());
-        AtomicFiles.write(run.resolve("sweep.json"), out -> mapper.writeValue(out, js));
-        io.dydet.runs.Plots.line(run.resolve("sweep.png"), "AP against GFLOPs per easy/hard split", "GFLOPs per image", "AP@[.5:.95]", gx, ay, labels);
     }
 
     private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth, DataConfig dc) {

@@ -135,6 +135,70 @@ public final class Plots {
         AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
     }
 
+    /**
+     * A strip chart: one column of points per group (spread sideways by a fixed pattern, so the picture is the
+     * same on every run) with the group's mean as a bar; written atomically.
+     */
+    public static void strip(Path png, String title, String yLabel, java.util.Map<String, double[]> groups) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int w = 640, h = 520, left = 90, right = 30, top = 50, bottom = 60;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        double y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+        for (double[] v : groups.values()) for (double d : v) if (!Double.isNaN(d)) { y0 = Math.min(y0, d); y1 = Math.max(y1, d); }
+        if (y0 > y1) { y0 = 0; y1 = 1; }
+        if (y1 == y0) y1 = y0 + 1e-6;
+        double pad = (y1 - y0) * 0.08;
+        y0 -= pad;
+        y1 += pad;
+        g.setColor(Color.DARK_GRAY);
+        g.drawRect(left, top, w - left - right, h - top - bottom);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString(title, 20, 30);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        for (int i = 0; i <= 5; i++) {
+            double v = y1 - (y1 - y0) * i / 5;
+            int yy = top + (h - top - bottom) * i / 5;
+            g.drawString(String.format("%.3f", v), 30, yy + 5);
+        }
+        g.rotate(-Math.PI / 2);
+        g.drawString(yLabel, -h / 2 - 40, 18);
+        g.rotate(Math.PI / 2);
+        Color[] colours = {new Color(44, 160, 44), new Color(214, 39, 40), new Color(31, 119, 180), new Color(255, 127, 14)};
+        int k = 0, n = groups.size(), span = (w - left - right) / Math.max(n, 1);
+        for (var e : groups.entrySet()) {
+            int cx = left + span * k + span / 2;
+            Color c = colours[k % colours.length];
+            double[] v = e.getValue();
+            double sum = 0;
+            int count = 0;
+            g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 150));
+            for (int i = 0; i < v.length; i++) {
+                if (Double.isNaN(v[i])) continue;
+                int dx = (int) Math.round(((i * 0.6180339887) % 1.0 - 0.5) * span * 0.5);
+                int py = (int) Math.round(top + (y1 - v[i]) / (y1 - y0) * (h - top - bottom));
+                g.fillOval(cx + dx - 4, py - 4, 8, 8);
+                sum += v[i];
+                count++;
+            }
+            g.setColor(Color.BLACK);
+            g.setStroke(new BasicStroke(3f));
+            if (count > 0) {
+                int my = (int) Math.round(top + (y1 - sum / count) / (y1 - y0) * (h - top - bottom));
+                g.drawLine(cx - span / 3, my, cx + span / 3, my);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+            String label = e.getKey() + " (" + count + (count > 0 ? String.format(", mean %.3f)", sum / count) : ")");
+            g.drawString(label, cx - g.getFontMetrics().stringWidth(label) / 2, h - bottom + 25);
+            k++;
+        }
+        g.dispose();
+        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+    }
+
     /** A heat map of values in [0, 1] with row and column labels (confusion matrices). */
     public static void heatmap(Path png, String title, String rowAxis, String colAxis, double[][] v, List<String> labels) throws IOException {
         System.setProperty("java.awt.headless", "true");

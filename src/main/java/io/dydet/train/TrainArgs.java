@@ -21,11 +21,12 @@ import java.nio.file.Path;
  * @param dynamicThreshold step 2: the threshold of its per-epoch dynamic validation
  * @param valEvery       validate every this many epochs (and after the last); 1 = every epoch, as the original
  * @param autoanchor     step 1: check the anchors against the data set's boxes and evolve new ones when they fit badly
+ * @param mirrorRoutes   step 1: start route 2 as a copy of route 1 with zero composite connections ({@link MirrorInit})
  */
 public record TrainArgs(String step, String model, Double width, String data, String hyp, int epochs, int batch, int img, String device,
                         int workers, long seed, String weights, boolean adam, boolean linearLr, int minWarmup, int nominalBatch,
                         boolean validate, int valBatch, double labelSmoothing, Double lr0, String cacheDir, double dynamicThreshold,
-                        int valEvery, boolean autoanchor) {
+                        int valEvery, boolean autoanchor, boolean mirrorRoutes) {
     private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public TrainArgs {
@@ -39,7 +40,7 @@ public record TrainArgs(String step, String model, Double width, String data, St
 
     public TrainArgs withEpochs(int n) {
         return new TrainArgs(step, model, width, data, hyp, n, batch, img, device, workers, seed, weights, adam, linearLr, minWarmup, nominalBatch,
-                validate, valBatch, labelSmoothing, lr0, cacheDir, dynamicThreshold, valEvery, autoanchor);
+                validate, valBatch, labelSmoothing, lr0, cacheDir, dynamicThreshold, valEvery, autoanchor, mirrorRoutes);
     }
 
     public String toYaml() {

@@ -85,6 +85,10 @@ public final class Trainer implements AutoCloseable {
                     listener.message("the file has no router: a freshly initialised router is trained");
                 }
             }
+            if (fresh && !routerStep && args.mirrorRoutes()) {
+                int n = MirrorInit.apply(model);
+                listener.message("route 2 starts as a copy of route 1 (" + n + " tensors copied, composite connections zeroed)");
+            }
         } catch (IOException | RuntimeException e) {
             root.close();
             throw e;

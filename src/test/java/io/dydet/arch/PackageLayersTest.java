@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Imports point one way, along the data's path: engine, box, runs at the bottom; nn, weights, data on them; model
- * and eval above; infer; train; cli on top. A package may use only the packages listed for it here.
+ * and eval above; infer; train; demo (the end-to-end pipeline); cli on top. A package may use only the packages listed for it here.
  */
 class PackageLayersTest {
     static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
@@ -30,7 +30,8 @@ class PackageLayersTest {
             Map.entry("eval", Set.of("engine", "box", "data", "runs")),
             Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs")),
             Map.entry("train", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
-            Map.entry("cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")));
+            Map.entry("demo", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")),
+            Map.entry("cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo")));
 
     @Test
     void importsFollowTheLayers() throws IOException {

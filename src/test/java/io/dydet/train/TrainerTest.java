@@ -54,7 +54,7 @@ class TrainerTest {
         Trainer.Outcome o;
         TrainArgs args = TrainData.step1(data, TrainData.quietHyp(dir), 6);
         args = new TrainArgs(args.step(), args.model(), args.width(), args.data(), args.hyp(), 6, 4, 64, "cpu", 1, 0, null, true, false, 0, 4, true,
-                4, 0.0, 0.003, null, 0.5, 1, true);
+                4, 0.0, 0.003, null, 0.5, 1, true, false);
         try (Trainer t = Trainer.start(args, run, rec)) {
             o = t.run();
         }
@@ -105,7 +105,7 @@ class TrainerTest {
     void trainRouterAddsARouterToAStepOneModel() throws Exception {
         Path data = dir.resolve("set/data.yaml");
         TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, data.toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0, step1Model.toString(),
-                true, true, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false);
+                true, true, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false);
         Recorder rec = new Recorder();
         Path run = dir.resolve("router1");
         try (Trainer t = Trainer.start(a, run, rec)) {
@@ -134,7 +134,7 @@ class TrainerTest {
         List<float[]> weights = new ArrayList<>();
         for (int workers : new int[] {1, 2}) {
             TrainArgs a = new TrainArgs(base.step(), base.model(), base.width(), base.data(), "scratch.p5",
-                    2, 2, 64, "cpu", workers, 7, null, false, false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, true);
+                    2, 2, 64, "cpu", workers, 7, null, false, false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, true, false);
             Path run = dir.resolve("seeded-run" + workers);
             try (Trainer t = Trainer.start(a, run, TrainListener.SILENT)) {
                 t.run();

@@ -1,0 +1,131 @@
+package io.dydet.cli;
+
+import io.dydet.demo.DemoListener;
+import io.dydet.demo.DemoPipeline;
+import io.dydet.demo.DemoReport;
+import io.dydet.demo.DemoSettings;
+import io.dydet.infer.Sweep;
+import io.dydet.train.EpochResult;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "DynamicDet end to end in minutes: synthetic easy and hard scenes, training step 1 and step 2, calibration, "
+                + "the accuracy/speed sweep, annotated easy/hard images and the router's score against the generated difficulty.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "runs/demo", description = "new or empty run folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--minutes", defaultValue = "10", description = "time budget; stops early with advice when this machine is too slow (default ${DEFAULT-VALUE})")
+    double minutes;
+
+    @Option(names = "--images", description = "synthetic images, a quarter for validation (default 240)")
+    Integer images;
+
+    @Option(names = "--epochs", description = "training step 1 epochs (default 30)")
+    Integer epochs;
+
+    @Option(names = "--router-epochs", description = "training step 2 epochs (default 3)")
+    Integer routerEpochs;
+
+    @Option(names = "--img", description = "image size (default 128)")
+    Integer img;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed: the same seed gives the same data, model and report (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--threads", description = "intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        io.dydet.engine.Engines.start(threads);
+        DemoSettings d = DemoSettings.defaults(out);
+        DemoSettings s = d.withImages(images != null ? images : d.images())
+                .withEpochs(epochs != null ? epochs : d.detectorEpochs(), routerEpochs != null ? routerEpochs : d.routerEpochs())
+                .withImageSize(img != null ? img : d.imageSize()).withMinutes(minutes).withSeed(seed).withDevice(device);
+        DemoReport r = DemoPipeline.run(s, new Listener());
+        print(r);
+        return 0;
+    }
+
+    static void print(DemoReport r) {
+        System.out.printf("%n%-8s %-8s %9s %8s %8s %8s%n", "route 1", "route 2", "GFLOPs", "ms/img", "AP", "AP50");
+        for (Sweep.Row row : r.rows()) {
+            System.out.printf("%6.0f%%  %6.0f%%  %9.3f %8.1f %8.4f %8.4f%n", 100 * row.easyShare(), 100 * (1 - row.easyShare()), row.gflops(),
+                    row.msPerImage(), row.metrics().ap(), row.metrics().ap50());
+        }
+        Sweep.Row a = r.allRoute1(), b = r.allRoute2();
+        System.out.printf("%nAP rises with the route-2 share:   %s (%.4f all route 1 -> %.4f all route 2; rank correlation %.2f)%n",
+                yes(r.apRises()), a.metrics().ap(), b.metrics().ap(), r.apRankCorrelation());
+        System.out.printf("time rises with the route-2 share: %s (%.1f -> %.1f ms/img, %.2f -> %.2f GFLOPs)%n", yes(r.timeRises()), a.msPerImage(),
+                b.msPerImage(), a.gflops(), b.gflops());
+        System.out.printf("router scores hard images lower:  %s (mean easiness %.3f on generated-easy, %.3f on generated-hard images; AUC %.3f)%n",
+                yes(r.router().separates()), r.router().meanEasy(), r.router().meanHard(), r.router().auc());
+        Path o = r.out();
+        System.out.printf("%ndone in %.1f min. In %s:%n", r.totalSeconds() / 60, o);
+        System.out.printf("  tradeoff.png, sweep.csv      AP, ms and GFLOPs per image for each router threshold%n");
+        System.out.printf("  annotated/easy, annotated/hard  validation images as the router split them at threshold %.4f (half on each route)%n", r.threshold());
+        System.out.printf("  router_vs_difficulty.png     the router's easiness score on generated-easy and generated-hard images%n");
+        System.out.printf("  model.safetensors            the calibrated model: dydet detect --weights %s --easy-ratio 0.5 IMAGES%n", r.model());
+        System.out.printf("  train/, train-router/        both training runs (results.csv, results.png)%n");
+        System.out.printf("  demo.json                    everything above as numbers%n");
+    }
+
+    private static String yes(boolean b) {
+        return b ? "yes" : "NO ";
+    }
+
+    /** Stage banners, then the training command's bars, then a bar per evaluation pass. */
+    static final class Listener implements DemoListener {
+        private final TrainCommand.Listener training = new TrainCommand.Listener();
+        private ProgressBar eval;
+        private String evalName;
+
+        @Override
+        public void stage(int index, int count, String name) {
+            System.err.printf("%n[%d/%d] %s%n", index, count, name);
+        }
+
+        @Override
+        public void message(String text) {
+            training.message(text);
+        }
+
+        @Override
+        public void epochStarted(int epoch, int epochs, int batches) {
+            training.epochStarted(epoch, epochs, batches);
+        }
+
+        @Override
+        public void batchDone(int epoch, int batch, int batches, Map<String, Double> columns, double imagesPerSecond) {
+            training.batchDone(epoch, batch, batches, columns, imagesPerSecond);
+        }
+
+        @Override
+        public void validating(int done, int total) {
+            training.validating(done, total);
+        }
+
+        @Override
+        public void epochDone(EpochResult result) {
+            training.epochDone(result);
+        }
+
+        @Override
+        public void evaluating(String what, int done, int total) {
+            if (eval == null || !what.equals(evalName)) {
+                eval = new ProgressBar(what, total);
+                evalName = what;
+            }
+            eval.update(done);
+            if (done >= total) eval.finish();
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.dydet.demo;
+
+import ai.djl.ndarray.NDManager;
+import io.dydet.box.Box;
+import io.dydet.data.DataConfig;
+import io.dydet.data.Hyperparameters;
+import io.dydet.data.ImageException;
+import io.dydet.data.Images;
+import io.dydet.data.demo.DemoDataGenerator;
+import io.dydet.engine.Devices;
+import io.dydet.eval.CocoDetection;
+import io.dydet.eval.CocoGroundTruth;
+import io.dydet.eval.NmsOptions;
+import io.dydet.infer.Annotator;
+import io.dydet.infer.Calibrator;
+import io.dydet.infer.Detection;
+import io.dydet.infer.ImageDetections;
+import io.dydet.infer.Sweep;
+import io.dydet.infer.SweepFiles;
+import io.dydet.infer.Validator;
+import io.dydet.infer.YoloGroundTruth;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.Route;
+import io.dydet.model.ThresholdTable;
+import io.dydet.runs.AtomicFiles;
+import io.dydet.runs.Plots;
+import io.dydet.train.EpochResult;
+import io.dydet.train.TrainArgs;
+import io.dydet.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
+import org.opencv.core.MatOfInt;
+import org.opencv.imgcodecs.Imgcodecs;
+
+/**
+ * DynamicDet end to end on synthetic data: generate easy and hard scenes, train the cascaded detector (step 1),
+ * train the router on the frozen detector (step 2), calibrate thresholds, sweep the accuracy/speed trade-off, and
+ * report whether the router sends the images the generator made hard to the second route.
+ *
+ * <p>The run folder gets: data/ (the data set, YOLO format), train/ and train-router/ (the two training runs),
+ * model.safetensors (calibrated), sweep.csv/json/png and tradeoff.png, annotated/easy and annotated/hard
+ * (validation images at the 50/50 threshold, with routes.json), router_vs_difficulty.png, and demo.json.
+ */
+public final class DemoPipeline {
+    private static final int STAGES = 6;
+    /** Operating point of the annotated images: half the validation images take route 1. */
+    private static final double ANNOTATED_EASY_SHARE = 0.5;
+    /** Boxes drawn on the annotated images (the sweep itself evaluates from confidence 0.001). */
+    private static final float DRAW_CONFIDENCE = 0.25f;
+
+    private final DemoSettings settings;
+    private final DemoListener listener;
+    private final long started = System.nanoTime();
+    private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+
+    private DemoPipeline(DemoSettings settings, DemoListener listener) {
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    /**
+     * Runs every stage into {@code settings.out()}, which must be new or empty.
+     *
+     * @throws DemoBudgetException when the first training epoch shows the demo cannot finish within the budget
+     */
+    public static DemoReport run(DemoSettings settings, DemoListener listener) throws IOException {
+        return new DemoPipeline(settings, listener).run();
+    }
+
+    private DemoReport run() throws IOException {
+        Path out = settings.out().toAbsolutePath();
+        if (Files.exists(out)) {
+            try (var entries = Files.list(out)) {
+                if (entries.findAny().isPresent()) throw new IOException(out + " is not empty; give the demo a new folder (--out)");
+            }
+        }
+        Files.createDirectories(out);
+
+        listener.stage(1, STAGES, "generate " + settings.images() + " synthetic images (easy and hard scenes)");
+        long t = System.nanoTime();
+        DemoDataGenerator.Summary data = new DemoDataGenerator(settings.imageSize(), settings.seed()).write(out.resolve("data"), settings.images());
+        Path hyp = out.resolve("hyp.demo.yaml");
+        AtomicFiles.writeString(hyp, demoHyperparameters().toYaml());
+        lap("data", t);
+
+        listener.stage(2, STAGES, "train the cascaded detector (step 1): dy-yolov7 at width " + settings.width() + ", "
+                + settings.detectorEpochs() + " epochs at " + settings.imageSize() + " px");
+        t = System.nanoTime();
+        Path step1 = train(detectorArgs(data.dataYaml(), hyp), out.resolve("train"), data.trainImages());
+        lap("train_detector", t);
+
+        listener.stage(3, STAGES, "train the router on the frozen detector (step 2): " + settings.routerEpochs() + " epochs");
+        t = System.nanoTime();
+        Path step2 = train(routerArgs(data.dataYaml(), step1), out.resolve("train-router"), data.trainImages());
+        lap("train_router", t);
+
+        List<Path> valImages = DataConfig.load(data.dataYaml()).images("val");
+        Path modelFile = out.resolve("model.safetensors");
+        try (NDManager root = NDManager.newBaseManager(Devices.parse(settings.device()))) {
+            ModelFiles.Loaded loaded = ModelFiles.open(step2, null, root.newSubManager());
+            DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
+
+            listener.stage(4, STAGES, "calibrate thresholds on " + valImages.size() + " validation images");
+            t = System.nanoTime();
+            Calibrator.Scores s = Calibrator.scores(fused, valImages, settings.imageSize(), 32, Images.DEFAULT_PIXEL_LIMIT,
+                    (d, n) -> listener.evaluating("calibrate", d, n));
+            if (!s.skipped().isEmpty()) throw new IOException("generated images could not be read: " + s.skipped());
+            ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), settings.imageSize(),
+                    data.dataYaml().toString());
+            ModelFiles.save(modelFile, loaded.model(), loaded.artifact().withCalibration(table));
+            lap("calibrate", t);
+
+            listener.stage(5, STAGES, "sweep the accuracy/speed trade-off (both routes on every validation image)");
+            t = System.nanoTime();
+            Validator.Options o = new Validator.Options(settings.imageSize(), 0.5f, new NmsOptions(0.001f, 0.65f, true, false, null, 300, 30000),
+                    32, Images.DEFAULT_PIXEL_LIMIT, true);
+            List<Validator.ImageResult> results = Validator.run(fused, valImages, o, null, (d, n) -> listener.evaluating("sweep", d, n));
+            for (Validator.ImageResult r : results) if (r.error() != null) throw new IOException("cannot evaluate " + r.file() + ": " + r.error());
+            CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.model().network().classes());
+            double[] thresholds = table.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
+            List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
+            SweepFiles.write(out, rows);
+            lap("sweep", t);
+
+            listener.stage(6, STAGES, "report: annotated easy and hard images, router score against difficulty");
+            t = System.nanoTime();
+            double threshold = table.thresholdForEasyRatio(ANNOTATED_EASY_SHARE);
+            Map<String, Boolean> hard = RouterVsDifficulty.readDifficulty(out.resolve("data").resolve("difficulty.csv"));
+            List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, loaded.artifact().classNames(), out.resolve("annotated"));
+            RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
+            lap("report", t);
+            DemoReport report = new DemoReport(out, settings, data, rows, rvd, threshold, routed, modelFile, stageSeconds, seconds(started));
+            report.write();
+            return report;
+        }
+    }
+
+    /** The small-data recipe: no mosaic, mixup or paste-in (they shrink the few large objects), milder jitter, short warmup. */
+    static Hyperparameters demoHyperparameters() throws IOException {
+        Map<String, Double> o = new LinkedHashMap<>();
+        o.put("mosaic", 0.0);
+        o.put("mixup", 0.0);
+        o.put("paste_in", 0.0);
+        o.put("scale", 0.25);
+        o.put("translate", 0.1);
+        o.put("warmup_epochs", 1.0);
+        o.put("warmup_bias_lr", 0.001);
+        return Hyperparameters.scratchP5().with(o);
+    }
+
+    private TrainArgs detectorArgs(Path dataYaml, Path hyp) {
+        return new TrainArgs(Trainer.STEP1, "dy-yolov7", settings.width(), dataYaml.toString(), hyp.toString(), settings.detectorEpochs(),
+                settings.batch(), settings.imageSize(), settings.device(), settings.workers(), settings.seed(), null, true, false, 20,
+                settings.batch(), true, 32, 0.0, settings.lr0(), null, 0.5, settings.detectorEpochs(), true, true);
+    }
+
+    private TrainArgs routerArgs(Path dataYaml, Path step1) {
+        return new TrainArgs(Trainer.STEP2, null, null, dataYaml.toString(), "finetune-dynamic", settings.routerEpochs(), settings.batch(),
+                settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, true, 20, settings.batch(),
+                false, 32, 0.0, null, null, 0.5, settings.routerEpochs(), false, false);
+    }
+
+    /** Trains one step and returns its final weights; stops early with a message when the budget cannot hold. */
+    private Path train(TrainArgs args, Path runDir, int trainImages) throws IOException {
+        Files.createDirectories(runDir);
+        BudgetWatch watch = new BudgetWatch(args, trainImages);
+        try (Trainer trainer = Trainer.start(args, runDir, watch)) {
+            return trainer.run().last();
+        }
+    }
+
+    private List<DemoReport.RoutedImage> annotate(List<Validator.ImageResult> results, double threshold, Map<String, Boolean> hard,
+                                                  List<String> names, Path dir) throws IOException {
+        Images.loadOpenCv();
+        List<DemoReport.RoutedImage> routed = new ArrayList<>();
+        for (Validator.ImageResult r : results) {
+            String file = r.file().getFileName().toString();
+            String stem = file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file;
+            Boolean isHard = hard.get(stem);
+            if (isHard == null) throw new IOException("difficulty.csv has no row for " + stem);
+            Route route = r.routerScore() >= (float) threshold ? Route.EASY : Route.HARD;
+            List<Detection> dets = new ArrayList<>();
+            for (CocoDetection d : r.perRoute().get(route).detections()) {
+                if (d.score() < DRAW_CONFIDENCE) continue;
+                Box b = new Box((float) d.x(), (float) d.y(), (float) (d.x() + d.width()), (float) (d.y() + d.height()));
+                dets.add(new Detection(b, (float) d.score(), d.categoryId(), names.get(d.categoryId())));
+            }
+            Path target = dir.resolve(route == Route.EASY ? "easy" : "hard").resolve(stem + ".jpg");
+            Mat img;
+            try {
+                img = Images.read(r.file(), Images.DEFAULT_PIXEL_LIMIT);
+            } catch (ImageException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            Annotator.draw(img, new ImageDetections(file, r.width(), r.height(), dets, r.routerScore(), route, 0, null, null));
+            MatOfByte jpg = new MatOfByte();
+            Imgcodecs.imencode(".jpg", img, jpg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 92));
+            byte[] bytes = jpg.toArray();
+            AtomicFiles.write(target, os -> os.write(bytes));
+            jpg.release();
+            img.release();
+            routed.add(new DemoReport.RoutedImage(file, r.routerScore(), route, isHard, dets.size(), dir.getParent().relativize(target).toString()));
+        }
+        return routed;
+    }
+
+    private static RouterVsDifficulty scoreAgainstDifficulty(List<DemoReport.RoutedImage> routed, Path png) throws IOException {
+        double[] easy = routed.stream().filter(r -> !r.generatedHard()).mapToDouble(DemoReport.RoutedImage::score).toArray();
+        double[] hard = routed.stream().filter(DemoReport.RoutedImage::generatedHard).mapToDouble(DemoReport.RoutedImage::score).toArray();
+        RouterVsDifficulty rvd = RouterVsDifficulty.of(easy, hard);
+        Map<String, double[]> groups = new LinkedHashMap<>();
+        groups.put("generated easy", easy);
+        groups.put("generated hard", hard);
+        Plots.strip(png, String.format("Router easiness score by generated difficulty (AUC %.3f)", rvd.auc()), "easiness score", groups);
+        return rvd;
+    }
+
+    private void lap(String stage, long since) {
+        stageSeconds.put(stage, seconds(since));
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /** Passes training news on, and after each epoch checks that the rest of the demo still fits the budget. */
+    private final class BudgetWatch implements io.dydet.train.TrainListener {
+        private final TrainArgs args;
+        private final int trainImages;
+
+        BudgetWatch(TrainArgs args, int trainImages) {
+            this.args = args;
+            this.trainImages = trainImages;
+        }
+
+        @Override
+        public void message(String text) {
+            listener.message(text);
+        }
+
+        @Override
+        public void epochStarted(int epoch, int epochs, int batches) {
+            listener.epochStarted(epoch, epochs, batches);
+        }
+
+        @Override
+        public void batchDone(int epoch, int batch, int batches, Map<String, Double> columns, double imagesPerSecond) {
+            listener.batchDone(epoch, batch, batches, columns, imagesPerSecond);
+        }
+
+        @Override
+        public void validating(int done, int total) {
+            listener.validating(done, total);
+        }
+
+        @Override
+        public void epochDone(EpochResult result) {
+            listener.epochDone(result);
+            double perEpoch = result.seconds();
+            boolean detector = Trainer.STEP1.equals(args.step());
+            double remaining = (args.epochs() - result.epoch() - 1) * perEpoch;
+            // the router step costs about half a detector epoch per epoch (no backward through the detector), evaluation a few seconds
+            if (detector) remaining += settings.routerEpochs() * perEpoch * 0.5;
+            remaining += 0.2 * perEpoch + 15;
+            double elapsed = seconds(started), budget = settings.minutes() * 60;
+            if (elapsed + remaining > budget) {
+                throw new DemoBudgetException(String.format(
+                        "the demo would take about %.1f minutes on this machine, over its %.1f-minute budget (%s epoch %d took %.0f s, "
+                                + "%.1f images/s on %d images). Shorten it with --images %d or --epochs %d, or allow more time with --minutes %.0f.",
+                        (elapsed + remaining) / 60, settings.minutes(), detector ? "detector" : "router", result.epoch() + 1, perEpoch,
+                        trainImages / Math.max(perEpoch, 1e-9), trainImages, Math.max(8, settings.images() / 2),
+                        Math.max(1, settings.detectorEpochs() / 2), Math.ceil((elapsed + remaining) / 60 + 1)));
+            }
+        }
+    }
+}

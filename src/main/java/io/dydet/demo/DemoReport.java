@@ -1,0 +1,92 @@
+package io.dydet.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.data.demo.DemoDataGenerator;
+import io.dydet.infer.Sweep;
+import io.dydet.model.Route;
+import io.dydet.runs.AtomicFiles;
+import io.dydet.train.Spearman;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the demo found, written to demo.json: the trade-off rows, the three claims (AP and time rise with the
+ * route-2 share; the router scores generated-hard images lower), each validation image's route, and stage times.
+ *
+ * @param threshold the router threshold of the annotated images (half the validation images on route 1)
+ */
+public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summary data, List<Sweep.Row> rows, RouterVsDifficulty router,
+                         double threshold, List<RoutedImage> images, Path model, Map<String, Double> stageSeconds, double totalSeconds) {
+
+    /** A validation image as the demo routed it at {@link #threshold}. */
+    public record RoutedImage(String file, float score, Route route, boolean generatedHard, int detections, String annotated) {}
+
+    /** The row with all images on route 1 and the row with all on route 2. */
+    public Sweep.Row allRoute1() {
+        return rows.stream().max(java.util.Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
+    }
+
+    public Sweep.Row allRoute2() {
+        return rows.stream().min(java.util.Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
+    }
+
+    /** Rank correlation of AP with the route-2 share over the sweep's rows (1: AP rises at every step). */
+    public double apRankCorrelation() {
+        return Spearman.rho(rows.stream().mapToDouble(r -> 1 - r.easyShare()).toArray(), rows.stream().mapToDouble(r -> r.metrics().ap()).toArray());
+    }
+
+    public boolean apRises() {
+        return allRoute2().metrics().ap() > allRoute1().metrics().ap();
+    }
+
+    public boolean timeRises() {
+        return allRoute2().msPerImage() > allRoute1().msPerImage();
+    }
+
+    public void write() throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("ap_rises_with_route2_share", apRises());
+        claims.put("ap_rank_correlation_with_route2_share", apRankCorrelation());
+        claims.put("ms_rises_with_route2_share", timeRises());
+        claims.put("router_scores_hard_images_lower", router.separates());
+        m.put("claims", claims);
+        m.put("router_vs_difficulty", router.toJson());
+        List<Map<String, Object>> sweep = new ArrayList<>();
+        for (Sweep.Row r : rows) sweep.add(r.toJson());
+        m.put("sweep", sweep);
+        m.put("annotated_threshold", threshold);
+        List<Map<String, Object>> imgs = new ArrayList<>();
+        for (RoutedImage i : images) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("file", i.file());
+            e.put("score", i.score());
+            e.put("route", i.route().number());
+            e.put("generated", i.generatedHard() ? "hard" : "easy");
+            e.put("detections", i.detections());
+            e.put("annotated", i.annotated());
+            imgs.add(e);
+        }
+        m.put("images", imgs);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("images", settings.images());
+        s.put("image_size", settings.imageSize());
+        s.put("width", settings.width());
+        s.put("detector_epochs", settings.detectorEpochs());
+        s.put("router_epochs", settings.routerEpochs());
+        s.put("batch", settings.batch());
+        s.put("seed", settings.seed());
+        s.put("minutes", settings.minutes());
+        m.put("settings", s);
+        m.put("model", model.toString());
+        m.put("stage_seconds", stageSeconds);
+        m.put("total_seconds", totalSeconds);
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        AtomicFiles.write(out.resolve("demo.json"), os -> mapper.writeValue(os, m));
+    }
+}

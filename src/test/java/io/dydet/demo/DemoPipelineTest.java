@@ -1,0 +1,129 @@
+package io.dydet.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.engine.Engines;
+import io.dydet.infer.SweepFiles;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ThresholdTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo in its reduced form (16 images at 64 px, one epoch per step): every promised output is there and consistent. */
+class DemoPipelineTest {
+    @TempDir
+    static Path dir;
+    static DemoReport report;
+    static JsonNode json;
+
+    @BeforeAll
+    static void runDemo() throws IOException {
+        Engines.start(2);
+        report = DemoPipeline.run(DemoSettings.reduced(dir.resolve("demo")), DemoListener.SILENT);
+        json = new ObjectMapper().readTree(dir.resolve("demo/demo.json").toFile());
+    }
+
+    @Test
+    void tradeoffTableHasOneRowPerCalibratedThresholdWithGflopsRisingWithRoute2Share() throws IOException {
+        List<String> lines = Files.readAllLines(report.out().resolve("sweep.csv"));
+        assertEquals(SweepFiles.CSV_HEADER, lines.get(0));
+        ThresholdTable table;
+        try (NDManager m = NDManager.newBaseManager()) {
+            table = ModelFiles.open(report.model(), null, m).artifact().thresholds();
+        }
+        assertNotNull(table, "the demo's model file carries its calibration");
+        assertEquals(table.entries().size(), lines.size() - 1, "one sweep row per calibrated threshold");
+        double lastHard = -1, lastGflops = -1;
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",");
+            assertEquals(table.entries().get(i - 1).threshold(), Double.parseDouble(f[0]), 1e-6, "row " + i + " uses calibrated threshold");
+            double hard = Double.parseDouble(f[2]), gflops = Double.parseDouble(f[3]);
+            assertTrue(hard >= lastHard, "rows go from all route 1 to all route 2: " + lines.get(i));
+            assertTrue(gflops >= lastGflops - 1e-9, "GFLOPs rise with the route-2 share: " + lines.get(i));
+            lastHard = hard;
+            lastGflops = gflops;
+        }
+        double first = Double.parseDouble(lines.get(1).split(",")[3]), last = Double.parseDouble(lines.get(lines.size() - 1).split(",")[3]);
+        assertEquals(0.0, Double.parseDouble(lines.get(1).split(",")[2]), 1e-9, "first row: every image on route 1");
+        assertEquals(1.0, Double.parseDouble(lines.get(lines.size() - 1).split(",")[2]), 1e-9, "last row: every image on route 2");
+        assertTrue(last > first, "route 2 costs more than route 1: " + first + " vs " + last);
+    }
+
+    @Test
+    void everyAnnotatedImageSitsInTheFolderOfItsRouteAsTheJsonSays() throws IOException {
+        JsonNode images = json.get("images");
+        assertEquals(report.data().valImages(), images.size(), "one entry per validation image");
+        double threshold = json.get("annotated_threshold").asDouble();
+        for (JsonNode img : images) {
+            int route = img.get("route").asInt();
+            Path annotated = report.out().resolve(img.get("annotated").asText());
+            assertTrue(Files.isRegularFile(annotated), annotated + " exists");
+            assertEquals(route == 1 ? "easy" : "hard", annotated.getParent().getFileName().toString(), img.toString());
+            assertEquals(img.get("score").asDouble() >= (float) threshold ? 1 : 2, route, "route follows score and threshold: " + img);
+            assertNotNull(ImageIO.read(annotated.toFile()), annotated + " is a readable image");
+        }
+        try (Stream<Path> files = Files.walk(report.out().resolve("annotated"))) {
+            assertEquals(images.size(), files.filter(Files::isRegularFile).count(), "no annotated image without a JSON entry");
+        }
+    }
+
+    @Test
+    void reportNamesTheRouterAgainstDifficultyAndTheTrainingRuns() throws IOException {
+        JsonNode rvd = json.get("router_vs_difficulty");
+        double auc = rvd.get("auc").asDouble();
+        assertTrue(auc >= 0 && auc <= 1, "AUC " + auc);
+        assertEquals(report.router().auc(), auc, 1e-12);
+        assertEquals(report.data().valImages(), rvd.get("easy_images").asInt() + rvd.get("hard_images").asInt());
+        for (String png : new String[] {"tradeoff.png", "sweep.png", "router_vs_difficulty.png", "train/results.png", "train-router/results.png"}) {
+            assertNotNull(ImageIO.read(report.out().resolve(png).toFile()), png);
+        }
+        assertTrue(Files.isRegularFile(report.out().resolve("train/results.csv")));
+        assertTrue(Files.isRegularFile(report.out().resolve("data/difficulty.csv")));
+        JsonNode claims = json.get("claims");
+        for (String k : new String[] {"ap_rises_with_route2_share", "ms_rises_with_route2_share", "router_scores_hard_images_lower"}) {
+            assertTrue(claims.get(k).isBoolean(), k);
+        }
+        try (Stream<Path> files = Files.walk(report.out())) {
+            assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameScoresAndAccuracy() throws IOException {
+        DemoReport again = DemoPipeline.run(DemoSettings.reduced(dir.resolve("again")), DemoListener.SILENT);
+        assertEquals(report.images().size(), again.images().size());
+        for (int i = 0; i < report.images().size(); i++) {
+            assertEquals(report.images().get(i).score(), again.images().get(i).score(), 0f, report.images().get(i).file());
+        }
+        for (int i = 0; i < report.rows().size(); i++) {
+            assertEquals(report.rows().get(i).metrics().ap(), again.rows().get(i).metrics().ap(), 0.0, "AP of sweep row " + i);
+        }
+    }
+
+    @Test
+    void aBudgetTooSmallStopsWithAdviceAfterTheFirstEpoch() {
+        DemoSettings tight = DemoSettings.reduced(dir.resolve("tight")).withMinutes(0.001);
+        DemoBudgetException e = assertThrows(DemoBudgetException.class, () -> DemoPipeline.run(tight, DemoListener.SILENT));
+        assertTrue(e.getMessage().contains("--images") && e.getMessage().contains("--minutes"), e.getMessage());
+    }
+
+    @Test
+    void aFolderInUseIsRefused() {
+        IOException e = assertThrows(IOException.class, () -> DemoPipeline.run(DemoSettings.reduced(report.out()), DemoListener.SILENT));
+        assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+    }
+}
