@@ -28,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "training step 1 epochs (default 30)")
     Integer epochs;
 
-    @Option(names = "--router-epochs", description = "training step 2 epochs (default 3)")
+    @Option(names = "--router-epochs", description = "training step 2 epochs (default 5)")
     Integer routerEpochs;
 
     @Option(names = "--img", description = "image size (default 128)")
@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
     String device;
 
     @Option(names = "--threads", description = "intra-op threads (default: all cores)")
-    Integer threads;
+    int threads;
 
     @Override
     public Integer call() throws Exception {

@@ -164,8 +164,8 @@ public final class DemoPipeline {
 
     private TrainArgs routerArgs(Path dataYaml, Path step1) {
         return new TrainArgs(Trainer.STEP2, null, null, dataYaml.toString(), "finetune-dynamic", settings.routerEpochs(), settings.batch(),
-                settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, true, 20, settings.batch(),
-                false, 32, 0.0, null, null, 0.5, settings.routerEpochs(), false, false);
+                settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, true, 0, settings.batch(),
+                false, 32, 0.0, settings.routerLr0(), null, 0.5, settings.routerEpochs(), false, false);
     }
 
     /** Trains one step and returns its final weights; stops early with a message when the budget cannot hold. */

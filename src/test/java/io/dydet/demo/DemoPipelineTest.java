@@ -114,6 +114,36 @@ class DemoPipelineTest {
         }
     }
 
+    /** The README's Java example, on the demo's model: the calibrated share picks the threshold, every image gets a route. */
+    @Test
+    void readmeApiExampleRunsOnTheDemoModel() throws Exception {
+        Path image = report.out().resolve("data/images/val").toFile().listFiles()[0].toPath();
+        try (io.dydet.infer.Detector detector = io.dydet.infer.Detector.builder()
+                .weights(report.model())
+                .easyRatio(0.5)
+                .threads(2)
+                .build()) {
+            io.dydet.infer.ImageDetections r = detector.detect(image);
+            assertTrue(r.ok(), String.valueOf(r.error()));
+            assertEquals(r.routerScore() >= detector.routerThreshold() ? 1 : 2, r.route().number());
+            ThresholdTable t;
+            try (NDManager m = NDManager.newBaseManager()) {
+                t = ModelFiles.open(report.model(), null, m).artifact().thresholds();
+            }
+            assertEquals(t.thresholdForEasyRatio(0.5), detector.routerThreshold(), 1e-6);
+        }
+    }
+
+    @Test
+    void theDemoDataPassesTheTrainingDataChecks() throws IOException {
+        io.dydet.data.DataConfig dc = io.dydet.data.DataConfig.load(report.data().dataYaml());
+        for (String split : new String[] {"train", "val"}) {
+            io.dydet.data.train.TrainingSet set = io.dydet.data.train.TrainingSet.open(dc.images(split), dc.nc(), dir.resolve("cache-" + split), split);
+            assertTrue(set.problems().isEmpty(), split + ": " + set.problems());
+            assertEquals(split.equals("train") ? report.data().trainImages() : report.data().valImages(), set.images().size(), split);
+        }
+    }
+
     @Test
     void aBudgetTooSmallStopsWithAdviceAfterTheFirstEpoch() {
         DemoSettings tight = DemoSettings.reduced(dir.resolve("tight")).withMinutes(0.001);

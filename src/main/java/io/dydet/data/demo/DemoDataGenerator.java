@@ -131,10 +131,18 @@ public final class DemoDataGenerator {
                 Imgproc.line(img, new Point(rng.nextInt(size), rng.nextInt(size)), new Point(rng.nextInt(size), rng.nextInt(size)), tone,
                         1 + rng.nextInt(3));
             }
-            Mat noise = new Mat(size, size, CvType.CV_8UC3);
-            Core.randn(noise, 0, 12);
-            Core.add(img, noise, img);
+            // sensor-like noise from the image's own generator (OpenCV's randn draws from a per-thread RNG that depends
+            // on its thread count, which made the files differ between runs)
+            short[] values = new short[size * size * 3];
+            for (int k = 0; k < values.length; k++) values[k] = (short) Math.round(rng.nextGaussian() * 12);
+            Mat noise = new Mat(size, size, CvType.CV_16SC3);
+            noise.put(0, 0, values);
+            Mat wide = new Mat();
+            img.convertTo(wide, CvType.CV_16SC3);
+            Core.add(wide, noise, wide);
+            wide.convertTo(img, CvType.CV_8UC3);
             noise.release();
+            wide.release();
         } else {
             background = new Scalar(225 + rng.nextInt(20), 225 + rng.nextInt(20), 225 + rng.nextInt(20));
             img = new Mat(size, size, CvType.CV_8UC3, background);

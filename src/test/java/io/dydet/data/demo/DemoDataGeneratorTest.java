@@ -56,4 +56,24 @@ class DemoDataGeneratorTest {
         }
         assertThrows(IOException.class, () -> new DemoDataGenerator(128, 5).write(dir.resolve("a"), 12), "refuses to overwrite a data set");
     }
+
+    @Test
+    void filesDoNotDependOnOpenCvsThreadCount(@TempDir Path dir) throws IOException {
+        io.dydet.data.Images.loadOpenCv();
+        int threads = org.opencv.core.Core.getNumThreads();
+        try {
+            org.opencv.core.Core.setNumThreads(4);
+            new DemoDataGenerator(64, 5).write(dir.resolve("many"), 8);
+            org.opencv.core.Core.setNumThreads(1);
+            new DemoDataGenerator(64, 5).write(dir.resolve("one"), 8);
+        } finally {
+            org.opencv.core.Core.setNumThreads(threads);
+        }
+        try (Stream<Path> files = Files.walk(dir.resolve("many"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path other = dir.resolve("one").resolve(dir.resolve("many").relativize(f));
+                assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other), f.getFileName().toString());
+            }
+        }
+    }
 }
