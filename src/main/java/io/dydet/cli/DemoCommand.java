@@ -25,8 +25,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--images", description = "synthetic images, a quarter for validation (default 240)")
     Integer images;
 
-    @Option(names = "--epochs", description = "training step 1 epochs (default 30)")
+    @Option(names = "--epochs", description = "training step 1 epochs, both routes (default 22)")
     Integer epochs;
+
+    @Option(names = "--route2-epochs", description = "then epochs of route 2 alone with route 1 frozen (default 12; 0: none)")
+    Integer route2Epochs;
 
     @Option(names = "--router-epochs", description = "training step 2 epochs (default 5)")
     Integer routerEpochs;
@@ -48,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
         io.dydet.engine.Engines.start(threads);
         DemoSettings d = DemoSettings.defaults(out);
         DemoSettings s = d.withImages(images != null ? images : d.images())
-                .withEpochs(epochs != null ? epochs : d.detectorEpochs(), routerEpochs != null ? routerEpochs : d.routerEpochs())
+                .withEpochs(epochs != null ? epochs : d.detectorEpochs(), route2Epochs != null ? route2Epochs : d.route2Epochs(),
+                        routerEpochs != null ? routerEpochs : d.routerEpochs())
                 .withImageSize(img != null ? img : d.imageSize()).withMinutes(minutes).withSeed(seed).withDevice(device);
         DemoReport r = DemoPipeline.run(s, new Listener());
         print(r);
@@ -56,10 +60,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static void print(DemoReport r) {
-        System.out.printf("%n%-8s %-8s %9s %8s %8s %8s%n", "route 1", "route 2", "GFLOPs", "ms/img", "AP", "AP50");
-        for (Sweep.Row row : r.rows()) {
-            System.out.printf("%6.0f%%  %6.0f%%  %9.3f %8.1f %8.4f %8.4f%n", 100 * row.easyShare(), 100 * (1 - row.easyShare()), row.gflops(),
-                    row.msPerImage(), row.metrics().ap(), row.metrics().ap50());
+        System.out.printf("%n%-8s %-8s %9s %8s %8s %8s %10s%n", "route 1", "route 2", "GFLOPs", "ms/img", "AP", "AP50", "AP random");
+        for (int i = 0; i < r.rows().size(); i++) {
+            Sweep.Row row = r.rows().get(i);
+            System.out.printf("%6.0f%%  %6.0f%%  %9.3f %8.1f %8.4f %8.4f %10.4f%n", 100 * row.easyShare(), 100 * (1 - row.easyShare()), row.gflops(),
+                    row.msPerImage(), row.metrics().ap(), row.metrics().ap50(), r.randomRouterAp()[i]);
         }
         Sweep.Row a = r.allRoute1(), b = r.allRoute2();
         System.out.printf("%nAP rises with the route-2 share:   %s (%.4f all route 1 -> %.4f all route 2; rank correlation %.2f)%n",
@@ -68,13 +73,15 @@ final class DemoCommand implements Callable<Integer> {
                 b.msPerImage(), a.gflops(), b.gflops());
         System.out.printf("router scores hard images lower:  %s (mean easiness %.3f on generated-easy, %.3f on generated-hard images; AUC %.3f)%n",
                 yes(r.router().separates()), r.router().meanEasy(), r.router().meanHard(), r.router().auc());
+        System.out.printf("router beats a random one at 50/50: %s (AP %+.4f; 'AP random' above: the same shares picked at random)%n",
+                yes(r.gainOverRandomAtHalf() > 0), r.gainOverRandomAtHalf());
         Path o = r.out();
         System.out.printf("%ndone in %.1f min. In %s:%n", r.totalSeconds() / 60, o);
         System.out.printf("  tradeoff.png, sweep.csv      AP, ms and GFLOPs per image for each router threshold%n");
         System.out.printf("  annotated/easy, annotated/hard  validation images as the router split them at threshold %.4f (half on each route)%n", r.threshold());
         System.out.printf("  router_vs_difficulty.png     the router's easiness score on generated-easy and generated-hard images%n");
         System.out.printf("  model.safetensors            the calibrated model: dydet detect --weights %s --easy-ratio 0.5 IMAGES%n", r.model());
-        System.out.printf("  train/, train-router/        both training runs (results.csv, results.png)%n");
+        System.out.printf("  train/, train-route2/, train-router/  the training runs (results.csv, results.png)%n");
         System.out.printf("  demo.json                    everything above as numbers%n");
     }
 

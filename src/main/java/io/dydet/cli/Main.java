@@ -21,7 +21,7 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (ex instanceof ConfigException || ex instanceof ModelLoadException || ex instanceof IllegalArgumentException
-                    || ex instanceof java.io.IOException) {
+                    || ex instanceof java.io.IOException || ex instanceof io.dydet.demo.DemoBudgetException) {
                 err.println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
                 if (Boolean.getBoolean("dydet.debug")) ex.printStackTrace(err);
                 return 1;

@@ -35,12 +35,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--noautoanchor", description = "keep the definition's anchors even when they fit the data set's boxes badly")
     boolean noAutoanchor;
 
+    @Option(names = "--route2-only", description = "train only route 2's own layers (second backbone, composite connections, second head) on route 2's loss with route 1 frozen, starting from --weights (a step-1 model); lets route 2 pull ahead of route 1 after a short step 1")
+    boolean route2Only;
+
     @Option(names = "--mirror-routes", description = "start route 2 as a copy of route 1 with zero composite connections: route 2 then learns at route 1's pace (for short runs and small data; not the original's recipe)")
     boolean mirrorRoutes;
 
     @Override
     public Integer call() throws Exception {
-        return run(o, Trainer.STEP1, this::args);
+        return run(o, route2Only ? Trainer.ROUTE2 : Trainer.STEP1, this::args);
     }
 
     /** The shared flow of both steps: resume or start a run, train, print where everything is. */
@@ -74,6 +77,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     TrainArgs args() {
+        if (route2Only) {
+            if (weights == null) throw new IllegalArgumentException("--route2-only needs --weights STEP1_MODEL");
+            return new TrainArgs(Trainer.ROUTE2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
+                    o.epochs == null ? 10 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,
+                    weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
+                    o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, false, false);
+        }
         String m = cfg != null ? cfg.toAbsolutePath().toString() : model;
         return new TrainArgs(Trainer.STEP1, m, width, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
                 o.epochs == null ? 300 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,

@@ -38,7 +38,9 @@ import java.util.Map;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
+import org.opencv.core.Size;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
 
 /**
  * DynamicDet end to end on synthetic data: generate easy and hard scenes, train the cascaded detector (step 1),
@@ -50,11 +52,19 @@ import org.opencv.imgcodecs.Imgcodecs;
  * (validation images at the 50/50 threshold, with routes.json), router_vs_difficulty.png, and demo.json.
  */
 public final class DemoPipeline {
-    private static final int STAGES = 6;
+    private static final int STAGES = 7;
     /** Operating point of the annotated images: half the validation images take route 1. */
     private static final double ANNOTATED_EASY_SHARE = 0.5;
-    /** Boxes drawn on the annotated images (the sweep itself evaluates from confidence 0.001). */
-    private static final float DRAW_CONFIDENCE = 0.25f;
+    /**
+     * Boxes drawn on the annotated images: at least this confident, the most confident first, at most
+     * {@link #DRAW_MAX} (the sweep itself evaluates from confidence 0.001). A few minutes of training leave the
+     * confidences low, hence the low bar.
+     */
+    private static final float DRAW_CONFIDENCE = 0.1f;
+    private static final int DRAW_MAX = 20;
+    /** Annotated images are drawn at least this large, so that labels stay readable on the demo's small images. */
+    private static final int DRAW_SIDE = 384;
+    private static final int RANDOM_SEEDS = 5;
 
     private final DemoSettings settings;
     private final DemoListener listener;
@@ -97,7 +107,12 @@ public final class DemoPipeline {
         Path step1 = train(detectorArgs(data.dataYaml(), hyp), out.resolve("train"), data.trainImages());
         lap("train_detector", t);
 
-        listener.stage(3, STAGES, "train the router on the frozen detector (step 2): " + settings.routerEpochs() + " epochs");
+        listener.stage(3, STAGES, "train route 2 alone, route 1 frozen: " + settings.route2Epochs() + " epochs");
+        t = System.nanoTime();
+        if (settings.route2Epochs() > 0) step1 = train(route2Args(data.dataYaml(), hyp, step1), out.resolve("train-route2"), data.trainImages());
+        lap("train_route2", t);
+
+        listener.stage(4, STAGES, "train the router on the frozen detector (step 2): " + settings.routerEpochs() + " epochs");
         t = System.nanoTime();
         Path step2 = train(routerArgs(data.dataYaml(), step1), out.resolve("train-router"), data.trainImages());
         lap("train_router", t);
@@ -108,7 +123,7 @@ public final class DemoPipeline {
             ModelFiles.Loaded loaded = ModelFiles.open(step2, null, root.newSubManager());
             DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
 
-            listener.stage(4, STAGES, "calibrate thresholds on " + valImages.size() + " validation images");
+            listener.stage(5, STAGES, "calibrate thresholds on " + valImages.size() + " validation images");
             t = System.nanoTime();
             Calibrator.Scores s = Calibrator.scores(fused, valImages, settings.imageSize(), 32, Images.DEFAULT_PIXEL_LIMIT,
                     (d, n) -> listener.evaluating("calibrate", d, n));
@@ -118,7 +133,7 @@ public final class DemoPipeline {
             ModelFiles.save(modelFile, loaded.model(), loaded.artifact().withCalibration(table));
             lap("calibrate", t);
 
-            listener.stage(5, STAGES, "sweep the accuracy/speed trade-off (both routes on every validation image)");
+            listener.stage(6, STAGES, "sweep the accuracy/speed trade-off (both routes on every validation image)");
             t = System.nanoTime();
             Validator.Options o = new Validator.Options(settings.imageSize(), 0.5f, new NmsOptions(0.001f, 0.65f, true, false, null, 300, 30000),
                     32, Images.DEFAULT_PIXEL_LIMIT, true);
@@ -128,16 +143,17 @@ public final class DemoPipeline {
             double[] thresholds = table.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
             List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
             SweepFiles.write(out, rows);
+            double[] randomAp = randomRouterAp(results, truth, rows.size());
             lap("sweep", t);
 
-            listener.stage(6, STAGES, "report: annotated easy and hard images, router score against difficulty");
+            listener.stage(7, STAGES, "report: annotated easy and hard images, router score against difficulty");
             t = System.nanoTime();
             double threshold = table.thresholdForEasyRatio(ANNOTATED_EASY_SHARE);
             Map<String, Boolean> hard = RouterVsDifficulty.readDifficulty(out.resolve("data").resolve("difficulty.csv"));
             List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, loaded.artifact().classNames(), out.resolve("annotated"));
             RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
             lap("report", t);
-            DemoReport report = new DemoReport(out, settings, data, rows, rvd, threshold, routed, modelFile, stageSeconds, seconds(started));
+            DemoReport report = new DemoReport(out, settings, data, rows, randomAp, rvd, threshold, routed, modelFile, stageSeconds, seconds(started));
             report.write();
             return report;
         }
@@ -160,6 +176,12 @@ public final class DemoPipeline {
         return new TrainArgs(Trainer.STEP1, "dy-yolov7", settings.width(), dataYaml.toString(), hyp.toString(), settings.detectorEpochs(),
                 settings.batch(), settings.imageSize(), settings.device(), settings.workers(), settings.seed(), null, true, false, 20,
                 settings.batch(), true, 32, 0.0, settings.lr0(), null, 0.5, settings.detectorEpochs(), true, true);
+    }
+
+    private TrainArgs route2Args(Path dataYaml, Path hyp, Path step1) {
+        return new TrainArgs(Trainer.ROUTE2, null, null, dataYaml.toString(), hyp.toString(), settings.route2Epochs(), settings.batch(),
+                settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, false, 20, settings.batch(),
+                true, 32, 0.0, settings.lr0(), null, 0.5, settings.route2Epochs(), false, false);
     }
 
     private TrainArgs routerArgs(Path dataYaml, Path step1) {
@@ -187,19 +209,23 @@ public final class DemoPipeline {
             Boolean isHard = hard.get(stem);
             if (isHard == null) throw new IOException("difficulty.csv has no row for " + stem);
             Route route = r.routerScore() >= (float) threshold ? Route.EASY : Route.HARD;
-            List<Detection> dets = new ArrayList<>();
-            for (CocoDetection d : r.perRoute().get(route).detections()) {
-                if (d.score() < DRAW_CONFIDENCE) continue;
-                Box b = new Box((float) d.x(), (float) d.y(), (float) (d.x() + d.width()), (float) (d.y() + d.height()));
-                dets.add(new Detection(b, (float) d.score(), d.categoryId(), names.get(d.categoryId())));
-            }
-            Path target = dir.resolve(route == Route.EASY ? "easy" : "hard").resolve(stem + ".jpg");
             Mat img;
             try {
                 img = Images.read(r.file(), Images.DEFAULT_PIXEL_LIMIT);
             } catch (ImageException e) {
                 throw new IOException(e.getMessage(), e);
             }
+            double k = Math.max(1.0, Math.floor((double) DRAW_SIDE / Math.max(img.rows(), img.cols())));
+            if (k > 1) Imgproc.resize(img, img, new Size(img.cols() * k, img.rows() * k), 0, 0, Imgproc.INTER_NEAREST);
+            List<CocoDetection> ranked = new ArrayList<>(r.perRoute().get(route).detections());
+            ranked.sort((a, b) -> Double.compare(b.score(), a.score()));
+            List<Detection> dets = new ArrayList<>();
+            for (CocoDetection d : ranked) {
+                if (d.score() < DRAW_CONFIDENCE || dets.size() == DRAW_MAX) break;
+                Box b = new Box((float) (k * d.x()), (float) (k * d.y()), (float) (k * (d.x() + d.width())), (float) (k * (d.y() + d.height())));
+                dets.add(new Detection(b, (float) d.score(), d.categoryId(), names.get(d.categoryId())));
+            }
+            Path target = dir.resolve(route == Route.EASY ? "easy" : "hard").resolve(stem + ".jpg");
             Annotator.draw(img, new ImageDetections(file, r.width(), r.height(), dets, r.routerScore(), route, 0, null, null));
             MatOfByte jpg = new MatOfByte();
             Imgcodecs.imencode(".jpg", img, jpg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 92));
@@ -210,6 +236,23 @@ public final class DemoPipeline {
             routed.add(new DemoReport.RoutedImage(file, r.routerScore(), route, isHard, dets.size(), dir.getParent().relativize(target).toString()));
         }
         return routed;
+    }
+
+    /**
+     * The baseline a trained router must beat: the same easy shares with a random easiness score per image (the
+     * mean AP over {@link #RANDOM_SEEDS} seeds), from the same per-route detections.
+     */
+    private static double[] randomRouterAp(List<Validator.ImageResult> results, CocoGroundTruth truth, int rows) {
+        double[] ap = new double[rows];
+        for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
+            List<Validator.ImageResult> random = Sweep.withRandomScores(results, seed);
+            float[] scores = new float[random.size()];
+            for (int i = 0; i < scores.length; i++) scores[i] = random.get(i).routerScore();
+            List<Sweep.Row> r = Sweep.run(random, truth, Sweep.percentileThresholds(scores));
+            if (r.size() != rows) throw new IllegalStateException("random sweep has " + r.size() + " rows, expected " + rows);
+            for (int i = 0; i < rows; i++) ap[i] += r.get(i).metrics().ap() / RANDOM_SEEDS;
+        }
+        return ap;
     }
 
     private static RouterVsDifficulty scoreAgainstDifficulty(List<DemoReport.RoutedImage> routed, Path png) throws IOException {
@@ -261,21 +304,29 @@ public final class DemoPipeline {
             listener.validating(done, total);
         }
 
+        private final List<Double> epochSeconds = new ArrayList<>();
+
         @Override
         public void epochDone(EpochResult result) {
             listener.epochDone(result);
-            double perEpoch = result.seconds();
+            epochSeconds.add(result.seconds());
+            // the mean epoch so far, the first one left out once there are others (it includes the warm-up)
+            List<Double> steady = epochSeconds.size() > 1 ? epochSeconds.subList(1, epochSeconds.size()) : epochSeconds;
+            double perEpoch = steady.stream().mapToDouble(Double::doubleValue).average().orElse(result.seconds());
             boolean detector = Trainer.STEP1.equals(args.step());
             double remaining = (args.epochs() - result.epoch() - 1) * perEpoch;
-            // the router step costs about half a detector epoch per epoch (no backward through the detector), evaluation a few seconds
-            if (detector) remaining += settings.routerEpochs() * perEpoch * 0.5;
-            remaining += 0.2 * perEpoch + 15;
+            // a route-2 epoch costs about 0.6 of a detector epoch, a router epoch about 0.3 (no backward through the detector)
+            if (detector) remaining += settings.route2Epochs() * perEpoch * 0.6;
+            if (!Trainer.STEP2.equals(args.step())) remaining += settings.routerEpochs() * perEpoch * (detector ? 0.3 : 0.5);
+            remaining += 0.2 * perEpoch + 15; // calibration, sweep and report: a few seconds
             double elapsed = seconds(started), budget = settings.minutes() * 60;
-            if (elapsed + remaining > budget) {
+            // one epoch is a noisy estimate (a busy moment): stop after it only when far over, later when over at all
+            double allowed = epochSeconds.size() < 3 ? 1.5 * budget : budget;
+            if (elapsed + remaining > allowed) {
                 throw new DemoBudgetException(String.format(
-                        "the demo would take about %.1f minutes on this machine, over its %.1f-minute budget (%s epoch %d took %.0f s, "
+                        "the demo would take about %.1f minutes on this machine, over its %.1f-minute budget (%s epochs take %.0f s here after %d, "
                                 + "%.1f images/s on %d images). Shorten it with --images %d or --epochs %d, or allow more time with --minutes %.0f.",
-                        (elapsed + remaining) / 60, settings.minutes(), detector ? "detector" : "router", result.epoch() + 1, perEpoch,
+                        (elapsed + remaining) / 60, settings.minutes(), args.step(), perEpoch, result.epoch() + 1,
                         trainImages / Math.max(perEpoch, 1e-9), trainImages, Math.max(8, settings.images() / 2),
                         Math.max(1, settings.detectorEpochs() / 2), Math.ceil((elapsed + remaining) / 60 + 1)));
             }

@@ -18,9 +18,11 @@ import java.util.Map;
  * What the demo found, written to demo.json: the trade-off rows, the three claims (AP and time rise with the
  * route-2 share; the router scores generated-hard images lower), each validation image's route, and stage times.
  *
+ * @param randomRouterAp per row, the AP of the same easy share chosen by a random score (mean of 5 seeds)
  * @param threshold the router threshold of the annotated images (half the validation images on route 1)
  */
-public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summary data, List<Sweep.Row> rows, RouterVsDifficulty router,
+public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summary data, List<Sweep.Row> rows, double[] randomRouterAp,
+                         RouterVsDifficulty router,
                          double threshold, List<RoutedImage> images, Path model, Map<String, Double> stageSeconds, double totalSeconds) {
 
     /** A validation image as the demo routed it at {@link #threshold}. */
@@ -44,6 +46,13 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         return allRoute2().metrics().ap() > allRoute1().metrics().ap();
     }
 
+    /** The AP of the 50/50 split minus that of a random router's 50/50 split. */
+    public double gainOverRandomAtHalf() {
+        int half = 0;
+        for (int i = 0; i < rows.size(); i++) if (Math.abs(rows.get(i).easyShare() - 0.5) < Math.abs(rows.get(half).easyShare() - 0.5)) half = i;
+        return rows.get(half).metrics().ap() - randomRouterAp[half];
+    }
+
     public boolean timeRises() {
         return allRoute2().msPerImage() > allRoute1().msPerImage();
     }
@@ -55,12 +64,19 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         claims.put("ap_rank_correlation_with_route2_share", apRankCorrelation());
         claims.put("ms_rises_with_route2_share", timeRises());
         claims.put("router_scores_hard_images_lower", router.separates());
+        claims.put("router_beats_random_at_50_50", gainOverRandomAtHalf() > 0);
+        claims.put("ap_gain_over_random_router_at_50_50", gainOverRandomAtHalf());
         m.put("claims", claims);
         m.put("router_vs_difficulty", router.toJson());
         List<Map<String, Object>> sweep = new ArrayList<>();
-        for (Sweep.Row r : rows) sweep.add(r.toJson());
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, Object> row = new LinkedHashMap<>(rows.get(i).toJson());
+            row.put("AP_random_router", randomRouterAp[i]);
+            sweep.add(row);
+        }
         m.put("sweep", sweep);
         m.put("annotated_threshold", threshold);
+        m.put("annotated_boxes", "confidence >= 0.1, at most 20 per image, most confident first");
         List<Map<String, Object>> imgs = new ArrayList<>();
         for (RoutedImage i : images) {
             Map<String, Object> e = new LinkedHashMap<>();

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * @param images         synthetic images, a quarter of them validation
  * @param imageSize      image side for generation, training and evaluation
  * @param width          width multiple of dy-yolov7
- * @param detectorEpochs training step 1 epochs
+ * @param detectorEpochs training step 1 epochs (both routes)
+ * @param route2Epochs   then route 2 alone with route 1 frozen (0: none)
  * @param routerEpochs   training step 2 epochs
  * @param batch          training batch (step 1 and step 2)
  * @param lr0            step-1 learning rate (Adam)
@@ -18,46 +19,46 @@ import java.nio.file.Path;
  * @param minutes        time budget; the demo stops with a message when its estimate exceeds it
  * @param seed           seed of data, initialisation and augmentation: the same seed gives the same results
  */
-public record DemoSettings(Path out, int images, int imageSize, double width, int detectorEpochs, int routerEpochs, int batch, double lr0,
+public record DemoSettings(Path out, int images, int imageSize, double width, int detectorEpochs, int route2Epochs, int routerEpochs, int batch, double lr0,
                            double routerLr0, double minutes, long seed, String device, int workers) {
     public DemoSettings {
         if (images < 8) throw new IllegalArgumentException("the demo needs at least 8 images, got " + images);
         if (imageSize < 64 || imageSize % 32 != 0) throw new IllegalArgumentException("--img must be a multiple of 32 and at least 64, got " + imageSize);
-        if (detectorEpochs < 1 || routerEpochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
+        if (detectorEpochs < 1 || routerEpochs < 1 || route2Epochs < 0) throw new IllegalArgumentException("epochs must be >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (!(minutes > 0)) throw new IllegalArgumentException("--minutes must be > 0, got " + minutes);
     }
 
     public static DemoSettings defaults(Path out) {
-        return new DemoSettings(out, 240, 128, 0.25, 30, 5, 8, 0.002, 0.001, 10, 0, "cpu", 1);
+        return new DemoSettings(out, 240, 128, 0.25, 22, 12, 5, 8, 0.002, 0.001, 10, 0, "cpu", 1);
     }
 
     /** A few images and steps: every stage and output, in about a minute. */
     public static DemoSettings reduced(Path out) {
-        return new DemoSettings(out, 16, 64, 0.25, 1, 1, 4, 0.002, 0.001, 10, 0, "cpu", 1);
+        return new DemoSettings(out, 16, 64, 0.25, 1, 1, 1, 4, 0.002, 0.001, 10, 0, "cpu", 1);
     }
 
     public DemoSettings withImages(int n) {
-        return new DemoSettings(out, n, imageSize, width, detectorEpochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
+        return new DemoSettings(out, n, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
     }
 
-    public DemoSettings withEpochs(int detector, int router) {
-        return new DemoSettings(out, images, imageSize, width, detector, router, batch, lr0, routerLr0, minutes, seed, device, workers);
+    public DemoSettings withEpochs(int detector, int route2, int router) {
+        return new DemoSettings(out, images, imageSize, width, detector, route2, router, batch, lr0, routerLr0, minutes, seed, device, workers);
     }
 
     public DemoSettings withMinutes(double m) {
-        return new DemoSettings(out, images, imageSize, width, detectorEpochs, routerEpochs, batch, lr0, routerLr0, m, seed, device, workers);
+        return new DemoSettings(out, images, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, m, seed, device, workers);
     }
 
     public DemoSettings withSeed(long s) {
-        return new DemoSettings(out, images, imageSize, width, detectorEpochs, routerEpochs, batch, lr0, routerLr0, minutes, s, device, workers);
+        return new DemoSettings(out, images, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, s, device, workers);
     }
 
     public DemoSettings withImageSize(int size) {
-        return new DemoSettings(out, images, size, width, detectorEpochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
+        return new DemoSettings(out, images, size, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
     }
 
     public DemoSettings withDevice(String d) {
-        return new DemoSettings(out, images, imageSize, width, detectorEpochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, d, workers);
+        return new DemoSettings(out, images, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, d, workers);
     }
 }

@@ -262,6 +262,25 @@ public final class DynamicDetModel implements AutoCloseable {
     }
 
     /**
+     * The forward of route-2 training with route 1 frozen: the first backbone runs in eval mode (its BatchNorm keeps
+     * its statistics), the composite connections, second backbone and second head in training mode; the first head
+     * is not run. {@link TrainOutput#head1()} is null.
+     */
+    public TrainOutput forwardTrainRoute2(NDArray input) {
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, Mode.EVAL);
+        runSection(Section.DUAL, t, Mode.TRAIN);
+        runSection(Section.D2, t, Mode.TRAIN);
+        Node d2 = network.detectNode(Section.D2);
+        return new TrainOutput(null, t.output(Section.D2, d2.index()), t.score);
+    }
+
+    /** Tensors of route 2 alone: the composite connections, the second backbone and the second head. */
+    public static boolean isRoute2Only(String name) {
+        return name.startsWith(Section.DUAL.keyPrefix() + ".") || name.startsWith(Section.D2.keyPrefix() + ".");
+    }
+
+    /**
      * The forward of router training (step 2, spec 6.2): every part runs with BatchNorm in eval mode (running
      * statistics, frozen detector), both heads return raw logits and the router its easiness score. Gradients reach
      * whatever tensors require them (in step 2 only the router's).

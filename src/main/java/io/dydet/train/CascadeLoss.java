@@ -63,6 +63,16 @@ public final class CascadeLoss {
         return new Result(total, box.getFloat(), obj.getFloat(), cls.getFloat(), perImage.getFloat(), m1, m2);
     }
 
+    /** Route 2's loss alone (route-2 training with route 1 frozen), in the same form as {@link #compute}. */
+    public Result computeRoute2(TrainOutput out, float[][] targets, int imageHeight) {
+        List<LevelMatches> m2 = assigner.assign(out.head2(), targets, imageHeight);
+        HeadLoss.Terms t2 = headLoss.compute(out.head2(), m2);
+        NDArray perImage = t2.box().add(t2.obj()).add(t2.cls());
+        long bs = out.head2().get(0).getShape().get(0);
+        NDArray total = Scalars.mul(perImage, bs).reshape(1);
+        return new Result(total, t2.box().getFloat(), t2.obj().getFloat(), t2.cls().getFloat(), perImage.getFloat(), List.of(), m2);
+    }
+
     /** Each head's loss alone (per image, gains applied): the router's L1 and L2. */
     HeadLoss.Terms[] perHead(NDList head1, NDList head2, float[][] targets, int imageHeight) {
         HeadLoss.Terms t1 = headLoss.compute(head1, assigner.assign(head1, targets, imageHeight));

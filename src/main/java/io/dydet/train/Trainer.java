@@ -38,6 +38,12 @@ public final class Trainer implements AutoCloseable {
 
     public static final String STEP1 = "detector";
     public static final String STEP2 = "router";
+    /**
+     * An optional stage after step 1: only route 2's own layers (second backbone, composite connections, second
+     * head) train, on route 2's loss, with route 1 frozen (weights and BatchNorm statistics). A short run lets route 2
+     * pull ahead of route 1 where a short joint step 1 leaves them level (see {@link MirrorInit}).
+     */
+    public static final String ROUTE2 = "route2";
 
     private final TrainArgs args;
     private final Path runDir;
@@ -49,6 +55,7 @@ public final class Trainer implements AutoCloseable {
     private final DynamicDetModel model;
     private final TrainingSet trainSet;
     private final boolean routerStep;
+    private final boolean route2Step;
     private final TrainListener listener;
     private final List<String> classNames;
     /** Step 2: (loss gap L1 - L2, easiness score) of every image of the epoch in progress. */
@@ -61,6 +68,10 @@ public final class Trainer implements AutoCloseable {
         this.spec = spec;
         this.listener = listener;
         this.routerStep = STEP2.equals(args.step());
+        this.route2Step = ROUTE2.equals(args.step());
+        if (!routerStep && !route2Step && !STEP1.equals(args.step())) {
+            throw new IllegalArgumentException("unknown training step '" + args.step() + "' (expected " + STEP1 + ", " + ROUTE2 + " or " + STEP2 + ")");
+        }
         this.data = DataConfig.load(Path.of(args.data()));
         if (spec.nc() != data.nc()) throw new IllegalArgumentException("model has " + spec.nc() + " classes but " + data.file() + " has nc " + data.nc());
         this.classNames = data.names();
@@ -77,15 +88,16 @@ public final class Trainer implements AutoCloseable {
         try {
             Engines.seed(args.seed());
             this.model = DynamicDetModel.initialized(network, root.newSubManager(), args.seed());
-            if (fresh && !routerStep && args.autoanchor()) autoanchor();
+            if (fresh && STEP1.equals(args.step()) && args.autoanchor()) autoanchor();
             if (fresh && args.weights() != null) {
-                WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()), routerStep);
+                // steps after step 1 continue a model: its anchors come along
+                WeightTransfer.Report r = WeightTransfer.copyInto(model, Path.of(args.weights()), routerStep || route2Step);
                 listener.message("initial weights " + args.weights() + ": " + r.describe());
                 if (routerStep && r.notInFile().stream().anyMatch(n -> n.startsWith("router."))) {
                     listener.message("the file has no router: a freshly initialised router is trained");
                 }
             }
-            if (fresh && !routerStep && args.mirrorRoutes()) {
+            if (fresh && STEP1.equals(args.step()) && args.mirrorRoutes()) {
                 int n = MirrorInit.apply(model);
                 listener.message("route 2 starts as a copy of route 1 (" + n + " tensors copied, composite connections zeroed)");
             }
@@ -160,6 +172,9 @@ public final class Trainer implements AutoCloseable {
             if (args.weights() == null) throw new IllegalArgumentException("train-router needs --weights (a step-1 model)");
             ModelSpec inFile = ModelFiles.describedSpec(Path.of(args.weights()));
             spec = RouterSpecs.withRouter(inFile);
+        } else if (ROUTE2.equals(args.step())) {
+            if (args.weights() == null) throw new IllegalArgumentException("training route 2 alone needs --weights (a step-1 model)");
+            spec = ModelFiles.describedSpec(Path.of(args.weights()));
         } else {
             // step 1 trains the cascaded detector: a built-in name means its step-1 form (no router)
             boolean builtIn = ModelSpec.BUILT_IN.contains(args.model());
@@ -180,7 +195,8 @@ public final class Trainer implements AutoCloseable {
     /** Trains to the end of the schedule (or from where a resumed run stopped). */
     public Outcome run() throws IOException {
         Hyperparameters scaled = hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
-        ParameterGroups groups = routerStep ? ParameterGroups.routerOnly(model) : ParameterGroups.of(model);
+        ParameterGroups groups = routerStep ? ParameterGroups.routerOnly(model)
+                : route2Step ? ParameterGroups.of(model, DynamicDetModel::isRoute2Only) : ParameterGroups.of(model);
         groups.requireGradients(model);
         ResultsLog log = new ResultsLog(runDir);
         Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
@@ -350,8 +366,8 @@ public final class Trainer implements AutoCloseable {
                 items.put("route2", hard / n);
                 items.put("loss", (double) r.total().getFloat(0) / n);
             } else {
-                TrainOutput out = model.forwardTrain(x);
-                CascadeLoss.Result r = cascade.compute(out, targets, args.img());
+                TrainOutput out = route2Step ? model.forwardTrainRoute2(x) : model.forwardTrain(x);
+                CascadeLoss.Result r = route2Step ? cascade.computeRoute2(out, targets, args.img()) : cascade.compute(out, targets, args.img());
                 if (!Float.isFinite(r.sum())) throw new IllegalStateException(nonFinite(b, r.sum()));
                 Engines.backward(r.total());
                 items.put("box", (double) r.box());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.model.ModelFiles;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -125,6 +127,39 @@ class TrainerTest {
         }
         List<String> header = List.of(Files.readAllLines(run.resolve("results.csv")).get(0).split(","));
         assertTrue(header.containsAll(List.of("train/gap", "train/delta", "train/score", "train/route2")), header.toString());
+    }
+
+    @Test
+    @Order(4)
+    void route2AloneTrainsOnlyRoute2sOwnTensors() throws Exception {
+        Path data = dir.resolve("set/data.yaml");
+        TrainArgs a = new TrainArgs(Trainer.ROUTE2, null, null, data.toString(), TrainData.quietHyp(dir).toString(), 1, 2, 64, "cpu", 1, 0,
+                step1Model.toString(), true, false, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false);
+        Path run = dir.resolve("route2");
+        try (Trainer t = Trainer.start(a, run, new Recorder())) {
+            assertFalse(t.model().network().isDynamic(), "the step-1 form, no router");
+            t.run();
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> before = ModelFiles.open(step1Model, null, m).model().stateDict();
+            Map<String, NDArray> after = ModelFiles.open(run.resolve("weights/last.safetensors"), null, m).model().stateDict();
+            int changed = 0;
+            for (var e : before.entrySet()) {
+                double gap = e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT64, true)
+                        .sub(after.get(e.getKey()).toType(ai.djl.ndarray.types.DataType.FLOAT64, true)).abs().max().getDouble();
+                if (io.dydet.model.DynamicDetModel.isRoute2Only(e.getKey())) {
+                    if (e.getKey().endsWith(".weight") && gap > 0) changed++;
+                } else {
+                    // route 1 is frozen, BatchNorm statistics and anchors included; the saved weights are the EMA's, whose
+                    // update v*d + v*(1-d) may round a frozen value by an ulp
+                    double scale = e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT64, true).abs().max().getDouble();
+                    assertEquals(0.0, gap, 1e-6 * Math.max(scale, 1.0), e.getKey() + " is route 1's and stays");
+                }
+            }
+            assertTrue(changed > 50, "route 2's weights train: " + changed + " changed");
+        }
+        List<String> header = List.of(Files.readAllLines(run.resolve("results.csv")).get(0).split(","));
+        assertTrue(header.containsAll(List.of("train/box", "mAP50", "route1/mAP50")), header.toString());
     }
 
     @Test

@@ -98,8 +98,10 @@ public final class DemoDataGenerator {
     Scene scene(int index, String split) {
         Random rng = new Random(seed * 1_000_003L + index);
         boolean hard = index % 2 == 1;
-        int count = hard ? 6 + rng.nextInt(7) : 1 + rng.nextInt(3);
-        double minSide = hard ? 0.06 : 0.25, maxSide = hard ? 0.14 : 0.45;
+        // hard objects stay large enough to be learnt in a few minutes at 128 px (9-20% of the side), so that they are
+        // hard through clutter, overlap and low contrast, where the second route can help, not merely undetectable
+        int count = hard ? 5 + rng.nextInt(5) : 1 + rng.nextInt(3);
+        double minSide = hard ? 0.09 : 0.25, maxSide = hard ? 0.20 : 0.45;
         List<float[]> objects = new ArrayList<>();
         int attempts = 0;
         while (objects.size() < count && attempts++ < 500) {
