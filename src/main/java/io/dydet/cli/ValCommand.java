@@ -96,7 +96,7 @@ final class ValCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar("val", images.size());
             List<Validator.ImageResult> results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
             bar.finish();
-            CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : io.dydet.infer.YoloGroundTruth.build(images, dc.nc());
+            CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : io.dydet.infer.YoloGroundTruth.build(images, dc.nc(), dc.names());
             List<CocoDetection> dets = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
             int easy = 0, ok = 0, failed = 0;

@@ -139,7 +139,7 @@ public final class DemoPipeline {
                     32, Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(fused, valImages, o, null, (d, n) -> listener.evaluating("sweep", d, n));
             for (Validator.ImageResult r : results) if (r.error() != null) throw new IOException("cannot evaluate " + r.file() + ": " + r.error());
-            CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.model().network().classes());
+            CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.model().network().classes(), loaded.artifact().classNames());
             double[] thresholds = table.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
             List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
             SweepFiles.write(out, rows);

@@ -12,8 +12,13 @@ public final class YoloGroundTruth {
     private YoloGroundTruth() {}
 
     public static CocoGroundTruth build(List<Path> images, int nc) throws IOException {
+        return build(images, nc, null);
+    }
+
+    /** @param names class names in id order (the data YAML's), or null for "class0", "class1", ... */
+    public static CocoGroundTruth build(List<Path> images, int nc, List<String> names) throws IOException {
         CocoGroundTruth.Builder b = CocoGroundTruth.builder();
-        for (int c = 0; c < nc; c++) b.addCategory(c, "class" + c);
+        for (int c = 0; c < nc; c++) b.addCategory(c, names != null && c < names.size() ? names.get(c) : "class" + c);
         for (Path img : images) {
             long id = Validator.imageId(img);
             b.addImage(id);

@@ -23,8 +23,8 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * A small synthetic detection data set in the YOLO format, made so that image difficulty varies on purpose: easy
- * scenes hold one to three large, high-contrast shapes on a plain background; hard scenes hold many small,
- * overlapping, low-contrast shapes on clutter. Each image's difficulty goes to {@code difficulty.csv} for reports;
+ * scenes hold one to three large, high-contrast shapes on a plain background; hard scenes hold five to nine
+ * smaller, overlapping, low-contrast shapes on clutter and noise. Each image's difficulty goes to {@code difficulty.csv} for reports;
  * the labels carry only classes and boxes. Deterministic for a seed (each image draws from its own generator).
  *
  * <p>Layout: {@code images/train}, {@code images/val}, {@code labels/train}, {@code labels/val} (PNG images, one
