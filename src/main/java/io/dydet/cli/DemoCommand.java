@@ -5,9 +5,8 @@ import io.dydet.demo.DemoPipeline;
 import io.dydet.demo.DemoReport;
 import io.dydet.demo.DemoSettings;
 import io.dydet.infer.Sweep;
-import io.dydet.train.EpochResult;
+import io.dydet.train.ForwardingTrainListener;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -90,39 +89,17 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Stage banners, then the training command's bars, then a bar per evaluation pass. */
-    static final class Listener implements DemoListener {
-        private final TrainCommand.Listener training = new TrainCommand.Listener();
+    static final class Listener extends ForwardingTrainListener implements DemoListener {
         private ProgressBar eval;
         private String evalName;
+
+        Listener() {
+            super(new TrainCommand.Listener());
+        }
 
         @Override
         public void stage(int index, int count, String name) {
             System.err.printf("%n[%d/%d] %s%n", index, count, name);
-        }
-
-        @Override
-        public void message(String text) {
-            training.message(text);
-        }
-
-        @Override
-        public void epochStarted(int epoch, int epochs, int batches) {
-            training.epochStarted(epoch, epochs, batches);
-        }
-
-        @Override
-        public void batchDone(int epoch, int batch, int batches, Map<String, Double> columns, double imagesPerSecond) {
-            training.batchDone(epoch, batch, batches, columns, imagesPerSecond);
-        }
-
-        @Override
-        public void validating(int done, int total) {
-            training.validating(done, total);
-        }
-
-        @Override
-        public void epochDone(EpochResult result) {
-            training.epochDone(result);
         }
 
         @Override

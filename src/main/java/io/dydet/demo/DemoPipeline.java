@@ -26,6 +26,7 @@ import io.dydet.model.ThresholdTable;
 import io.dydet.runs.AtomicFiles;
 import io.dydet.runs.Plots;
 import io.dydet.train.EpochResult;
+import io.dydet.train.ForwardingTrainListener;
 import io.dydet.train.TrainArgs;
 import io.dydet.train.Trainer;
 import java.io.IOException;
@@ -275,40 +276,21 @@ public final class DemoPipeline {
     }
 
     /** Passes training news on, and after each epoch checks that the rest of the demo still fits the budget. */
-    private final class BudgetWatch implements io.dydet.train.TrainListener {
+    private final class BudgetWatch extends ForwardingTrainListener {
         private final TrainArgs args;
         private final int trainImages;
 
         BudgetWatch(TrainArgs args, int trainImages) {
+            super(listener);
             this.args = args;
             this.trainImages = trainImages;
-        }
-
-        @Override
-        public void message(String text) {
-            listener.message(text);
-        }
-
-        @Override
-        public void epochStarted(int epoch, int epochs, int batches) {
-            listener.epochStarted(epoch, epochs, batches);
-        }
-
-        @Override
-        public void batchDone(int epoch, int batch, int batches, Map<String, Double> columns, double imagesPerSecond) {
-            listener.batchDone(epoch, batch, batches, columns, imagesPerSecond);
-        }
-
-        @Override
-        public void validating(int done, int total) {
-            listener.validating(done, total);
         }
 
         private final List<Double> epochSeconds = new ArrayList<>();
 
         @Override
         public void epochDone(EpochResult result) {
-            listener.epochDone(result);
+            super.epochDone(result);
             epochSeconds.add(result.seconds());
             // the mean epoch so far, the first one left out once there are others (it includes the warm-up)
             List<Double> steady = epochSeconds.size() > 1 ? epochSeconds.subList(1, epochSeconds.size()) : epochSeconds;

@@ -2,6 +2,7 @@ package io.dydet.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.BinaryOperator;
 
 /**
  * Arithmetic with a scalar operand that is safe inside an autograd graph.
@@ -26,32 +27,28 @@ public final class Scalars {
     }
 
     public static NDArray mul(NDArray x, float value) {
-        try (NDArray s = of(x, value)) {
-            return x.mul(s);
-        }
+        return apply(x, value, NDArray::mul);
     }
 
     public static NDArray div(NDArray x, float value) {
-        try (NDArray s = of(x, value)) {
-            return x.div(s);
-        }
+        return apply(x, value, NDArray::div);
     }
 
     public static NDArray pow(NDArray x, float exponent) {
-        try (NDArray s = of(x, exponent)) {
-            return x.pow(s);
-        }
+        return apply(x, exponent, NDArray::pow);
     }
 
     public static NDArray maximum(NDArray x, float value) {
-        try (NDArray s = of(x, value)) {
-            return x.maximum(s);
-        }
+        return apply(x, value, NDArray::maximum);
     }
 
     public static NDArray minimum(NDArray x, float value) {
+        return apply(x, value, NDArray::minimum);
+    }
+
+    private static NDArray apply(NDArray x, float value, BinaryOperator<NDArray> op) {
         try (NDArray s = of(x, value)) {
-            return x.minimum(s);
+            return op.apply(x, s);
         }
     }
 }
