@@ -80,7 +80,7 @@ public final class DemoPipeline {
     /**
      * Runs every stage into {@code settings.out()}, which must be new or empty.
      *
-     * @throws DemoBudgetException when the first training epoch shows the demo cannot finish within the budget
+     * @throws DemoBudgetException when, after a training epoch, the estimated total exceeds the budget
      */
     public static DemoReport run(DemoSettings settings, DemoListener listener) throws IOException {
         return new DemoPipeline(settings, listener).run();
