@@ -9,6 +9,7 @@ import io.dydet.train.ForwardingTrainListener;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -39,20 +40,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed: the same seed gives the same data, model and report (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(names = "--threads", description = "intra-op threads (default: all cores)")
-    int threads;
+    @Mixin RuntimeOptions runtime;
 
     @Override
     public Integer call() throws Exception {
-        io.dydet.engine.Engines.start(threads);
+        runtime.start();
         DemoSettings d = DemoSettings.defaults(out);
-        DemoSettings s = d.withImages(images != null ? images : d.images())
-                .withEpochs(epochs != null ? epochs : d.detectorEpochs(), route2Epochs != null ? route2Epochs : d.route2Epochs(),
-                        routerEpochs != null ? routerEpochs : d.routerEpochs())
-                .withImageSize(img != null ? img : d.imageSize()).withMinutes(minutes).withSeed(seed).withDevice(device);
+        DemoSettings s = new DemoSettings(out, images != null ? images : d.images(), img != null ? img : d.imageSize(), d.width(),
+                epochs != null ? epochs : d.detectorEpochs(), route2Epochs != null ? route2Epochs : d.route2Epochs(),
+                routerEpochs != null ? routerEpochs : d.routerEpochs(), d.batch(), d.lr0(), d.routerLr0(), minutes, seed, runtime.device,
+                d.workers());
         DemoReport r = DemoPipeline.run(s, new Listener());
         print(r);
         return 0;

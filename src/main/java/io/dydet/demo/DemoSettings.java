@@ -38,27 +38,7 @@ public record DemoSettings(Path out, int images, int imageSize, double width, in
         return new DemoSettings(out, 16, 64, 0.25, 1, 1, 1, 4, 0.002, 0.001, 10, 0, "cpu", 1);
     }
 
-    public DemoSettings withImages(int n) {
-        return new DemoSettings(out, n, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
-    }
-
-    public DemoSettings withEpochs(int detector, int route2, int router) {
-        return new DemoSettings(out, images, imageSize, width, detector, route2, router, batch, lr0, routerLr0, minutes, seed, device, workers);
-    }
-
     public DemoSettings withMinutes(double m) {
         return new DemoSettings(out, images, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, m, seed, device, workers);
-    }
-
-    public DemoSettings withSeed(long s) {
-        return new DemoSettings(out, images, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, s, device, workers);
-    }
-
-    public DemoSettings withImageSize(int size) {
-        return new DemoSettings(out, images, size, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
-    }
-
-    public DemoSettings withDevice(String d) {
-        return new DemoSettings(out, images, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, d, workers);
     }
 }

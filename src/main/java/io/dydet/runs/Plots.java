@@ -13,17 +13,31 @@ import javax.imageio.ImageIO;
 
 /** Small PNG line charts drawn with Java2D (headless), for the files a run leaves behind. */
 public final class Plots {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
     private Plots() {}
 
-    /** A line with markers and point labels; written atomically. */
-    public static void line(Path png, String title, String xLabel, String yLabel, double[] x, double[] y, String[] labels) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        int w = 800, h = 560, left = 100, right = 60, top = 50, bottom = 70;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    /** Graphics over {@code img}, antialiased, the whole image filled white. */
+    public static Graphics2D canvas(BufferedImage img) {
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        return g;
+    }
+
+    /** Writes {@code img} as a PNG, atomically. */
+    public static void writePng(Path png, BufferedImage img) throws IOException {
+        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+    }
+
+    /** A line with markers and point labels; written atomically. */
+    public static void line(Path png, String title, String xLabel, String yLabel, double[] x, double[] y, String[] labels) throws IOException {
+        int w = 800, h = 560, left = 100, right = 60, top = 50, bottom = 70;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(img);
         double x0 = min(x), x1 = max(x), y0 = min(y), y1 = max(y);
         if (x1 == x0) x1 = x0 + 1;
         if (y1 == y0) y1 = y0 + 1e-6;
@@ -67,7 +81,7 @@ public final class Plots {
             if (labels != null && labels[i] != null) g.drawString(labels[i], px[i] + 6, py[i] - 6);
         }
         g.dispose();
-        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+        writePng(png, img);
     }
 
     /** One small chart of a grid: a title and named series over a shared x. NaN points are left out. */
@@ -75,14 +89,10 @@ public final class Plots {
 
     /** Small line charts in a grid (e.g. results.png: losses and metrics per epoch); written atomically. */
     public static void panels(Path png, String title, List<Panel> panels, int columns) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int pw = 330, ph = 240, top = 40;
         int rows = (panels.size() + columns - 1) / columns;
         BufferedImage img = new BufferedImage(pw * columns, top + ph * rows, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        Graphics2D g = canvas(img);
         g.setColor(Color.DARK_GRAY);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString(title, 12, 26);
@@ -132,7 +142,7 @@ public final class Plots {
             }
         }
         g.dispose();
-        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+        writePng(png, img);
     }
 
     /**
@@ -140,13 +150,9 @@ public final class Plots {
      * same on every run) with the group's mean as a bar; written atomically.
      */
     public static void strip(Path png, String title, String yLabel, java.util.Map<String, double[]> groups) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int w = 640, h = 520, left = 90, right = 30, top = 50, bottom = 60;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
+        Graphics2D g = canvas(img);
         double y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
         for (double[] v : groups.values()) for (double d : v) if (!Double.isNaN(d)) { y0 = Math.min(y0, d); y1 = Math.max(y1, d); }
         if (y0 > y1) { y0 = 0; y1 = 1; }
@@ -196,21 +202,17 @@ public final class Plots {
             k++;
         }
         g.dispose();
-        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+        writePng(png, img);
     }
 
     /** A heat map of values in [0, 1] with row and column labels (confusion matrices). */
     public static void heatmap(Path png, String title, String rowAxis, String colAxis, double[][] v, List<String> labels) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int n = v.length;
         int cell = Math.max(6, Math.min(40, 900 / Math.max(n, 1)));
         int left = 140, top = 60, size = cell * n;
         int w = left + size + 40, h = top + size + 140;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
+        Graphics2D g = canvas(img);
         for (int r = 0; r < n; r++) {
             for (int c = 0; c < n; c++) {
                 float x = (float) Math.max(0, Math.min(1, v[r][c]));
@@ -239,7 +241,7 @@ public final class Plots {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString("rows: " + rowAxis + ", columns: " + colAxis, left, 50);
         g.dispose();
-        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+        writePng(png, img);
     }
 
     private static double min(double[] v) {

@@ -56,21 +56,21 @@ public final class CascadeLoss {
         List<LevelMatches> m1 = assigner.assign(out.head1(), targets, imageHeight);
         HeadLoss.Terms t1 = headLoss.compute(out.head1(), m1);
         HeadLoss.Terms t2 = headLoss.compute(out.head2(), m2);
-        NDArray box = t1.box().add(t2.box()), obj = t1.obj().add(t2.obj()), cls = t1.cls().add(t2.cls());
-        NDArray perImage = box.add(obj).add(cls);
-        long bs = out.head1().get(0).getShape().get(0);
-        NDArray total = Scalars.mul(perImage, bs).reshape(1);
-        return new Result(total, box.getFloat(), obj.getFloat(), cls.getFloat(), perImage.getFloat(), m1, m2);
+        HeadLoss.Terms both = new HeadLoss.Terms(t1.box().add(t2.box()), t1.obj().add(t2.obj()), t1.cls().add(t2.cls()));
+        return result(both, out.head1().get(0).getShape().get(0), m1, m2);
     }
 
     /** Route 2's loss alone (route-2 training with route 1 frozen), in the same form as {@link #compute}. */
     public Result computeRoute2(TrainOutput out, float[][] targets, int imageHeight) {
         List<LevelMatches> m2 = assigner.assign(out.head2(), targets, imageHeight);
-        HeadLoss.Terms t2 = headLoss.compute(out.head2(), m2);
-        NDArray perImage = t2.box().add(t2.obj()).add(t2.cls());
-        long bs = out.head2().get(0).getShape().get(0);
-        NDArray total = Scalars.mul(perImage, bs).reshape(1);
-        return new Result(total, t2.box().getFloat(), t2.obj().getFloat(), t2.cls().getFloat(), perImage.getFloat(), List.of(), m2);
+        return result(headLoss.compute(out.head2(), m2), out.head2().get(0).getShape().get(0), List.of(), m2);
+    }
+
+    /** The training loss is the per-image sum times the batch size, as the original's. */
+    private static Result result(HeadLoss.Terms terms, long batch, List<LevelMatches> m1, List<LevelMatches> m2) {
+        NDArray perImage = terms.sum();
+        NDArray total = Scalars.mul(perImage, batch).reshape(1);
+        return new Result(total, terms.box().getFloat(), terms.obj().getFloat(), terms.cls().getFloat(), perImage.getFloat(), m1, m2);
     }
 
     /** Each head's loss alone (per image, gains applied): the router's L1 and L2. */

@@ -2,6 +2,7 @@ package io.dydet.train;
 
 import io.dydet.data.train.TrainBatch;
 import io.dydet.runs.AtomicFiles;
+import io.dydet.runs.Plots;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -57,16 +58,12 @@ final class TrainPlots {
 
     /** Class histogram and a scatter of box widths against heights (normalised); written atomically as PNG. */
     static void labels(Path file, float[][] classWidthHeight, List<String> names) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int nc = names.size();
         int[] counts = new int[nc];
         for (float[] r : classWidthHeight) if ((int) r[0] < nc) counts[(int) r[0]]++;
         int w = 1200, h = 500;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
+        Graphics2D g = Plots.canvas(img);
         g.setColor(Color.DARK_GRAY);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.drawString("instances per class (" + classWidthHeight.length + " boxes)", 20, 25);
@@ -93,6 +90,6 @@ final class TrainPlots {
         g.setColor(new Color(31, 119, 180, 90));
         for (float[] r : classWidthHeight) g.fillOval(800 + (int) (r[1] * 360) - 2, top + 360 - (int) (r[2] * 360) - 2, 4, 4);
         g.dispose();
-        AtomicFiles.write(file, out -> ImageIO.write(img, "png", out));
+        Plots.writePng(file, img);
     }
 }
