@@ -62,22 +62,16 @@ public final class Images {
         } catch (IOException e) {
             throw new ImageException(file + ": cannot read (" + e.getMessage() + ")");
         }
-        if (size == 0) throw new ImageException(file + ": empty file (0 bytes)");
+        if (size == 0) throw new ImageException(ImageException.Kind.EMPTY, file + ": empty file (0 bytes)");
         int[] hw = headerSize(file);
-        if (hw != null && (long) hw[0] * hw[1] > pixelLimit) {
-            throw new ImageException(file + ": " + hw[1] + "x" + hw[0] + " pixels exceeds the limit of " + pixelLimit + " pixels");
-        }
+        if (hw != null) checkPixels(file.toString(), hw, pixelLimit);
         checkJpegComplete(file);
         Mat m = Imgcodecs.imread(file.toString(), Imgcodecs.IMREAD_COLOR);
         if (m.empty()) {
             m.release();
-            throw new ImageException(file + ": not a decodable image (corrupt, or a format OpenCV cannot read)");
+            throw new ImageException(ImageException.Kind.CORRUPT, file + ": not a decodable image (corrupt, or a format OpenCV cannot read)");
         }
-        if ((long) m.rows() * m.cols() > pixelLimit) {
-            m.release();
-            throw new ImageException(file + ": more than " + pixelLimit + " pixels");
-        }
-        return m;
+        return checkDecoded(file.toString(), m, pixelLimit);
     }
 
     /** Height and width from the header without decoding, or null when ImageIO cannot tell. */
@@ -87,7 +81,11 @@ public final class Images {
 
     /** Height and width from the header without decoding, or null when ImageIO does not know the format. */
     static int[] headerSize(Path file) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        return headerSize((Object) file.toFile());
+    }
+
+    private static int[] headerSize(Object input) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(input)) {
             if (in == null) return null;
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) return null;
@@ -116,11 +114,7 @@ public final class Images {
             while (end.hasRemaining() && ch.read(end) > 0) {
                 // read the tail
             }
-            byte[] b = end.array();
-            for (int i = b.length - 2; i >= 0; i--) {
-                if ((b[i] & 0xff) == 0xFF && (b[i + 1] & 0xff) == 0xD9) return;
-            }
-            throw new ImageException(file + ": corrupt JPEG (truncated: no end-of-image marker)");
+            if (!hasJpegEnd(end.array(), 0, tail)) throw truncatedJpeg(file.toString());
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
@@ -128,20 +122,83 @@ public final class Images {
         }
     }
 
-    /** Decodes image bytes (e.g. an HTTP body) like {@link #read}. */
+    private static boolean hasJpegEnd(byte[] b, int from, int to) {
+        for (int i = to - 2; i >= from; i--) {
+            if ((b[i] & 0xff) == 0xFF && (b[i + 1] & 0xff) == 0xD9) return true;
+        }
+        return false;
+    }
+
+    private static ImageException truncatedJpeg(String label) {
+        return new ImageException(ImageException.Kind.CORRUPT, label + ": corrupt JPEG (truncated: no end-of-image marker)");
+    }
+
+    private static void checkPixels(String label, int[] hw, long pixelLimit) throws ImageException {
+        if ((long) hw[0] * hw[1] > pixelLimit) {
+            throw new ImageException(ImageException.Kind.TOO_LARGE,
+                    label + ": " + hw[1] + "x" + hw[0] + " pixels exceeds the limit of " + pixelLimit + " pixels");
+        }
+    }
+
+    private static Mat checkDecoded(String label, Mat m, long pixelLimit) throws ImageException {
+        if ((long) m.rows() * m.cols() > pixelLimit) {
+            m.release();
+            throw new ImageException(ImageException.Kind.TOO_LARGE, label + ": " + m.cols() + "x" + m.rows() + " pixels exceeds the limit of " + pixelLimit + " pixels");
+        }
+        return m;
+    }
+
+    /**
+     * The image format of encoded bytes from their first bytes, for the formats this OpenCV build decodes
+     * (JPEG, PNG, BMP, TIFF, WebP, PNM), or null.
+     */
+    public static String sniffFormat(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) return "jpeg";
+        if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "png";
+        if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
+        if (b.length >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0) || (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42))) return "tiff";
+        if (b.length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P') return "webp";
+        if (b.length >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return "pnm";
+        return null;
+    }
+
+    /**
+     * Decodes encoded image bytes (e.g. an HTTP upload) like {@link #read} decodes a file: the format is checked
+     * from the first bytes, the header's size against {@code pixelLimit} before any pixel is decoded, a JPEG for
+     * its end marker. Errors name {@code label} and carry their {@link ImageException.Kind}.
+     */
     public static Mat decode(byte[] bytes, String label, long pixelLimit) throws ImageException {
         loadOpenCv();
-        if (bytes.length == 0) throw new ImageException(label + ": empty image");
+        if (bytes.length == 0) throw new ImageException(ImageException.Kind.EMPTY, label + ": empty image (0 bytes)");
+        String format = sniffFormat(bytes);
+        if (format == null) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, label + ": not an image in a supported format (JPEG, PNG, BMP, TIFF, WebP, PNM); it starts with "
+                    + describeStart(bytes));
+        }
+        int[] hw = headerSize(new java.io.ByteArrayInputStream(bytes));
+        if (hw != null) checkPixels(label, hw, pixelLimit);
+        if (format.equals("jpeg") && !hasJpegEnd(bytes, Math.max(0, bytes.length - 4096), bytes.length)) throw truncatedJpeg(label);
         Mat buf = new Mat(1, bytes.length, CvType.CV_8UC1);
         buf.put(0, 0, bytes);
         Mat m = Imgcodecs.imdecode(buf, Imgcodecs.IMREAD_COLOR);
         buf.release();
-        if (m.empty()) throw new ImageException(label + ": not a decodable image");
-        if ((long) m.rows() * m.cols() > pixelLimit) {
+        if (m.empty()) {
             m.release();
-            throw new ImageException(label + ": more than " + pixelLimit + " pixels");
+            throw new ImageException(ImageException.Kind.CORRUPT, label + ": a " + format.toUpperCase(java.util.Locale.ROOT) + " header, but the image data cannot be decoded");
         }
-        return m;
+        return checkDecoded(label, m, pixelLimit);
+    }
+
+    private static String describeStart(byte[] b) {
+        int n = Math.min(8, b.length);
+        boolean text = true;
+        StringBuilder hex = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            hex.append(String.format("%02x", b[i] & 0xff));
+            text &= (b[i] >= 0x20 && b[i] <= 0x7e) || Character.isWhitespace(b[i]);
+        }
+        if (text) return "text \"" + new String(b, 0, n, java.nio.charset.StandardCharsets.US_ASCII).replaceAll("\\s", " ") + "\"";
+        return "bytes " + hex;
     }
 
     /**

@@ -150,25 +150,7 @@ public final class DetectJob {
     }
 
     static Map<String, Object> toJson(Path file, ImageDetections r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", file.toString());
-        m.put("width", r.ok() ? r.width() : null);
-        m.put("height", r.ok() ? r.height() : null);
-        m.put("score", r.ok() && !Float.isNaN(r.routerScore()) ? (double) r.routerScore() : null);
-        m.put("route", r.ok() ? r.route().number() : null);
-        m.put("gflops", r.ok() ? r.gflops() : null);
-        List<Map<String, Object>> dets = new ArrayList<>();
-        for (Detection d : r.detections()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("box", new double[] {d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2()});
-            o.put("confidence", (double) d.confidence());
-            o.put("class_id", d.classId());
-            o.put("class_name", d.className());
-            dets.add(o);
-        }
-        m.put("detections", dets);
-        m.put("error", r.error());
-        return m;
+        return DetectionsJson.row(file.toString(), r);
     }
 
     private static String stem(Path f) {

@@ -42,8 +42,8 @@ public final class Detector implements AutoCloseable {
     private final DynamicDetModel model;
     private final ModelArtifact artifact;
     private final int imageSize;
-    private final float routerThreshold;
-    private final NmsOptions nms;
+    private final DetectSettings defaults;
+    private final String source;
     private final long pixelLimit;
     private final int batchSize;
 
@@ -52,8 +52,9 @@ public final class Detector implements AutoCloseable {
         this.model = model;
         this.artifact = artifact;
         this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
-        this.routerThreshold = b.router.resolve(artifact, String.valueOf(b.weights));
-        this.nms = new NmsOptions(b.confidence, b.iou, false, b.agnostic, b.classes, b.maxDetections, 30000);
+        this.source = String.valueOf(b.weights);
+        this.defaults = new DetectSettings(b.router.resolve(artifact, source),
+                new NmsOptions(b.confidence, b.iou, false, b.agnostic, b.classes, b.maxDetections, 30000));
         this.pixelLimit = b.pixelLimit;
         this.batchSize = b.batchSize;
         int stride = model.network().maxStride();
@@ -82,7 +83,22 @@ public final class Detector implements AutoCloseable {
     }
 
     public float routerThreshold() {
-        return routerThreshold;
+        return defaults.routerThreshold();
+    }
+
+    /** The settings this detector was built with; per-image variants go to {@link #detectDecoded(List, List, List)}. */
+    public DetectSettings defaults() {
+        return defaults;
+    }
+
+    /** The router threshold a setting gives for this model (e.g. an easy share through the model's calibration). */
+    public float routerThreshold(RouterSetting setting) {
+        return setting.resolve(artifact, source);
+    }
+
+    /** Images per forward pass (images of one letterboxed shape). */
+    public int batchSize() {
+        return batchSize;
     }
 
     /** Detects objects in one image file; an unreadable file gives a result with an error, not an exception. */
@@ -118,7 +134,7 @@ public final class Detector implements AutoCloseable {
                     out.set(i, ImageDetections.failed(f.toString(), e.getMessage()));
                 }
             }
-            List<ImageDetections> done = run(mats, labels, decodeMs);
+            List<ImageDetections> done = run(mats, labels, decodeMs, java.util.Collections.nCopies(mats.size(), defaults));
             for (int k = 0; k < done.size(); k++) out.set(index.get(k), done.get(k));
         } finally {
             for (Mat m : mats) m.release();
@@ -129,10 +145,21 @@ public final class Detector implements AutoCloseable {
     /** Detects objects in decoded 8-bit BGR images, in order. */
     public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels) {
         if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
-        return run(bgr, labels, java.util.Collections.nCopies(bgr.size(), 0.0));
+        return detectDecoded(bgr, labels, java.util.Collections.nCopies(bgr.size(), defaults));
     }
 
-    private List<ImageDetections> run(List<Mat> bgr, List<String> labels, List<Double> decodeMs) {
+    /**
+     * Detects objects in decoded 8-bit BGR images, in order, each with its own router threshold and NMS settings.
+     * Images of one letterboxed shape still share forward passes; each result equals that image's detection alone
+     * with its settings.
+     */
+    public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels, List<DetectSettings> settings) {
+        if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
+        if (bgr.size() != settings.size()) throw new IllegalArgumentException(bgr.size() + " images but " + settings.size() + " settings");
+        return run(bgr, labels, java.util.Collections.nCopies(bgr.size(), 0.0), settings);
+    }
+
+    private List<ImageDetections> run(List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings) {
         ImageDetections[] out = new ImageDetections[bgr.size()];
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         Letterbox[] boxes = new Letterbox[bgr.size()];
@@ -146,13 +173,14 @@ public final class Detector implements AutoCloseable {
         for (List<Integer> group : groups.values()) {
             for (int from = 0; from < group.size(); from += batchSize) {
                 List<Integer> batch = group.subList(from, Math.min(group.size(), from + batchSize));
-                runBatch(batch, bgr, labels, decodeMs, boxes, out);
+                runBatch(batch, bgr, labels, decodeMs, settings, boxes, out);
             }
         }
         return List.of(out);
     }
 
-    private void runBatch(List<Integer> batch, List<Mat> bgr, List<String> labels, List<Double> decodeMs, Letterbox[] lb, ImageDetections[] out) {
+    private void runBatch(List<Integer> batch, List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings,
+                          Letterbox[] lb, ImageDetections[] out) {
         try (NDManager pass = root.newSubManager()) {
             long t0 = System.nanoTime();
             List<Mat> padded = new ArrayList<>(batch.size());
@@ -164,11 +192,13 @@ public final class Detector implements AutoCloseable {
                 for (Mat m : padded) m.release();
             }
             long t1 = System.nanoTime();
-            RoutedOutput routed = model.forward(input, routerThreshold);
+            float[] thresholds = new float[batch.size()];
+            for (int k = 0; k < batch.size(); k++) thresholds[k] = settings.get(batch.get(k)).routerThreshold();
+            RoutedOutput routed = model.forward(input, thresholds);
             long t2 = System.nanoTime();
             List<List<Detection>> dets = new ArrayList<>();
             for (int k = 0; k < batch.size(); k++) {
-                float[][] rows = Nms.apply(routed.decoded().get(k), nms);
+                float[][] rows = Nms.apply(routed.decoded().get(k), settings.get(batch.get(k)).nms());
                 Letterbox box = lb[batch.get(k)];
                 List<Detection> list = new ArrayList<>(rows.length);
                 for (float[] r : rows) {

@@ -202,15 +202,26 @@ public final class DynamicDetModel implements AutoCloseable {
      * as the original does. All images must share one (letterboxed) size.
      */
     public RoutedOutput forward(NDArray input, float threshold) {
+        float[] each = new float[(int) input.getShape().get(0)];
+        java.util.Arrays.fill(each, threshold);
+        return forward(input, each);
+    }
+
+    /**
+     * Dynamic eval forward with a threshold per image (e.g. requests with different speed settings batched
+     * together): image i takes route 1 iff its score >= thresholds[i].
+     */
+    public RoutedOutput forward(NDArray input, float[] thresholds) {
+        int bs = (int) input.getShape().get(0);
+        if (thresholds.length != bs) throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");
         Trace t = newTrace(input);
         runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
-        int bs = (int) input.getShape().get(0);
         float[] scores = new float[bs];
         List<Route> routes = new ArrayList<>(bs);
         if (network.isDynamic()) {
             route(t);
             scores = t.score.toFloatArray();
-            for (float s : scores) routes.add(Route.choose(s, threshold));
+            for (int i = 0; i < bs; i++) routes.add(Route.choose(scores[i], thresholds[i]));
         } else {
             java.util.Arrays.fill(scores, Float.NaN);
             for (int i = 0; i < bs; i++) routes.add(Route.HARD);
@@ -221,7 +232,7 @@ public final class DynamicDetModel implements AutoCloseable {
             Route only = hard.isEmpty() ? Route.EASY : Route.HARD;
             runRoute(t, only, Mode.EVAL, true);
             HeadOutput out = headOutput(t, only == Route.EASY ? Section.D1 : Section.D2);
-            return new RoutedOutput(out.decoded(), out.raw(), scores, routes, threshold);
+            return new RoutedOutput(out.decoded(), out.raw(), scores, routes);
         }
         NDManager m = input.getManager();
         HeadOutput e = runSubset(t, easy, Route.EASY, m);
@@ -236,7 +247,7 @@ public final class DynamicDetModel implements AutoCloseable {
         for (int lvl = 0; lvl < e.raw().size(); lvl++) {
             raw.add(NDArrays.concat(new NDList(e.raw().get(lvl), h.raw().get(lvl)), 0).get(new NDIndex("{}", order)));
         }
-        return new RoutedOutput(decoded, raw, scores, routes, threshold);
+        return new RoutedOutput(decoded, raw, scores, routes);
     }
 
     private HeadOutput runSubset(Trace full, List<Integer> rows, Route route, NDManager m) {

@@ -123,6 +123,20 @@ public final class ModelFiles {
         }
     }
 
+    /**
+     * Writes a model file with freshly initialised weights (as training starts from): for benchmarks of speed,
+     * which does not depend on what the weights learnt.
+     */
+    public static void writeInitialized(Path file, ModelSpec spec, int imageSize, long seed) throws java.io.IOException {
+        Network network = Network.build(spec);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            DynamicDetModel model = DynamicDetModel.initialized(network, m, seed);
+            Map<String, String> prov = new java.util.LinkedHashMap<>();
+            prov.put("source", "initialised weights (seed " + seed + "), for speed measurements only");
+            save(file, model, new ModelArtifact(spec.name(), spec.toYaml(), ClassNames.defaults(spec.nc()), imageSize, network.strides(), null, prov));
+        }
+    }
+
     /** Writes a dydet model file: the model's tensors in state-dict order and the artifact's metadata, atomically. */
     public static void save(Path file, DynamicDetModel model, ModelArtifact artifact) throws java.io.IOException {
         save(file, model.network(), model.stateDict(), artifact);

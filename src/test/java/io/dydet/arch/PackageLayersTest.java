@@ -31,7 +31,8 @@ class PackageLayersTest {
             Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs")),
             Map.entry("train", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
             Map.entry("demo", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")),
-            Map.entry("cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo")));
+            Map.entry("serve", Set.of("engine", "box", "data", "model", "weights", "eval", "runs", "infer")),
+            Map.entry("cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo", "serve")));
 
     @Test
     void importsFollowTheLayers() throws IOException {

@@ -12,17 +12,15 @@ import io.dydet.box.Letterbox;
 import io.dydet.engine.Engines;
 import io.dydet.testing.Golden;
 import io.dydet.testing.TensorAssert;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Scalar;
@@ -103,24 +101,31 @@ class ImagesTest {
         assertTrue(e.getMessage().contains("40000x40000") && e.getMessage().contains("exceeds the limit"), e.getMessage());
     }
 
-    /** A PNG signature and IHDR chunk (with a correct CRC) claiming w x h pixels, and no pixel data. */
+    @Test
+    void encodedBytesAreRefusedWithWhatWasWrong() throws Exception {
+        byte[] jpeg = Files.readAllBytes(writeJpeg());
+        Mat ok = Images.decode(jpeg, "upload", Images.DEFAULT_PIXEL_LIMIT);
+        Mat fromFile = Images.read(writeJpeg(), Images.DEFAULT_PIXEL_LIMIT);
+        assertEquals(0, Core.norm(ok, fromFile, Core.NORM_INF), 0, "bytes decode as the file does");
+        ok.release();
+        fromFile.release();
+        record Case(byte[] bytes, ImageException.Kind kind, String says) {}
+        for (Case c : List.of(new Case(new byte[0], ImageException.Kind.EMPTY, "empty"),
+                new Case("this is not an image".getBytes(), ImageException.Kind.UNSUPPORTED, "text \"this is "),
+                new Case(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, ImageException.Kind.UNSUPPORTED, "bytes 0001020304050607"),
+                new Case(java.util.Arrays.copyOf(jpeg, jpeg.length / 2), ImageException.Kind.CORRUPT, "truncated"),
+                new Case(pngHeader(40000, 40000), ImageException.Kind.TOO_LARGE, "40000x40000"),
+                new Case(pngHeader(64, 64), ImageException.Kind.CORRUPT, "PNG header"))) {
+            ImageException e = assertThrows(ImageException.class, () -> Images.decode(c.bytes(), "upload-7", Images.DEFAULT_PIXEL_LIMIT));
+            assertEquals(c.kind(), e.kind(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("upload-7: ") && e.getMessage().contains(c.says()), e.getMessage());
+        }
+        assertEquals(ImageException.Kind.TOO_LARGE,
+                assertThrows(ImageException.class, () -> Images.decode(jpeg, "small-limit", 1000)).kind(), "64x64 over a 1000-pixel limit");
+    }
+
     static byte[] pngHeader(int w, int h) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
-        DataOutputStream c = new DataOutputStream(chunk);
-        c.writeBytes("IHDR");
-        c.writeInt(w);
-        c.writeInt(h);
-        c.write(new byte[] {8, 2, 0, 0, 0});
-        byte[] body = chunk.toByteArray();
-        out.writeInt(13);
-        out.write(body);
-        CRC32 crc = new CRC32();
-        crc.update(body);
-        out.writeInt((int) crc.getValue());
-        return bytes.toByteArray();
+        return io.dydet.testing.TestImages.pngHeader(w, h);
     }
 
     @Test

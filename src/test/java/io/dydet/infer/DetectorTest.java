@@ -164,6 +164,42 @@ class DetectorTest {
     }
 
     @Test
+    void imagesWithTheirOwnSettingsInOneBatchEqualTheirSingleCalls() throws Exception {
+        try (Detector d = detector("dy-yolov7-w025", 192, 0.5f)) {
+            org.opencv.core.Mat img = io.dydet.data.Images.read(Golden.file("images/grace_hopper.png"), Long.MAX_VALUE);
+            try {
+                List<DetectSettings> settings = List.of(d.defaults().withRouterThreshold(0f), d.defaults().withRouterThreshold(1f).withConfidence(0.4f),
+                        d.defaults().withRouterThreshold(1f).withIou(0.2f), d.defaults().withClasses(java.util.Set.of(55)));
+                List<org.opencv.core.Mat> same = java.util.Collections.nCopies(4, img);
+                List<ImageDetections> batch = d.detectDecoded(same, List.of("a", "b", "c", "d"), settings);
+                List<Route> routes = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    ImageDetections alone = d.detectDecoded(List.of(img), List.of("x"), List.of(settings.get(i))).get(0);
+                    ImageDetections got = batch.get(i);
+                    assertEquals(alone.route(), got.route());
+                    routes.add(got.route());
+                    assertEquals(alone.routerScore(), got.routerScore(), 1e-6f);
+                    assertEquals(alone.detections().size(), got.detections().size(), "image " + i);
+                    for (int k = 0; k < alone.detections().size(); k++) {
+                        Detection a = alone.detections().get(k), b = got.detections().get(k);
+                        assertEquals(a.classId(), b.classId());
+                        assertEquals(a.confidence(), b.confidence(), 1e-4f);
+                        assertEquals(a.box().x1(), b.box().x1(), 1e-2);
+                        assertEquals(a.box().y2(), b.box().y2(), 1e-2);
+                    }
+                }
+                assertEquals(List.of(Route.EASY, Route.HARD, Route.HARD, Route.EASY), routes);
+                assertTrue(batch.get(1).detections().stream().allMatch(x -> x.confidence() > 0.4f));
+                assertTrue(batch.get(3).detections().stream().allMatch(x -> x.classId() == 55) && !batch.get(3).detections().isEmpty());
+                assertTrue(batch.get(2).detections().size() < d.detectDecoded(List.of(img), List.of("x"), List.of(d.defaults().withRouterThreshold(1f)))
+                        .get(0).detections().size(), "a lower IoU threshold suppresses more boxes");
+            } finally {
+                img.release();
+            }
+        }
+    }
+
+    @Test
     void missingSourceFailsFast() {
         assertEquals(1, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--source", dir.resolve("nope").toString()));
     }

@@ -1,0 +1,76 @@
+package io.dydet.cli;
+
+import io.dydet.infer.Detector;
+import io.dydet.serve.DetectionServer;
+import io.dydet.serve.ServeSettings;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"HTTP detection service: POST /v1/detect, GET /v1/model, /healthz, /readyz, /metrics and a web page at /.",
+                "Concurrent requests are micro-batched; every image in a batch takes its own route.",
+                "Stops gracefully on Ctrl-C or SIGTERM: requests in flight finish, new ones get 503."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Mixin RuntimeOptions runtime;
+    @Mixin ThresholdOptions threshold;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port, 0 for any free one (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--img", paramLabel = "N", description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
+    Integer img;
+
+    @Option(names = "--conf", defaultValue = "0.25", description = "default confidence threshold; requests may set conf (default ${DEFAULT-VALUE})")
+    float conf;
+
+    @Option(names = "--iou", defaultValue = "0.45", description = "default NMS IoU threshold; requests may set iou (default ${DEFAULT-VALUE})")
+    float iou;
+
+    @Option(names = "--max-batch", defaultValue = "8", description = "images per forward pass; 1 turns micro-batching off (default ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--max-wait-ms", defaultValue = "5", description = "how long a batch waits for more images (default ${DEFAULT-VALUE})")
+    int maxWaitMs;
+
+    @Option(names = "--workers", defaultValue = "1", description = "batches run at once (default ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--queue-depth", defaultValue = "64", description = "images waiting for a batch before requests get 503 (default ${DEFAULT-VALUE})")
+    int queueDepth;
+
+    @Option(names = "--timeout-ms", defaultValue = "30000", description = "per-request timeout, 504 beyond (default ${DEFAULT-VALUE})")
+    long timeoutMs;
+
+    @Option(names = "--max-body-mb", defaultValue = "32", description = "largest request body in MiB, 413 beyond (default ${DEFAULT-VALUE})")
+    long maxBodyMb;
+
+    @Option(names = "--max-images", defaultValue = "32", description = "most images in one multipart request (default ${DEFAULT-VALUE})")
+    int maxImages;
+
+    @Option(names = "--max-pixels", defaultValue = "40000000", description = "largest image in pixels, 422 beyond (default ${DEFAULT-VALUE})")
+    long maxPixels;
+
+    @Override
+    public Integer call() throws Exception {
+        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        ServeSettings settings = ServeSettings.defaults().withAddress(host, port).withBatching(maxBatch, maxWaitMs, workers)
+                .withLimits(queueDepth, timeoutMs, maxBodyMb << 20, maxImages, maxPixels);
+        Detector.Builder b = Detector.builder().weights(modelOptions.weights).model(modelOptions.spec()).device(runtime.device)
+                .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(maxBatch).pixelLimit(maxPixels);
+        if (img != null) b.imageSize(img);
+        try (Detector detector = b.build(); DetectionServer server = DetectionServer.start(detector, settings)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dydet-shutdown"));
+            System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms)%n", server.uri(),
+                    detector.artifact().modelName(), detector.imageSize(), detector.routerThreshold(), maxBatch, maxWaitMs);
+            System.out.println("  POST " + server.uri() + "v1/detect   GET /v1/model  /healthz  /readyz  /metrics   web page: " + server.uri());
+            server.awaitClosed();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,427 @@
+package io.dydet.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.data.ImageException;
+import io.dydet.data.Images;
+import io.dydet.infer.DetectSettings;
+import io.dydet.infer.DetectionsJson;
+import io.dydet.infer.Detector;
+import io.dydet.infer.ImageDetections;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * dydet's HTTP detection service: {@code POST /v1/detect}, {@code GET /v1/model}, {@code /healthz}, {@code /readyz},
+ * {@code /metrics} (Prometheus) and a web page at {@code /}. Concurrent requests are micro-batched and every image in
+ * a batch takes its own route. The server does not own the {@link Detector}: close the server, then the detector.
+ */
+public final class DetectionServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectionServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Detector detector;
+    private final ServeSettings settings;
+    private final ServeMetrics metrics;
+    private final MicroBatcher batcher;
+    private final Javalin app;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Detection requests received whose images are not queued yet: the batcher waits for them. */
+    private final AtomicInteger arriving = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final byte[] modelJson;
+    private volatile boolean ready;
+    private volatile String notReadyReason = "warming up";
+    private volatile boolean draining;
+
+    private DetectionServer(Detector detector, BatchRunner runner, ServeSettings settings) {
+        this.detector = detector;
+        this.settings = settings;
+        if (detector.batchSize() < settings.maxBatch())
+            throw new IllegalArgumentException("the detector's batch size " + detector.batchSize() + " is below the service's max batch " + settings.maxBatch());
+        MicroBatcher[] holder = new MicroBatcher[1];
+        this.metrics = new ServeMetrics(() -> holder[0] == null ? 0 : holder[0].queued(), settings.maxBatch());
+        this.batcher = new MicroBatcher(runner, settings.maxBatch(), settings.maxWaitMs(), settings.workers(), settings.queueDepth(),
+                arriving::get, metrics::batch);
+        holder[0] = batcher;
+        this.modelJson = json(ModelDescription.of(detector, settings));
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = settings.maxBodyBytes();
+            config.jetty.multipartConfig.maxFileSize(settings.maxBodyBytes(), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(settings.maxBodyBytes(), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()), SizeUnit.BYTES);
+            config.routes.get("/", ctx -> page(ctx, "index.html", "text/html; charset=utf-8"));
+            config.routes.get("/app.js", ctx -> page(ctx, "app.js", "text/javascript; charset=utf-8"));
+            config.routes.post("/v1/detect", ctx -> handle("detect", ctx, this::detect));
+            config.routes.get("/v1/model", ctx -> handle("model", ctx, c -> c.contentType("application/json").result(modelJson)));
+            config.routes.get("/healthz", ctx -> handle("healthz", ctx, c -> c.contentType("application/json").result(json(Map.of("status", "ok")))));
+            config.routes.get("/readyz", ctx -> handle("readyz", ctx, this::readyz));
+            config.routes.get("/metrics", ctx -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
+        });
+    }
+
+    /**
+     * Starts the service on the detector and returns once it listens; the warm-up runs in the background and
+     * {@code /readyz} answers 200 when it is done.
+     */
+    public static DetectionServer start(Detector detector, ServeSettings settings) throws IOException {
+        return start(detector, detector::detectDecoded, settings, r -> {
+            Thread t = new Thread(r, "dydet-warmup");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** As {@link #start(Detector, ServeSettings)} with another backend and the warm-up run by {@code warmup}. */
+    static DetectionServer start(Detector detector, BatchRunner runner, ServeSettings settings, Executor warmup) throws IOException {
+        DetectionServer server = new DetectionServer(detector, runner, settings);
+        try {
+            server.app.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            server.batcher.close();
+            throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        warmup.execute(() -> server.warmUp(runner));
+        return server;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** The address clients use, e.g. http://127.0.0.1:8080/. */
+    public URI uri() {
+        String host = settings.host().equals("0.0.0.0") ? "127.0.0.1" : settings.host();
+        return URI.create("http://" + host + ":" + port() + "/");
+    }
+
+    /** True once the model is warmed up and until shutdown starts. */
+    public boolean ready() {
+        return ready && !draining;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    private void warmUp(BatchRunner runner) {
+        try {
+            Images.loadOpenCv();
+            int s = detector.imageSize();
+            DetectSettings d = detector.defaults();
+            for (int pass = 0; pass < settings.warmupPasses(); pass++) {
+                for (float threshold : new float[] {0f, 1f}) { // 0: every image on route 1; 1: on route 2
+                    Mat grey = new Mat(s, s, CvType.CV_8UC3, new Scalar(114, 114, 114));
+                    try {
+                        runner.run(List.of(grey), List.of("warm-up"), List.of(d.withRouterThreshold(threshold)));
+                    } finally {
+                        grey.release();
+                    }
+                }
+            }
+            ready = true;
+            LOG.info("warmed up ({} passes per route); ready at {}", settings.warmupPasses(), uri());
+        } catch (RuntimeException | Error e) {
+            notReadyReason = "warm-up failed: " + e;
+            LOG.error("warm-up failed; the service stays not ready", e);
+        }
+    }
+
+    private interface Endpoint {
+        void handle(Context ctx) throws Exception;
+    }
+
+    /** Runs an endpoint, answers its refusals as JSON errors and records the request in the metrics. */
+    private void handle(String endpoint, Context ctx, Endpoint body) {
+        long t0 = System.nanoTime();
+        try {
+            body.handle(ctx);
+        } catch (ServeException e) {
+            error(ctx, e);
+        } catch (Exception e) {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, new ServeException(500, "internal", "internal error: " + e));
+        } finally {
+            metrics.request(endpoint, ctx.statusCode(), (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static void error(Context ctx, ServeException e) {
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("status", e.status());
+        err.put("code", e.code());
+        err.put("message", e.getMessage());
+        if (e.retryAfterSeconds() != null) ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        ctx.status(e.status()).contentType("application/json").result(json(Map.of("error", err)));
+    }
+
+    private void readyz(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ready());
+        if (!ready()) body.put("reason", draining ? "shutting down" : notReadyReason);
+        ctx.status(ready() ? 200 : 503).contentType("application/json").result(json(body));
+    }
+
+    private void detect(Context ctx) throws IOException, InterruptedException {
+        if (draining) {
+            Uploads.discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes());
+            throw new ServeException(503, "shutting_down", "the service is shutting down", 5);
+        }
+        inFlight.incrementAndGet();
+        metrics.inFlight(1);
+        Arrival arrival = new Arrival();
+        try {
+            detectInFlight(ctx, arrival);
+        } finally {
+            arrival.done();
+            metrics.inFlight(-1);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** A request on its way to the batcher, counted in {@link #arriving} until its images are queued or refused. */
+    private final class Arrival {
+        private boolean done;
+
+        Arrival() {
+            arriving.incrementAndGet();
+        }
+
+        void done() {
+            if (!done) {
+                done = true;
+                arriving.decrementAndGet();
+            }
+        }
+    }
+
+    private void detectInFlight(Context ctx, Arrival arrival) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        List<Upload> uploads = Uploads.read(ctx, settings);
+        DetectSettings s = DetectParameters.parse(ctx.queryParamMap(), detector);
+        int n = uploads.size();
+        ImageDetections[] results = new ImageDetections[n];
+        MicroBatcher.Result[] batched = new MicroBatcher.Result[n];
+        double[] decodeMs = new double[n];
+        ServeException firstRefusal = null;
+        List<Mat> mats = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                long d0 = System.nanoTime();
+                try {
+                    mats.add(Images.decode(uploads.get(i).bytes(), uploads.get(i).name(), settings.pixelLimit()));
+                    index.add(i);
+                } catch (ImageException e) {
+                    metrics.undecodable();
+                    results[i] = ImageDetections.failed(uploads.get(i).name(), e.getMessage());
+                    if (firstRefusal == null) firstRefusal = refusal(e);
+                }
+                decodeMs[i] = (System.nanoTime() - d0) / 1e6;
+            }
+        } catch (RuntimeException e) {
+            for (Mat m : mats) m.release();
+            throw e;
+        }
+        if (mats.isEmpty()) throw firstRefusal;
+        List<CompletableFuture<MicroBatcher.Result>> futures;
+        try {
+            List<String> labels = index.stream().map(i -> uploads.get(i).name()).toList();
+            futures = batcher.submit(mats, labels, java.util.Collections.nCopies(mats.size(), s));
+        } catch (MicroBatcher.QueueFullException e) {
+            throw new ServeException(503, "queue_full", "the service is busy: " + e.getMessage(), 1);
+        } finally {
+            arrival.done();
+        }
+        long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs());
+        try {
+            for (int k = 0; k < futures.size(); k++) {
+                MicroBatcher.Result r = futures.get(k).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                batched[index.get(k)] = r;
+                results[index.get(k)] = r.detections();
+            }
+        } catch (TimeoutException | CancellationException e) {
+            for (CompletableFuture<MicroBatcher.Result> f : futures) f.cancel(false);
+            throw new ServeException(504, "timeout", "detection did not finish within the request timeout of " + settings.requestTimeoutMs() + " ms");
+        } catch (ExecutionException e) {
+            throw new ServeException(500, "backend_failed", "detection failed: " + e.getCause());
+        }
+        List<Map<String, Object>> rows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Map<String, Object> row = DetectionsJson.row(uploads.get(i).name(), results[i]);
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("decode_ms", decodeMs[i]);
+            if (batched[i] != null) {
+                t.put("queue_ms", batched[i].queueMs());
+                t.put("pre_ms", results[i].timings().preMs());
+                t.put("model_ms", results[i].timings().modelMs());
+                t.put("nms_ms", results[i].timings().nmsMs());
+                row.put("batch", batched[i].batchSize());
+            }
+            row.put("timings", t);
+            rows.add(row);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("images", rows);
+        body.put("router_threshold", (double) s.routerThreshold());
+        body.put("total_ms", (System.nanoTime() - t0) / 1e6);
+        ctx.contentType("application/json").result(json(body));
+    }
+
+    private static ServeException refusal(ImageException e) {
+        return switch (e.kind()) {
+            case EMPTY -> new ServeException(400, "empty_image", e.getMessage());
+            case UNSUPPORTED -> new ServeException(415, "unsupported_image", e.getMessage());
+            case TOO_LARGE -> new ServeException(422, "too_many_pixels", e.getMessage());
+            case CORRUPT, UNREADABLE -> new ServeException(422, "undecodable_image", e.getMessage());
+        };
+    }
+
+    private static void page(Context ctx, String name, String type) throws IOException {
+        try (InputStream in = DetectionServer.class.getResourceAsStream("web/" + name)) {
+            if (in == null) throw new IllegalStateException("web/" + name + " missing from the jar");
+            ctx.contentType(type).result(in.readAllBytes());
+        }
+    }
+
+    static byte[] json(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Graceful shutdown: readiness turns false and new detection requests get 503 at once; requests in flight
+     * finish (up to the shutdown timeout), then the batcher and the HTTP server stop.
+     */
+    @Override
+    public void close() {
+        if (closed.getCount() == 0) return;
+        synchronized (this) {
+            if (closed.getCount() == 0) return;
+            draining = true;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownTimeoutMs());
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (inFlight.get() > 0) LOG.warn("{} requests still in flight after the shutdown timeout of {} ms", inFlight.get(), settings.shutdownTimeoutMs());
+            batcher.close();
+            app.stop();
+            closed.countDown();
+        }
+    }
+
+    /** An image of a request: its bytes and the name it is reported under. */
+    record Upload(String name, byte[] bytes) {}
+
+    /** Reads a request's images: a raw image body or the file parts of a multipart form. */
+    static final class Uploads {
+        private Uploads() {}
+
+        static List<Upload> read(Context ctx, ServeSettings settings) throws IOException {
+            try {
+                return readOrRefuse(ctx, settings);
+            } catch (ServeException e) {
+                // answer only after the body is read, so the client is not reset while still sending; a body far
+                // beyond the limit is not read but answered with Connection: close
+                long rest = discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes());
+                if (rest < 0) ctx.header("Connection", "close");
+                throw e;
+            }
+        }
+
+        /** Reads and drops what is left of a body, up to {@code max} bytes; -1 if more was left. */
+        static long discard(InputStream in, long max) {
+            byte[] buf = new byte[64 << 10];
+            long total = 0;
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    total += n;
+                    if (total > max) return -1;
+                }
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+            return total;
+        }
+
+        private static List<Upload> readOrRefuse(Context ctx, ServeSettings settings) throws IOException {
+            long declared = ctx.contentLength();
+            if (declared > settings.maxBodyBytes()) throw tooLarge(declared + " bytes", settings);
+            if (ctx.isMultipart()) return multipart(ctx, settings);
+            String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+            if (!type.isEmpty() && !type.startsWith("image/") && !type.equals("application/octet-stream")) {
+                throw new ServeException(415, "unsupported_media_type", "Content-Type " + type + " is not an image; send the image as the body "
+                        + "(image/jpeg, image/png, ... or application/octet-stream) or as file parts of multipart/form-data");
+            }
+            byte[] body = readCapped(ctx.bodyInputStream(), settings);
+            if (body.length == 0) throw new ServeException(400, "empty_body", "the request has no body; send an image");
+            return List.of(new Upload("body", body));
+        }
+
+        private static List<Upload> multipart(Context ctx, ServeSettings settings) throws IOException {
+            List<UploadedFile> files;
+            try {
+                files = ctx.uploadedFiles();
+            } catch (RuntimeException e) {
+                String m = String.valueOf(e.getMessage()) + " " + e.getCause();
+                if (m.toLowerCase(Locale.ROOT).contains("exceed") || m.contains("413")) throw tooLarge("a part", settings);
+                throw new ServeException(400, "bad_multipart", "malformed multipart body: " + e.getMessage());
+            }
+            if (files.isEmpty()) throw new ServeException(400, "no_images", "the multipart form has no file parts; send images as files");
+            if (files.size() > settings.maxImagesPerRequest())
+                throw new ServeException(413, "too_many_images", files.size() + " images in one request; at most " + settings.maxImagesPerRequest());
+            List<Upload> out = new ArrayList<>(files.size());
+            for (int i = 0; i < files.size(); i++) {
+                UploadedFile f = files.get(i);
+                String name = f.filename() == null || f.filename().isBlank() ? "part" + i : f.filename();
+                try (InputStream in = f.content()) {
+                    out.add(new Upload(name, readCapped(in, settings)));
+                }
+            }
+            return out;
+        }
+
+        private static byte[] readCapped(InputStream in, ServeSettings settings) throws IOException {
+            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
+            if (b.length > settings.maxBodyBytes()) throw tooLarge("more than " + settings.maxBodyBytes() + " bytes", settings);
+            return b;
+        }
+
+        private static ServeException tooLarge(String what, ServeSettings settings) {
+            return new ServeException(413, "body_too_large", "request body of " + what + " exceeds the limit of " + settings.maxBodyBytes() + " bytes");
+        }
+    }
+}
