@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 final class BenchmarkCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
 
     @Option(names = "--img", paramLabel = "N", description = "square input size (default 640; 1280 for W6 models)")
     Integer img;
@@ -59,7 +60,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
         java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
         io.dydet.infer.Detector.Builder b = io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
-                .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch);
+                .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch)
+                .backend(backend.get());
         if (img != null) b.imageSize(img);
         try (io.dydet.infer.Detector d = b.build()) {
             io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
@@ -105,11 +107,14 @@ final class BenchmarkCommand implements Callable<Integer> {
                 return 0;
             }
             if (fused) model = model.fuse(root.newSubManager());
+            if (backend.get() != io.dydet.infer.Backend.TORCH && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
             Map<Route, Timing> timings = new LinkedHashMap<>();
-            for (Route r : Route.values()) {
-                ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
-                timings.put(r, LatencyBenchmark.run(model, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
-                if (bar != null) bar.finish();
+            try (io.dydet.model.RoutedModel run = backend.get().open(model)) {
+                for (Route r : Route.values()) {
+                    ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
+                    timings.put(r, LatencyBenchmark.run(run, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
+                    if (bar != null) bar.finish();
+                }
             }
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -118,12 +123,13 @@ final class BenchmarkCommand implements Callable<Integer> {
                 m.put("batch", batch);
                 m.put("threads", Engines.threads());
                 m.put("fused", fused);
+                m.put("backend", backend.get().cliName());
                 m.put("device", device.toString());
                 for (Route r : Route.values()) m.put("route" + r.number(), timings.get(r).toJson());
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             } else {
-                System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
-                        fused ? "fused" : "unfused", device);
+                System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
+                        fused ? "fused" : "unfused", device, backend.get().cliName());
                 System.out.printf("%-7s %10s %10s %10s %10s%n", "route", "median s", "min s", "max s", "images/s");
                 for (Timing t : timings.values())
                     System.out.printf("%-7d %10.4f %10.4f %10.4f %10.2f%n", t.route().number(), t.medianSeconds(), t.minSeconds(), t.maxSeconds(), t.imagesPerSecond());

@@ -3,7 +3,6 @@ package io.dydet.cli;
 import ai.djl.ndarray.NDManager;
 import io.dydet.data.DataConfig;
 import io.dydet.infer.Calibrator;
-import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ThresholdTable;
@@ -19,6 +18,7 @@ import picocli.CommandLine.Option;
 final class CalibrateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
 
     @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "calibration images: the data set's val split")
     Path data;
@@ -50,9 +50,11 @@ final class CalibrateCommand implements Callable<Integer> {
                 if (!modelFile) throw new IllegalArgumentException(modelOptions.weights + " is not a dydet model file; give -o MODEL.safetensors");
                 target = modelOptions.weights;
             }
-            DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
             ProgressBar bar = new ProgressBar("calibrate", images.size());
-            Calibrator.Scores s = Calibrator.scores(fused, images, img, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
+            Calibrator.Scores s;
+            try (io.dydet.model.RoutedModel fused = backend.get().open(loaded.model().fuse(root.newSubManager()))) {
+                s = Calibrator.scores(fused, images, img, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
+            }
             bar.finish();
             for (String skip : s.skipped()) System.err.println("skipped " + skip);
             ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), img, data.toString());

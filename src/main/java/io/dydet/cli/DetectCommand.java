@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 final class DetectCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
 
     @Option(names = "--source", required = true, paramLabel = "FILE|DIR|GLOB|LIST.txt", description = "images to detect")
     String source;
@@ -62,7 +63,7 @@ final class DetectCommand implements Callable<Integer> {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
         Detector.Builder b = Detector.builder().weights(modelOptions.weights).model(modelOptions.spec()).device(runtime.device)
                 .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(batch).agnostic(agnostic)
-                .classes(classes == null ? null : new HashSet<>(classes));
+                .classes(classes == null ? null : new HashSet<>(classes)).backend(backend.get());
         if (img != null) b.imageSize(img);
         try (Detector detector = b.build()) {
             float dyThres = detector.routerThreshold();

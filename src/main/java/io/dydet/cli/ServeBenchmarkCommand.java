@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
 final class ServeBenchmarkCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
 
     @Option(names = "--source", required = true, paramLabel = "FILE|DIR|GLOB|LIST.txt", description = "images to send (cycled)")
     String source;
@@ -78,7 +79,8 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
         Path w = weights;
         ModelSpec s = spec;
         var detectors = ServeBenchmark.unchecked(() -> {
-            Detector.Builder b = Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads).batchSize(Math.max(1, maxBatch));
+            Detector.Builder b = Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads).batchSize(Math.max(1, maxBatch))
+                    .backend(backend.get());
             if (img != null) b.imageSize(img);
             return b.build();
         });
@@ -92,9 +94,11 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
             json.put("weights", modelOptions.weights == null ? "initialised " + modelOptions.model : modelOptions.weights.toString());
             json.put("images", files.size());
             json.put("threads", runtime.threads);
+            json.put("backend", backend.get().cliName());
             json.put("seconds_per_level", seconds);
             json.put("rows", rows);
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
             AtomicFiles.write(out, o -> mapper.writeValue(o, json));
             System.out.println("results in " + out);
         }

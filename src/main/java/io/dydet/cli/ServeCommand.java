@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
     @Mixin ThresholdOptions threshold;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE})")
@@ -62,12 +63,13 @@ final class ServeCommand implements Callable<Integer> {
         ServeSettings settings = ServeSettings.defaults().withAddress(host, port).withBatching(maxBatch, maxWaitMs, workers)
                 .withLimits(queueDepth, timeoutMs, maxBodyMb << 20, maxImages, maxPixels);
         Detector.Builder b = Detector.builder().weights(modelOptions.weights).model(modelOptions.spec()).device(runtime.device)
-                .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(maxBatch).pixelLimit(maxPixels);
+                .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(maxBatch).pixelLimit(maxPixels)
+                .backend(backend.get());
         if (img != null) b.imageSize(img);
         try (Detector detector = b.build(); DetectionServer server = DetectionServer.start(detector, settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dydet-shutdown"));
-            System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms)%n", server.uri(),
-                    detector.artifact().modelName(), detector.imageSize(), detector.routerThreshold(), maxBatch, maxWaitMs);
+            System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms, %s)%n", server.uri(),
+                    detector.artifact().modelName(), detector.imageSize(), detector.routerThreshold(), maxBatch, maxWaitMs, detector.backend().cliName());
             System.out.println("  POST " + server.uri() + "v1/detect   GET /v1/model  /healthz  /readyz  /metrics   web page: " + server.uri());
             server.awaitClosed();
             return 0;

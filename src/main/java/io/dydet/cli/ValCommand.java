@@ -11,7 +11,6 @@ import io.dydet.eval.CocoMetrics;
 import io.dydet.eval.NmsOptions;
 import io.dydet.infer.Validator;
 import io.dydet.model.ClassNames;
-import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.Route;
 import io.dydet.runs.AtomicFiles;
@@ -32,6 +31,7 @@ import picocli.CommandLine.Option;
 final class ValCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
 
     @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "data set in the original's data YAML format")
     Path data;
@@ -87,14 +87,17 @@ final class ValCommand implements Callable<Integer> {
             if (loaded.model().network().classes() != dc.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }
-            DynamicDetModel model = loaded.model().fuse(root.newSubManager());
+            io.dydet.model.RoutedModel model = backend.get().open(loaded.model().fuse(root.newSubManager()));
             float dyThres = threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString());
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;
             Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,
                     io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, sweep);
             ProgressBar bar = new ProgressBar("val", images.size());
-            List<Validator.ImageResult> results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
+            List<Validator.ImageResult> results;
+            try (model) {
+                results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
+            }
             bar.finish();
             CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : io.dydet.infer.YoloGroundTruth.build(images, dc.nc(), dc.names());
             List<CocoDetection> dets = new ArrayList<>();

@@ -3,7 +3,7 @@ package io.dydet.infer;
 import ai.djl.ndarray.NDManager;
 import io.dydet.data.ImageException;
 import io.dydet.engine.Engines;
-import io.dydet.model.DynamicDetModel;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.Network;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
@@ -26,7 +26,7 @@ public final class Calibrator {
 
     private Calibrator() {}
 
-    public static Scores scores(DynamicDetModel model, List<Path> images, int imageSize, int batch, long pixelLimit, BiConsumer<Integer, Integer> progress) {
+    public static Scores scores(RoutedModel model, List<Path> images, int imageSize, int batch, long pixelLimit, BiConsumer<Integer, Integer> progress) {
         if (!model.network().isDynamic()) throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
         Engines.setGradEnabled(false);
         int stride = model.network().maxStride();
@@ -66,11 +66,11 @@ public final class Calibrator {
         return new Scores(s, a, b, skipped);
     }
 
-    private static void flush(DynamicDetModel model, Network costs, List<Validator.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
+    private static void flush(RoutedModel model, Network costs, List<Validator.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
         List<Mat> mats = new ArrayList<>();
         for (Validator.Prepared p : g) mats.add(p.padded());
-        try (NDManager pass = model.manager().newSubManager()) {
-            float[] s = model.routerScores(io.dydet.data.Images.toInput(pass, mats)).toFloatArray();
+        try (NDManager pass = NDManager.newBaseManager(model.device())) {
+            float[] s = model.easiness(io.dydet.data.Images.toInput(pass, mats));
             for (int i = 0; i < s.length; i++) {
                 scores.add(s[i]);
                 int h = mats.get(i).rows(), w = mats.get(i).cols();

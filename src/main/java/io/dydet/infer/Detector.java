@@ -17,6 +17,7 @@ import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.RoutedOutput;
 import io.dydet.model.RouterSetting;
 import io.dydet.weights.WeightsException;
@@ -39,7 +40,8 @@ import org.opencv.core.Mat;
  */
 public final class Detector implements AutoCloseable {
     private final NDManager root;
-    private final DynamicDetModel model;
+    private final RoutedModel model;
+    private final Backend backend;
     private final ModelArtifact artifact;
     private final int imageSize;
     private final DetectSettings defaults;
@@ -47,10 +49,11 @@ public final class Detector implements AutoCloseable {
     private final long pixelLimit;
     private final int batchSize;
 
-    private Detector(Builder b, NDManager root, DynamicDetModel model, ModelArtifact artifact) {
+    private Detector(Builder b, NDManager root, RoutedModel model, ModelArtifact artifact) {
         this.root = root;
         this.model = model;
         this.artifact = artifact;
+        this.backend = b.backend;
         this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
         this.source = String.valueOf(b.weights);
         this.defaults = new DetectSettings(b.router.resolve(artifact, source),
@@ -76,6 +79,11 @@ public final class Detector implements AutoCloseable {
 
     public Network network() {
         return model.network();
+    }
+
+    /** The engine that runs the network. */
+    public Backend backend() {
+        return backend;
     }
 
     public int imageSize() {
@@ -227,7 +235,11 @@ public final class Detector implements AutoCloseable {
 
     @Override
     public void close() {
-        root.close();
+        try {
+            if (backend != Backend.TORCH) model.close();
+        } finally {
+            root.close();
+        }
     }
 
     /** Builds a {@link Detector}; {@code weights} is required. */
@@ -245,8 +257,15 @@ public final class Detector implements AutoCloseable {
         private int maxDetections = 300;
         private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
         private int batchSize = 8;
+        private Backend backend = Backend.TORCH;
 
         private Builder() {}
+
+        /** The engine that runs the network (default torch); onnxruntime exports the model in memory first. */
+        public Builder backend(Backend backend) {
+            this.backend = java.util.Objects.requireNonNull(backend, "backend");
+            return this;
+        }
 
         /** Router threshold from the model file's calibration: this share of images on route 1. */
         public Builder easyRatio(double ratio) {
@@ -364,7 +383,9 @@ public final class Detector implements AutoCloseable {
 
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
                 loaded.model().close();
-                return new Detector(this, root, fused, loaded.artifact());
+                RoutedModel run = backend.open(fused);
+                if (run != fused) fused.close();
+                return new Detector(this, root, run, loaded.artifact());
             } catch (RuntimeException | WeightsException e) {
                 root.close();
                 throw e;

@@ -3,7 +3,7 @@ package io.dydet.infer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.dydet.model.DynamicDetModel;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.Route;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,16 +38,15 @@ public final class LatencyBenchmark {
     /**
      * @param progress called after each pass with the number of passes done for this route (warm-up included)
      */
-    public static Timing run(DynamicDetModel model, Route route, int batch, int height, int width, int warmup, int runs,
+    public static Timing run(RoutedModel model, Route route, int batch, int height, int width, int warmup, int runs,
                              IntConsumer progress) {
         if (runs < 1) throw new IllegalArgumentException("runs must be >= 1, got " + runs);
         double[] seconds = new double[runs];
-        NDManager root = model.manager();
         for (int i = 0; i < warmup + runs; i++) {
-            try (NDManager pass = root.newSubManager()) {
+            try (NDManager pass = NDManager.newBaseManager(model.device())) {
                 NDArray x = pass.randomUniform(0f, 1f, new Shape(batch, 3, height, width));
                 long t0 = System.nanoTime();
-                NDArray out = model.forward(x, route).decoded();
+                NDArray out = model.decode(x, route);
                 out.toFloatArray(); // forces completion, also on asynchronous devices
                 long t1 = System.nanoTime();
                 if (i >= warmup) seconds[i - warmup] = (t1 - t0) / 1e9;
@@ -60,7 +59,7 @@ public final class LatencyBenchmark {
         return new Timing(route, median, sorted[0], sorted[runs - 1], batch);
     }
 
-    public static List<Timing> runBoth(DynamicDetModel model, int batch, int size, int warmup, int runs, IntConsumer progress) {
+    public static List<Timing> runBoth(RoutedModel model, int batch, int size, int warmup, int runs, IntConsumer progress) {
         List<Timing> out = new ArrayList<>();
         for (Route r : Route.values()) out.add(run(model, r, batch, size, size, warmup, runs, progress));
         return out;

@@ -10,7 +10,7 @@ import io.dydet.engine.Engines;
 import io.dydet.eval.CocoDetection;
 import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
-import io.dydet.model.DynamicDetModel;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.Route;
 import io.dydet.model.RoutedOutput;
 import java.math.BigDecimal;
@@ -61,7 +61,7 @@ public final class Validator {
      * @param categoryIds maps a model class id to the COCO category id written in the results (identity if null)
      * @param progress called with (images done, total)
      */
-    public static List<ImageResult> run(DynamicDetModel model, List<Path> images, Options o, int[] categoryIds,
+    public static List<ImageResult> run(RoutedModel model, List<Path> images, Options o, int[] categoryIds,
                                         BiConsumer<Integer, Integer> progress) {
         Engines.setGradEnabled(false);
         int stride = model.network().maxStride();
@@ -102,16 +102,16 @@ public final class Validator {
      * Sweep mode: router scores, then each route once for the whole batch; the image's own result is the one of the
      * route its score picks at the run's threshold (no third forward).
      */
-    private static void runBothRoutes(DynamicDetModel model, NDArray input, List<Integer> ok, List<Letterbox> boxes, List<int[]> origins,
+    private static void runBothRoutes(RoutedModel model, NDArray input, List<Integer> ok, List<Letterbox> boxes, List<int[]> origins,
                                       List<Path> images, Options o, int[] categoryIds, List<ImageResult> out) {
         float[] scores = new float[ok.size()];
-        if (model.network().isDynamic()) scores = model.routerScores(input).toFloatArray();
+        if (model.network().isDynamic()) scores = model.easiness(input);
         else java.util.Arrays.fill(scores, Float.NaN);
         Map<Route, NDArray> decoded = new java.util.EnumMap<>(Route.class);
         Map<Route, Double> ms = new java.util.EnumMap<>(Route.class);
         for (Route r : Route.values()) {
             long s0 = System.nanoTime();
-            decoded.put(r, model.forward(input, r).decoded());
+            decoded.put(r, model.decode(input, r));
             ms.put(r, (System.nanoTime() - s0) / 1e6 / ok.size());
         }
         for (int k = 0; k < ok.size(); k++) {
@@ -171,7 +171,7 @@ public final class Validator {
         }
     }
 
-    private static void runBatch(DynamicDetModel model, List<Path> images, List<Integer> batch, Options o, int stride, int[] categoryIds,
+    private static void runBatch(RoutedModel model, List<Path> images, List<Integer> batch, Options o, int stride, int[] categoryIds,
                                  List<ImageResult> out) {
         List<Mat> padded = new ArrayList<>();
         List<Integer> ok = new ArrayList<>();
@@ -190,7 +190,7 @@ public final class Validator {
             }
         }
         if (ok.isEmpty()) return;
-        try (NDManager pass = model.manager().newSubManager()) {
+        try (NDManager pass = NDManager.newBaseManager(model.device())) {
             NDArray input = Images.toInput(pass, padded);
             if (o.bothRoutes()) {
                 runBothRoutes(model, input, ok, boxes, origins, images, o, categoryIds, out);

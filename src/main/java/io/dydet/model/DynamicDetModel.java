@@ -25,7 +25,7 @@ import java.util.Map;
  * <p>Thread safety: eval forwards only read the tensors and may run concurrently (each thread must switch grad
  * mode off, see {@code Engines.setGradEnabled}); training-mode forwards update BatchNorm statistics in place.
  */
-public final class DynamicDetModel implements AutoCloseable {
+public final class DynamicDetModel implements RoutedModel {
     private final Network network;
     private final NDManager manager;
     private final Map<String, NDArray> state;
@@ -201,10 +201,26 @@ public final class DynamicDetModel implements AutoCloseable {
      * route 2, and the outputs are put back in batch order. A non-dynamic model sends every image to route 2,
      * as the original does. All images must share one (letterboxed) size.
      */
+    @Override
     public RoutedOutput forward(NDArray input, float threshold) {
         float[] each = new float[(int) input.getShape().get(0)];
         java.util.Arrays.fill(each, threshold);
         return forward(input, each);
+    }
+
+    @Override
+    public float[] easiness(NDArray input) {
+        if (!network.isDynamic()) {
+            float[] nan = new float[(int) input.getShape().get(0)];
+            java.util.Arrays.fill(nan, Float.NaN);
+            return nan;
+        }
+        return routerScores(input).toFloatArray();
+    }
+
+    @Override
+    public NDArray decode(NDArray input, Route route) {
+        return forward(input, route).decoded();
     }
 
     /**

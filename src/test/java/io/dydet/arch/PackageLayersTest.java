@@ -28,11 +28,12 @@ class PackageLayersTest {
             Map.entry("data", Set.of("engine", "box")),
             Map.entry("model", Set.of("engine", "nn", "weights", "box")),
             Map.entry("eval", Set.of("engine", "box", "data", "runs")),
-            Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs")),
-            Map.entry("train", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
-            Map.entry("demo", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")),
-            Map.entry("serve", Set.of("engine", "box", "data", "model", "weights", "eval", "runs", "infer")),
-            Map.entry("cli", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo", "serve")));
+            Map.entry("onnx", Set.of("engine", "nn", "model", "weights", "runs")),
+            Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "onnx")),
+            Map.entry("train", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
+            Map.entry("demo", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")),
+            Map.entry("serve", Set.of("onnx", "engine", "box", "data", "model", "weights", "eval", "runs", "infer")),
+            Map.entry("cli", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo", "serve")));
 
     @Test
     void importsFollowTheLayers() throws IOException {

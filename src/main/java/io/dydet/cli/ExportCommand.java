@@ -1,0 +1,43 @@
+package io.dydet.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.ModelFiles;
+import io.dydet.onnx.ExportFiles;
+import io.dydet.onnx.OnnxExport;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Export the deploy-form model as ONNX (opset 17, dynamic batch and image size): route1_stem.onnx,",
+                "route1_head.onnx, route2.onnx and model.json, which says how to connect them and route each image."})
+final class ExportCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Mixin ThresholdOptions threshold;
+
+    @Option(names = "--img", paramLabel = "N", description = "image size recorded in model.json (default: the model file's, else 640; 1280 for W6)")
+    Integer img;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "folder for the exported files")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        io.dydet.engine.Engines.start(0);
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
+            DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
+            int size = img != null ? img : loaded.artifact().imageSize();
+            float dyThres = loaded.model().network().isDynamic() ? threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString()) : 1f;
+            OnnxExport.Graphs g = ExportFiles.write(out, fused, loaded.artifact(), size, dyThres);
+            System.out.printf("%s: %s (%.1f MB), %s (%.1f MB), %s (%.1f MB), %s in %s%n", loaded.artifact().modelName(),
+                    ExportFiles.STEM, g.route1Stem().length / 1e6, ExportFiles.HEAD1, g.route1Head().length / 1e6, ExportFiles.ROUTE2,
+                    g.route2().length / 1e6, ExportFiles.DESCRIPTION, out);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.dydet.onnx;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Network;
+import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
+import io.dydet.model.RoutedOutput;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dynamic model on ONNX Runtime: the exported graphs in three sessions and the routing in Java. The stem runs
+ * on the whole batch; images with score >= their threshold continue through route1_head, the others through
+ * route2, each head on its own sub-batch; the predictions are put back in batch order.
+ *
+ * <p>Session settings: intra-op threads as the engine's (process-wide, {@code --threads}), one inter-op thread and
+ * sequential execution (the graphs are chains, parallel branches only add scheduling), all graph optimisations
+ * (constant folding, Conv+Mul/Add fusion, layout changes).
+ */
+public final class OnnxRuntimeModel implements RoutedModel {
+    private final Network network;
+    private final OnnxExport.Layout layout;
+    private final OrtEnvironment env;
+    private final OrtSession stem;
+    private final OrtSession head1;
+    private final OrtSession route2;
+
+    private OnnxRuntimeModel(Network network, OnnxExport.Graphs graphs, int threads) throws OrtException {
+        this.network = network;
+        this.layout = graphs.layout();
+        this.env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions o = options(threads)) {
+            OrtSession s = null, h = null;
+            try {
+                s = env.createSession(graphs.route1Stem(), o);
+                h = env.createSession(graphs.route1Head(), o);
+                this.route2 = env.createSession(graphs.route2(), o);
+            } catch (OrtException | RuntimeException e) {
+                if (s != null) s.close();
+                if (h != null) h.close();
+                throw e;
+            }
+            this.stem = s;
+            this.head1 = h;
+        }
+    }
+
+    /** Session options for this CPU: {@code threads} intra-op threads (0 = ONNX Runtime's default, all cores). */
+    static OrtSession.SessionOptions options(int threads) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        if (threads > 0) o.setIntraOpNumThreads(threads);
+        o.setInterOpNumThreads(1);
+        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return o;
+    }
+
+    /** Exports a fused model in memory and opens it in ONNX Runtime. */
+    public static OnnxRuntimeModel of(DynamicDetModel fused, int threads) {
+        try {
+            return new OnnxRuntimeModel(fused.network(), OnnxExport.export(fused), threads);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not load the exported graphs: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Network network() {
+        return network;
+    }
+
+    @Override
+    public ai.djl.Device device() {
+        return ai.djl.Device.cpu();
+    }
+
+    /** The easiness scores (B) of a batch, from the stem alone. */
+    public float[] routerScores(NDArray input) {
+        return easiness(input);
+    }
+
+    @Override
+    public float[] easiness(NDArray input) {
+        if (!layout.dynamic()) {
+            float[] nan = new float[(int) input.getShape().get(0)];
+            java.util.Arrays.fill(nan, Float.NaN);
+            return nan;
+        }
+        try (OnnxTensor images = tensor(input); OrtSession.Result r = stem.run(Map.of(OnnxExport.IMAGES, images))) {
+            return floats(r, OnnxExport.SCORE);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** One route for the whole batch: decoded predictions (B, N, no). */
+    public NDArray forward(NDArray input, Route route) {
+        return decode(input, route);
+    }
+
+    @Override
+    public NDArray decode(NDArray input, Route route) {
+        float[] t = new float[(int) input.getShape().get(0)];
+        java.util.Arrays.fill(t, route == Route.EASY ? 0f : 2f); // 2: above any score, so route 2
+        return run(input, t, route).decoded();
+    }
+
+    @Override
+    public RoutedOutput forward(NDArray input, float[] thresholds) {
+        return run(input, thresholds, null);
+    }
+
+    private RoutedOutput run(NDArray input, float[] thresholds, Route forced) {
+        int bs = (int) input.getShape().get(0);
+        if (thresholds.length != bs) throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");
+        try (OnnxTensor images = tensor(input); OrtSession.Result features = stem.run(Map.of(OnnxExport.IMAGES, images))) {
+            float[] scores = new float[bs];
+            List<Route> routes = new ArrayList<>(bs);
+            if (layout.dynamic()) scores = floats(features, OnnxExport.SCORE);
+            else java.util.Arrays.fill(scores, Float.NaN);
+            List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
+            for (int i = 0; i < bs; i++) {
+                Route r = forced != null ? forced : layout.dynamic() ? Route.choose(scores[i], thresholds[i]) : Route.HARD;
+                routes.add(r);
+                (r == Route.EASY ? easy : hard).add(i);
+            }
+            float[][] rows = new float[bs][];
+            long boxes = 0;
+            for (Route r : Route.values()) {
+                List<Integer> subset = r == Route.EASY ? easy : hard;
+                if (subset.isEmpty()) continue;
+                float[] pred;
+                long[] shape;
+                Map<String, OnnxTensor> in = new HashMap<>();
+                List<OnnxTensor> owned = new ArrayList<>();
+                try {
+                    for (String name : r == Route.EASY ? layout.route1HeadInputs() : layout.route2Inputs()) {
+                        OnnxTensor full = name.equals(OnnxExport.IMAGES) ? images : (OnnxTensor) features.get(name).orElseThrow();
+                        if (subset.size() == bs) in.put(name, full);
+                        else {
+                            OnnxTensor part = rows(full, subset);
+                            owned.add(part);
+                            in.put(name, part);
+                        }
+                    }
+                    try (OrtSession.Result out = (r == Route.EASY ? head1 : route2).run(in)) {
+                        OnnxTensor p = (OnnxTensor) out.get(OnnxExport.PREDICTIONS).orElseThrow();
+                        shape = p.getInfo().getShape();
+                        pred = p.getFloatBuffer().array();
+                    }
+                } finally {
+                    for (OnnxTensor t : owned) t.close();
+                }
+                boxes = shape[1];
+                int row = (int) (shape[1] * shape[2]);
+                for (int k = 0; k < subset.size(); k++) {
+                    float[] one = new float[row];
+                    System.arraycopy(pred, k * row, one, 0, row);
+                    rows[subset.get(k)] = one;
+                }
+            }
+            int no = layout.outputs();
+            float[] all = new float[(int) (bs * boxes * no)];
+            for (int i = 0; i < bs; i++) System.arraycopy(rows[i], 0, all, (int) (i * boxes * no), rows[i].length);
+            NDArray decoded = input.getManager().create(all, new Shape(bs, boxes, no));
+            return new RoutedOutput(decoded, new NDList(), scores, routes);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    private OnnxTensor tensor(NDArray input) throws OrtException {
+        return OnnxTensor.createTensor(env, FloatBuffer.wrap(input.toFloatArray()), input.getShape().getShape());
+    }
+
+    /** The given batch rows of a tensor, copied into a new one. */
+    private OnnxTensor rows(OnnxTensor full, List<Integer> subset) throws OrtException {
+        long[] shape = full.getInfo().getShape().clone();
+        int row = (int) (java.util.Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b));
+        float[] src = full.getFloatBuffer().array();
+        float[] dst = new float[subset.size() * row];
+        for (int k = 0; k < subset.size(); k++) System.arraycopy(src, subset.get(k) * row, dst, k * row, row);
+        shape[0] = subset.size();
+        return OnnxTensor.createTensor(env, FloatBuffer.wrap(dst), shape);
+    }
+
+    private static float[] floats(OrtSession.Result r, String name) throws OrtException {
+        OnnxValue v = r.get(name).orElseThrow(() -> new IllegalStateException("the graph has no output " + name));
+        return ((OnnxTensor) v).getFloatBuffer().array();
+    }
+
+    @Override
+    public void close() {
+        try {
+            stem.close();
+            head1.close();
+            route2.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
