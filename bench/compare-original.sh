@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side latency of dydet and the original PyTorch DynamicDet on this machine (a benchmark, not a test).
+# Side-by-side latency of dydet (torch and onnxruntime backends) and the original PyTorch DynamicDet on this machine
+# (a benchmark, not a test).
 # Needs: Debian's python3-torch (apt-get install python3-torch python3-yaml python3-opencv python3-scipy
 # python3-matplotlib python3-pandas python3-tqdm python3-seaborn python3-torchvision) and a checkout of VDIGPKU/DynamicDet in
 # $DYNAMICDET_REPO. Neither is part of dydet. Rounds are interleaved so load changes hit both alike.
@@ -12,6 +13,7 @@ out="$(mktemp -d)"
 for r in $(seq 1 "$rounds"); do
   /usr/bin/python3 "$here/bench/original_latency.py" --model dy-yolov7 --img 640 --threads 2 --runs "$runs" 2>/dev/null > "$out/py$r.json"
   "$here/dydet" benchmark --model dy-yolov7 --img 640 --threads 2 --fused --runs "$runs" --json 2>/dev/null > "$out/java$r.json"
+  "$here/dydet" benchmark --model dy-yolov7 --img 640 --threads 2 --fused --runs "$runs" --json --backend onnxruntime 2>/dev/null > "$out/ort$r.json"
   echo "round $r done" >&2
 done
 python3 - "$out" "$rounds" <<'PY'
@@ -19,8 +21,9 @@ import json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
 for route in ("route1", "route2"):
     py = [json.load(open(f"{out}/py{r}.json"))[route]["median_s"] for r in range(1, rounds + 1)]
-    jv = [json.load(open(f"{out}/java{r}.json"))[route]["median_s"] for r in range(1, rounds + 1)]
-    ratios = [p / j for p, j in zip(py, jv)]
-    print(f"{route}: original median {statistics.median(py):.3f} s, dydet median {statistics.median(jv):.3f} s, "
-          f"speed-up {statistics.median(py) / statistics.median(jv):.2f}x (per round {', '.join(f'{x:.2f}' for x in ratios)})")
+    for backend, prefix in (("torch", "java"), ("onnxruntime", "ort")):
+        jv = [json.load(open(f"{out}/{prefix}{r}.json"))[route]["median_s"] for r in range(1, rounds + 1)]
+        ratios = [p / j for p, j in zip(py, jv)]
+        print(f"{route}: original median {statistics.median(py):.3f} s, dydet {backend} median {statistics.median(jv):.3f} s, "
+              f"speed-up {statistics.median(py) / statistics.median(jv):.2f}x (per round {', '.join(f'{x:.2f}' for x in ratios)})")
 PY

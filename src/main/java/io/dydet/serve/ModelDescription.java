@@ -21,6 +21,7 @@ final class ModelDescription {
         m.put("image_size", s);
         m.put("strides", detector.artifact().strides());
         m.put("dynamic", detector.network().isDynamic());
+        m.put("backend", detector.backend().cliName());
         Map<String, Object> gflops = new LinkedHashMap<>();
         gflops.put("route1", detector.gflops(Route.EASY, s, s));
         gflops.put("route2", detector.gflops(Route.HARD, s, s));

@@ -98,4 +98,36 @@ class CliTest {
         assertEquals(1, img.code());
         assertTrue(img.err().contains("multiple of the model's largest stride 32"), img.err());
     }
+
+    @Test
+    void benchmarkRunsOnOnnxRuntimeAndBackendNamesAreChecked() throws Exception {
+        Result r = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--warmup", "1", "--runs", "3",
+                "--threads", "2", "--fused", "--json", "--backend", "onnxruntime");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("onnxruntime", j.get("backend").asText());
+        assertTrue(j.at("/route2/median_s").asDouble() > 0);
+        Result unfused = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--backend", "onnxruntime");
+        assertEquals(1, unfused.code());
+        assertTrue(unfused.err().contains("--fused"), unfused.err());
+        Result bad = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--fused", "--backend", "tensorrt");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("unknown backend 'tensorrt'"), bad.err());
+    }
+
+    @Test
+    void exportWritesThreeGraphsAndTheirDescription(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Result r = run("export", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--cfg",
+                Golden.file("dy-yolov7-w025.yaml").toString(), "--img", "320", "-o", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[] {"route1_stem.onnx", "route1_head.onnx", "route2.onnx", "model.json"})
+            assertTrue(java.nio.file.Files.size(dir.resolve(f)) > 1000, f);
+        JsonNode j = new ObjectMapper().readTree(dir.resolve("model.json").toFile());
+        assertEquals(320, j.get("image_size").asInt());
+        assertEquals(0.5, j.get("router_threshold").asDouble(), 1e-9);
+        assertEquals(85, j.at("/graphs/route1_head/outputs/0/shape/2").asInt());
+        Result missing = run("export", "--weights", dir.resolve("nope.safetensors").toString(), "-o", dir.resolve("x").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("nope.safetensors"), missing.err());
+    }
 }
