@@ -25,14 +25,7 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--source", required = true, paramLabel = "FILE|DIR|GLOB|LIST.txt", description = "images to detect")
     String source;
 
-    @Option(names = "--img", paramLabel = "N", description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
-    Integer img;
-
-    @Option(names = "--conf", defaultValue = "0.25", description = "confidence threshold (default ${DEFAULT-VALUE})")
-    float conf;
-
-    @Option(names = "--iou", defaultValue = "0.45", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
-    float iou;
+    @Mixin DetectorOptions detectorOptions;
 
     @Mixin ThresholdOptions threshold;
 
@@ -60,11 +53,8 @@ final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Path> files = Sources.resolve(source);
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
-        Detector.Builder b = Detector.builder().weights(modelOptions.weights).model(modelOptions.spec()).device(runtime.device)
-                .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(batch).agnostic(agnostic)
-                .classes(classes == null ? null : new HashSet<>(classes)).backend(backend.get());
-        if (img != null) b.imageSize(img);
+        Detector.Builder b = detectorOptions.builder(modelOptions, runtime, backend, threshold).batchSize(batch).agnostic(agnostic)
+                .classes(classes == null ? null : new HashSet<>(classes));
         try (Detector detector = b.build()) {
             float dyThres = detector.routerThreshold();
             Path run = RunDir.create(project, name);

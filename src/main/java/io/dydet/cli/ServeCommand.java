@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"HTTP detection service: POST /v1/detect, GET /v1/model, /healthz, /readyz, /metrics and a web page at /.",
                 "Concurrent requests are micro-batched; every image in a batch takes its own route.",
+                "--conf, --iou and the router options are defaults: each request may set conf, iou, classes, easy_ratio or dy_thres.",
                 "Stops gracefully on Ctrl-C or SIGTERM: requests in flight finish, new ones get 503."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
@@ -24,14 +25,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "TCP port, 0 for any free one (default ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--img", paramLabel = "N", description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
-    Integer img;
-
-    @Option(names = "--conf", defaultValue = "0.25", description = "default confidence threshold; requests may set conf (default ${DEFAULT-VALUE})")
-    float conf;
-
-    @Option(names = "--iou", defaultValue = "0.45", description = "default NMS IoU threshold; requests may set iou (default ${DEFAULT-VALUE})")
-    float iou;
+    @Mixin DetectorOptions detectorOptions;
 
     @Option(names = "--max-batch", defaultValue = "8", description = "images per forward pass; 1 turns micro-batching off (default ${DEFAULT-VALUE})")
     int maxBatch;
@@ -59,13 +53,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
         ServeSettings settings = ServeSettings.defaults().withAddress(host, port).withBatching(maxBatch, maxWaitMs, workers)
                 .withLimits(queueDepth, timeoutMs, maxBodyMb << 20, maxImages, maxPixels);
-        Detector.Builder b = Detector.builder().weights(modelOptions.weights).model(modelOptions.spec()).device(runtime.device)
-                .threads(runtime.threads).confidence(conf).iou(iou).router(threshold.setting()).batchSize(maxBatch).pixelLimit(maxPixels)
-                .backend(backend.get());
-        if (img != null) b.imageSize(img);
+        // --conf, --iou and the threshold options are the defaults; each request may set its own
+        Detector.Builder b = detectorOptions.builder(modelOptions, runtime, backend, threshold).batchSize(maxBatch).pixelLimit(maxPixels);
         try (Detector detector = b.build(); DetectionServer server = DetectionServer.start(detector, settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dydet-shutdown"));
             System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms, %s)%n", server.uri(),

@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <p>Session settings: intra-op threads as the engine's (process-wide, {@code --threads}), one inter-op thread and
  * sequential execution (the graphs are chains, parallel branches only add scheduling), all graph optimisations
- * (constant folding, Conv+Mul/Add fusion, layout changes).
+ * (constant folding, fusions, the NCHWc blocked layout) except the QuickGelu fusion of SiLU (see {@link #options}).
  */
 public final class OnnxRuntimeModel implements RoutedModel {
     private final Network network;
@@ -63,6 +63,10 @@ public final class OnnxRuntimeModel implements RoutedModel {
         o.setInterOpNumThreads(1);
         o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // QuickGelu (its fusion of x * sigmoid(x)) has no blocked-layout kernel: every convolution's output would be
+        // reordered out of and back into the NCHWc layout (76 reorders in dy-yolov7's stem); kept as Sigmoid and Mul,
+        // both run in NCHWc: fewer passes over memory, the stem about 5% faster on this CPU (5 interleaved pairs)
+        o.addConfigEntry("optimization.disable_specified_optimizers", "QuickGeluFusion");
         return o;
     }
 
