@@ -80,13 +80,11 @@ public final class OnnxExport {
         TreeSet<Integer> exported = new TreeSet<>(forHead1);
         exported.addAll(forRoute2);
         List<Feature> features = new ArrayList<>();
-        List<io.dydet.nn.FeatureShape> probe = new ArrayList<>();
         Map<Integer, io.dydet.nn.FeatureShape> shapes = b1Shapes(net, 64 * net.maxStride());
         for (int idx : exported) {
             io.dydet.nn.FeatureShape s = shapes.get(idx);
             features.add(new Feature(featureName(idx), idx, s.channels(), (int) (64L * net.maxStride() / s.height())));
         }
-        probe.clear();
 
         // route1_stem
         GraphBuilder stem = new GraphBuilder("route1_stem");
@@ -208,7 +206,7 @@ public final class OnnxExport {
                 }
                 return List.of(g.node("Concat", parts, "axis", 1L));
             }
-            if (layer instanceof Sppcspc s) return List.of(sppcspc(x, prefix));
+            if (layer instanceof Sppcspc) return List.of(sppcspc(x, prefix));
             if (layer instanceof CbLinear c) {
                 String y = conv(x, prefix + "conv.", 1, 1);
                 if (c.outs().size() == 1) return List.of(y);

@@ -10,14 +10,12 @@ import io.dydet.infer.ImageDetections;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
-import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -222,7 +220,7 @@ public final class DetectionServer implements AutoCloseable {
 
     private void detectInFlight(Context ctx, Arrival arrival) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        List<Upload> uploads = Uploads.read(ctx, settings);
+        List<Uploads.Upload> uploads = Uploads.read(ctx, settings);
         DetectSettings s = DetectParameters.parse(ctx.queryParamMap(), detector);
         int n = uploads.size();
         ImageDetections[] results = new ImageDetections[n];
@@ -340,88 +338,6 @@ public final class DetectionServer implements AutoCloseable {
             batcher.close();
             app.stop();
             closed.countDown();
-        }
-    }
-
-    /** An image of a request: its bytes and the name it is reported under. */
-    record Upload(String name, byte[] bytes) {}
-
-    /** Reads a request's images: a raw image body or the file parts of a multipart form. */
-    static final class Uploads {
-        private Uploads() {}
-
-        static List<Upload> read(Context ctx, ServeSettings settings) throws IOException {
-            try {
-                return readOrRefuse(ctx, settings);
-            } catch (ServeException e) {
-                // answer only after the body is read, so the client is not reset while still sending; a body far
-                // beyond the limit is not read but answered with Connection: close
-                long rest = discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes());
-                if (rest < 0) ctx.header("Connection", "close");
-                throw e;
-            }
-        }
-
-        /** Reads and drops what is left of a body, up to {@code max} bytes; -1 if more was left. */
-        static long discard(InputStream in, long max) {
-            byte[] buf = new byte[64 << 10];
-            long total = 0;
-            try {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    total += n;
-                    if (total > max) return -1;
-                }
-            } catch (IOException | RuntimeException e) {
-                return -1;
-            }
-            return total;
-        }
-
-        private static List<Upload> readOrRefuse(Context ctx, ServeSettings settings) throws IOException {
-            long declared = ctx.contentLength();
-            if (declared > settings.maxBodyBytes()) throw tooLarge(declared + " bytes", settings);
-            if (ctx.isMultipart()) return multipart(ctx, settings);
-            String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
-            if (!type.isEmpty() && !type.startsWith("image/") && !type.equals("application/octet-stream")) {
-                throw new ServeException(415, "unsupported_media_type", "Content-Type " + type + " is not an image; send the image as the body "
-                        + "(image/jpeg, image/png, ... or application/octet-stream) or as file parts of multipart/form-data");
-            }
-            byte[] body = readCapped(ctx.bodyInputStream(), settings);
-            if (body.length == 0) throw new ServeException(400, "empty_body", "the request has no body; send an image");
-            return List.of(new Upload("body", body));
-        }
-
-        private static List<Upload> multipart(Context ctx, ServeSettings settings) throws IOException {
-            List<UploadedFile> files;
-            try {
-                files = ctx.uploadedFiles();
-            } catch (RuntimeException e) {
-                String m = String.valueOf(e.getMessage()) + " " + e.getCause();
-                if (m.toLowerCase(Locale.ROOT).contains("exceed") || m.contains("413")) throw tooLarge("a part", settings);
-                throw new ServeException(400, "bad_multipart", "malformed multipart body: " + e.getMessage());
-            }
-            if (files.isEmpty()) throw new ServeException(400, "no_images", "the multipart form has no file parts; send images as files");
-            if (files.size() > settings.maxImagesPerRequest())
-                throw new ServeException(413, "too_many_images", files.size() + " images in one request; at most " + settings.maxImagesPerRequest());
-            List<Upload> out = new ArrayList<>(files.size());
-            for (int i = 0; i < files.size(); i++) {
-                UploadedFile f = files.get(i);
-                String name = f.filename() == null || f.filename().isBlank() ? "part" + i : f.filename();
-                try (InputStream in = f.content()) {
-                    out.add(new Upload(name, readCapped(in, settings)));
-                }
-            }
-            return out;
-        }
-
-        private static byte[] readCapped(InputStream in, ServeSettings settings) throws IOException {
-            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
-            if (b.length > settings.maxBodyBytes()) throw tooLarge("more than " + settings.maxBodyBytes() + " bytes", settings);
-            return b;
-        }
-
-        private static ServeException tooLarge(String what, ServeSettings settings) {
-            return new ServeException(413, "body_too_large", "request body of " + what + " exceeds the limit of " + settings.maxBodyBytes() + " bytes");
         }
     }
 }
