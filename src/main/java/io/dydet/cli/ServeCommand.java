@@ -51,8 +51,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-pixels", defaultValue = "40000000", description = "largest image in pixels, 422 beyond (default ${DEFAULT-VALUE})")
     long maxPixels;
 
+    @Option(names = "--access-log", description = "log one line per request (client, method, path, status, ms) to stderr")
+    boolean accessLog;
+
     @Override
     public Integer call() throws Exception {
+        if (accessLog) System.setProperty("org.slf4j.simpleLogger.log.dydet.access", "info"); // read when that logger is first made
         ServeSettings settings = ServeSettings.defaults().withAddress(host, port).withBatching(maxBatch, maxWaitMs, workers)
                 .withLimits(queueDepth, timeoutMs, maxBodyMb << 20, maxImages, maxPixels);
         // --conf, --iou and the threshold options are the defaults; each request may set its own

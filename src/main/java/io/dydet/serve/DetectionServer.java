@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DetectionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionServer.class);
+    /** One line per request at INFO (method, path, status, milliseconds); off unless that logger's level allows it. */
+    private static final Logger ACCESS = LoggerFactory.getLogger("dydet.access");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Detector detector;
@@ -165,7 +167,9 @@ public final class DetectionServer implements AutoCloseable {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, new ServeException(500, "internal", "internal error: " + e));
         } finally {
-            metrics.request(endpoint, ctx.statusCode(), (System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            metrics.request(endpoint, ctx.statusCode(), seconds);
+            if (ACCESS.isInfoEnabled()) ACCESS.info("{} {} {} {} {} ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(), String.format(java.util.Locale.ROOT, "%.1f", seconds * 1e3));
         }
     }
 

@@ -49,9 +49,11 @@ public final class SparkDetect {
     private SparkDetect() {}
 
     /**
-     * The images of a source: a folder (its image files), a glob, or a list file ({@code .txt}, one path per line,
-     * read by the executors). Image bytes travel in the frame for folders and globs, so executors need no shared
-     * file system. {@code partitions} spreads them over the cluster (0: the default parallelism).
+     * The images of a source: a folder (its image files) or a glob, read through Spark's binaryFile source (any file
+     * system Spark reads: local, HDFS, S3; the bytes travel in the frame), or a list file ({@code .txt}, one path per
+     * line, which every executor must be able to open: a local or network file system). {@code partitions} > 0
+     * repartitions the images; 0 keeps Spark's split unless it has fewer partitions than the default parallelism
+     * (a small set would otherwise leave cores idle).
      */
     public static Dataset<Row> images(SparkSession spark, String source, int partitions) throws IOException {
         int n = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
@@ -69,11 +71,12 @@ public final class SparkDetect {
             }
             if (rows.isEmpty()) throw new IOException(source + ": no image paths (one per line expected)");
             return spark.createDataFrame(rows, DataTypes.createStructType(List.of(DataTypes.createStructField("path", DataTypes.StringType, false))))
-                    .repartition(n);
+                    .repartition(Math.min(n, rows.size()));
         }
         Dataset<Row> files = spark.read().format("binaryFile").load(source).select("path", "content")
                 .filter(functions.col("path").rlike(IMAGE_PATTERN));
-        return files.repartition(n);
+        if (partitions > 0 || files.rdd().getNumPartitions() < n) return files.repartition(n);
+        return files;
     }
 
     /** Detections for every row of a frame with a {@code path} (and optionally a binary {@code content}) column. */
