@@ -33,21 +33,12 @@ class ServeBrowserTest {
 
     @Test
     void uploadAnImageAndSeeItsBoxes() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
-                "the browser test needs Debian's chromium and chromium-driver: run .ci/run, or apt-get install chromium chromium-driver");
         Engines.start(2);
         Path image = Http.images().get(1);
         try (Detector detector = Http.detector(8);
              DetectionServer server = DetectionServer.start(detector, ServeSettings.defaults().withAddress("127.0.0.1", 0))) {
             ImageDetections want = detector.detect(image);
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(CHROMIUM.toFile());
-            // as root in a closed network: no sandbox, and none of Chromium's background connections
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1000", "--user-data-dir=" + profile.toAbsolutePath());
-            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
-            WebDriver driver = new ChromeDriver(service, options);
+            WebDriver driver = browser(profile);
             try {
                 driver.get(server.uri().toString());
                 until(driver, d -> d.findElement(By.id("model")).getText().contains("GFLOPs"));
@@ -82,6 +73,63 @@ class ServeBrowserTest {
                 driver.quit();
             }
         }
+    }
+
+    @Test
+    void theSliderSetsTheEasyShareOfACalibratedModel() throws Exception {
+        Engines.start(2);
+        Path image = Http.images().get(1);
+        Path model = profile.resolve("calibrated.safetensors");
+        try (io.dydet.testing.Golden g = io.dydet.testing.Golden.open("dy-yolov7-w025");
+             ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            io.dydet.model.DynamicDetModel net = g.model(m.newSubManager());
+            float[] scores = {0.50f, 0.51f, 0.52f, 0.53f, 0.54f, 0.55f};
+            double[] g1 = new double[scores.length], g2 = new double[scores.length];
+            java.util.Arrays.fill(g1, 0.6);
+            java.util.Arrays.fill(g2, 1.1);
+            io.dydet.model.ModelArtifact a = new io.dydet.model.ModelArtifact("dy-yolov7-w025", g.spec().toYaml(), io.dydet.model.ClassNames.COCO,
+                    Http.IMAGE_SIZE, net.network().strides(), null, java.util.Map.of())
+                    .withCalibration(io.dydet.model.ThresholdTable.fromScores(scores, g1, g2, Http.IMAGE_SIZE, "test"));
+            io.dydet.model.ModelFiles.save(model, net, a);
+        }
+        Path dir = java.nio.file.Files.createDirectories(profile.resolve("chromium"));
+        try (Detector detector = Detector.builder().weights(model).easyRatio(0.5).build();
+             DetectionServer server = DetectionServer.start(detector, ServeSettings.defaults().withAddress("127.0.0.1", 0))) {
+            WebDriver driver = browser(dir);
+            try {
+                driver.get(server.uri().toString());
+                until(driver, d -> d.findElement(By.id("model")).getText().contains("GFLOPs"));
+                assertTrue(driver.findElement(By.id("speed-label")).getText().startsWith("Easy share"));
+                driver.findElement(By.id("file")).sendKeys(image.toAbsolutePath().toString());
+                until(driver, d -> "done".equals(state(d)));
+                JavascriptExecutor js = (JavascriptExecutor) driver;
+                // 100%: every image on route 1 (threshold 0); 0%: every image on route 2 (threshold 1)
+                for (long value : List.of(100L, 0L)) {
+                    js.executeScript("const s = document.getElementById('speed'); s.value = arguments[0];"
+                            + "s.dispatchEvent(new Event('input')); document.body.dataset.state = 'changed'; s.dispatchEvent(new Event('change'));", value);
+                    until(driver, d -> "done".equals(state(d)));
+                    assertEquals(value == 100 ? "1" : "2", js.executeScript("return document.body.dataset.route"), "route at easy share " + value + "%");
+                    assertTrue(driver.findElement(By.id("speed-value")).getText().startsWith(value + "% of images on route 1"));
+                }
+                save(driver, "serve-page-calibrated.png");
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
+    /** Headless Debian Chromium through its chromedriver, with its own profile folder. */
+    private static WebDriver browser(Path profile) {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "the browser test needs Debian's chromium and chromium-driver: run .ci/run, or apt-get install chromium chromium-driver");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        // as root in a closed network: no sandbox, and none of Chromium's background connections
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
     }
 
     /** Polls the page until the condition holds (60 s at most). */
