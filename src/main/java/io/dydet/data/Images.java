@@ -79,6 +79,11 @@ public final class Images {
         return headerSize(file);
     }
 
+    /** Height and width from encoded image bytes without decoding, or null when ImageIO cannot tell. */
+    public static int[] headerDims(byte[] encoded) {
+        return headerSize(new java.io.ByteArrayInputStream(encoded));
+    }
+
     /** Height and width from the header without decoding, or null when ImageIO does not know the format. */
     static int[] headerSize(Path file) {
         return headerSize((Object) file.toFile());

@@ -55,6 +55,11 @@ public final class DetectionServer implements AutoCloseable {
     private volatile boolean ready;
     private volatile String notReadyReason = "warming up";
     private volatile boolean draining;
+    /** Set once the warm-up has begun; close() then waits for it, so the detector is never closed under it. */
+    private volatile boolean warmupStarted;
+    private final CountDownLatch warmupDone = new CountDownLatch(1);
+    /** Decoded pixels of requests in progress, in kilopixels: bounds the native memory of decoded images. */
+    private final java.util.concurrent.Semaphore pixelBudget;
 
     private DetectionServer(Detector detector, BatchRunner runner, ServeSettings settings) {
         this.detector = detector;
@@ -67,6 +72,7 @@ public final class DetectionServer implements AutoCloseable {
                 arriving::get, metrics::batch);
         holder[0] = batcher;
         this.modelJson = json(ModelDescription.of(detector, settings));
+        this.pixelBudget = new java.util.concurrent.Semaphore(kilopixels(settings.decodedPixelBudget()));
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -130,11 +136,15 @@ public final class DetectionServer implements AutoCloseable {
     }
 
     private void warmUp(BatchRunner runner) {
+        synchronized (this) {
+            if (draining) return; // closed before the warm-up got to run
+            warmupStarted = true;
+        }
         try {
             Images.loadOpenCv();
             int s = detector.imageSize();
             DetectSettings d = detector.defaults();
-            for (int pass = 0; pass < settings.warmupPasses(); pass++) {
+            for (int pass = 0; pass < settings.warmupPasses() && !draining; pass++) {
                 for (float threshold : new float[] {0f, 1f}) { // 0: every image on route 1; 1: on route 2
                     Mat grey = new Mat(s, s, CvType.CV_8UC3, new Scalar(114, 114, 114));
                     try {
@@ -144,11 +154,15 @@ public final class DetectionServer implements AutoCloseable {
                     }
                 }
             }
-            ready = true;
-            LOG.info("warmed up ({} passes per route); ready at {}", settings.warmupPasses(), uri());
+            if (!draining) {
+                ready = true;
+                LOG.info("warmed up ({} passes per route); ready at {}", settings.warmupPasses(), uri());
+            }
         } catch (RuntimeException | Error e) {
             notReadyReason = "warm-up failed: " + e;
             LOG.error("warm-up failed; the service stays not ready", e);
+        } finally {
+            warmupDone.countDown();
         }
     }
 
@@ -190,20 +204,25 @@ public final class DetectionServer implements AutoCloseable {
     }
 
     private void detect(Context ctx) throws IOException, InterruptedException {
-        if (draining) {
-            Uploads.discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes());
-            throw new ServeException(503, "shutting_down", "the service is shutting down", 5);
-        }
+        // counted before the check, so close() cannot miss a request that passed it
         inFlight.incrementAndGet();
         metrics.inFlight(1);
         Arrival arrival = new Arrival();
         try {
+            if (draining) {
+                Uploads.discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes());
+                throw new ServeException(503, "shutting_down", "the service is shutting down", 5);
+            }
             detectInFlight(ctx, arrival);
         } finally {
             arrival.done();
             metrics.inFlight(-1);
             inFlight.decrementAndGet();
         }
+    }
+
+    private static int kilopixels(long pixels) {
+        return (int) Math.min(Integer.MAX_VALUE, (pixels + 999) / 1000);
     }
 
     /** A request on its way to the batcher, counted in {@link #arriving} until its images are queued or refused. */
@@ -226,6 +245,29 @@ public final class DetectionServer implements AutoCloseable {
         long t0 = System.nanoTime();
         List<Uploads.Upload> uploads = Uploads.read(ctx, settings);
         DetectSettings s = DetectParameters.parse(ctx.queryParamMap(), detector);
+        // decoded images are large: admit the request's pixels (from the headers) against the server's budget first
+        long pixels = 0;
+        for (Uploads.Upload u : uploads) {
+            int[] hw = Images.headerDims(u.bytes());
+            pixels += hw == null ? settings.pixelLimit() : Math.min((long) hw[0] * hw[1], settings.pixelLimit());
+        }
+        if (pixels > settings.decodedPixelBudget()) {
+            throw new ServeException(413, "too_many_pixels", "the request's images hold " + pixels + " pixels; at most "
+                    + settings.decodedPixelBudget() + " per request");
+        }
+        int permits = kilopixels(pixels);
+        if (!pixelBudget.tryAcquire(permits, settings.requestTimeoutMs(), TimeUnit.MILLISECONDS)) {
+            throw new ServeException(503, "queue_full", "the service is busy decoding other requests' images", 1);
+        }
+        try {
+            detectAdmitted(ctx, arrival, uploads, s, t0);
+        } finally {
+            pixelBudget.release(permits);
+        }
+    }
+
+    private void detectAdmitted(Context ctx, Arrival arrival, List<Uploads.Upload> uploads, DetectSettings s, long t0)
+            throws InterruptedException {
         int n = uploads.size();
         ImageDetections[] results = new ImageDetections[n];
         MicroBatcher.Result[] batched = new MicroBatcher.Result[n];
@@ -329,6 +371,13 @@ public final class DetectionServer implements AutoCloseable {
         synchronized (this) {
             if (closed.getCount() == 0) return;
             draining = true;
+            if (warmupStarted) {
+                try {
+                    warmupDone.await(Math.max(1, settings.shutdownTimeoutMs()), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownTimeoutMs());
             while (inFlight.get() > 0 && System.nanoTime() < deadline) {
                 try {

@@ -77,7 +77,10 @@ final class MicroBatcher implements AutoCloseable {
      * complete with each image's result, or exceptionally if the backend failed.
      */
     synchronized List<CompletableFuture<Result>> submit(List<Mat> images, List<String> labels, List<DetectSettings> settings) throws QueueFullException {
-        if (closed) throw new IllegalStateException("the batcher is shut down");
+        if (closed) {
+            for (Mat m : images) m.release();
+            throw new QueueFullException("the service is shutting down");
+        }
         if (queue.remainingCapacity() < images.size()) {
             for (Mat m : images) m.release();
             throw new QueueFullException(queue.size() + " images are waiting, the queue holds " + (queue.size() + queue.remainingCapacity())
@@ -99,7 +102,7 @@ final class MicroBatcher implements AutoCloseable {
             try {
                 Job first = queue.poll(50, TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    if (closed) return;
+                    if (closed && queue.isEmpty()) return; // submit refuses once closed: nothing can arrive later
                     continue;
                 }
                 batch.add(first);

@@ -34,7 +34,7 @@ final class ServeMetrics {
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
         images = Counter.builder().name("dydet_images_total").help("images detected, by the route they took (error: not decodable)")
                 .labelNames("route").register(registry);
-        batchSize = Histogram.builder().name("dydet_batch_size").help("images per forward pass").classicOnly()
+        batchSize = Histogram.builder().name("dydet_batch_size").help("images per micro-batch (the forward passes group them by letterboxed shape)").classicOnly()
                 .classicUpperBounds(batchBounds(maxBatch)).register(registry);
         inFlight = Gauge.builder().name("dydet_requests_in_flight").help("detection requests being handled").register(registry);
         GaugeWithCallback.builder().name("dydet_queue_depth").help("images waiting for a batch")

@@ -28,9 +28,20 @@ public record ServeSettings(String host, int port, int maxBatch, int maxWaitMs, 
         positive("request timeout (ms)", requestTimeoutMs);
         positive("max body size (bytes)", maxBodyBytes);
         positive("max images per request", maxImagesPerRequest);
+        if (queueDepth < maxImagesPerRequest)
+            throw new IllegalArgumentException("queue depth " + queueDepth + " is below the max images per request " + maxImagesPerRequest
+                    + ": such a request could never be queued");
         positive("pixel limit", pixelLimit);
         if (shutdownTimeoutMs < 0) throw new IllegalArgumentException("shutdown timeout must be >= 0 ms, got " + shutdownTimeoutMs);
         if (warmupPasses < 0) throw new IllegalArgumentException("warm-up passes must be >= 0, got " + warmupPasses);
+    }
+
+    /**
+     * Decoded pixels all requests in progress may hold at once (8 images at the pixel limit, e.g. 320 M pixels, about
+     * 1 GB of decoded BGR at the default limit); also the most one request may bring.
+     */
+    public long decodedPixelBudget() {
+        return 8 * pixelLimit;
     }
 
     /** 127.0.0.1:8080, batches of up to 8 within 5 ms, one worker, 64 queued images, 30 s per request, 32 MiB bodies. */

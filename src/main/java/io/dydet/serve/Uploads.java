@@ -16,11 +16,16 @@ final class Uploads {
     private Uploads() {}
 
     static List<Upload> read(Context ctx, ServeSettings settings) throws IOException {
+        long declared = ctx.contentLength();
+        if (declared > settings.maxBodyBytes()) {
+            ctx.header("Connection", "close"); // not read at all: the connection cannot be reused
+            throw tooLarge(declared + " bytes", settings);
+        }
         try {
             return readOrRefuse(ctx, settings);
         } catch (ServeException e) {
-            // answer only after the body is read, so the client is not reset while still sending; a body far
-            // beyond the limit is not read but answered with Connection: close
+            // answer only after the body is read, so the client is not reset while still sending (a body longer
+            // than it said, beyond 4x the limit, is cut with Connection: close)
             long rest = discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes());
             if (rest < 0) ctx.header("Connection", "close");
             throw e;
@@ -43,8 +48,6 @@ final class Uploads {
     }
 
     private static List<Upload> readOrRefuse(Context ctx, ServeSettings settings) throws IOException {
-        long declared = ctx.contentLength();
-        if (declared > settings.maxBodyBytes()) throw tooLarge(declared + " bytes", settings);
         if (ctx.isMultipart()) return multipart(ctx, settings);
         String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!type.isEmpty() && !type.startsWith("image/") && !type.equals("application/octet-stream")) {

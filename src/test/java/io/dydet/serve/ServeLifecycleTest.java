@@ -10,6 +10,7 @@ import io.dydet.engine.Engines;
 import io.dydet.infer.Detector;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** Readiness, the bounded queue, timeouts, batches that mix settings, and graceful shutdown. */
 class ServeLifecycleTest {
+    @org.junit.jupiter.api.io.TempDir Path dir;
     static Detector detector;
     static List<Path> images;
 
@@ -115,7 +117,7 @@ class ServeLifecycleTest {
     @Test
     void aFullQueueAnswers503WithRetryAfter() throws Exception {
         GatedRunner runner = new GatedRunner();
-        ServeSettings s = settings().withBatching(1, 0, 1).withLimits(2, 60_000, 32L << 20, 8, 40_000_000L).withShutdown(5000, 0);
+        ServeSettings s = settings().withBatching(1, 0, 1).withLimits(2, 60_000, 32L << 20, 2, 40_000_000L).withShutdown(5000, 0);
         try (DetectionServer server = DetectionServer.start(detector, runner, s, Runnable::run)) {
             CompletableFuture<HttpResponse<String>> running = postAsync(server, "", images.get(0));
             runner.awaitWaiting(1); // taken by the worker: the queue is empty again
@@ -214,5 +216,49 @@ class ServeLifecycleTest {
                     () -> DetectionServer.start(detector, detector::detectDecoded, settings().withAddress("127.0.0.1", first.port()), r -> {}));
             assertTrue(e.getMessage().contains(String.valueOf(first.port())), e.getMessage());
         }
+    }
+
+    @Test
+    void closeWaitsForARunningWarmUpAndStopsItEarly() throws Exception {
+        GatedRunner runner = new GatedRunner();
+        Thread[] warm = new Thread[1];
+        DetectionServer server = DetectionServer.start(detector, runner, settings().withShutdown(30_000, 5), r -> {
+            warm[0] = new Thread(r);
+            warm[0].start();
+        });
+        runner.awaitWaiting(1); // the warm-up's first pass is inside the backend
+        CountDownLatch closed = new CountDownLatch(1);
+        new Thread(() -> {
+            server.close();
+            closed.countDown();
+        }).start();
+        assertFalse(closed.await(300, TimeUnit.MILLISECONDS), "close() must not free the detector under a running warm-up");
+        runner.permits.release(100);
+        assertTrue(closed.await(30, TimeUnit.SECONDS));
+        warm[0].join(10_000);
+        assertFalse(warm[0].isAlive());
+        assertTrue(runner.batchSizes.size() < 10, "the warm-up stopped early: " + runner.batchSizes.size() + " of 10 passes");
+        assertFalse(server.ready());
+    }
+
+    @Test
+    void aRequestWithMorePixelsThanTheDecodeBudgetIsRefusedBeforeDecoding() throws Exception {
+        // pixel limit 1 M: the decode budget is 8 M pixels; nine 1000 x 1000 headers exceed it
+        ServeSettings s = settings().withLimits(16, 60_000, 32L << 20, 16, 1_000_000L).withShutdown(5000, 0);
+        try (DetectionServer server = DetectionServer.start(detector, detector::detectDecoded, s, Runnable::run)) {
+            Path header = Files.write(dir.resolve("big.png"), io.dydet.testing.TestImages.pngHeader(1000, 1000));
+            JsonNode e = Http.error(Http.postMultipart(server.uri(), "", java.util.Collections.nCopies(9, header)), 413);
+            assertEquals("too_many_pixels", e.get("code").asText());
+            assertTrue(e.get("message").asText().contains("9000000"), e.toString());
+            // eight fit the budget; each is then refused on its own as undecodable
+            Http.error(Http.postMultipart(server.uri(), "", java.util.Collections.nCopies(8, header)), 422);
+        }
+    }
+
+    @Test
+    void settingsWhereARequestCouldNeverBeQueuedAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServeSettings.defaults().withLimits(8, 1000, 1 << 20, 16, 1_000_000L));
+        assertTrue(e.getMessage().contains("queue depth 8"), e.getMessage());
     }
 }

@@ -1,7 +1,6 @@
 package io.dydet.spark;
 
 import io.dydet.data.Sources;
-import io.dydet.runs.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,7 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public final class SparkDetect {
     /** Totals of a job. */
-    public record Summary(long images, long route1, long route2, long failed, double seconds, double imagesPerSecond, Path output) {
+    public record Summary(long images, long route1, long route2, long failed, double seconds, double imagesPerSecond, String output) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             long ok = images - failed;
@@ -39,12 +38,15 @@ public final class SparkDetect {
             m.put("route2_share", ok == 0 ? 0 : (double) route2 / ok);
             m.put("seconds", seconds);
             m.put("images_per_second", imagesPerSecond);
-            m.put("output", output.toString());
+            m.put("output", output);
             return m;
         }
     }
 
     private static final String IMAGE_PATTERN = "(?i)\\.(" + String.join("|", Sources.IMAGE_EXTENSIONS) + ")$";
+    /** The same extensions as a case-sensitive Hadoop glob, lower and upper case. */
+    private static final String IMAGE_GLOB = "*.{" + String.join(",", Sources.IMAGE_EXTENSIONS.stream()
+            .flatMap(e -> java.util.stream.Stream.of(e, e.toUpperCase(Locale.ROOT))).sorted().toList()) + "}";
 
     private SparkDetect() {}
 
@@ -73,7 +75,8 @@ public final class SparkDetect {
             return spark.createDataFrame(rows, DataTypes.createStructType(List.of(DataTypes.createStructField("path", DataTypes.StringType, false))))
                     .repartition(Math.min(n, rows.size()));
         }
-        Dataset<Row> files = spark.read().format("binaryFile").load(source).select("path", "content")
+        // the glob filter stops binaryFile before it reads other files' bytes (a video over 2 GB would fail the job)
+        Dataset<Row> files = spark.read().format("binaryFile").option("pathGlobFilter", IMAGE_GLOB).load(source).select("path", "content")
                 .filter(functions.col("path").rlike(IMAGE_PATTERN));
         if (partitions > 0 || files.rdd().getNumPartitions() < n) return files.repartition(n);
         return files;
@@ -87,27 +90,38 @@ public final class SparkDetect {
     }
 
     /**
-     * The whole job: detect, write {@code out/detections} (parquet or json), then {@code out/summary.json}. The
-     * model file is shipped to the executors with the job.
+     * The whole job: detect, write {@code out/detections} (parquet or json), then {@code out/summary.json}, on any
+     * file system Spark writes to (a local folder, hdfs://, s3a://, ...). The model file is shipped to the executors
+     * with the job.
      */
-    public static Summary run(SparkSession spark, String source, Path out, String format, int partitions, SparkDetectSettings settings)
+    public static Summary run(SparkSession spark, String source, String out, String format, int partitions, SparkDetectSettings settings)
             throws IOException {
         if (!format.equals("parquet") && !format.equals("json")) throw new IllegalArgumentException("format must be parquet or json, got " + format);
-        Path target = out.resolve("detections");
-        if (Files.exists(target)) throw new IOException(target + " exists; choose another --out");
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path outDir = new org.apache.hadoop.fs.Path(out);
+        org.apache.hadoop.fs.FileSystem fs = outDir.getFileSystem(conf);
+        org.apache.hadoop.fs.Path targetPath = fs.makeQualified(new org.apache.hadoop.fs.Path(outDir, "detections"));
+        String target = targetPath.toString();
+        if (fs.exists(targetPath)) throw new IOException(target + " exists; choose another --out");
         long t0 = System.nanoTime();
         Dataset<Row> rows = detect(images(spark, source, partitions), settings);
-        rows.write().mode(SaveMode.ErrorIfExists).format(format).save(target.toString());
+        rows.write().mode(SaveMode.ErrorIfExists).format(format).save(target);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Dataset<Row> written = spark.read().schema(DetectRows.SCHEMA).format(format).load(target.toString());
+        Dataset<Row> written = spark.read().schema(DetectRows.SCHEMA).format(format).load(target);
         Row totals = written.agg(functions.count(functions.lit(1)), functions.count(functions.col("error")),
                 functions.sum(functions.when(functions.col("route").equalTo(1), 1).otherwise(0)),
                 functions.sum(functions.when(functions.col("route").equalTo(2), 1).otherwise(0))).first();
         long images = totals.getLong(0), failed = totals.getLong(1);
         long r1 = totals.isNullAt(2) ? 0 : totals.getLong(2), r2 = totals.isNullAt(3) ? 0 : totals.getLong(3);
         Summary s = new Summary(images, r1, r2, failed, seconds, images / seconds, target);
-        AtomicFiles.writeString(out.resolve("summary.json"),
-                new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(s.toJson()));
+        byte[] summary = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(s.toJson());
+        // written beside the detections, whole or not at all: a temporary name, then a rename
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(outDir, ".summary.json.part"), done = new org.apache.hadoop.fs.Path(outDir, "summary.json");
+        try (java.io.OutputStream o = fs.create(tmp, true)) {
+            o.write(summary);
+        }
+        fs.delete(done, false);
+        if (!fs.rename(tmp, done)) throw new IOException("cannot rename " + tmp + " to " + done);
         return s;
     }
 }

@@ -18,8 +18,8 @@ public final class SparkDetectCommand implements Callable<Integer> {
     @Option(names = "--source", required = true, paramLabel = "DIR|GLOB|LIST.txt", description = "images: a folder, a glob or a list file")
     String source;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder (must not hold detections/ yet)")
-    Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder, local or a URI such as hdfs://... (must not hold detections/ yet)")
+    String out;
 
     @Option(names = "--format", defaultValue = "parquet", description = "parquet or json (JSON lines; default ${DEFAULT-VALUE})")
     String format;
@@ -93,7 +93,7 @@ public final class SparkDetectCommand implements Callable<Integer> {
             long ok = r.images() - r.failed();
             System.out.printf("%d images (%d failed): route 1 %.1f%%, route 2 %.1f%%; %.2f images/s over %.1f s%n", r.images(), r.failed(),
                     ok == 0 ? 0 : 100.0 * r.route1() / ok, ok == 0 ? 0 : 100.0 * r.route2() / ok, r.imagesPerSecond(), r.seconds());
-            System.out.println("results in " + r.output() + " (" + format + "), totals in " + out.resolve("summary.json"));
+            System.out.println("results in " + r.output() + " (" + format + "), totals in summary.json beside it");
             return r.failed() > 0 ? 3 : 0;
         } finally {
             spark.stop();

@@ -45,21 +45,24 @@ function setState(state, text) {
 async function detect() {
   if (!image) return;
   if (pending) pending.abort();
-  pending = new AbortController();
+  const mine = new AbortController();
+  pending = mine;
   setState("busy", "detecting…");
   const query = `${speedQuery()}&conf=${encodeURIComponent($("conf").value)}`;
   const t0 = performance.now();
   let body;
   try {
     const r = await fetch(`v1/detect?${query}`, {
-      method: "POST", body: image, signal: pending.signal,
+      method: "POST", body: image, signal: mine.signal,
       headers: {"Content-Type": image.type || "application/octet-stream"}});
     body = await r.json();
+    if (pending !== mine) return;
     if (!r.ok) { setState("error", body.error ? body.error.message : `HTTP ${r.status}`); return; }
   } catch (e) {
     if (e.name !== "AbortError") setState("error", String(e));
     return;
   }
+  if (pending !== mine) return; // a newer request replaced this one while its answer was read
   const roundTrip = performance.now() - t0;
   show(body.images[0], body, roundTrip);
 }
