@@ -78,12 +78,12 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
         }
         Path w = weights;
         ModelSpec s = spec;
-        var detectors = ServeBenchmark.unchecked(() -> {
+        ServeBenchmark.DetectorFactory detectors = () -> {
             Detector.Builder b = Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads).batchSize(Math.max(1, maxBatch))
                     .backend(backend.get());
             if (img != null) b.imageSize(img);
             return b.build();
-        });
+        };
         System.out.printf("%-12s %8s %9s %7s %9s %9s %9s %10s%n", "mode", "clients", "requests", "errors", "req/s", "p50 ms", "p99 ms", "mean batch");
         List<ServeBenchmark.Row> rows = ServeBenchmark.run(detectors, bodies, clients, Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds),
                 maxBatch, maxWaitMs, r -> System.out.printf("%-12s %8d %9d %7d %9.2f %9.1f %9.1f %10.2f%n",

@@ -63,7 +63,7 @@ public final class Images {
             throw new ImageException(file + ": cannot read (" + e.getMessage() + ")");
         }
         if (size == 0) throw new ImageException(ImageException.Kind.EMPTY, file + ": empty file (0 bytes)");
-        int[] hw = headerSize(file);
+        int[] hw = headerDims(file);
         if (hw != null) checkPixels(file.toString(), hw, pixelLimit);
         checkJpegComplete(file);
         Mat m = Imgcodecs.imread(file.toString(), Imgcodecs.IMREAD_COLOR);
@@ -76,7 +76,7 @@ public final class Images {
 
     /** Height and width from the header without decoding, or null when ImageIO cannot tell. */
     public static int[] headerDims(Path file) {
-        return headerSize(file);
+        return headerSize(file.toFile());
     }
 
     /** Height and width from encoded image bytes without decoding, or null when ImageIO cannot tell. */
@@ -84,11 +84,7 @@ public final class Images {
         return headerSize(new java.io.ByteArrayInputStream(encoded));
     }
 
-    /** Height and width from the header without decoding, or null when ImageIO does not know the format. */
-    static int[] headerSize(Path file) {
-        return headerSize((Object) file.toFile());
-    }
-
+    /** Height and width from an ImageIO input (file or stream) without decoding, or null when ImageIO does not know the format. */
     private static int[] headerSize(Object input) {
         try (ImageInputStream in = ImageIO.createImageInputStream(input)) {
             if (in == null) return null;
@@ -180,7 +176,7 @@ public final class Images {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, label + ": not an image in a supported format (JPEG, PNG, BMP, TIFF, WebP, PNM); it starts with "
                     + describeStart(bytes));
         }
-        int[] hw = headerSize(new java.io.ByteArrayInputStream(bytes));
+        int[] hw = headerDims(bytes);
         if (hw != null) checkPixels(label, hw, pixelLimit);
         if (format.equals("jpeg") && !hasJpegEnd(bytes, Math.max(0, bytes.length - 4096), bytes.length)) throw truncatedJpeg(label);
         Mat buf = new Mat(1, bytes.length, CvType.CV_8UC1);

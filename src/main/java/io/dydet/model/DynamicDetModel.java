@@ -196,18 +196,6 @@ public final class DynamicDetModel implements RoutedModel {
         return new HeadOutput(((IDetect) det.layer()).decode(raw, nodeWeights.get(det)), raw);
     }
 
-    /**
-     * Dynamic eval forward: the router scores every image, images with score >= threshold take route 1, the others
-     * route 2, and the outputs are put back in batch order. A non-dynamic model sends every image to route 2,
-     * as the original does. All images must share one (letterboxed) size.
-     */
-    @Override
-    public RoutedOutput forward(NDArray input, float threshold) {
-        float[] each = new float[(int) input.getShape().get(0)];
-        java.util.Arrays.fill(each, threshold);
-        return forward(input, each);
-    }
-
     @Override
     public float[] easiness(NDArray input) {
         if (!network.isDynamic()) {
@@ -224,9 +212,12 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * Dynamic eval forward with a threshold per image (e.g. requests with different speed settings batched
-     * together): image i takes route 1 iff its score >= thresholds[i].
+     * Dynamic eval forward: the router scores every image, image i takes route 1 iff its score >= thresholds[i]
+     * (requests with different speed settings may share a batch), the others route 2, and the outputs are put back
+     * in batch order. A non-dynamic model sends every image to route 2, as the original does. All images must share
+     * one (letterboxed) size.
      */
+    @Override
     public RoutedOutput forward(NDArray input, float[] thresholds) {
         int bs = (int) input.getShape().get(0);
         if (thresholds.length != bs) throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");

@@ -80,10 +80,11 @@ public final class OnnxExport {
         TreeSet<Integer> exported = new TreeSet<>(forHead1);
         exported.addAll(forRoute2);
         List<Feature> features = new ArrayList<>();
-        Map<Integer, io.dydet.nn.FeatureShape> shapes = b1Shapes(net, 64 * net.maxStride());
+        int probe = 64 * net.maxStride(); // any size that every stride divides
+        List<List<io.dydet.nn.FeatureShape>> b1 = net.shapes(probe, probe).get(Section.B1);
         for (int idx : exported) {
-            io.dydet.nn.FeatureShape s = shapes.get(idx);
-            features.add(new Feature(featureName(idx), idx, s.channels(), (int) (64L * net.maxStride() / s.height())));
+            io.dydet.nn.FeatureShape s = b1.get(idx).get(0);
+            features.add(new Feature(featureName(idx), idx, s.channels(), (int) (probe / s.height())));
         }
 
         // route1_stem
@@ -124,20 +125,6 @@ public final class OnnxExport {
         String doc = "dydet export of " + net.spec().name() + ": ";
         Layout layout = new Layout(features, h1Inputs, h2Inputs, net.isDynamic(), no);
         return new Graphs(stem.toModel(doc + "route1_stem"), h1.toModel(doc + "route1_head"), h2.toModel(doc + "route2"), layout);
-    }
-
-    private static Map<Integer, io.dydet.nn.FeatureShape> b1Shapes(Network net, int size) {
-        Map<Source, List<io.dydet.nn.FeatureShape>> shapes = new HashMap<>();
-        shapes.put(Source.INPUT, List.of(new io.dydet.nn.FeatureShape(net.spec().inChannels(), size, size)));
-        Map<Integer, io.dydet.nn.FeatureShape> out = new HashMap<>();
-        for (Node n : net.nodes(Section.B1)) {
-            List<List<io.dydet.nn.FeatureShape>> in = new ArrayList<>();
-            for (Source s : n.sources()) in.add(shapes.get(s));
-            List<io.dydet.nn.FeatureShape> o = n.layer().outputShapes(in);
-            shapes.put(new Source(Section.B1, n.index()), o);
-            out.put(n.index(), o.get(0));
-        }
-        return out;
     }
 
     private static List<String> inputs(GraphBuilder g, Network net, List<Feature> features, TreeSet<Integer> used, boolean image) {

@@ -93,10 +93,6 @@ public final class OnnxRuntimeModel implements RoutedModel {
     }
 
     /** The easiness scores (B) of a batch, from the stem alone. */
-    public float[] routerScores(NDArray input) {
-        return easiness(input);
-    }
-
     @Override
     public float[] easiness(NDArray input) {
         if (!layout.dynamic()) {
@@ -111,26 +107,21 @@ public final class OnnxRuntimeModel implements RoutedModel {
         }
     }
 
-    /** One route for the whole batch: decoded predictions (B, N, no). */
-    public NDArray forward(NDArray input, Route route) {
-        return decode(input, route);
-    }
-
     @Override
     public NDArray decode(NDArray input, Route route) {
-        float[] t = new float[(int) input.getShape().get(0)];
-        java.util.Arrays.fill(t, route == Route.EASY ? 0f : 2f); // 2: above any score, so route 2
-        return run(input, t, route).decoded();
+        return run(input, null, route).decoded();
     }
 
     @Override
     public RoutedOutput forward(NDArray input, float[] thresholds) {
+        if (thresholds.length != input.getShape().get(0))
+            throw new IllegalArgumentException(input.getShape().get(0) + " images but " + thresholds.length + " router thresholds");
         return run(input, thresholds, null);
     }
 
+    /** Routes by {@code thresholds}, or sends the whole batch down {@code forced} when it is given. */
     private RoutedOutput run(NDArray input, float[] thresholds, Route forced) {
         int bs = (int) input.getShape().get(0);
-        if (thresholds.length != bs) throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");
         try (OnnxTensor images = tensor(input); OrtSession.Result features = stem.run(Map.of(OnnxExport.IMAGES, images))) {
             float[] scores = new float[bs];
             List<Route> routes = new ArrayList<>(bs);

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The service under load with and without micro-batching: for each mode a fresh server on a free loopback port,
@@ -27,14 +26,14 @@ public final class ServeBenchmark {
      * @param detectors builds a detector whose batch size is at least {@code maxBatch}
      * @param onRow called as each level finishes
      */
-    public static List<Row> run(Supplier<Detector> detectors, List<LoadTest.Body> bodies, List<Integer> clients, Duration warmup, Duration measure,
+    public static List<Row> run(DetectorFactory detectors, List<LoadTest.Body> bodies, List<Integer> clients, Duration warmup, Duration measure,
                                 int maxBatch, int maxWaitMs, Consumer<Row> onRow) throws IOException, InterruptedException {
         List<Row> rows = new ArrayList<>();
         for (int batch : maxBatch > 1 ? List.of(maxBatch, 1) : List.of(1)) {
             int wait = batch > 1 ? maxWaitMs : 0;
             ServeSettings settings = ServeSettings.defaults().withAddress("127.0.0.1", 0).withBatching(batch, wait, 1)
                     .withLimits(256, 600_000, 64L << 20, 32, 100_000_000L);
-            try (Detector detector = detectors.get(); DetectionServer server = DetectionServer.start(detector, settings)) {
+            try (Detector detector = detectors.build(); DetectionServer server = DetectionServer.start(detector, settings)) {
                 for (int i = 0; i < 6000 && !server.ready(); i++) Thread.sleep(50);
                 if (!server.ready()) throw new IllegalStateException("the service did not get ready within 5 minutes");
                 for (int c : clients) {
@@ -47,18 +46,8 @@ public final class ServeBenchmark {
         return rows;
     }
 
-    /** A detector factory that reports a weights problem unchecked, for {@link #run}. */
+    /** Builds a detector for one mode of {@link #run}. */
     public interface DetectorFactory {
         Detector build() throws WeightsException;
-    }
-
-    public static Supplier<Detector> unchecked(DetectorFactory f) {
-        return () -> {
-            try {
-                return f.build();
-            } catch (WeightsException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-        };
     }
 }

@@ -54,11 +54,11 @@ class OnnxExportTest {
                 for (String img : List.of("random", "demo", "grace_hopper")) {
                     try (NDManager pass = m.newSubManager()) {
                         NDArray x = g.input(pass, img);
-                        float score = ort.routerScores(x)[0];
+                        float score = ort.easiness(x)[0];
                         assertClose(img + ".score", g.tensor(pass, img + ".score"), pass.create(new float[] {score}).reshape(1, 1), 1e-6);
                         for (Route r : Route.values()) {
                             String key = img + "." + (r == Route.EASY ? "easy" : "hard");
-                            NDArray got = ort.forward(x, r);
+                            NDArray got = ort.decode(x, r);
                             NDArray want = g.tensor(pass, key + ".decoded");
                             assertEquals(want.getShape(), got.getShape(), key);
                             assertClose(key + ".decoded xywh (onnxruntime)", want.get(new NDIndex("..., 0:4")), got.get(new NDIndex("..., 0:4")), xywh);

@@ -87,14 +87,9 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     }
 
     private static Mat decode(Row r, String file) throws ImageException {
-        int content = indexOf(r, "content");
+        int content = java.util.Arrays.asList(r.schema().fieldNames()).indexOf("content");
         if (content >= 0 && !r.isNullAt(content)) return Images.decode((byte[]) r.get(content), file, Images.DEFAULT_PIXEL_LIMIT);
         return Images.read(localPath(file), Images.DEFAULT_PIXEL_LIMIT);
-    }
-
-    private static int indexOf(Row r, String name) {
-        for (int i = 0; i < r.schema().fields().length; i++) if (r.schema().fields()[i].name().equals(name)) return i;
-        return -1;
     }
 
     static Path localPath(String file) {
