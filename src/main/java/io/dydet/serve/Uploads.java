@@ -18,7 +18,10 @@ final class Uploads {
     static List<Upload> read(Context ctx, ServeSettings settings) throws IOException {
         long declared = ctx.contentLength();
         if (declared > settings.maxBodyBytes()) {
-            ctx.header("Connection", "close"); // not read at all: the connection cannot be reused
+            // refused from the header; the body is still drained (up to 4x the limit) so the client is not reset while
+            // sending and the connection stays usable; beyond that it is cut with Connection: close
+            if (declared > 4 * settings.maxBodyBytes() || discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes()) < 0)
+                ctx.header("Connection", "close");
             throw tooLarge(declared + " bytes", settings);
         }
         try {

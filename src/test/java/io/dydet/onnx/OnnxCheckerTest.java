@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The exported graphs of the three golden models pass the ONNX project's own checker (Debian's python3-onnx 1.12,
  * which .ci/run installs), with full shape inference, and use only the default operator domain.
  */
+@Tag("debian-packages")
 class OnnxCheckerTest {
     static final Path PYTHON = Path.of("/usr/bin/python3");
     @TempDir Path dir;

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -26,6 +27,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * The web page in headless Chromium (Debian's chromium and chromium-driver; .ci/run installs them): upload an
  * image, wait for the boxes, move the speed slider. The screenshot lands in target/browser-test/.
  */
+@Tag("debian-packages")
 class ServeBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path DRIVER = Path.of("/usr/bin/chromedriver");
