@@ -61,7 +61,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
         io.dydet.infer.Detector.Builder b = io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
                 .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch)
-                .backend(backend.get());
+                .backend(backend.get()).precision(backend.precision());
         if (img != null) b.imageSize(img);
         try (io.dydet.infer.Detector d = b.build()) {
             io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
@@ -106,8 +106,10 @@ final class BenchmarkCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            if (fused) model = model.fuse(root.newSubManager());
+            io.dydet.model.Precision precision = backend.precision();
             if (backend.get() != io.dydet.infer.Backend.TORCH && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
+            if (precision != io.dydet.model.Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
+            if (fused) model = model.fuse(root.newSubManager(), precision);
             Map<Route, Timing> timings = new LinkedHashMap<>();
             try (io.dydet.model.RoutedModel run = backend.get().open(model)) {
                 for (Route r : Route.values()) {
@@ -124,12 +126,13 @@ final class BenchmarkCommand implements Callable<Integer> {
                 m.put("threads", Engines.threads());
                 m.put("fused", fused);
                 m.put("backend", backend.get().cliName());
+                m.put("precision", precision.cliName());
                 m.put("device", device.toString());
                 for (Route r : Route.values()) m.put("route" + r.number(), timings.get(r).toJson());
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             } else {
-                System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
-                        fused ? "fused" : "unfused", device, backend.get().cliName());
+                System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
+                        fused ? "fused" : "unfused", device, backend.get().cliName(), precision.cliName());
                 System.out.printf("%-7s %10s %10s %10s %10s%n", "route", "median s", "min s", "max s", "images/s");
                 for (Timing t : timings.values())
                     System.out.printf("%-7d %10.4f %10.4f %10.4f %10.2f%n", t.route().number(), t.medianSeconds(), t.minSeconds(), t.maxSeconds(), t.imagesPerSecond());

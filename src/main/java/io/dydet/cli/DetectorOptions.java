@@ -18,7 +18,7 @@ final class DetectorOptions {
     Detector.Builder builder(ModelOptions model, RuntimeOptions runtime, BackendOption backend, ThresholdOptions threshold) {
         if (model.weights == null) throw new IllegalArgumentException("--weights is required");
         Detector.Builder b = Detector.builder().weights(model.weights).model(model.spec()).device(runtime.device).threads(runtime.threads)
-                .confidence(conf).iou(iou).router(threshold.setting()).backend(backend.get());
+                .confidence(conf).iou(iou).router(threshold.setting()).backend(backend.get()).precision(backend.precision());
         if (img != null) b.imageSize(img);
         return b;
     }

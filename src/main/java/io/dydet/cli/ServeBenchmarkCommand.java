@@ -80,7 +80,7 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
         ModelSpec s = spec;
         ServeBenchmark.DetectorFactory detectors = () -> {
             Detector.Builder b = Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads).batchSize(Math.max(1, maxBatch))
-                    .backend(backend.get());
+                    .backend(backend.get()).precision(backend.precision());
             if (img != null) b.imageSize(img);
             return b.build();
         };
@@ -95,6 +95,7 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
             json.put("images", files.size());
             json.put("threads", runtime.threads);
             json.put("backend", backend.get().cliName());
+            json.put("precision", backend.precision().cliName());
             json.put("seconds_per_level", seconds);
             json.put("rows", rows);
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

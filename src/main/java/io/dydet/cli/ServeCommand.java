@@ -63,8 +63,9 @@ final class ServeCommand implements Callable<Integer> {
         Detector.Builder b = detectorOptions.builder(modelOptions, runtime, backend, threshold).batchSize(maxBatch).pixelLimit(maxPixels);
         try (Detector detector = b.build(); DetectionServer server = DetectionServer.start(detector, settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dydet-shutdown"));
-            System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms, %s)%n", server.uri(),
-                    detector.artifact().modelName(), detector.imageSize(), detector.routerThreshold(), maxBatch, maxWaitMs, detector.backend().cliName());
+            System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms, %s %s)%n", server.uri(),
+                    detector.artifact().modelName(), detector.imageSize(), detector.routerThreshold(), maxBatch, maxWaitMs, detector.backend().cliName(),
+                    detector.precision().cliName());
             System.out.println("  POST " + server.uri() + "v1/detect   GET /v1/model  /healthz  /readyz  /metrics   web page: " + server.uri());
             server.awaitClosed();
             return 0;

@@ -2,6 +2,7 @@ package io.dydet.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
@@ -12,16 +13,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * libtorch operators that DJL does not expose, called directly in the already loaded libtorch (via JNA, which DJL
- * ships). Only in-place SiLU for now: one kernel instead of DJL's sigmoid-then-multiply (two kernels, one
- * temporary), which was a large share of inference time in the high-resolution layers. Every caller falls
- * back to plain DJL ops when the symbol is not there (another libtorch build) or the array is not a PyTorch one.
+ * ships). In-place SiLU: one kernel instead of DJL's sigmoid-then-multiply (two kernels, one temporary), which was
+ * a large share of inference time in the high-resolution layers; its callers fall back to plain DJL ops when the
+ * symbol is not there (another libtorch build) or the array is not a PyTorch one. The cast to bfloat16, which DJL
+ * 0.36's JNI cannot express (its dtype table stops before bfloat16, and asking aborts the process).
  */
 public final class NativeOps {
     private static final Logger LOG = LoggerFactory.getLogger(NativeOps.class);
     /** at::_ops::silu_::call(at::Tensor&); DJL's array handle is a pointer to its at::Tensor. */
     private static final String SILU_INPLACE = "_ZN2at4_ops5silu_4callERNS_6TensorE";
+    /** at::_ops::to_dtype::call(const at::Tensor&, c10::ScalarType, bool non_blocking, bool copy, std::optional<MemoryFormat>). */
+    private static final String TO_DTYPE = "_ZN2at4_ops8to_dtype4callERKNS_6TensorEN3c1010ScalarTypeEbbSt8optionalINS5_12MemoryFormatEE";
+    /** operator new(size_t): DJL frees an array's handle with delete, so the handle is allocated with new. */
+    private static final String OPERATOR_NEW = "_Znwm";
+    /** c10::ScalarType::BFloat16. */
+    private static final int SCALAR_TYPE_BFLOAT16 = 15;
+    /** sizeof(at::Tensor): one intrusive pointer. */
+    private static final long TENSOR_BYTES = 8;
     private static volatile Function siluInPlace;
     private static volatile boolean looked;
+    private static volatile Function[] cast;
 
     private NativeOps() {}
 
@@ -56,6 +67,39 @@ public final class NativeOps {
             LOG.debug("native {} unavailable: {}", symbol, t.toString());
             return null;
         }
+    }
+
+    private static Function[] cast() {
+        if (cast == null) {
+            synchronized (NativeOps.class) {
+                if (cast == null) cast = new Function[] {find(TO_DTYPE), find(OPERATOR_NEW)};
+            }
+        }
+        return cast;
+    }
+
+    /** Whether {@link #toBFloat16} works here: a PyTorch engine whose libtorch has the operator. */
+    public static boolean bfloat16Available() {
+        Function[] f = cast();
+        return f[0] != null && f[1] != null;
+    }
+
+    /**
+     * A bfloat16 copy of x, same shape, device and memory layout, in x's manager. DJL reports its data type as
+     * UNKNOWN; convolution, SiLU, pooling, concatenation, resizing, indexing and {@code toType(FLOAT32)} work on it.
+     *
+     * @throws UnsupportedOperationException when the loaded engine cannot (see {@link #bfloat16Available()})
+     */
+    public static NDArray toBFloat16(NDArray x) {
+        Function[] f = cast();
+        if (f[0] == null || f[1] == null || !(x instanceof PtNDArray p)) {
+            throw new UnsupportedOperationException("bfloat16 needs the PyTorch engine with libtorch's to_dtype operator (" + TO_DTYPE
+                    + "), not found in the loaded libtorch" + (Boolean.getBoolean("dydet.noNativeOps") ? " (-Ddydet.noNativeOps is set)" : ""));
+        }
+        Pointer handle = f[1].invokePointer(new Object[] {TENSOR_BYTES});
+        // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer)
+        f[0].invokeVoid(new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
+        return new PtNDArray((PtNDManager) p.getManager(), Pointer.nativeValue(handle));
     }
 
     /**

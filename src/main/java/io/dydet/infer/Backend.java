@@ -24,9 +24,18 @@ public enum Backend {
      */
     public io.dydet.model.RoutedModel open(io.dydet.model.DynamicDetModel fused) {
         if (this == TORCH) return fused;
+        checkPrecision(fused.precision());
         if (!fused.network().isFused()) throw new IllegalArgumentException("the onnxruntime backend runs the deploy form: fuse the model first");
         if (fused.device().isGpu()) throw new IllegalArgumentException("the onnxruntime backend runs on the CPU; use --backend torch for " + fused.device());
         return io.dydet.onnx.OnnxRuntimeModel.of(fused, io.dydet.engine.Engines.threads());
+    }
+
+    /** Refuses a precision this backend cannot run, before any model is loaded. */
+    public void checkPrecision(io.dydet.model.Precision precision) {
+        if (this == ONNXRUNTIME && precision != io.dydet.model.Precision.FLOAT32) {
+            throw new IllegalArgumentException("the onnxruntime backend runs fp32 only (its CPU provider has no bfloat16 convolutions on x86); "
+                    + "use --backend torch for --precision " + precision.cliName());
+        }
     }
 
     public String cliName() {

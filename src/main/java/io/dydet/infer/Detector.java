@@ -12,6 +12,7 @@ import io.dydet.engine.Engines;
 import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
 import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Precision;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
@@ -42,6 +43,7 @@ public final class Detector implements AutoCloseable {
     private final NDManager root;
     private final RoutedModel model;
     private final Backend backend;
+    private final Precision precision;
     private final ModelArtifact artifact;
     private final int imageSize;
     private final DetectSettings defaults;
@@ -54,6 +56,7 @@ public final class Detector implements AutoCloseable {
         this.model = model;
         this.artifact = artifact;
         this.backend = b.backend;
+        this.precision = b.precision;
         this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
         this.source = String.valueOf(b.weights);
         this.defaults = new DetectSettings(b.router.resolve(artifact, source),
@@ -81,9 +84,19 @@ public final class Detector implements AutoCloseable {
         return model.network();
     }
 
+    /** The deploy-form model this detector runs, for tensor-level use; the detector owns it (do not close it). */
+    public RoutedModel model() {
+        return model;
+    }
+
     /** The engine that runs the network. */
     public Backend backend() {
         return backend;
+    }
+
+    /** The convolutions' number format. */
+    public Precision precision() {
+        return precision;
     }
 
     public int imageSize() {
@@ -258,8 +271,15 @@ public final class Detector implements AutoCloseable {
         private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
         private int batchSize = 8;
         private Backend backend = Backend.TORCH;
+        private Precision precision = Precision.FLOAT32;
 
         private Builder() {}
+
+        /** The convolutions' number format (default fp32); bf16 runs on the torch backend (see {@link Precision}). */
+        public Builder precision(Precision precision) {
+            this.precision = java.util.Objects.requireNonNull(precision, "precision");
+            return this;
+        }
 
         /** The engine that runs the network (default torch); onnxruntime exports the model in memory first. */
         public Builder backend(Backend backend) {
@@ -381,7 +401,8 @@ public final class Detector implements AutoCloseable {
             try {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
 
-                DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
+                backend.checkPrecision(precision);
+                DynamicDetModel fused = loaded.model().fuse(root.newSubManager(), precision);
                 loaded.model().close();
                 RoutedModel run = backend.open(fused);
                 if (run != fused) fused.close();

@@ -32,14 +32,16 @@ public final class DynamicDetModel implements RoutedModel {
     private final Map<Node, Weights> nodeWeights = new java.util.IdentityHashMap<>();
     private final Weights routerWeights;
     private final boolean channelsLast;
+    private final Precision precision;
     private final Map<Route, Map<Node, List<Source>>> deadAfter;
 
     private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state) {
-        this(network, manager, state, false);
+        this(network, manager, state, false, Precision.FLOAT32);
     }
 
-    private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast) {
+    private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast, Precision precision) {
         this.channelsLast = channelsLast;
+        this.precision = precision;
         this.deadAfter = deadOutputs(network);
         this.network = network;
         this.manager = manager;
@@ -114,12 +116,30 @@ public final class DynamicDetModel implements RoutedModel {
         return java.util.Collections.unmodifiableMap(state);
     }
 
+    /** The number format of the convolutions (float32 except for a deploy form made in bfloat16). */
+    public Precision precision() {
+        return precision;
+    }
+
     /**
      * The deploy form (spec 4.4): BatchNorm folded into convolutions, RepConv branches merged, ImplicitA/M folded
      * into the detection convolutions. The new model lives in {@code target}; this model is unchanged.
      */
     public DynamicDetModel fuse(NDManager target) {
+        return fuse(target, Precision.FLOAT32);
+    }
+
+    /**
+     * The deploy form in the given precision. In bfloat16 the convolution weights are folded in float32 and then
+     * rounded once; the backbones and heads run in bfloat16 while the router (its pooled features are widened back)
+     * and the decoding of the heads' outputs run in float32, so scores, boxes and confidences come out in float32.
+     */
+    public DynamicDetModel fuse(NDManager target, Precision precision) {
         if (network.isFused()) throw new IllegalStateException("model is already fused");
+        if (precision == Precision.BFLOAT16 && !io.dydet.engine.NativeOps.bfloat16Available()) {
+            throw new UnsupportedOperationException("bf16 is not available with this engine: it needs libtorch's to_dtype operator through "
+                    + "the PyTorch engine; use fp32");
+        }
         Network fusedNet = network.fused();
         Map<String, NDArray> fusedState = new LinkedHashMap<>();
         boolean cpu = "cpu".equals(target.getDevice().getDeviceType()) && !Boolean.getBoolean("dydet.nchw");
@@ -150,12 +170,19 @@ public final class DynamicDetModel implements RoutedModel {
                     e.setValue(cl);
                     k = cl;
                 }
+                // convolution weights and biases only: the router and the heads' anchors stay float32
+                String name = e.getKey();
+                if (precision == Precision.BFLOAT16 && !name.startsWith("router.") && (name.endsWith("weight") || name.endsWith("bias"))) {
+                    NDArray b = io.dydet.engine.NativeOps.toBFloat16(k);
+                    e.setValue(b);
+                    k = b;
+                }
                 NDScope.unregister(k);
                 k.attach(target);
             }
         }
         fusedState.forEach((k, v) -> v.setName(k));
-        return new DynamicDetModel(fusedNet, target, fusedState, cpu);
+        return new DynamicDetModel(fusedNet, target, fusedState, cpu, precision);
     }
 
     // ------------------------------------------------------------------------------------------------ forward
@@ -193,6 +220,11 @@ public final class DynamicDetModel implements RoutedModel {
     public HeadOutput headOutput(Trace t, Section head) {
         Node det = network.detectNode(head);
         NDList raw = t.output(head, det.index());
+        if (precision == Precision.BFLOAT16) {
+            NDList wide = new NDList(raw.size());
+            for (NDArray r : raw) wide.add(r.toType(DataType.FLOAT32, false));
+            raw = wide;
+        }
         return new HeadOutput(((IDetect) det.layer()).decode(raw, nodeWeights.get(det)), raw);
     }
 
@@ -327,7 +359,8 @@ public final class DynamicDetModel implements RoutedModel {
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
         }
-        return new Trace(channelsLast ? io.dydet.nn.Ops.toChannelsLast(input) : input, network);
+        NDArray x = channelsLast ? io.dydet.nn.Ops.toChannelsLast(input) : input;
+        return new Trace(precision == Precision.BFLOAT16 ? io.dydet.engine.NativeOps.toBFloat16(x) : x, network);
     }
 
     private void runRoute(Trace t, Route route, Mode mode) {
@@ -346,7 +379,10 @@ public final class DynamicDetModel implements RoutedModel {
 
     private void route(Trace t) {
         List<NDArray> feats = new ArrayList<>();
-        for (int idx : network.spec().routerIns()) feats.add(t.output(Section.B1, idx).head());
+        for (int idx : network.spec().routerIns()) {
+            NDArray f = t.output(Section.B1, idx).head();
+            feats.add(precision == Precision.BFLOAT16 ? f.toType(DataType.FLOAT32, false) : f);
+        }
         t.pooled = network.router().pool(feats);
         t.score = network.router().score(t.pooled, routerWeights);
     }

@@ -22,6 +22,7 @@ final class ModelDescription {
         m.put("strides", detector.artifact().strides());
         m.put("dynamic", detector.network().isDynamic());
         m.put("backend", detector.backend().cliName());
+        m.put("precision", detector.precision().cliName());
         Map<String, Object> gflops = new LinkedHashMap<>();
         gflops.put("route1", detector.gflops(Route.EASY, s, s));
         gflops.put("route2", detector.gflops(Route.HARD, s, s));

@@ -130,4 +130,37 @@ class CliTest {
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nope.safetensors"), missing.err());
     }
+
+    @Test
+    void bf16RunsOnTorchAndItsDriftIsReported(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Result r = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--warmup", "1", "--runs", "3",
+                "--threads", "2", "--fused", "--json", "--precision", "bf16");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("bf16", j.get("precision").asText());
+        assertTrue(j.at("/route1/median_s").asDouble() > 0);
+        Result unfused = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--precision", "bf16");
+        assertEquals(1, unfused.code());
+        assertTrue(unfused.err().contains("--fused"), unfused.err());
+        String weights = Golden.file("dy-yolov7-w025.safetensors").toString(), cfg = Golden.file("dy-yolov7-w025.yaml").toString();
+        Result ort = run("detect", "--weights", weights, "--cfg", cfg, "--source", Golden.file("images/demo.png").toString(),
+                "--backend", "onnxruntime", "--precision", "bf16", "--project", dir.toString());
+        assertEquals(1, ort.code());
+        assertTrue(ort.err().contains("fp32 only") && ort.err().contains("--backend torch"), ort.err());
+        java.nio.file.Path out = dir.resolve("drift.json");
+        Result drift = run("precision-drift", "--weights", weights, "--cfg", cfg, "--source", Golden.file("images").toString(), "--img", "320",
+                "--threads", "2", "--out", out.toString());
+        assertEquals(0, drift.code(), drift.err());
+        assertTrue(drift.out().contains("bf16 against fp32 on 2 images at 320 px"), drift.out());
+        JsonNode d = new ObjectMapper().readTree(out.toFile());
+        assertEquals(2, d.at("/detections/images").asInt());
+        assertEquals(2, d.get("outputs").size());
+        for (JsonNode o : d.get("outputs")) {
+            // a random golden network: visible but bounded drift (see BFloat16Test)
+            assertTrue(o.get("max_confidence").asDouble() > 0 && o.get("max_confidence").asDouble() < 0.3, o.toString());
+            assertTrue(o.get("max_score").asDouble() < 2e-3, o.toString());
+        }
+        assertTrue(d.at("/detections/reference_detections").asInt() > 0, d.toString());
+        assertTrue(d.at("/detections/max_box_px_kept").asDouble() <= 1.0, d.toString());
+    }
 }

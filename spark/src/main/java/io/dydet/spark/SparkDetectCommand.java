@@ -60,6 +60,9 @@ public final class SparkDetectCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "torch", description = "torch or onnxruntime (default ${DEFAULT-VALUE})")
     String backend;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (torch backend; default ${DEFAULT-VALUE})")
+    String precision;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -80,7 +83,7 @@ public final class SparkDetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SparkDetectSettings s = SparkDetectSettings.of(Path.of(weights).toAbsolutePath().toString())
-                .withDetect(img, conf, iou, batch, threads, backend)
+                .withDetect(img, conf, iou, batch, threads, backend).withPrecision(precision)
                 .withRouter(easyRatio != null ? "easy-ratio" : "threshold", easyRatio != null ? easyRatio : dyThres);
         if (definition != null) s = s.withDefinition(SparkDetectSettings.definitionOf(definition));
         SparkSession.Builder b = SparkSession.builder().appName("dydet spark-detect");
