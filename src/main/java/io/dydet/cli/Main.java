@@ -22,7 +22,8 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (ex instanceof ConfigException || ex instanceof ModelLoadException || ex instanceof IllegalArgumentException
-                    || ex instanceof java.io.IOException || ex instanceof io.dydet.demo.DemoBudgetException) {
+                    || ex instanceof java.io.IOException || ex instanceof io.dydet.demo.DemoBudgetException
+                    || ex instanceof UnsupportedOperationException) {
                 err.println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
                 if (Boolean.getBoolean("dydet.debug")) ex.printStackTrace(err);
                 return 1;
