@@ -19,6 +19,11 @@ final class BackendOption {
         return Backend.parse(backend);
     }
 
+    /** The builder with this backend and precision. */
+    io.dydet.infer.Detector.Builder apply(io.dydet.infer.Detector.Builder b) {
+        return b.backend(get()).precision(precision());
+    }
+
     /** The precision, checked against the backend. */
     Precision precision() {
         Precision p = Precision.parse(precision);

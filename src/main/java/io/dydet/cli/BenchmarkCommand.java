@@ -59,9 +59,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     private Integer endToEnd() throws Exception {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
         java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
-        io.dydet.infer.Detector.Builder b = io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
-                .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch)
-                .backend(backend.get()).precision(backend.precision());
+        io.dydet.infer.Detector.Builder b = backend.apply(io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
+                .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch));
         if (img != null) b.imageSize(img);
         try (io.dydet.infer.Detector d = b.build()) {
             io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);

@@ -53,7 +53,7 @@ final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Path> files = Sources.resolve(source);
-        Detector.Builder b = detectorOptions.builder(modelOptions, runtime, backend, threshold).batchSize(batch).agnostic(agnostic)
+        Detector.Builder b = backend.apply(detectorOptions.builder(modelOptions, runtime, threshold)).batchSize(batch).agnostic(agnostic)
                 .classes(classes == null ? null : new HashSet<>(classes));
         try (Detector detector = b.build()) {
             float dyThres = detector.routerThreshold();

@@ -14,11 +14,11 @@ final class DetectorOptions {
     @Option(names = "--iou", defaultValue = "0.45", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
     float iou;
 
-    /** A detector builder for the named model with these and the shared model, engine and routing options. */
-    Detector.Builder builder(ModelOptions model, RuntimeOptions runtime, BackendOption backend, ThresholdOptions threshold) {
+    /** A detector builder (torch, fp32) for the named model with these and the shared model, engine and routing options. */
+    Detector.Builder builder(ModelOptions model, RuntimeOptions runtime, ThresholdOptions threshold) {
         if (model.weights == null) throw new IllegalArgumentException("--weights is required");
         Detector.Builder b = Detector.builder().weights(model.weights).model(model.spec()).device(runtime.device).threads(runtime.threads)
-                .confidence(conf).iou(iou).router(threshold.setting()).backend(backend.get()).precision(backend.precision());
+                .confidence(conf).iou(iou).router(threshold.setting());
         if (img != null) b.imageSize(img);
         return b;
     }

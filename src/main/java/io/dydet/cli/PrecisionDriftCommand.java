@@ -3,7 +3,6 @@ package io.dydet.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.Sources;
-import io.dydet.infer.Backend;
 import io.dydet.infer.Detector;
 import io.dydet.infer.PrecisionDrift;
 import io.dydet.model.Precision;
@@ -42,11 +41,8 @@ final class PrecisionDriftCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Path> files = Sources.resolve(source);
         Precision other = Precision.parse(precision);
-        BackendOption torch = new BackendOption();
-        torch.backend = Backend.TORCH.cliName();
-        torch.precision = Precision.FLOAT32.cliName();
-        try (Detector reference = detectorOptions.builder(modelOptions, runtime, torch, threshold).build();
-             Detector lower = detectorOptions.builder(modelOptions, runtime, torch, threshold).precision(other).build()) {
+        try (Detector reference = detectorOptions.builder(modelOptions, runtime, threshold).build();
+             Detector lower = detectorOptions.builder(modelOptions, runtime, threshold).precision(other).build()) {
             List<PrecisionDrift.OutputDrift> outputs = PrecisionDrift.outputs(reference, lower, files);
             PrecisionDrift.DetectionDrift detections = PrecisionDrift.detections(reference, lower, files, boxTolerance);
             System.out.printf("%s against fp32 on %d images at %d px, router threshold %.4f%n", other.cliName(), files.size(), reference.imageSize(),

@@ -79,8 +79,8 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
         Path w = weights;
         ModelSpec s = spec;
         ServeBenchmark.DetectorFactory detectors = () -> {
-            Detector.Builder b = Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads).batchSize(Math.max(1, maxBatch))
-                    .backend(backend.get()).precision(backend.precision());
+            Detector.Builder b = backend.apply(Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads)
+                    .batchSize(Math.max(1, maxBatch)));
             if (img != null) b.imageSize(img);
             return b.build();
         };

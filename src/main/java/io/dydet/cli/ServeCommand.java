@@ -60,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
         ServeSettings settings = ServeSettings.defaults().withAddress(host, port).withBatching(maxBatch, maxWaitMs, workers)
                 .withLimits(queueDepth, timeoutMs, maxBodyMb << 20, maxImages, maxPixels);
         // --conf, --iou and the threshold options are the defaults; each request may set its own
-        Detector.Builder b = detectorOptions.builder(modelOptions, runtime, backend, threshold).batchSize(maxBatch).pixelLimit(maxPixels);
+        Detector.Builder b = backend.apply(detectorOptions.builder(modelOptions, runtime, threshold)).batchSize(maxBatch).pixelLimit(maxPixels);
         try (Detector detector = b.build(); DetectionServer server = DetectionServer.start(detector, settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dydet-shutdown"));
             System.out.printf("dydet serve: %s (%s, %d px, router threshold %.4f, batches of up to %d within %d ms, %s %s)%n", server.uri(),

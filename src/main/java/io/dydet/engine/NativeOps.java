@@ -30,58 +30,45 @@ public final class NativeOps {
     private static final int SCALAR_TYPE_BFLOAT16 = 15;
     /** sizeof(at::Tensor): one intrusive pointer. */
     private static final long TENSOR_BYTES = 8;
-    private static volatile Function siluInPlace;
-    private static volatile boolean looked;
-    private static volatile Function[] cast;
 
     private NativeOps() {}
 
-    private static Function silu() {
-        if (!looked) {
-            synchronized (NativeOps.class) {
-                if (!looked) {
-                    siluInPlace = find(SILU_INPLACE);
-                    looked = true;
-                }
-            }
-        }
-        return siluInPlace;
-    }
+    /** The symbols, looked up once, on first use (by then the engine has loaded libtorch). */
+    private static final class Symbols {
+        static final NativeLibrary TORCH = libtorch();
+        static final Function SILU = find(SILU_INPLACE);
+        static final Function CAST = find(TO_DTYPE);
+        static final Function NEW = find(OPERATOR_NEW);
 
-    private static Function find(String symbol) {
-        if (Boolean.getBoolean("dydet.noNativeOps")) return null;
-        try {
-            Path maps = Path.of("/proc/self/maps");
-            if (!Files.isReadable(maps)) return null;
-            String lib = null;
-            for (String line : Files.readAllLines(maps)) {
-                int i = line.indexOf('/');
-                if (i >= 0 && line.endsWith("libtorch_cpu.so")) {
-                    lib = line.substring(i);
-                    break;
+        private static NativeLibrary libtorch() {
+            if (Boolean.getBoolean("dydet.noNativeOps")) return null;
+            try {
+                Path maps = Path.of("/proc/self/maps");
+                if (!Files.isReadable(maps)) return null;
+                for (String line : Files.readAllLines(maps)) {
+                    int i = line.indexOf('/');
+                    if (i >= 0 && line.endsWith("libtorch_cpu.so")) return NativeLibrary.getInstance(line.substring(i));
                 }
+            } catch (Throwable t) { // IO errors, a library JNA cannot open: use the fallbacks
+                LOG.debug("libtorch not found for native operators: {}", t.toString());
             }
-            if (lib == null) return null;
-            return NativeLibrary.getInstance(lib).getFunction(symbol);
-        } catch (Throwable t) { // UnsatisfiedLinkError for a missing symbol, IO errors: use the fallback
-            LOG.debug("native {} unavailable: {}", symbol, t.toString());
             return null;
         }
-    }
 
-    private static Function[] cast() {
-        if (cast == null) {
-            synchronized (NativeOps.class) {
-                if (cast == null) cast = new Function[] {find(TO_DTYPE), find(OPERATOR_NEW)};
+        private static Function find(String symbol) {
+            if (TORCH == null) return null;
+            try {
+                return TORCH.getFunction(symbol);
+            } catch (UnsatisfiedLinkError e) { // another libtorch build: use the fallback
+                LOG.debug("native {} unavailable: {}", symbol, e.toString());
+                return null;
             }
         }
-        return cast;
     }
 
     /** Whether {@link #toBFloat16} works here: a PyTorch engine whose libtorch has the operator. */
     public static boolean bfloat16Available() {
-        Function[] f = cast();
-        return f[0] != null && f[1] != null;
+        return Symbols.CAST != null && Symbols.NEW != null;
     }
 
     /**
@@ -91,14 +78,13 @@ public final class NativeOps {
      * @throws UnsupportedOperationException when the loaded engine cannot (see {@link #bfloat16Available()})
      */
     public static NDArray toBFloat16(NDArray x) {
-        Function[] f = cast();
-        if (f[0] == null || f[1] == null || !(x instanceof PtNDArray p)) {
+        if (!bfloat16Available() || !(x instanceof PtNDArray p)) {
             throw new UnsupportedOperationException("bfloat16 needs the PyTorch engine with libtorch's to_dtype operator (" + TO_DTYPE
                     + "), not found in the loaded libtorch" + (Boolean.getBoolean("dydet.noNativeOps") ? " (-Ddydet.noNativeOps is set)" : ""));
         }
-        Pointer handle = f[1].invokePointer(new Object[] {TENSOR_BYTES});
+        Pointer handle = Symbols.NEW.invokePointer(new Object[] {TENSOR_BYTES});
         // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer)
-        f[0].invokeVoid(new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
+        Symbols.CAST.invokeVoid(new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
         return new PtNDArray((PtNDManager) p.getManager(), Pointer.nativeValue(handle));
     }
 
@@ -107,7 +93,7 @@ public final class NativeOps {
      * Not for tensors that autograd tracks.
      */
     public static boolean siluInPlace(NDArray x) {
-        Function f = silu();
+        Function f = Symbols.SILU;
         if (f == null || !(x instanceof PtNDArray p)) return false;
         f.invokePointer(new Object[] {new Pointer(p.getHandle())});
         return true;

@@ -12,11 +12,11 @@ import io.dydet.engine.Engines;
 import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
 import io.dydet.model.DynamicDetModel;
-import io.dydet.model.Precision;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
+import io.dydet.model.Precision;
 import io.dydet.model.Route;
 import io.dydet.model.RoutedModel;
 import io.dydet.model.RoutedOutput;
@@ -120,6 +120,16 @@ public final class Detector implements AutoCloseable {
     /** Images per forward pass (images of one letterboxed shape). */
     public int batchSize() {
         return batchSize;
+    }
+
+    /** The network input (1, 3, H, W) for one decoded BGR image, letterboxed as detection does, in {@code manager}. */
+    public NDArray input(NDManager manager, Mat bgr) {
+        Mat padded = Images.letterbox(bgr, Letterbox.forDetect(bgr.rows(), bgr.cols(), imageSize, model.network().maxStride()));
+        try {
+            return Images.toInput(manager, List.of(padded));
+        } finally {
+            padded.release();
+        }
     }
 
     /** Detects objects in one image file; an unreadable file gives a result with an error, not an exception. */

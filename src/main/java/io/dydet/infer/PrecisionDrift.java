@@ -66,13 +66,10 @@ public final class PrecisionDrift {
     public static List<OutputDrift> outputs(Detector reference, Detector other, List<Path> images) throws io.dydet.data.ImageException {
         double[] box = new double[2], conf = new double[2];
         double score = 0;
-        int stride = reference.network().maxStride();
         for (Path p : images) {
             org.opencv.core.Mat bgr = io.dydet.data.Images.read(p, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT);
-            io.dydet.box.Letterbox lb = io.dydet.box.Letterbox.forDetect(bgr.rows(), bgr.cols(), reference.imageSize(), stride);
-            org.opencv.core.Mat padded = io.dydet.data.Images.letterbox(bgr, lb);
             try (NDManager m = NDManager.newBaseManager(reference.model().device())) {
-                NDArray input = io.dydet.data.Images.toInput(m, List.of(padded));
+                NDArray input = reference.input(m, bgr);
                 for (OutputDrift d : outputs(reference.model(), other.model(), input)) {
                     int r = d.route() == Route.EASY ? 0 : 1;
                     box[r] = Math.max(box[r], d.maxBoxPx());
@@ -80,7 +77,6 @@ public final class PrecisionDrift {
                     score = Double.isNaN(d.maxScore()) ? Double.NaN : Math.max(score, d.maxScore());
                 }
             } finally {
-                padded.release();
                 bgr.release();
             }
         }

@@ -220,9 +220,9 @@ public final class DynamicDetModel implements RoutedModel {
     public HeadOutput headOutput(Trace t, Section head) {
         Node det = network.detectNode(head);
         NDList raw = t.output(head, det.index());
-        if (precision == Precision.BFLOAT16) {
+        if (precision != Precision.FLOAT32) {
             NDList wide = new NDList(raw.size());
-            for (NDArray r : raw) wide.add(r.toType(DataType.FLOAT32, false));
+            for (NDArray r : raw) wide.add(toFloat32(r));
             raw = wide;
         }
         return new HeadOutput(((IDetect) det.layer()).decode(raw, nodeWeights.get(det)), raw);
@@ -380,11 +380,15 @@ public final class DynamicDetModel implements RoutedModel {
     private void route(Trace t) {
         List<NDArray> feats = new ArrayList<>();
         for (int idx : network.spec().routerIns()) {
-            NDArray f = t.output(Section.B1, idx).head();
-            feats.add(precision == Precision.BFLOAT16 ? f.toType(DataType.FLOAT32, false) : f);
+            feats.add(toFloat32(t.output(Section.B1, idx).head()));
         }
         t.pooled = network.router().pool(feats);
         t.score = network.router().score(t.pooled, routerWeights);
+    }
+
+    /** An activation in float32: itself in a float32 model, widened in a bfloat16 one. */
+    private NDArray toFloat32(NDArray x) {
+        return precision == Precision.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     }
 
     private void runSection(Section s, Trace t, Mode mode) {
