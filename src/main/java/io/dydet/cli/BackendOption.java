@@ -6,9 +6,13 @@ import picocli.CommandLine.Option;
 
 /** The inference backend and precision, shared by the commands that run the deploy-form model. */
 final class BackendOption {
-    @Option(names = "--backend", defaultValue = "torch", paramLabel = "torch|onnxruntime",
-            description = "inference engine: torch (libtorch, CPU or CUDA) or onnxruntime (the exported graphs, CPU; default ${DEFAULT-VALUE})")
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|torch|onnxruntime",
+            description = "inference engine: auto (the faster of those the engine check found right on this machine), torch (libtorch, CPU or CUDA) "
+                    + "or onnxruntime (the exported graphs, CPU); default ${DEFAULT-VALUE}")
     String backend;
+
+    @Option(names = "--force", description = "run a backend or precision even when the engine check found it wrong on this machine (results will be wrong)")
+    boolean force;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
             description = "number format of the convolutions: fp32, or bf16 (torch backend; about twice as fast on CPUs with AVX512-BF16 "
@@ -16,7 +20,13 @@ final class BackendOption {
     String precision;
 
     Backend get() {
+        if (force) System.setProperty("dydet.force", "true");
         return Backend.parse(backend);
+    }
+
+    /** The backend that runs here: auto resolved, an explicit choice checked (after the engine started). */
+    Backend resolve(ai.djl.Device device) {
+        return get().resolve(precision(), device);
     }
 
     /** The builder with this backend and precision. */

@@ -106,11 +106,13 @@ final class BenchmarkCommand implements Callable<Integer> {
                 return 0;
             }
             io.dydet.model.Precision precision = backend.precision();
-            if (backend.get() != io.dydet.infer.Backend.TORCH && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
+            if (backend.get() == io.dydet.infer.Backend.ONNXRUNTIME && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
+            // the training form runs on torch only
+            io.dydet.infer.Backend chosen = fused ? backend.resolve(device) : io.dydet.infer.Backend.TORCH.resolve(precision, device);
             if (precision != io.dydet.model.Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
             if (fused) model = model.fuse(root.newSubManager(), precision);
             Map<Route, Timing> timings = new LinkedHashMap<>();
-            try (io.dydet.model.RoutedModel run = backend.get().open(model)) {
+            try (io.dydet.model.RoutedModel run = chosen.open(model)) {
                 for (Route r : Route.values()) {
                     ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
                     timings.put(r, LatencyBenchmark.run(run, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
@@ -124,14 +126,14 @@ final class BenchmarkCommand implements Callable<Integer> {
                 m.put("batch", batch);
                 m.put("threads", Engines.threads());
                 m.put("fused", fused);
-                m.put("backend", backend.get().cliName());
+                m.put("backend", chosen.cliName());
                 m.put("precision", precision.cliName());
                 m.put("device", device.toString());
                 for (Route r : Route.values()) m.put("route" + r.number(), timings.get(r).toJson());
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             } else {
                 System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
-                        fused ? "fused" : "unfused", device, backend.get().cliName(), precision.cliName());
+                        fused ? "fused" : "unfused", device, chosen.cliName(), precision.cliName());
                 System.out.printf("%-7s %10s %10s %10s %10s%n", "route", "median s", "min s", "max s", "images/s");
                 for (Timing t : timings.values())
                     System.out.printf("%-7d %10.4f %10.4f %10.4f %10.2f%n", t.route().number(), t.medianSeconds(), t.minSeconds(), t.maxSeconds(), t.imagesPerSecond());

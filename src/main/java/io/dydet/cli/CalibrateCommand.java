@@ -52,7 +52,7 @@ final class CalibrateCommand implements Callable<Integer> {
             }
             ProgressBar bar = new ProgressBar("calibrate", images.size());
             Calibrator.Scores s;
-            try (io.dydet.model.RoutedModel fused = backend.get().open(loaded.model().fuse(root.newSubManager(), backend.precision()))) {
+            try (io.dydet.model.RoutedModel fused = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()))) {
                 s = Calibrator.scores(fused, images, img, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
             }
             bar.finish();

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dydet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Dynamic object detection (DynamicDet, CVPR 2023) on the JVM.",
         footer = {"", "Also: ./dydet spark-detect --help (detection as an Apache Spark job; the Spark module in spark/)."},
-        subcommands = {InfoCommand.class, DetectCommand.class, ValCommand.class, TrainCommand.class, TrainRouterCommand.class, DemoCommand.class, DemoDataCommand.class, CalibrateCommand.class, CocoEvalCommand.class, BenchmarkCommand.class, ServeCommand.class, ServeBenchmarkCommand.class, ExportCommand.class, ImportCommand.class, PrecisionDriftCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, DetectCommand.class, ValCommand.class, TrainCommand.class, TrainRouterCommand.class, DemoCommand.class, DemoDataCommand.class, CalibrateCommand.class, CocoEvalCommand.class, BenchmarkCommand.class, ServeCommand.class, ServeBenchmarkCommand.class, ExportCommand.class, ImportCommand.class, PrecisionDriftCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -87,7 +87,7 @@ final class ValCommand implements Callable<Integer> {
             if (loaded.model().network().classes() != dc.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }
-            io.dydet.model.RoutedModel model = backend.get().open(loaded.model().fuse(root.newSubManager(), backend.precision()));
+            io.dydet.model.RoutedModel model = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()));
             float dyThres = threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString());
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;

@@ -8,7 +8,10 @@ import ai.djl.pytorch.jni.JniUtils;
  * so the natives bundled in the jars are used and no download or telemetry connection is ever attempted.
  */
 public final class Engines {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Engines.class);
     private static volatile boolean started;
+    private static volatile boolean checked;
+    private static volatile io.dydet.engine.check.EngineReport report;
 
     private Engines() {}
 
@@ -17,6 +20,58 @@ public final class Engines {
      * Returns the engine so callers can read its version.
      */
     public static synchronized Engine start(int threads) {
+        Engine engine = startUnchecked(threads);
+        if (!checked) {
+            checked = true;
+            applyEngineCheck();
+        }
+        return engine;
+    }
+
+    /**
+     * Runs (or reads the cached verdict of) the engine check and puts the chosen torch setting in place before this
+     * process runs its first convolution; one warning line when something here is computed wrong.
+     */
+    private static void applyEngineCheck() {
+        String mode = io.dydet.engine.check.EngineCheck.mode();
+        if (mode.equals("off")) {
+            LOG.warn("engine check is off (dydet.engineCheck / DYDET_ENGINE_CHECK): torch runs with its defaults, unverified on this machine");
+            return;
+        }
+        io.dydet.engine.check.EngineReport r = io.dydet.engine.check.EngineCheck.verdict(false, mode.equals("refresh"));
+        io.dydet.engine.check.TorchSetting s = r.chosenSetting();
+        if (s != null && s != io.dydet.engine.check.TorchSetting.DEFAULT) s.applyInProcess();
+        report = r;
+        if (!r.defaultIsCorrect() || !r.onnxRuntimeCorrect()) LOG.warn("engine check: {} (details: dydet doctor)", r.summary());
+    }
+
+    /** The engine check's verdict for this process, or null when the check is off or the engine not started. */
+    public static io.dydet.engine.check.EngineReport checkReport() {
+        return report;
+    }
+
+    /**
+     * Whether the user forces configurations the engine check found wrong (system property {@code dydet.force},
+     * environment variable {@code DYDET_FORCE}, the CLI's {@code --force}).
+     */
+    public static boolean forced() {
+        String v = System.getProperty("dydet.force", System.getenv("DYDET_FORCE"));
+        return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
+    }
+
+    /**
+     * Refuses to go on when torch, with the setting this process runs, computes {@code mode} wrong on this machine
+     * (unless forced): {@code what} names the work in the message.
+     */
+    public static void requireTorchCorrect(io.dydet.engine.check.CheckMode mode, String what) {
+        io.dydet.engine.check.EngineReport r = report;
+        if (r == null || r.torchCorrect(mode) || forced()) return;
+        throw new IllegalStateException(what + " is refused: on this machine torch computes convolutions wrong (" + mode.description() + "): "
+                + r.summary() + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway, with wrong results");
+    }
+
+    /** Starts the engine without the engine check: for the check's own probe processes. */
+    public static synchronized Engine startUnchecked(int threads) {
         if (!started) {
             // must be set before DJL's first class load reads them; harmless when already set on the command line
             System.setProperty("ai.djl.offline", "true");

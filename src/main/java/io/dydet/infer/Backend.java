@@ -7,15 +7,65 @@ public enum Backend {
     /** libtorch through DJL (CPU, or CUDA with DJL's CUDA natives). */
     TORCH,
     /** ONNX Runtime on the exported graphs (CPU); routing stays in Java. */
-    ONNXRUNTIME;
+    ONNXRUNTIME,
+    /**
+     * The faster of the two among those the engine check found right on this machine (see {@link #resolve}); torch on a
+     * GPU, for bfloat16, and when the check is off.
+     */
+    AUTO;
 
-    /** torch or onnxruntime, as the CLI spells them. */
+    /** AUTO picks onnxruntime over a right torch only when the check measured it at least this much faster. */
+    static final double AUTO_MARGIN = 0.85;
+
+    /** auto, torch or onnxruntime, as the CLI spells them. */
     public static Backend parse(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
+            case "auto" -> AUTO;
             case "torch", "pytorch", "libtorch" -> TORCH;
             case "onnxruntime", "ort", "onnx" -> ONNXRUNTIME;
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; use torch or onnxruntime");
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; use auto, torch or onnxruntime");
         };
+    }
+
+    /**
+     * The backend that runs here (torch or onnxruntime), after the engine started: AUTO picks, by the engine check's
+     * measured time on the model family's convolutions, the faster of the backends the check found right; an
+     * explicit choice the check found wrong is refused (unless forced, {@code Engines.forced()}).
+     *
+     * @throws IllegalStateException when the choice computes wrong results on this machine
+     */
+    public Backend resolve(io.dydet.model.Precision precision, ai.djl.Device device) {
+        io.dydet.engine.check.EngineReport r = io.dydet.engine.Engines.checkReport();
+        boolean bf16 = precision != io.dydet.model.Precision.FLOAT32;
+        io.dydet.engine.check.CheckMode torchMode = bf16 ? io.dydet.engine.check.CheckMode.BF16_CHANNELS_LAST
+                : io.dydet.engine.check.CheckMode.FP32_CHANNELS_LAST;
+        String what = "--backend " + cliName() + (bf16 ? " --precision " + precision.cliName() : "");
+        if (this == TORCH || device.isGpu()) {
+            // the check proves the CPU kernels; GPU kernels are the vendor's
+            if (!device.isGpu()) io.dydet.engine.Engines.requireTorchCorrect(torchMode, what);
+            return TORCH;
+        }
+        if (this == ONNXRUNTIME) {
+            checkPrecision(precision);
+            if (r != null && !r.onnxRuntimeCorrect() && !io.dydet.engine.Engines.forced()) {
+                throw new IllegalStateException(what + " is refused: on this machine ONNX Runtime computes convolutions wrong: " + r.summary()
+                        + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway");
+            }
+            return ONNXRUNTIME;
+        }
+        if (r == null) return TORCH;
+        if (bf16) {
+            io.dydet.engine.Engines.requireTorchCorrect(torchMode, "--precision " + precision.cliName());
+            return TORCH;
+        }
+        boolean torchOk = r.torchCorrect(torchMode), ortOk = r.onnxRuntimeCorrect();
+        // torch stays unless ONNX Runtime is clearly faster: the suite's timing is a proxy for the model's
+        if (torchOk && ortOk) return r.forwardSeconds(true) < AUTO_MARGIN * r.forwardSeconds(false) ? ONNXRUNTIME : TORCH;
+        if (ortOk) return ONNXRUNTIME;
+        if (torchOk) return TORCH;
+        if (io.dydet.engine.Engines.forced()) return TORCH;
+        throw new IllegalStateException("no backend computes convolutions right on this machine: " + r.summary()
+                + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs torch anyway, with wrong results");
     }
 
     /**
@@ -23,6 +73,7 @@ public enum Backend {
      * memory and opened in ONNX Runtime with the engine's thread count (close it when done).
      */
     public io.dydet.model.RoutedModel open(io.dydet.model.DynamicDetModel fused) {
+        if (this == AUTO) throw new IllegalStateException("resolve the auto backend first (Backend.resolve)");
         if (this == TORCH) return fused;
         checkPrecision(fused.precision());
         if (!fused.network().isFused()) throw new IllegalArgumentException("the onnxruntime backend runs the deploy form: fuse the model first");
@@ -39,6 +90,10 @@ public enum Backend {
     }
 
     public String cliName() {
-        return this == TORCH ? "torch" : "onnxruntime";
+        return switch (this) {
+            case TORCH -> "torch";
+            case ONNXRUNTIME -> "onnxruntime";
+            case AUTO -> "auto";
+        };
     }
 }

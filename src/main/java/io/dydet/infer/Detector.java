@@ -51,11 +51,11 @@ public final class Detector implements AutoCloseable {
     private final long pixelLimit;
     private final int batchSize;
 
-    private Detector(Builder b, NDManager root, RoutedModel model, ModelArtifact artifact) {
+    private Detector(Builder b, NDManager root, RoutedModel model, ModelArtifact artifact, Backend backend) {
         this.root = root;
         this.model = model;
         this.artifact = artifact;
-        this.backend = b.backend;
+        this.backend = backend;
         this.precision = b.precision;
         this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
         this.source = String.valueOf(b.weights);
@@ -280,7 +280,7 @@ public final class Detector implements AutoCloseable {
         private int maxDetections = 300;
         private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
         private int batchSize = 8;
-        private Backend backend = Backend.TORCH;
+        private Backend backend = Backend.AUTO;
         private Precision precision = Precision.FLOAT32;
 
         private Builder() {}
@@ -411,12 +411,12 @@ public final class Detector implements AutoCloseable {
             try {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
 
-                backend.checkPrecision(precision);
+                Backend chosen = backend.resolve(precision, device);
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager(), precision);
                 loaded.model().close();
-                RoutedModel run = backend.open(fused);
+                RoutedModel run = chosen.open(fused);
                 if (run != fused) fused.close();
-                return new Detector(this, root, run, loaded.artifact());
+                return new Detector(this, root, run, loaded.artifact(), chosen);
             } catch (RuntimeException | WeightsException e) {
                 root.close();
                 throw e;

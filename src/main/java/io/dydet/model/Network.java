@@ -146,6 +146,25 @@ public final class Network {
         return out;
     }
 
+    /**
+     * The distinct convolutions of every section and of the router for one image of the given size, in the order they
+     * first run: what the engine check must find right before this network runs on it.
+     */
+    public List<io.dydet.engine.check.ConvShape> convShapes(long height, long width) {
+        Map<Section, List<List<FeatureShape>>> shapes = shapes(height, width);
+        List<FeatureShape> input = List.of(new FeatureShape(spec.inChannels(), height, width));
+        java.util.Set<io.dydet.engine.check.ConvShape> out = new java.util.LinkedHashSet<>();
+        for (Section s : Section.values()) {
+            for (Node n : nodes.get(s)) {
+                List<List<FeatureShape>> in = new ArrayList<>();
+                for (Source src : n.sources()) in.add(src.isInput() ? input : shapes.get(src.section()).get(src.index()));
+                out.addAll(n.layer().convShapes(in));
+            }
+        }
+        if (router != null) out.addAll(router.convShapes());
+        return List.copyOf(out);
+    }
+
     /** Multiply-accumulates per section for one image, plus the router's under key null. */
     public Map<Section, Long> macs(long height, long width) {
         return macsBySize.computeIfAbsent(height + "x" + width, k -> computeMacs(height, width));

@@ -35,6 +35,12 @@ public record AdaptiveRouter(List<Integer> channels, int reduction) {
         return d * h + h;
     }
 
+    /** Its two 1x1 convolutions on the pooled features (for the engine check). */
+    public List<io.dydet.engine.check.ConvShape> convShapes() {
+        return List.of(io.dydet.engine.check.ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1),
+                io.dydet.engine.check.ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
+    }
+
     /** The router's input: spatial means of the features, concatenated, shape (B, d). */
     public NDArray pool(List<NDArray> features) {
         NDList means = new NDList(features.size());

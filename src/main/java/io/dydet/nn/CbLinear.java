@@ -43,6 +43,12 @@ public record CbLinear(int in, List<Integer> outs) implements Layer {
     }
 
     @Override
+    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        FeatureShape s = Layer.single(inputs);
+        return List.of(io.dydet.engine.check.ConvShape.same(in, total(), 1, 1, s.height(), s.width()));
+    }
+
+    @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray y = Ops.conv(inputs.get(0).head(), w.get("conv.weight"), w.get("conv.bias"), 1, 0);
         if (outs.size() == 1) return new NDList(y);

@@ -27,6 +27,12 @@ public record FusedConv(int in, int out, int kernel, int stride) implements Laye
     }
 
     @Override
+    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        FeatureShape s = Layer.single(inputs);
+        return List.of(io.dydet.engine.check.ConvShape.same(in, out, kernel, stride, s.height(), s.width()));
+    }
+
+    @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         return new NDList(apply(inputs.get(0).head(), w, mode));
     }

@@ -77,6 +77,16 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
         return m;
     }
 
+    @Override
+    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        List<io.dydet.engine.check.ConvShape> out = new ArrayList<>();
+        for (List<FeatureShape> in : inputs) {
+            FeatureShape s = in.get(0);
+            out.add(io.dydet.engine.check.ConvShape.same((int) s.channels(), na * outputsPerAnchor(), 1, 1, s.height(), s.width()));
+        }
+        return out;
+    }
+
     /** Raw logits per level, each (B, na, ny, nx, no). */
     @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {

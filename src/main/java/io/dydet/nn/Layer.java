@@ -28,6 +28,11 @@ public interface Layer {
         return 0;
     }
 
+    /** The convolutions this layer runs for one image of the given input shapes (for the engine check). */
+    default List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        return List.of();
+    }
+
     NDList forward(List<NDList> inputs, Weights weights, Mode mode);
 
     /** The deploy form of this layer (BN folded, branches merged); the layer itself when nothing folds. */

@@ -58,6 +58,13 @@ public record RepConv(int in, int out, int kernel, int stride) implements Layer 
     }
 
     @Override
+    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        FeatureShape s = Layer.single(inputs);
+        return List.of(io.dydet.engine.check.ConvShape.same(in, out, 3, stride, s.height(), s.width()),
+                io.dydet.engine.check.ConvShape.same(in, out, 1, stride, s.height(), s.width()));
+    }
+
+    @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray x = inputs.get(0).head();
         NDArray dense = Ops.batchNorm(Ops.conv(x, w.get("rbr_dense.0.weight"), null, stride, 1), w.sub("rbr_dense.1."), mode);

@@ -26,6 +26,12 @@ public record RepConvFused(int in, int out, int stride) implements Layer {
     }
 
     @Override
+    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        FeatureShape s = Layer.single(inputs);
+        return List.of(io.dydet.engine.check.ConvShape.same(in, out, 3, stride, s.height(), s.width()));
+    }
+
+    @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         return new NDList(Ops.silu(Ops.conv(inputs.get(0).head(), w.get("rbr_reparam.weight"), w.get("rbr_reparam.bias"), stride, 1), mode));
     }

@@ -54,6 +54,13 @@ public record Sppcspc(int in, int out, boolean isFused) implements Layer {
     }
 
     @Override
+    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        List<io.dydet.engine.check.ConvShape> out = new ArrayList<>();
+        for (Layer cv : convs()) out.addAll(cv.convShapes(inputs));
+        return out;
+    }
+
+    @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray x = inputs.get(0).head();
         List<Layer> cv = convs();

@@ -194,6 +194,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains to the end of the schedule (or from where a resumed run stopped). */
     public Outcome run() throws IOException {
+        if (!model.device().isGpu()) io.dydet.engine.Engines.requireTorchCorrect(io.dydet.engine.check.CheckMode.TRAINING, "training");
         Hyperparameters scaled = hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
         ParameterGroups groups = routerStep ? ParameterGroups.routerOnly(model)
                 : route2Step ? ParameterGroups.of(model, DynamicDetModel::isRoute2Only) : ParameterGroups.of(model);

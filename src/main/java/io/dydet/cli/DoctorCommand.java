@@ -1,0 +1,73 @@
+package io.dydet.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.engine.Engines;
+import io.dydet.engine.check.CheckMode;
+import io.dydet.engine.check.EngineCheck;
+import io.dydet.engine.check.EngineReport;
+import io.dydet.engine.check.ModeResult;
+import io.dydet.engine.check.ProbeResult;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Checks the engine on this machine: runs the model family's convolutions through libtorch (per oneDNN setting) and ONNX Runtime "
+                + "and compares them with a float64 reference; shows what is right, what dydet chose, and caches the verdict (every command uses it)."})
+final class DoctorCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "print the whole verdict as JSON")
+    boolean json;
+
+    @Option(names = "--all", description = "probe every torch setting this CPU has, not only until one is right (slower)")
+    boolean all;
+
+    @Option(names = "--refresh", description = "measure again instead of reading the cached verdict")
+    boolean refresh;
+
+    @Override
+    public Integer call() throws Exception {
+        // libtorch is loaded for its fingerprint only: the probes run in child processes
+        Engines.startUnchecked(0);
+        long start = System.nanoTime();
+        EngineReport r = EngineCheck.verdict(all, refresh);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (json) {
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            return 0;
+        }
+        System.out.printf("CPU: %s (%s family %s model %s), %d cores, caches: %s%n", r.machine().cpuModel(), r.machine().cpuVendor(),
+                r.machine().cpuFamily(), r.machine().cpuModelNumber(), r.machine().cpus(), r.machine().caches());
+        System.out.printf("engines: libtorch %s, %s%n", r.machine().libtorch(), r.machine().onnxRuntime());
+        System.out.printf("%-17s %-9s %-9s %-9s %-9s %-9s %s%n", "torch setting", "fp32", "fp32 NHWC", "bf16 NHWC", "training", "ort", "oneDNN instruction set / kernels");
+        for (ProbeResult p : r.probes()) {
+            System.out.printf("%-17s %-9s %-9s %-9s %-9s %-9s %s%n", p.setting(), cell(p, CheckMode.FP32), cell(p, CheckMode.FP32_CHANNELS_LAST),
+                    cell(p, CheckMode.BF16_CHANNELS_LAST), cell(p, CheckMode.TRAINING), cell(p, CheckMode.ONNXRUNTIME),
+                    (p.onednnIsa() == null ? "" : p.onednnIsa()) + (p.kernels().isEmpty() ? "" : " / " + String.join(" ", p.kernels())));
+        }
+        System.out.println("cells: passed (engine seconds for the suite), wrong N/M, crashed, skipped, - not probed");
+        System.out.println("chosen: torch with " + (r.torchSetting() == null ? "nothing (no setting is right)" : r.torchSetting())
+                + "; inference backend auto = " + autoBackend(r));
+        System.out.println(r.summary());
+        System.out.printf(Locale.ROOT, "verdict %s in %.2f s (first measurement took %.1f s); cached in %s%n",
+                seconds < r.checkSeconds() ? "read from the cache" : "measured", seconds, r.checkSeconds(), EngineCheck.cacheDir().resolve("engine-check"));
+        return 0;
+    }
+
+    private static String autoBackend(EngineReport r) {
+        boolean torch = r.torchCorrect(CheckMode.FP32_CHANNELS_LAST), ort = r.onnxRuntimeCorrect();
+        if (torch && ort) return r.forwardSeconds(true) < 0.85 * r.forwardSeconds(false) ? "onnxruntime (clearly faster here)" : "torch (ONNX Runtime not clearly faster)";
+        return ort ? "onnxruntime" : torch ? "torch" : "none right";
+    }
+
+    private static String cell(ProbeResult p, CheckMode m) {
+        ModeResult r = p.mode(m);
+        if (r == null) return "-";
+        return switch (r.status()) {
+            case ModeResult.PASSED -> String.format(Locale.ROOT, "ok %.2fs", r.seconds());
+            case ModeResult.FAILED -> "wrong " + r.wrong() + "/" + r.checked();
+            default -> r.status();
+        };
+    }
+}
