@@ -56,9 +56,9 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     private static String autoBackend(EngineReport r) {
-        boolean torch = r.torchCorrect(CheckMode.FP32_CHANNELS_LAST), ort = r.onnxRuntimeCorrect();
-        if (torch && ort) return r.forwardSeconds(true) < 0.85 * r.forwardSeconds(false) ? "onnxruntime (clearly faster here)" : "torch (ONNX Runtime not clearly faster)";
-        return ort ? "onnxruntime" : torch ? "torch" : "none right";
+        boolean torch = r.torchCorrect(CheckMode.FP32_CHANNELS_LAST);
+        if (r.autoPrefersOnnxRuntime()) return torch ? "onnxruntime (clearly faster here)" : "onnxruntime";
+        return torch ? (r.onnxRuntimeCorrect() ? "torch (ONNX Runtime not clearly faster)" : "torch") : "none right";
     }
 
     private static String cell(ProbeResult p, CheckMode m) {

@@ -43,13 +43,9 @@ public final class NativeOps {
         private static NativeLibrary libtorch() {
             if (Boolean.getBoolean("dydet.noNativeOps")) return null;
             try {
-                Path maps = Path.of("/proc/self/maps");
-                if (!Files.isReadable(maps)) return null;
-                for (String line : Files.readAllLines(maps)) {
-                    int i = line.indexOf('/');
-                    if (i >= 0 && line.endsWith("libtorch_cpu.so")) return NativeLibrary.getInstance(line.substring(i));
-                }
-            } catch (Throwable t) { // IO errors, a library JNA cannot open: use the fallbacks
+                Path lib = libtorchPath();
+                return lib == null ? null : NativeLibrary.getInstance(lib.toString());
+            } catch (Throwable t) { // a library JNA cannot open: use the fallbacks
                 LOG.debug("libtorch not found for native operators: {}", t.toString());
             }
             return null;
@@ -64,6 +60,21 @@ public final class NativeOps {
                 return null;
             }
         }
+    }
+
+    /** The libtorch_cpu.so this process has loaded (DJL extracts it to its cache), or null when none is or there is no /proc. */
+    public static Path libtorchPath() {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) return null;
+        try {
+            for (String line : Files.readAllLines(maps)) {
+                int i = line.indexOf('/');
+                if (i >= 0 && line.endsWith("libtorch_cpu.so")) return Path.of(line.substring(i));
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("cannot read {}: {}", maps, e.toString());
+        }
+        return null;
     }
 
     /** Whether {@link #toBFloat16} works here: a PyTorch engine whose libtorch has the operator. */

@@ -14,9 +14,6 @@ public enum Backend {
      */
     AUTO;
 
-    /** AUTO picks onnxruntime over a right torch only when the check measured it at least this much faster. */
-    static final double AUTO_MARGIN = 0.85;
-
     /** auto, torch or onnxruntime, as the CLI spells them. */
     public static Backend parse(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
@@ -58,11 +55,8 @@ public enum Backend {
             io.dydet.engine.Engines.requireTorchCorrect(torchMode, "--precision " + precision.cliName());
             return TORCH;
         }
-        boolean torchOk = r.torchCorrect(torchMode), ortOk = r.onnxRuntimeCorrect();
-        // torch stays unless ONNX Runtime is clearly faster: the suite's timing is a proxy for the model's
-        if (torchOk && ortOk) return r.forwardSeconds(true) < AUTO_MARGIN * r.forwardSeconds(false) ? ONNXRUNTIME : TORCH;
-        if (ortOk) return ONNXRUNTIME;
-        if (torchOk) return TORCH;
+        if (r.autoPrefersOnnxRuntime()) return ONNXRUNTIME;
+        if (r.torchCorrect(torchMode)) return TORCH;
         if (io.dydet.engine.Engines.forced()) return TORCH;
         throw new IllegalStateException("no backend computes convolutions right on this machine: " + r.summary()
                 + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs torch anyway, with wrong results");

@@ -155,11 +155,7 @@ public final class Network {
         List<FeatureShape> input = List.of(new FeatureShape(spec.inChannels(), height, width));
         java.util.Set<io.dydet.engine.check.ConvShape> out = new java.util.LinkedHashSet<>();
         for (Section s : Section.values()) {
-            for (Node n : nodes.get(s)) {
-                List<List<FeatureShape>> in = new ArrayList<>();
-                for (Source src : n.sources()) in.add(src.isInput() ? input : shapes.get(src.section()).get(src.index()));
-                out.addAll(n.layer().convShapes(in));
-            }
+            for (Node n : nodes.get(s)) out.addAll(n.layer().convShapes(inputShapes(n, shapes, input)));
         }
         if (router != null) out.addAll(router.convShapes());
         return List.copyOf(out);
@@ -176,14 +172,17 @@ public final class Network {
         Map<Section, Long> out = new EnumMap<>(Section.class);
         for (Section s : Section.values()) {
             long m = 0;
-            for (Node n : nodes.get(s)) {
-                List<List<FeatureShape>> in = new ArrayList<>();
-                for (Source src : n.sources()) in.add(src.isInput() ? input : shapes.get(src.section()).get(src.index()));
-                m += n.layer().macs(in);
-            }
+            for (Node n : nodes.get(s)) m += n.layer().macs(inputShapes(n, shapes, input));
             out.put(s, m);
         }
         return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** The shapes a node reads: the image's, or those of the layers it takes its inputs from. */
+    private static List<List<FeatureShape>> inputShapes(Node n, Map<Section, List<List<FeatureShape>>> shapes, List<FeatureShape> input) {
+        List<List<FeatureShape>> in = new ArrayList<>();
+        for (Source src : n.sources()) in.add(src.isInput() ? input : shapes.get(src.section()).get(src.index()));
+        return in;
     }
 
     /** GFLOPs (2 x conv MACs / 1e9) of one route for one image, router included when the model has one. */

@@ -33,8 +33,4 @@ public enum CheckMode {
     double relTolerance() {
         return this == BF16_CHANNELS_LAST ? 1.0 / 128 : 2e-5;
     }
-
-    boolean torch() {
-        return this != ONNXRUNTIME;
-    }
 }

@@ -46,13 +46,11 @@ public final class ConvProbe {
     static final String PROGRESS = "dydet-probe ";
     private static final long SEED = 20231;
 
-    private final TorchSetting setting;
     private final String inject;
     private boolean failFast;
     private final PrintStream progress;
 
-    private ConvProbe(TorchSetting setting, String inject, PrintStream progress) {
-        this.setting = setting;
+    private ConvProbe(String inject, PrintStream progress) {
         this.inject = inject;
         this.progress = progress;
     }
@@ -70,7 +68,7 @@ public final class ConvProbe {
         long start = System.nanoTime();
         Engines.startUnchecked(0);
         setting.applyInProcess();
-        ConvProbe probe = new ConvProbe(setting, a.get("--inject"), System.out);
+        ConvProbe probe = new ConvProbe(a.get("--inject"), System.out);
         probe.failFast = Boolean.parseBoolean(a.getOrDefault("--fail-fast", "false"));
         Map<String, ModeResult> results = probe.runAll(suite, modes);
         ProbeResult r = new ProbeResult(setting.cliName(), null, null, List.of(), results, (System.nanoTime() - start) / 1e9);
@@ -148,18 +146,18 @@ public final class ConvProbe {
         List<ConvReference.Deviation> deviations;
         try {
             if (mode == CheckMode.ONNXRUNTIME) {
-                float[] y = onnxRuntime(env, ref);
-                tally.seconds += lastOrtSeconds;
-                deviations = ref.checkForward(y, mode.relTolerance());
+                Timed y = onnxRuntime(env, ref);
+                tally.seconds += y.seconds;
+                deviations = ref.checkForward(y.values, mode.relTolerance());
             } else if (mode == CheckMode.TRAINING) {
                 Gradients g = torchBackward(ref);
                 tally.seconds += g.seconds;
                 deviations = new ArrayList<>(ref.checkForward(g.y, mode.relTolerance()));
                 deviations.addAll(ref.checkBackward(g.dx, g.dw, g.db, mode.relTolerance()));
             } else {
-                float[][] timed = torchForward(ref, mode);
-                tally.seconds += timed[1][0];
-                deviations = ref.checkForward(timed[0], mode.relTolerance());
+                Timed y = torchForward(ref, mode);
+                tally.seconds += y.seconds;
+                deviations = ref.checkForward(y.values, mode.relTolerance());
             }
         } catch (RuntimeException | OrtException e) {
             deviations = List.of(new ConvReference.Deviation("engine error: " + e, Double.POSITIVE_INFINITY, -1, 0, 0));
@@ -176,8 +174,10 @@ public final class ConvProbe {
         if (!ok) tally.failed++;
     }
 
-    /** The output in NCHW order, and the engine time in seconds. */
-    private float[][] torchForward(ConvReference ref, CheckMode mode) {
+    /** An engine's output in NCHW order and the seconds the engine took for it. */
+    private record Timed(float[] values, double seconds) {}
+
+    private Timed torchForward(ConvReference ref, CheckMode mode) {
         ConvShape s = ref.shape();
         try (NDManager m = NDManager.newBaseManager()) {
             // two identical images: libtorch sends a batch of one small image past oneDNN, a larger batch through it
@@ -198,7 +198,7 @@ public final class ConvProbe {
             if (mode == CheckMode.BF16_CHANNELS_LAST) y = y.toType(DataType.FLOAT32, false);
             double seconds = (System.nanoTime() - t0) / 1e9;
             // reshape(-1) copies a channels-last result into NCHW order for the comparison (not timed)
-            return new float[][] {injected(firstOfTwo(y.reshape(-1).toFloatArray(), mode.relTolerance()), s), {(float) seconds}};
+            return new Timed(injected(firstOfTwo(y.reshape(-1).toFloatArray(), mode.relTolerance())), seconds);
         }
     }
 
@@ -222,7 +222,7 @@ public final class ConvProbe {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double tol = CheckMode.TRAINING.relTolerance();
             // the weight and bias gradients sum over the two identical images: halved (exactly) they are one image's
-            return new Gradients(injected(firstOfTwo(y.stopGradient().toFloatArray(), tol), s), injected(firstOfTwo(x.getGradient().toFloatArray(), tol), s),
+            return new Gradients(injected(firstOfTwo(y.stopGradient().toFloatArray(), tol)), injected(firstOfTwo(x.getGradient().toFloatArray(), tol)),
                     halved(w.getGradient().toFloatArray()), halved(b.getGradient().toFloatArray()), seconds);
         } finally {
             Engines.setGradEnabled(grad);
@@ -265,17 +265,15 @@ public final class ConvProbe {
     }
 
     /** Fault injection: shifts the first channel's top-left block, as a kernel with a wrong blocking would. */
-    private float[] injected(float[] values, ConvShape s) {
+    private float[] injected(float[] values) {
         if (!"wrong".equals(inject)) return values;
         int n = Math.min(values.length, 16);
         for (int i = 0; i < n; i++) values[i] += 0.5f + Math.abs(values[i]);
         return values;
     }
 
-    private double lastOrtSeconds;
-
-    /** The output of ONNX Runtime; the time of the run alone (not the session's creation) goes to lastOrtSeconds. */
-    private float[] onnxRuntime(OrtEnvironment env, ConvReference ref) throws OrtException {
+    /** The output of ONNX Runtime, timed without the session's creation. */
+    private Timed onnxRuntime(OrtEnvironment env, ConvReference ref) throws OrtException {
         ConvShape s = ref.shape();
         byte[] model = convModel(ref);
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
@@ -285,12 +283,11 @@ public final class ConvProbe {
                  OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(ref.input()), new long[] {1, s.in(), s.height(), s.width()})) {
                 long t0 = System.nanoTime();
                 try (OrtSession.Result r = session.run(Map.of("x", x))) {
-                    lastOrtSeconds = (System.nanoTime() - t0) / 1e9;
-                    OnnxTensor y = (OnnxTensor) r.get(0);
-                    FloatBuffer fb = y.getFloatBuffer();
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
                     float[] out = new float[fb.remaining()];
                     fb.get(out);
-                    return out;
+                    return new Timed(out, seconds);
                 }
             }
         }

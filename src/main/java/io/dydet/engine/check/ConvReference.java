@@ -198,6 +198,25 @@ public final class ConvReference {
         expectedColumns = columnsTask.join();
     }
 
+    /**
+     * A weight gradient's entry at tap (ky, kx) of an output plane against an input plane: sum over the output
+     * positions whose tap lands inside the input of out[pos] * in[tap at pos], with its sum of absolute terms.
+     */
+    private double[] atTap(double[] outPlane, double[] outAbs, double[] inPlane, double[] inAbs, int ky, int kx) {
+        double ref = 0, abs = 0;
+        int x0Min = firstInside(kx, w, ow), x0End = endInside(kx, w, ow);
+        for (int y0 = 0; y0 < oh; y0++) {
+            int iy = y0 * s + ky - p;
+            if (iy < 0 || iy >= h) continue;
+            int in = iy * w + kx - p, out = y0 * ow;
+            for (int x0 = x0Min; x0 < x0End; x0++) {
+                ref += outPlane[out + x0] * inPlane[in + x0 * s];
+                abs += outAbs[out + x0] * inAbs[in + x0 * s];
+            }
+        }
+        return new double[] {ref, abs};
+    }
+
     /** The first output column whose tap kx reads inside the input. */
     private int firstInside(int kx, int width, int outWidth) {
         int x0 = 0;
@@ -295,28 +314,22 @@ public final class ConvReference {
             }
         }
         Worst wOut = new Worst("weight gradient projected over output channels");
+        double[] plane = new double[h * w], planeAbs = new double[h * w];
         for (int c = 0; c < ic; c++) {
+            for (int i = 0; i < h * w; i++) {
+                plane[i] = x[c * h * w + i];
+                planeAbs[i] = Math.abs(plane[i]);
+            }
             for (int ky = 0; ky < k; ky++) {
                 for (int kx = 0; kx < k; kx++) {
-                    double ref = 0, abs = 0;
-                    for (int y0 = 0; y0 < oh; y0++) {
-                        int iy = y0 * s + ky - p;
-                        if (iy < 0 || iy >= h) continue;
-                        for (int x0 = 0; x0 < ow; x0++) {
-                            int ix = x0 * s + kx - p;
-                            if (ix < 0 || ix >= w) continue;
-                            double xv = x[(c * h + iy) * w + ix];
-                            ref += gr[y0 * ow + x0] * xv;
-                            abs += grAbs[y0 * ow + x0] * Math.abs(xv);
-                        }
-                    }
+                    double[] ref = atTap(gr, grAbs, plane, planeAbs, ky, kx);
                     int j = (c * k + ky) * k + kx;
                     double meas = 0, measAbs = 0;
                     for (int o = 0; o < oc; o++) {
                         meas += outSigns[o] * dw[o * taps + j];
                         measAbs += Math.abs(dw[o * taps + j]);
                     }
-                    wOut.offer(j, ref, meas, relTolerance * (abs + measAbs) + 1e-30);
+                    wOut.offer(j, ref[0], meas, relTolerance * (ref[1] + measAbs) + 1e-30);
                 }
             }
         }
@@ -330,28 +343,22 @@ public final class ConvReference {
             }
         }
         Worst wIn = new Worst("weight gradient projected over input channels");
+        double[] gPlane = new double[oh * ow], gAbs = new double[oh * ow];
         for (int o = 0; o < oc; o++) {
+            for (int i = 0; i < oh * ow; i++) {
+                gPlane[i] = upstream[o * oh * ow + i];
+                gAbs[i] = Math.abs(gPlane[i]);
+            }
             for (int ky = 0; ky < k; ky++) {
                 for (int kx = 0; kx < k; kx++) {
-                    double ref = 0, abs = 0;
-                    for (int y0 = 0; y0 < oh; y0++) {
-                        int iy = y0 * s + ky - p;
-                        if (iy < 0 || iy >= h) continue;
-                        for (int x0 = 0; x0 < ow; x0++) {
-                            int ix = x0 * s + kx - p;
-                            if (ix < 0 || ix >= w) continue;
-                            double g = upstream[(o * oh + y0) * ow + x0];
-                            ref += g * xq[iy * w + ix];
-                            abs += Math.abs(g) * xqAbs[iy * w + ix];
-                        }
-                    }
+                    double[] ref = atTap(gPlane, gAbs, xq, xqAbs, ky, kx);
                     double meas = 0, measAbs = 0;
                     for (int c = 0; c < ic; c++) {
                         double v = dw[o * taps + (c * k + ky) * k + kx];
                         meas += inSigns[c] * v;
                         measAbs += Math.abs(v);
                     }
-                    wIn.offer(o * k * k + ky * k + kx, ref, meas, relTolerance * (abs + measAbs) + 1e-30);
+                    wIn.offer(o * k * k + ky * k + kx, ref[0], meas, relTolerance * (ref[1] + measAbs) + 1e-30);
                 }
             }
         }

@@ -82,21 +82,4 @@ public record ConvSuite(List<ConvShape> forward, List<ConvShape> training) {
         Set<ConvShape> f = Set.copyOf(forward), t = Set.copyOf(training);
         return f.containsAll(other.forward) && t.containsAll(other.training);
     }
-
-    /** The shapes of {@code other} that this suite lacks. */
-    public ConvSuite missing(ConvSuite other) {
-        Set<ConvShape> f = Set.copyOf(forward), t = Set.copyOf(training);
-        return new ConvSuite(other.forward.stream().filter(c -> !f.contains(c)).toList(), other.training.stream().filter(c -> !t.contains(c)).toList());
-    }
-
-    public ConvSuite plus(ConvSuite other) {
-        List<ConvShape> f = new ArrayList<>(forward), t = new ArrayList<>(training);
-        f.addAll(other.forward);
-        t.addAll(other.training);
-        return new ConvSuite(f, t);
-    }
-
-    public boolean isEmpty() {
-        return forward.isEmpty() && training.isEmpty();
-    }
 }

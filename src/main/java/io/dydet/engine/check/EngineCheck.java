@@ -221,7 +221,7 @@ public final class EngineCheck {
         cmd.add("--modes");
         cmd.add(String.join(",", modes.stream().map(CheckMode::key).toList()));
         if (inject != null) cmd.addAll(List.of("--inject", inject));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = pb.environment();
         if (setting.isaCap() != null) env.put(TorchSetting.ISA_VARIABLE, setting.isaCap());
         // oneDNN names its kernels and instruction set on standard output: the proof that a cap took effect
@@ -253,10 +253,6 @@ public final class EngineCheck {
             LOG.warn("engine check: the probe with torch setting {} {} ({}) at {}", setting.cliName(), why, detail, at);
         }
         return r;
-    }
-
-    private static java.io.File nullFile() {
-        return new java.io.File("/dev/null");
     }
 
     /** The signal and frame of a JVM crash, from its error file (" SIGFPE in libtorch_cpu.so+0x..."), or "". */

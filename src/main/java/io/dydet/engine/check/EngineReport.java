@@ -59,6 +59,18 @@ public record EngineReport(MachineFingerprint machine, List<ProbeResult> probes,
         return p == null || p.mode(CheckMode.FP32_CHANNELS_LAST) == null ? Double.NaN : p.mode(CheckMode.FP32_CHANNELS_LAST).seconds() / 2;
     }
 
+    /** Auto prefers ONNX Runtime over a right torch only when the check measured it at least this much faster. */
+    static final double AUTO_MARGIN = 0.85;
+
+    /**
+     * Whether the auto backend runs ONNX Runtime here: when torch is wrong and ONNX Runtime right, or both are right and
+     * ONNX Runtime was clearly faster on the suite (its timing is a proxy for the model's, so torch stays otherwise).
+     */
+    public boolean autoPrefersOnnxRuntime() {
+        boolean torch = torchCorrect(CheckMode.FP32_CHANNELS_LAST), ort = onnxRuntimeCorrect();
+        return ort && (!torch || forwardSeconds(true) < AUTO_MARGIN * forwardSeconds(false));
+    }
+
     /** Whether the default setting was right in every required mode (nothing had to change). */
     @JsonIgnore
     public boolean defaultIsCorrect() {

@@ -92,15 +92,8 @@ public record MachineFingerprint(String cpuModel, String cpuVendor, String cpuFa
 
     /** The loaded libtorch's folder (its version and build date, e.g. 2.7.1-20250812-cpu-linux-x86_64). */
     static String loadedLibtorch() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-                int i = line.indexOf('/');
-                if (i >= 0 && line.endsWith("libtorch_cpu.so")) return Path.of(line.substring(i)).getParent().getFileName().toString();
-            }
-        } catch (IOException e) {
-            // fall through
-        }
-        return "libtorch not loaded";
+        Path lib = io.dydet.engine.NativeOps.libtorchPath();
+        return lib == null ? "libtorch not loaded" : lib.getParent().getFileName().toString();
     }
 
     /** The jar a class comes from (its file name carries the version), without loading native code. */

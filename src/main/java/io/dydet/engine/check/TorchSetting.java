@@ -3,7 +3,6 @@ package io.dydet.engine.check;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,20 +83,10 @@ public enum TorchSetting {
 
     /** at::globalContext().setUserEnabledMkldnn(enabled), the switch behind torch.backends.mkldnn.enabled. */
     private static void setOneDnnEnabled(boolean enabled) {
-        NativeLibrary torch = libtorch();
+        Path lib = io.dydet.engine.NativeOps.libtorchPath();
+        if (lib == null) throw new IllegalStateException("libtorch_cpu.so is not loaded: start the engine first");
+        NativeLibrary torch = NativeLibrary.getInstance(lib.toString());
         Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
         torch.getFunction("_ZN2at7Context20setUserEnabledMkldnnEb").invokeVoid(new Object[] {context, (byte) (enabled ? 1 : 0)});
-    }
-
-    private static NativeLibrary libtorch() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-                int i = line.indexOf('/');
-                if (i >= 0 && line.endsWith("libtorch_cpu.so")) return NativeLibrary.getInstance(line.substring(i));
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read /proc/self/maps to find libtorch: " + e.getMessage(), e);
-        }
-        throw new IllegalStateException("libtorch_cpu.so is not loaded: start the engine first");
     }
 }
