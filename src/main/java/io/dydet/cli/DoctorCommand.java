@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.engine.Engines;
 import io.dydet.engine.check.CheckMode;
+import io.dydet.engine.check.ConvSuite;
 import io.dydet.engine.check.EngineCheck;
 import io.dydet.engine.check.EngineReport;
 import io.dydet.engine.check.ModeResult;
 import io.dydet.engine.check.ProbeResult;
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ModelSpec;
+import io.dydet.model.Network;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +20,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Checks the engine on this machine: runs the model family's convolutions through libtorch (per oneDNN setting) and ONNX Runtime "
-                + "and compares them with a float64 reference; shows what is right, what dydet chose, and caches the verdict (every command uses it)."})
+                + "and compares them with a float64 reference; shows what is right, what dydet chose, and caches the verdict (every command uses it).",
+                "With --model/--cfg/--weights, checks that model's own convolutions at --img instead (e.g. a custom cfg, or W6 at 1280)."})
 final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the whole verdict as JSON")
     boolean json;
@@ -26,12 +32,21 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--refresh", description = "measure again instead of reading the cached verdict")
     boolean refresh;
 
+    @picocli.CommandLine.Mixin
+    ModelOptions model = new ModelOptions();
+
+    @Option(names = "--img", paramLabel = "PX", description = "image size for --model's convolutions (default: 640, 1280 for W6)")
+    Integer img;
+
     @Override
     public Integer call() throws Exception {
         // libtorch is loaded for its fingerprint only: the probes run in child processes
         Engines.startUnchecked(0);
         long start = System.nanoTime();
-        EngineReport r = EngineCheck.verdict(all, refresh);
+        ModelSuite forModel = model.model == null && model.cfg == null && model.weights == null ? null : modelSuite();
+        // a model whose convolutions are all in the built-in suite has the machine's verdict already
+        EngineReport r = forModel == null || forModel.coveredByBuiltIn() ? EngineCheck.verdict(all, refresh)
+                : EngineCheck.verdict(forModel.suite(), forModel.name(), all, refresh);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (json) {
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
@@ -50,9 +65,28 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println("chosen: torch with " + (r.torchSetting() == null ? "nothing (no setting is right)" : r.torchSetting())
                 + "; inference backend auto = " + autoBackend(r));
         System.out.println(r.summary());
+        if (forModel != null) {
+            System.out.printf("checked: %s (%d forward, %d training shapes; %s)%n", forModel.name(), forModel.suite().forward().size(),
+                    forModel.suite().training().size(), forModel.coveredByBuiltIn() ? "all in the built-in suite, whose verdict this is"
+                            : "some outside the built-in suite, so checked on their own");
+        }
         System.out.printf(Locale.ROOT, "verdict %s in %.2f s (first measurement took %.1f s); cached in %s%n",
                 seconds < r.checkSeconds() ? "read from the cache" : "measured", seconds, r.checkSeconds(), EngineCheck.cacheDir().resolve("engine-check"));
         return 0;
+    }
+
+    private record ModelSuite(String name, ConvSuite suite, boolean coveredByBuiltIn) {}
+
+    /** The model's distinct convolutions at the image size: the deploy form's forward, the training form's (when it has one) trained. */
+    private ModelSuite modelSuite() throws Exception {
+        ModelSpec spec = model.spec();
+        if (spec == null) spec = ModelFiles.describedSpec(model.weights);
+        Network net = Network.build(spec);
+        int size = img != null ? img : ModelOptions.defaultImageSize(net);
+        if (size < 32 || size % net.maxStride() != 0) throw new IllegalArgumentException("--img must be a multiple of " + net.maxStride() + ", got " + size);
+        ConvSuite suite = new ConvSuite(net.fused().convShapes(size, size), net.isFused() ? List.of() : net.convShapes(size, size));
+        String name = (model.weights != null ? model.weights.getFileName().toString() : spec.name()) + " at " + size + " px";
+        return new ModelSuite(name, suite, ConvSuite.builtIn().covers(suite));
     }
 
     private static String autoBackend(EngineReport r) {

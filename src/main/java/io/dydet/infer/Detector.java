@@ -9,6 +9,8 @@ import io.dydet.data.ImageException;
 import io.dydet.data.Images;
 import io.dydet.engine.Devices;
 import io.dydet.engine.Engines;
+import io.dydet.engine.check.ConvSuite;
+import io.dydet.engine.check.EngineReport;
 import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
 import io.dydet.model.DynamicDetModel;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.opencv.core.Mat;
+import org.slf4j.LoggerFactory;
 
 /**
  * Images in, boxes out, through the dynamic model: the original's detect path (letterbox with stride padding,
@@ -404,6 +407,18 @@ public final class Detector implements AutoCloseable {
             return this;
         }
 
+        /**
+         * On a machine where the engine check found faults, a model whose convolutions lie outside the checked suite
+         * (another cfg, W6 at 1280) is not proven right by it: say so and how to check it.
+         */
+        private static void warnWhenUnchecked(Network network, int size) {
+            EngineReport r = Engines.checkReport();
+            if (r == null || (r.defaultIsCorrect() && r.onnxRuntimeCorrect())) return;
+            if (ConvSuite.builtIn().covers(new ConvSuite(network.fused().convShapes(size, size), List.of()))) return;
+            LoggerFactory.getLogger(Detector.class).warn("engine check: this machine computes some convolutions wrong, and this model's "
+                    + "convolutions at {} px are not all in the checked suite; prove them with: dydet doctor --weights FILE --img {}", size, size);
+        }
+
         public Detector build() throws WeightsException {
             if (weights == null) throw new IllegalStateException("Detector.builder().weights(...) is required");
             Engines.start(threads);
@@ -411,6 +426,7 @@ public final class Detector implements AutoCloseable {
             try {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
 
+                warnWhenUnchecked(loaded.model().network(), imageSize > 0 ? imageSize : loaded.artifact().imageSize());
                 Backend chosen = backend.resolve(precision, device);
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager(), precision);
                 loaded.model().close();

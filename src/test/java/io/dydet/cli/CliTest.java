@@ -87,6 +87,17 @@ class CliTest {
     }
 
     @Test
+    void doctorNamesTheModelsConvolutionsAndWhetherTheSuiteHoldsThem() {
+        // the built-in suite holds width 0.25 at 128 px (the machine's verdict is reused); 1x1 and 3x3, both strides
+        Result r = run("doctor", "--model", "dy-yolov7", "--width", "0.25", "--img", "128");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("checked: dy-yolov7") && r.out().contains("at 128 px") && r.out().contains("all in the built-in suite"), r.out());
+        Result bad = run("doctor", "--model", "dy-yolov7", "--img", "100");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--img must be a multiple of 32"), bad.err());
+    }
+
+    @Test
     void usageErrorsExitWithTwoAndNameTheProblem() {
         Result r = run("info", "--model", "dy-yolov9");
         assertEquals(1, r.code());

@@ -14,7 +14,7 @@ import java.util.Set;
  * The convolution shapes the engine check runs: {@code forward} ones (inference, every mode but training) and
  * {@code training} ones (forward and backward). The built-in suite holds every distinct convolution of the model
  * family at the sizes dydet is used at (listed in its header, kept equal to the models by a test); {@code dydet
- * doctor --model} checks any other model's shapes. Text format, one shape a line:
+ * doctor --model|--cfg|--weights} checks any other model's shapes. Text format, one shape a line:
  * {@code forward|training in out kernel stride padding height width}; {@code #} starts a comment.
  */
 public record ConvSuite(List<ConvShape> forward, List<ConvShape> training) {
@@ -26,9 +26,14 @@ public record ConvSuite(List<ConvShape> forward, List<ConvShape> training) {
     }
 
     public static ConvSuite builtIn() {
+        return parse(builtInText(), "built-in " + BUILT_IN);
+    }
+
+    /** The built-in suite's text (the fingerprint digests it, so a cached verdict needs no parsing). */
+    public static String builtInText() {
         try (InputStream in = ConvSuite.class.getResourceAsStream(BUILT_IN)) {
             if (in == null) throw new IllegalStateException("the engine check's suite " + BUILT_IN + " is missing from the jar");
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in " + BUILT_IN);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the engine check's suite: " + e.getMessage(), e);
         }

@@ -68,15 +68,23 @@ public final class EngineCheck {
         return out;
     }
 
-    /** The built-in suite, or the file named by {@code dydet.engineCheck.suite} / {@code DYDET_ENGINE_CHECK_SUITE}. */
-    static ConvSuite suite() {
+    /**
+     * The text of the built-in suite, or of the file named by {@code dydet.engineCheck.suite} /
+     * {@code DYDET_ENGINE_CHECK_SUITE}; parsed only when the check runs (a cached verdict is found by its digest).
+     */
+    static String suiteText() {
         String v = setting("dydet.engineCheck.suite", "DYDET_ENGINE_CHECK_SUITE");
-        if (v == null || v.isBlank()) return ConvSuite.builtIn();
+        if (v == null || v.isBlank()) return ConvSuite.builtInText();
         try {
-            return ConvSuite.read(Path.of(v));
+            return Files.readString(Path.of(v), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalArgumentException("engine check suite " + v + ": " + e.getMessage(), e);
         }
+    }
+
+    static String suiteSource() {
+        String v = setting("dydet.engineCheck.suite", "DYDET_ENGINE_CHECK_SUITE");
+        return v == null || v.isBlank() ? "built-in " + ConvSuite.BUILT_IN : v;
     }
 
     static String setting(String property, String env) {
@@ -105,8 +113,19 @@ public final class EngineCheck {
      * @param refresh ignore a cached verdict
      */
     public static EngineReport verdict(boolean all, boolean refresh) {
-        ConvSuite suite = suite();
-        MachineFingerprint fp = MachineFingerprint.current(suite);
+        return verdict(suiteText(), suiteSource(), all, refresh);
+    }
+
+    /**
+     * The verdict for another suite (e.g. one model's convolutions at its image size: {@code dydet doctor --model}),
+     * cached under its own digest.
+     */
+    public static EngineReport verdict(ConvSuite suite, String source, boolean all, boolean refresh) {
+        return verdict(suite.format(source), source, all, refresh);
+    }
+
+    private static EngineReport verdict(String suiteText, String suiteSource, boolean all, boolean refresh) {
+        MachineFingerprint fp = MachineFingerprint.current(suiteText);
         Map<TorchSetting, String> inject = injections();
         Path cache = cacheFile(fp);
         if (!refresh && inject.isEmpty() && Files.isRegularFile(cache)) {
@@ -117,7 +136,7 @@ public final class EngineCheck {
                 LOG.warn("engine check: ignoring the unreadable cached verdict {} ({})", cache, e.getMessage());
             }
         }
-        EngineReport report = measure(fp, suite, all, inject);
+        EngineReport report = measure(fp, ConvSuite.parse(suiteText, suiteSource), all, inject);
         if (inject.isEmpty()) write(cache, report);
         return report;
     }

@@ -25,11 +25,11 @@ public record MachineFingerprint(String cpuModel, String cpuVendor, String cpuFa
     public static final int CHECK_VERSION = 2;
 
     /** This machine, with libtorch already loaded. */
-    public static MachineFingerprint current(ConvSuite suite) {
+    public static MachineFingerprint current(String suiteText) {
         CpuInfo cpu = CpuInfo.read();
         return new MachineFingerprint(cpu.model, cpu.vendor, cpu.family, cpu.modelNumber, cpu.stepping, Runtime.getRuntime().availableProcessors(),
                 readCaches(), loadedLibtorch(), jarOf("ai.onnxruntime.OrtEnvironment"), System.getenv(TorchSetting.ISA_VARIABLE), CHECK_VERSION,
-                digest(suite.format("suite")), digest(String.join(" ", cpu.flags)));
+                digest(suiteText), digest(String.join(" ", cpu.flags)));
     }
 
     /** The CPU flags of this machine (from /proc/cpuinfo; empty where there is none). */

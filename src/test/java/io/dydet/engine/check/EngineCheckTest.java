@@ -125,6 +125,20 @@ class EngineCheckTest {
     }
 
     @Test
+    void aModelsOwnSuiteGetsItsOwnCachedVerdict() {
+        EngineReport machine = EngineCheck.verdict(false, false);
+        ConvSuite own = new ConvSuite(List.of(ConvShape.same(8, 24, 3, 2, 40, 40), ConvShape.same(24, 12, 1, 1, 20, 20)),
+                List.of(ConvShape.same(8, 24, 3, 1, 20, 20)));
+        EngineReport first = EngineCheck.verdict(own, "a model at 40 px", false, false);
+        assertNotEquals(machine.machine().suite(), first.machine().suite(), "keyed by the model's suite");
+        assertTrue(Files.isRegularFile(EngineCheck.cacheFile(first.machine())));
+        ModeResult fwd = first.probes().get(0).mode(CheckMode.FP32);
+        assertNotNull(fwd);
+        assertEquals(2, fwd.checked(), "the model's two forward shapes, not the machine suite's four");
+        assertEquals(first.checkedAt(), EngineCheck.verdict(own, "a model at 40 px", false, false).checkedAt());
+    }
+
+    @Test
     void theLadderOnlyHoldsCapsThatChangeSomething() {
         assertEquals(List.of(TorchSetting.DEFAULT, TorchSetting.NO_ONEDNN), TorchSetting.ladder(java.util.Set.of("sse4_1")));
         assertEquals(List.of(TorchSetting.DEFAULT, TorchSetting.AVX512_CORE, TorchSetting.AVX2, TorchSetting.SSE41, TorchSetting.NO_ONEDNN),
