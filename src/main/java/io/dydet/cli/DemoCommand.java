@@ -22,8 +22,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--minutes", defaultValue = "10", description = "time budget; stops early with advice when this machine is too slow (default ${DEFAULT-VALUE})")
     double minutes;
 
-    @Option(names = "--images", description = "synthetic images, a quarter for validation (default 240)")
+    @Option(names = "--images", description = "synthetic images for step 1 and evaluation, a quarter for validation (default 240)")
     Integer images;
+
+    @Option(names = "--router-images", description = "more images, held out from step 1, for step 2 (default 80; 0: step 2 on step 1's images, as the original)")
+    Integer routerImages;
 
     @Option(names = "--epochs", description = "training step 1 epochs, both routes (default 22)")
     Integer epochs;
@@ -31,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--route2-epochs", description = "then epochs of route 2 alone with route 1 frozen (default 12; 0: none)")
     Integer route2Epochs;
 
-    @Option(names = "--router-epochs", description = "training step 2 epochs (default 5)")
+    @Option(names = "--router-epochs", description = "training step 2 epochs (default 8)")
     Integer routerEpochs;
 
     @Option(names = "--img", description = "image size (default 128)")
@@ -46,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         runtime.start();
         DemoSettings d = DemoSettings.defaults(out);
-        DemoSettings s = new DemoSettings(out, images != null ? images : d.images(), img != null ? img : d.imageSize(), d.width(),
+        DemoSettings s = new DemoSettings(out, images != null ? images : d.images(), routerImages != null ? routerImages : d.routerImages(), img != null ? img : d.imageSize(), d.width(),
                 epochs != null ? epochs : d.detectorEpochs(), route2Epochs != null ? route2Epochs : d.route2Epochs(),
                 routerEpochs != null ? routerEpochs : d.routerEpochs(), d.batch(), d.lr0(), d.routerLr0(), minutes, seed, runtime.device,
                 d.workers());

@@ -7,15 +7,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * A data set in the original's data YAML format: {@code train}/{@code val}/{@code test} as a folder of images, a
  * list file of image paths, or a YAML list of those; {@code nc}; {@code names}. Relative paths resolve against the
  * YAML file's folder.
+ *
+ * <p>dydet's additions, both optional: {@code router}, images held out from step 1 on which step 2 trains the router
+ * (on a small data set the detector memorises its training images, so their two routes' losses barely differ and the
+ * exit criterion has nothing to learn from); {@code difficulty}, a CSV {@code file,split,easy|hard,...} of known image
+ * difficulty (the demo's generator writes one) that step 2 reports the router against.
  */
-public record DataConfig(Path file, Object train, Object val, Object test, int nc, List<String> names) {
+public record DataConfig(Path file, Object train, Object val, Object test, Object router, String difficulty, int nc, List<String> names) {
     public DataConfig {
         names = List.copyOf(names);
     }
@@ -48,7 +55,10 @@ public record DataConfig(Path file, Object train, Object val, Object test, int n
             throw new IOException(file + ": key 'names' must be a list of class names");
         }
         if (names.size() != nc.intValue()) throw new IOException(file + ": nc is " + nc.intValue() + " but 'names' has " + names.size() + " entries");
-        return new DataConfig(file, plain(root.get("train")), plain(root.get("val")), plain(root.get("test")), nc.intValue(), names);
+        JsonNode difficulty = root.get("difficulty");
+        if (difficulty != null && !difficulty.isNull() && !difficulty.isTextual()) throw new IOException(file + ": key 'difficulty' must name a CSV file");
+        return new DataConfig(file, plain(root.get("train")), plain(root.get("val")), plain(root.get("test")), plain(root.get("router")),
+                difficulty == null || difficulty.isNull() ? null : difficulty.asText(), nc.intValue(), names);
     }
 
     private static Object plain(JsonNode n) {
@@ -61,13 +71,49 @@ public record DataConfig(Path file, Object train, Object val, Object test, int n
         return n.asText();
     }
 
-    /** The images of a split ("train", "val" or "test"), sorted within each folder. */
+    /** Whether the data set holds images for step 2 apart from step 1's ({@code router}). */
+    public boolean hasRouterSplit() {
+        return router != null;
+    }
+
+    /**
+     * The images step 2 trains the router on: the {@code router} split when there is one (checked to share no image
+     * with {@code train}), else {@code train} as the original.
+     */
+    public List<Path> routerImages() throws IOException {
+        if (router == null) return images("train");
+        List<Path> held = images("router");
+        Set<Path> step1 = new HashSet<>();
+        for (Path p : images("train")) step1.add(real(p));
+        List<Path> shared = held.stream().filter(p -> step1.contains(real(p))).toList();
+        if (!shared.isEmpty()) {
+            throw new IOException(file + ": the 'router' split must hold images step 1 did not train on, but " + shared.size() + " of its "
+                    + held.size() + " are also in 'train', e.g. " + shared.get(0));
+        }
+        return held;
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+
+    /** The difficulty CSV, resolved against the YAML's folder, or null. */
+    public Path difficultyFile() {
+        return difficulty == null ? null : file.toAbsolutePath().getParent().resolve(difficulty).normalize();
+    }
+
+    /** The images of a split ("train", "val", "test" or "router"), sorted within each folder. */
     public List<Path> images(String split) throws IOException {
         Object entry = switch (split) {
             case "train" -> train;
             case "val" -> val;
             case "test" -> test;
-            default -> throw new IllegalArgumentException("split must be train, val or test, got " + split);
+            case "router" -> router;
+            default -> throw new IllegalArgumentException("split must be train, val, test or router, got " + split);
         };
         if (entry == null) throw new IOException(file + ": no '" + split + "' entry");
         List<String> parts = entry instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of((String) entry);

@@ -35,6 +35,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
@@ -71,6 +72,7 @@ public final class DemoPipeline {
     private final DemoListener listener;
     private final long started = System.nanoTime();
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    private DemoPlan plan;
 
     private DemoPipeline(DemoSettings settings, DemoListener listener) {
         this.settings = settings;
@@ -97,10 +99,13 @@ public final class DemoPipeline {
 
         listener.stage(1, STAGES, "generate " + settings.images() + " synthetic images (easy and hard scenes)");
         long t = System.nanoTime();
-        DemoDataGenerator.Summary data = new DemoDataGenerator(settings.imageSize(), settings.seed()).write(out.resolve("data"), settings.images());
+        DemoDataGenerator.Summary data = new DemoDataGenerator(settings.imageSize(), settings.seed()).write(out.resolve("data"), settings.images(),
+                settings.routerImages());
         Path hyp = out.resolve("hyp.demo.yaml");
         AtomicFiles.writeString(hyp, demoHyperparameters().toYaml());
         lap("data", t);
+        plan = new DemoPlan(settings.detectorEpochs(), settings.route2Epochs(), settings.routerEpochs(),
+                (double) (data.routerImages() > 0 ? data.routerImages() : data.trainImages()) / data.trainImages());
 
         listener.stage(2, STAGES, "train the cascaded detector (step 1): dy-yolov7 at width " + settings.width() + ", "
                 + settings.detectorEpochs() + " epochs at " + settings.imageSize() + " px");
@@ -108,14 +113,16 @@ public final class DemoPipeline {
         Path step1 = train(detectorArgs(data.dataYaml(), hyp), out.resolve("train"), data.trainImages());
         lap("train_detector", t);
 
-        listener.stage(3, STAGES, "train route 2 alone, route 1 frozen: " + settings.route2Epochs() + " epochs");
+        listener.stage(3, STAGES, "train route 2 alone, route 1 frozen: " + plan.epochs(Trainer.ROUTE2) + " epochs");
         t = System.nanoTime();
-        if (settings.route2Epochs() > 0) step1 = train(route2Args(data.dataYaml(), hyp, step1), out.resolve("train-route2"), data.trainImages());
+        if (plan.epochs(Trainer.ROUTE2) > 0) step1 = train(route2Args(data.dataYaml(), hyp, step1), out.resolve("train-route2"), data.trainImages());
         lap("train_route2", t);
 
-        listener.stage(4, STAGES, "train the router on the frozen detector (step 2): " + settings.routerEpochs() + " epochs");
+        listener.stage(4, STAGES, "train the router on the frozen detector (step 2): " + plan.epochs(Trainer.STEP2) + " epochs on "
+                + (data.routerImages() > 0 ? data.routerImages() + " images held out from step 1" : "step 1's images"));
         t = System.nanoTime();
-        Path step2 = train(routerArgs(data.dataYaml(), step1), out.resolve("train-router"), data.trainImages());
+        Path step2 = train(routerArgs(data.dataYaml(), step1), out.resolve("train-router"),
+                data.routerImages() > 0 ? data.routerImages() : data.trainImages());
         lap("train_router", t);
 
         List<Path> valImages = DataConfig.load(data.dataYaml()).images("val");
@@ -180,21 +187,21 @@ public final class DemoPipeline {
     }
 
     private TrainArgs route2Args(Path dataYaml, Path hyp, Path step1) {
-        return new TrainArgs(Trainer.ROUTE2, null, null, dataYaml.toString(), hyp.toString(), settings.route2Epochs(), settings.batch(),
+        return new TrainArgs(Trainer.ROUTE2, null, null, dataYaml.toString(), hyp.toString(), plan.epochs(Trainer.ROUTE2), settings.batch(),
                 settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, false, 20, settings.batch(),
-                true, 32, 0.0, settings.lr0(), null, 0.5, settings.route2Epochs(), false, false);
+                true, 32, 0.0, settings.lr0(), null, 0.5, plan.epochs(Trainer.ROUTE2), false, false);
     }
 
     private TrainArgs routerArgs(Path dataYaml, Path step1) {
-        return new TrainArgs(Trainer.STEP2, null, null, dataYaml.toString(), "finetune-dynamic", settings.routerEpochs(), settings.batch(),
+        return new TrainArgs(Trainer.STEP2, null, null, dataYaml.toString(), "finetune-dynamic", plan.epochs(Trainer.STEP2), settings.batch(),
                 settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, true, 0, settings.batch(),
-                false, 32, 0.0, settings.routerLr0(), null, 0.5, settings.routerEpochs(), false, false);
+                false, 32, 0.0, settings.routerLr0(), null, 0.5, plan.epochs(Trainer.STEP2), false, false);
     }
 
     /** Trains one step and returns its final weights; stops early with a message when the budget cannot hold. */
     private Path train(TrainArgs args, Path runDir, int trainImages) throws IOException {
         Files.createDirectories(runDir);
-        BudgetWatch watch = new BudgetWatch(args, trainImages);
+        BudgetWatch watch = new BudgetWatch(args.step(), trainImages);
         try (Trainer trainer = Trainer.start(args, runDir, watch)) {
             return trainer.run().last();
         }
@@ -275,43 +282,53 @@ public final class DemoPipeline {
         return (System.nanoTime() - since) / 1e9;
     }
 
-    /** Passes training news on, and after each epoch checks that the rest of the demo still fits the budget. */
+    /**
+     * Passes training news on and keeps the demo within its budget: after each epoch it estimates the rest from the
+     * steady epochs (the first, with the engine's warm-up, counts only while it is the only one), and when the plan
+     * would overrun it shrinks the remaining epochs of every stage in proportion (keeping each stage's minimum) and
+     * says so; it stops the demo only when even the smallest plan cannot fit.
+     */
     private final class BudgetWatch extends ForwardingTrainListener {
-        private final TrainArgs args;
+        private final String step;
         private final int trainImages;
+        private final List<Double> epochSeconds = new ArrayList<>();
 
-        BudgetWatch(TrainArgs args, int trainImages) {
+        BudgetWatch(String step, int trainImages) {
             super(listener);
-            this.args = args;
+            this.step = step;
             this.trainImages = trainImages;
         }
-
-        private final List<Double> epochSeconds = new ArrayList<>();
 
         @Override
         public void epochDone(EpochResult result) {
             super.epochDone(result);
             epochSeconds.add(result.seconds());
-            // the mean epoch so far, the first one left out once there are others (it includes the warm-up)
             List<Double> steady = epochSeconds.size() > 1 ? epochSeconds.subList(1, epochSeconds.size()) : epochSeconds;
             double perEpoch = steady.stream().mapToDouble(Double::doubleValue).average().orElse(result.seconds());
-            boolean detector = Trainer.STEP1.equals(args.step());
-            double remaining = (args.epochs() - result.epoch() - 1) * perEpoch;
-            // a route-2 epoch costs about 0.6 of a detector epoch, a router epoch about 0.3 (no backward through the detector)
-            if (detector) remaining += settings.route2Epochs() * perEpoch * 0.6;
-            if (!Trainer.STEP2.equals(args.step())) remaining += settings.routerEpochs() * perEpoch * (detector ? 0.3 : 0.5);
-            remaining += 0.2 * perEpoch + 15; // calibration, sweep and report: a few seconds
+            plan.measured(step, perEpoch);
+            int done = result.epoch() + 1;
             double elapsed = seconds(started), budget = settings.minutes() * 60;
-            // one epoch is a noisy estimate (a busy moment): stop after it only when far over, later when over at all
-            double allowed = epochSeconds.size() < 3 ? 1.5 * budget : budget;
-            if (elapsed + remaining > allowed) {
-                throw new DemoBudgetException(String.format(
-                        "the demo would take about %.1f minutes on this machine, over its %.1f-minute budget (%s epochs take %.0f s here after %d, "
-                                + "%.1f images/s on %d images). Shorten it with --images %d or --epochs %d, or allow more time with --minutes %.0f.",
-                        (elapsed + remaining) / 60, settings.minutes(), args.step(), perEpoch, result.epoch() + 1,
-                        trainImages / Math.max(perEpoch, 1e-9), trainImages, Math.max(8, settings.images() / 2),
-                        Math.max(1, settings.detectorEpochs() / 2), Math.ceil((elapsed + remaining) / 60 + 1)));
+            double needed = elapsed + plan.remainingSeconds(step, done);
+            // one epoch is a noisy estimate (warm-up, a busy moment): act on it only when far over
+            if (needed <= (epochSeconds.size() < 2 ? 1.5 * budget : budget)) return;
+            DemoPlan smallest = plan.smallest(step, done);
+            double smallestNeeded = elapsed + smallest.remainingSeconds(step, done);
+            if (smallestNeeded > budget * (epochSeconds.size() < 2 ? 1.5 : 1.0)) {
+                throw new DemoBudgetException(String.format(Locale.ROOT,
+                        "the demo would take at least %.1f minutes on this machine even shortened to %s, over its %.1f-minute budget "
+                                + "(%s epochs take %.0f s here, %.1f images/s on %d images). Allow more time with --minutes %.0f, or use fewer images "
+                                + "(--images %d).", smallestNeeded / 60, smallest.describe(), settings.minutes(), step, perEpoch,
+                        trainImages / Math.max(perEpoch, 1e-9), trainImages, Math.ceil(smallestNeeded / 60 + 1), Math.max(8, settings.images() / 2)));
             }
+            String before = plan.describe();
+            plan.shrinkTo(step, done, budget - elapsed);
+            listener.message(String.format(Locale.ROOT, "to fit the %.0f-minute budget (%s epochs take %.0f s here) the demo shortens its plan: %s -> %s",
+                    settings.minutes(), step, perEpoch, before, plan.describe()));
+        }
+
+        @Override
+        public boolean keepTraining(EpochResult result) {
+            return result.epoch() + 1 < plan.epochs(step);
         }
     }
 }

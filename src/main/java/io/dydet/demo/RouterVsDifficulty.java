@@ -1,10 +1,10 @@
 package io.dydet.demo;
 
+import io.dydet.data.Difficulty;
+import io.dydet.eval.Auc;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,10 +18,7 @@ public record RouterVsDifficulty(int easyImages, int hardImages, double meanEasy
         if (easyScores.length == 0 || hardScores.length == 0) {
             throw new IllegalArgumentException("need easy and hard images, got " + easyScores.length + " easy and " + hardScores.length + " hard");
         }
-        double wins = 0;
-        for (double e : easyScores) for (double h : hardScores) wins += e > h ? 1 : e == h ? 0.5 : 0;
-        return new RouterVsDifficulty(easyScores.length, hardScores.length, mean(easyScores), mean(hardScores),
-                wins / ((double) easyScores.length * hardScores.length));
+        return new RouterVsDifficulty(easyScores.length, hardScores.length, mean(easyScores), mean(hardScores), Auc.of(easyScores, hardScores));
     }
 
     /** The router's score is lower on hard images than on easy ones. */
@@ -45,25 +42,8 @@ public record RouterVsDifficulty(int easyImages, int hardImages, double meanEasy
         return s / v.length;
     }
 
-    /**
-     * The generator's difficulty.csv: image name (without extension) to hard or not.
-     *
-     * @throws IOException a line that is not {@code file,split,easy|hard,objects}, with its line number
-     */
+    /** The generator's difficulty.csv: image name (without extension) to hard or not (see {@link Difficulty}). */
     public static Map<String, Boolean> readDifficulty(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv);
-        if (lines.isEmpty() || !lines.get(0).startsWith("file,split,difficulty")) {
-            throw new IOException(csv + ":1: expected the header file,split,difficulty,objects");
-        }
-        Map<String, Boolean> out = new LinkedHashMap<>();
-        for (int i = 1; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String[] f = lines.get(i).split(",");
-            if (f.length < 3 || !(f[2].equals("easy") || f[2].equals("hard"))) {
-                throw new IOException(csv + ":" + (i + 1) + ": expected file,split,easy|hard,objects, got '" + lines.get(i) + "'");
-            }
-            out.put(f[0], f[2].equals("hard"));
-        }
-        return out;
+        return Difficulty.read(csv);
     }
 }

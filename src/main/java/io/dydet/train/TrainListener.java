@@ -18,5 +18,13 @@ public interface TrainListener {
 
     default void epochDone(EpochResult result) {}
 
+    /**
+     * Asked after each epoch, once its weights are saved: false stops the run there (its last weights are that
+     * epoch's; a time budget uses it to shorten a run). The schedule stays the one planned for all epochs.
+     */
+    default boolean keepTraining(EpochResult result) {
+        return true;
+    }
+
     TrainListener SILENT = new TrainListener() {};
 }

@@ -4,12 +4,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.data.DataConfig;
+import io.dydet.data.Difficulty;
 import io.dydet.data.Hyperparameters;
 import io.dydet.data.train.TrainBatch;
 import io.dydet.data.train.TrainLoader;
 import io.dydet.data.train.TrainingSet;
 import io.dydet.engine.Devices;
 import io.dydet.engine.Engines;
+import io.dydet.eval.Auc;
 import io.dydet.eval.DetectionMetrics;
 import io.dydet.model.ClassNames;
 import io.dydet.model.DynamicDetModel;
@@ -22,6 +24,7 @@ import io.dydet.runs.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +61,10 @@ public final class Trainer implements AutoCloseable {
     private final boolean route2Step;
     private final TrainListener listener;
     private final List<String> classNames;
-    /** Step 2: (loss gap L1 - L2, easiness score) of every image of the epoch in progress. */
+    /** Step 2: (loss gap L1 - L2, easiness score, 1 if known hard / 0 if known easy / NaN) of every image of the epoch in progress. */
     private final List<double[]> epochGaps = new java.util.ArrayList<>();
+    /** Step 2: known difficulty per image name (the data set's 'difficulty' CSV), empty when unknown. */
+    private final Map<String, Boolean> difficulty;
 
     private Trainer(TrainArgs args, Path runDir, Hyperparameters hyp, ModelSpec spec, TrainListener listener, boolean fresh) throws IOException {
         this.args = args;
@@ -78,12 +83,17 @@ public final class Trainer implements AutoCloseable {
         this.network = Network.build(spec);
         Device device = Devices.parse(args.device());
         // the data set is checked before any model work: wrong class ids or an empty set fail here
-        this.trainSet = TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()),
-                data.file() + " (train)");
+        // step 2 trains on the held-out 'router' split when the data set has one (see DataConfig), else as the original
+        boolean heldOut = routerStep && data.hasRouterSplit();
+        this.trainSet = TrainingSet.open(routerStep ? data.routerImages() : data.images("train"), data.nc(),
+                args.cacheDir() == null ? null : Path.of(args.cacheDir()), data.file() + (heldOut ? " (router)" : " (train)"));
+        this.difficulty = routerStep && data.difficultyFile() != null ? Difficulty.read(data.difficultyFile()) : Map.of();
         io.dydet.data.Images.loadOpenCv();
         // loader threads each run OpenCV; its own thread pool would fight the engine's threads for the cores
         org.opencv.core.Core.setNumThreads(1);
         this.root = NDManager.newBaseManager(device);
+        if (heldOut) listener.message("step 2 trains the router on the held-out 'router' split of " + data.file() + " (" + trainSet.size()
+                + " images, none of them step 1's)");
         for (String p : trainSet.problems()) listener.message("data problem (image left out): " + p);
         try {
             Engines.seed(args.seed());
@@ -280,8 +290,18 @@ public final class Trainer implements AutoCloseable {
                 final int n = Math.max(batches, 1);
                 sums.forEach((k, v) -> means.put(k, v / n));
                 // a useful router ranks images by how little they gain from route 2: score high where the gap is small
-                if (routerStep) means.put("rank_corr", -Spearman.rho(epochGaps.stream().mapToDouble(g -> g[0]).toArray(),
-                        epochGaps.stream().mapToDouble(g -> g[1]).toArray()));
+                if (routerStep) {
+                    means.put("rank_corr", -Spearman.rho(epochGaps.stream().mapToDouble(g -> g[0]).toArray(),
+                            epochGaps.stream().mapToDouble(g -> g[1]).toArray()));
+                    // where difficulty is known: does the router score the hard images lower (AUC 1: always)
+                    double[][] known = epochGaps.stream().filter(g -> !Double.isNaN(g[2])).toArray(double[][]::new);
+                    if (known.length > 0) {
+                        means.put("difficulty_corr", -Spearman.rho(Arrays.stream(known).mapToDouble(g -> g[2]).toArray(),
+                                Arrays.stream(known).mapToDouble(g -> g[1]).toArray()));
+                        means.put("difficulty_auc", Auc.of(Arrays.stream(known).filter(g -> g[2] == 0).mapToDouble(g -> g[1]).toArray(),
+                                Arrays.stream(known).filter(g -> g[2] == 1).mapToDouble(g -> g[1]).toArray()));
+                    }
+                }
                 double[] lrs = new double[groups.size()];
                 for (int g = 0; g < lrs.length; g++) lrs[g] = opt.lr(g);
                 double p = Double.NaN, r = Double.NaN, m50 = Double.NaN, m = Double.NaN, e50 = Double.NaN, e = Double.NaN;
@@ -323,6 +343,10 @@ public final class Trainer implements AutoCloseable {
                 log.add(result);
                 done.add(result);
                 listener.epochDone(result);
+                if (epoch + 1 < args.epochs() && !listener.keepTraining(result)) {
+                    listener.message("stopped after epoch " + (epoch + 1) + " of " + args.epochs() + " at the caller's request");
+                    break;
+                }
             }
             return new Outcome(runDir, runDir.resolve("weights/last.safetensors"), runDir.resolve("weights/best.safetensors"), done, bestFitness);
         }
@@ -354,8 +378,10 @@ public final class Trainer implements AutoCloseable {
                 if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(nonFinite(b, r.total().getFloat(0)));
                 Engines.backward(r.total());
                 double gap = 0, score = 0, hard = 0;
-                for (RouterLoss.ImageLoss il : r.images()) {
-                    epochGaps.add(new double[] {il.gap(), il.score()});
+                for (int i = 0; i < r.images().size(); i++) {
+                    RouterLoss.ImageLoss il = r.images().get(i);
+                    Boolean hardImage = difficulty.get(Difficulty.key(b.paths().get(i)));
+                    epochGaps.add(new double[] {il.gap(), il.score(), hardImage == null ? Double.NaN : hardImage ? 1 : 0});
                     gap += il.gap();
                     score += il.score();
                     hard += il.score() < args.dynamicThreshold() ? 1 : 0;

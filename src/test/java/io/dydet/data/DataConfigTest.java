@@ -77,4 +77,28 @@ class DataConfigTest {
         IOException e3 = assertThrows(IOException.class, () -> DataConfig.load(y3).images("val"));
         assertTrue(e3.getMessage().contains("neither a folder nor a .txt list"), e3.getMessage());
     }
+
+    @Test
+    void step2TrainsOnTheHeldOutRouterSplitWhichMustShareNoImageWithStep1() throws Exception {
+        Path train = Files.createDirectories(dir.resolve("images/train")), held = Files.createDirectories(dir.resolve("images/router"));
+        Files.write(train.resolve("a.jpg"), new byte[] {1});
+        Files.write(held.resolve("b.jpg"), new byte[] {1});
+        Path yaml = dir.resolve("d.yaml");
+        Files.writeString(yaml, "train: images/train\nval: images/train\nnc: 1\n");
+        DataConfig original = DataConfig.load(yaml);
+        assertEquals(original.images("train"), original.routerImages(), "no router split: step 2 trains on step 1's images, as the original");
+        assertEquals(null, original.difficultyFile());
+
+        Files.writeString(yaml, "train: images/train\nval: images/train\nrouter: images/router\ndifficulty: diff.csv\nnc: 1\n");
+        DataConfig heldOut = DataConfig.load(yaml);
+        assertEquals(List.of(held.resolve("b.jpg").toAbsolutePath().normalize()), heldOut.routerImages());
+        assertEquals(dir.resolve("diff.csv").toAbsolutePath().normalize(), heldOut.difficultyFile());
+
+        // the same image reached through another path (a list file naming it) is still an overlap
+        Files.writeString(dir.resolve("router.txt"), "./images/router/b.jpg\n./images/train/../train/a.jpg\n");
+        Files.writeString(yaml, "train: images/train\nval: images/train\nrouter: router.txt\nnc: 1\n");
+        IOException e = assertThrows(IOException.class, () -> DataConfig.load(yaml).routerImages());
+        assertTrue(e.getMessage().contains("'router' split must hold images step 1 did not train on") && e.getMessage().contains("1 of its 2")
+                && e.getMessage().contains("a.jpg"), e.getMessage());
+    }
 }

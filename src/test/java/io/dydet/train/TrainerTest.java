@@ -130,6 +130,47 @@ class TrainerTest {
     }
 
     @Test
+    @Order(3)
+    void trainRouterOnAHeldOutSplitReportsTheRouterAgainstKnownDifficulty() throws Exception {
+        Path set = dir.resolve("set");
+        Path held = Files.createDirectories(set.resolve("images/router"));
+        Files.createDirectories(set.resolve("labels/router"));
+        List<Path> others;
+        try (var s = Files.list(TrainData.DATA.resolve("images/val2017"))) {
+            others = s.sorted().skip(40).limit(4).toList();
+        }
+        StringBuilder difficulty = new StringBuilder("file,split,difficulty,objects\n");
+        for (int i = 0; i < others.size(); i++) {
+            Path img = others.get(i);
+            Files.copy(img, held.resolve(img.getFileName()));
+            Path lbl = TrainData.DATA.resolve("labels/val2017").resolve(img.getFileName().toString().replace(".jpg", ".txt"));
+            if (Files.exists(lbl)) Files.copy(lbl, set.resolve("labels/router").resolve(lbl.getFileName()));
+            difficulty.append(img.getFileName().toString().replace(".jpg", "")).append(",router,").append(i % 2 == 0 ? "easy" : "hard").append(",1\n");
+        }
+        Files.writeString(set.resolve("difficulty.csv"), difficulty.toString());
+        Path data = set.resolve("data-router.yaml");
+        Files.writeString(data, "train: images/train\nval: images/train\nrouter: images/router\ndifficulty: difficulty.csv\nnc: 80\nnames: "
+                + TrainData.namesJson() + "\n");
+        TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, data.toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0, step1Model.toString(),
+                true, true, 0, 2, false, 4, 0.0, 1e-3, null, 0.5, 1, false, false);
+        Recorder rec = new Recorder();
+        Path run = dir.resolve("router-held-out");
+        try (Trainer t = Trainer.start(a, run, rec)) {
+            t.run();
+        }
+        assertTrue(rec.messages.stream().anyMatch(m -> m.contains("held-out 'router' split") && m.contains("4 images")), rec.messages.toString());
+        List<String> lines = Files.readAllLines(run.resolve("results.csv"));
+        List<String> header = List.of(lines.get(0).split(","));
+        String[] row = lines.get(1).split(",");
+        double auc = Double.parseDouble(row[header.indexOf("train/difficulty_auc")]);
+        // two easy and two hard images: the AUC is a multiple of 1/4 (ties count half: of 1/8)
+        assertTrue(auc >= 0 && auc <= 1 && Math.abs(auc * 8 - Math.rint(auc * 8)) < 1e-4, "AUC " + auc);
+        double corr = Double.parseDouble(row[header.indexOf("train/difficulty_corr")]);
+        assertTrue(corr >= -1 && corr <= 1, "rank correlation " + corr);
+        assertTrue(header.contains("train/rank_corr"), header.toString());
+    }
+
+    @Test
     @Order(4)
     void route2AloneTrainsOnlyRoute2sOwnTensors() throws Exception {
         Path data = dir.resolve("set/data.yaml");

@@ -28,14 +28,16 @@ import org.opencv.imgproc.Imgproc;
  * the labels carry only classes and boxes. Deterministic for a seed (each image draws from its own generator).
  *
  * <p>Layout: {@code images/train}, {@code images/val}, {@code labels/train}, {@code labels/val} (PNG images, one
- * {@code class cx cy w h} line per object), {@code data.yaml}, {@code difficulty.csv}.
+ * {@code class cx cy w h} line per object), {@code data.yaml}, {@code difficulty.csv}; with router images also
+ * {@code images/router} and {@code labels/router}, a split held out from step 1 that step 2 trains the router on
+ * (named by the data YAML's {@code router} key).
  */
 public final class DemoDataGenerator {
     /** The classes, in id order. */
     public static final List<String> CLASSES = List.of("circle", "square", "triangle", "cross");
 
     /** What was written. */
-    public record Summary(Path dataYaml, int trainImages, int valImages, int objects, int hardImages) {}
+    public record Summary(Path dataYaml, int trainImages, int valImages, int routerImages, int objects, int hardImages) {}
 
     /** One generated image: its file, split, whether it is hard, and its objects (class, cx, cy, w, h normalised). */
     public record Scene(String file, String split, boolean hard, List<float[]> objects) {}
@@ -55,14 +57,23 @@ public final class DemoDataGenerator {
      * {@code out}, which must not contain a data set already.
      */
     public Summary write(Path out, int images) throws IOException {
+        return write(out, images, 0);
+    }
+
+    /**
+     * Writes {@code images} images as {@link #write(Path, int)} and {@code routerImages} more (half of them hard) to
+     * the held-out {@code router} split.
+     */
+    public Summary write(Path out, int images, int routerImages) throws IOException {
         if (images < 2) throw new IllegalArgumentException("the demo data needs at least 2 images (train and val), got " + images);
+        if (routerImages < 0) throw new IllegalArgumentException("router images must be >= 0, got " + routerImages);
         if (Files.exists(out.resolve("data.yaml"))) throw new IOException(out + " already holds a data set (data.yaml); choose an empty folder");
         Images.loadOpenCv();
         int val = Math.max(1, images / 4);
         StringBuilder difficulty = new StringBuilder("file,split,difficulty,objects\n");
         int objects = 0, hard = 0;
-        for (int i = 0; i < images; i++) {
-            String split = i < images - val ? "train" : "val";
+        for (int i = 0; i < images + routerImages; i++) {
+            String split = i < images - val ? "train" : i < images ? "val" : "router";
             Scene scene = scene(i, split);
             Mat img = render(scene, i);
             Path imageFile = out.resolve("images").resolve(split).resolve(scene.file() + ".png");
@@ -86,12 +97,14 @@ public final class DemoDataGenerator {
         }
         AtomicWrite.text(out.resolve("difficulty.csv"), difficulty.toString());
         StringBuilder yaml = new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
-        yaml.append("train: images/train\nval: images/val\nnc: ").append(CLASSES.size()).append("\nnames: [");
+        yaml.append("train: images/train\nval: images/val\n");
+        if (routerImages > 0) yaml.append("router: images/router  # held out from step 1: step 2 trains the router on these\n");
+        yaml.append("difficulty: difficulty.csv\nnc: ").append(CLASSES.size()).append("\nnames: [");
         for (int c = 0; c < CLASSES.size(); c++) yaml.append(c == 0 ? "" : ", ").append(CLASSES.get(c));
         yaml.append("]\n");
         Path dataYaml = out.resolve("data.yaml");
         AtomicWrite.text(dataYaml, yaml.toString());
-        return new Summary(dataYaml, images - val, val, objects, hard);
+        return new Summary(dataYaml, images - val, val, routerImages, objects, hard);
     }
 
     /** The objects of image {@code index}: easy and hard alternate, so both splits get both kinds. */

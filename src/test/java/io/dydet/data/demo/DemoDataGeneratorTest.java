@@ -58,6 +58,28 @@ class DemoDataGeneratorTest {
     }
 
     @Test
+    void routerImagesAreAHeldOutSplitWithKnownDifficulty() throws IOException {
+        DemoDataGenerator.Summary s = new DemoDataGenerator(64, 3).write(dir.resolve("r"), 12, 6);
+        assertEquals(9, s.trainImages());
+        assertEquals(3, s.valImages());
+        assertEquals(6, s.routerImages());
+        DataConfig dc = DataConfig.load(s.dataYaml());
+        List<Path> held = dc.routerImages();
+        assertEquals(6, held.size());
+        assertTrue(held.stream().allMatch(p -> p.getFileName().toString().startsWith("router_")), held.toString());
+        assertTrue(java.util.Collections.disjoint(held, dc.images("train")) && java.util.Collections.disjoint(held, dc.images("val")),
+                "never one of step 1's or the evaluation's images");
+        assertEquals(List.of(), TrainingSet.open(held, dc.nc(), null).problems());
+        java.util.Map<String, Boolean> hard = io.dydet.data.Difficulty.read(dc.difficultyFile());
+        assertEquals(18, hard.size());
+        assertEquals(3, held.stream().filter(p -> hard.get(io.dydet.data.Difficulty.key(p))).count(), "half the router images are hard");
+        // the first 12 images are those of write(out, 12): the held-out split only adds
+        new DemoDataGenerator(64, 3).write(dir.resolve("plain"), 12);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("plain/images/train/train_00000.png")), Files.readAllBytes(dir.resolve("r/images/train/train_00000.png")));
+        assertThrows(IOException.class, () -> DataConfig.load(dir.resolve("plain/data.yaml")).images("router"));
+    }
+
+    @Test
     void filesDoNotDependOnOpenCvsThreadCount(@TempDir Path dir) throws IOException {
         io.dydet.data.Images.loadOpenCv();
         int threads = org.opencv.core.Core.getNumThreads();
