@@ -104,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
 
         @Override
         public void evaluating(String what, int done, int total) {
-            if (eval == null || !what.equals(evalName)) {
+            if (eval == null || !what.equals(evalName)) { // at the pass's (0, total): the rate counts from its start
                 eval = new ProgressBar(what, total);
                 evalName = what;
             }

@@ -116,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void validating(int done, int total) {
-            if (val == null) {
+            if (val == null) { // at the validator's (0, total): the bar's rate counts from the start of the work
                 bar.finish();
                 val = new ProgressBar("val", total);
             }

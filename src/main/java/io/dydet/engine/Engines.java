@@ -77,6 +77,8 @@ public final class Engines {
             System.setProperty("ai.djl.offline", "true");
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
             Engine engine = Engine.getEngine("PyTorch");
+            // before libtorch's first warning: it goes to this log, not the terminal
+            TorchWarnings.install();
             JniUtils.setGradMode(false);
             started = true;
             setThreads(threads);

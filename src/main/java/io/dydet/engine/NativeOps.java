@@ -64,12 +64,17 @@ public final class NativeOps {
 
     /** The libtorch_cpu.so this process has loaded (DJL extracts it to its cache), or null when none is or there is no /proc. */
     public static Path libtorchPath() {
+        return loadedLibrary("libtorch_cpu.so");
+    }
+
+    /** A shared library this process has loaded, by file name (e.g. libc10.so), or null when none is or there is no /proc. */
+    static Path loadedLibrary(String fileName) {
         Path maps = Path.of("/proc/self/maps");
         if (!Files.isReadable(maps)) return null;
         try {
             for (String line : Files.readAllLines(maps)) {
                 int i = line.indexOf('/');
-                if (i >= 0 && line.endsWith("libtorch_cpu.so")) return Path.of(line.substring(i));
+                if (i >= 0 && line.endsWith("/" + fileName)) return Path.of(line.substring(i));
             }
         } catch (java.io.IOException e) {
             LOG.debug("cannot read {}: {}", maps, e.toString());

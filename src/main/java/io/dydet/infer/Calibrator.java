@@ -26,8 +26,10 @@ public final class Calibrator {
 
     private Calibrator() {}
 
+    /** @param progress called with (images done, total): (0, total) first, when the work starts */
     public static Scores scores(RoutedModel model, List<Path> images, int imageSize, int batch, long pixelLimit, BiConsumer<Integer, Integer> progress) {
         if (!model.network().isDynamic()) throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
+        if (progress != null) progress.accept(0, images.size());
         Engines.setGradEnabled(false);
         int stride = model.network().maxStride();
         Network costs = model.network().fused(); // GFLOPs are counted on the deploy form

@@ -59,10 +59,11 @@ public final class Validator {
 
     /**
      * @param categoryIds maps a model class id to the COCO category id written in the results (identity if null)
-     * @param progress called with (images done, total)
+     * @param progress called with (images done, total): (0, total) first, when the work starts
      */
     public static List<ImageResult> run(RoutedModel model, List<Path> images, Options o, int[] categoryIds,
                                         BiConsumer<Integer, Integer> progress) {
+        if (progress != null) progress.accept(0, images.size());
         Engines.setGradEnabled(false);
         int stride = model.network().maxStride();
         // prepare every image's rect shape first (cheap), then run groups of equal shape in file order
