@@ -9,10 +9,14 @@ import io.dydet.eval.CocoEvaluator;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.eval.CocoMetrics;
 import io.dydet.eval.NmsOptions;
+import io.dydet.infer.RoutingDiagnostics;
+import io.dydet.infer.Sweep;
+import io.dydet.infer.SweepFiles;
 import io.dydet.infer.Validator;
 import io.dydet.model.ClassNames;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.Route;
+import io.dydet.model.ThresholdTable;
 import io.dydet.runs.AtomicFiles;
 import io.dydet.runs.RunDir;
 import java.nio.file.Files;
@@ -65,19 +69,25 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
 
-    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (the model's calibrated thresholds, else the 0/10/.../100%% score percentiles): table, sweep.csv, sweep.json, sweep.png")
+    @Option(names = "--sweep", description = "run both routes once per image, then evaluate every easy/hard split (the model's calibrated thresholds, else the 0/10/.../100%% score percentiles): table, sweep.csv, sweep.json, sweep.png, tradeoff.png, routing.json")
     boolean sweep;
 
     @Option(names = "--router", defaultValue = "trained", description = "with --sweep: 'trained' (the model's router) or 'random' (a seeded random easiness score per image, the baseline a trained router must beat) (default ${DEFAULT-VALUE})")
     String router;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of --router random (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of --router random and of the random draws of --random-draws (default ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--random-draws", defaultValue = "" + RoutingDiagnostics.DEFAULT_DRAWS, paramLabel = "N",
+            description = "with --sweep: routing diagnostics from N random routers (AP mean +- sd at each easy share), an oracle and the routing efficacy; "
+                    + "costs N full evaluations per row (0: none, else at least 2) (default ${DEFAULT-VALUE})")
+    int randomDraws;
 
     @Override
     public Integer call() throws Exception {
         if (!router.equals("trained") && !router.equals("random")) throw new IllegalArgumentException("--router must be 'trained' or 'random', got '" + router + "'");
         if (router.equals("random") && !sweep) throw new IllegalArgumentException("--router random needs --sweep");
+        if (randomDraws != 0 && randomDraws < 2) throw new IllegalArgumentException("--random-draws must be 0 (no routing diagnostics) or at least 2, got " + randomDraws);
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
@@ -143,8 +153,9 @@ final class ValCommand implements Callable<Integer> {
             metrics.put("gflops_per_image", gflops / ok);
             metrics.put("model_ms_per_image", ms / ok);
             AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
+            // --router random gets the same diagnostics: its efficacy near 0 shows the measurement is unbiased
             if (sweep && router.equals("random")) {
-                writeSweep(io.dydet.infer.Sweep.withRandomScores(results, seed), truth, run, null, !json);
+                writeSweep(Sweep.withRandomScores(results, seed), truth, run, null, !json);
             } else if (sweep) {
                 writeSweep(results, truth, run, loaded.artifact().thresholds(), !json);
             }
@@ -155,33 +166,44 @@ final class ValCommand implements Callable<Integer> {
                 printClassTable(internal, truth, dc);
                 System.out.printf("%d images at dy-thres %.3f: route 1 %.1f%%, route 2 %.1f%%, %.1f GFLOPs/image, model %.1f ms/image%n",
                         ok, dyThres, 100.0 * easy / ok, 100.0 * (ok - easy) / ok, gflops / ok, ms / ok);
-                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png, tradeoff.png)" : ")"));
+                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png, tradeoff.png" : "") + (sweep && randomDraws > 0 ? ", routing.json)" : ")"));
             }
             return failed > 0 ? 3 : 0;
         }
     }
 
     /** Thresholds from the model's calibration when it has one, else the percentiles of these scores. */
-    private static void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, io.dydet.model.ThresholdTable calibration,
-                                   boolean print) throws Exception {
+    private void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, ThresholdTable calibration, boolean print) throws Exception {
         List<Float> list = new ArrayList<>();
         for (Validator.ImageResult r : results) if (r.error() == null) list.add(r.routerScore());
         float[] scores = new float[list.size()];
         for (int i = 0; i < scores.length; i++) scores[i] = list.get(i);
         double[] thresholds = calibration != null
-                ? calibration.entries().stream().mapToDouble(io.dydet.model.ThresholdTable.Entry::threshold).toArray()
-                : io.dydet.infer.Sweep.percentileThresholds(scores);
-        List<io.dydet.infer.Sweep.Row> rows = io.dydet.infer.Sweep.run(results, truth, thresholds);
-        io.dydet.infer.SweepFiles.write(run, rows);
-        if (print) printSweep(rows);
+                ? calibration.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray()
+                : Sweep.percentileThresholds(scores);
+        List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
+        RoutingDiagnostics.Result diagnostics = randomDraws > 0 ? RoutingDiagnostics.compute(results, truth, rows, randomDraws, seed) : null;
+        SweepFiles.write(run, rows, diagnostics);
+        if (print) printSweep(rows, diagnostics);
     }
 
-    static void printSweep(List<io.dydet.infer.Sweep.Row> rows) {
-        System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s%n", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
-        for (io.dydet.infer.Sweep.Row r : rows) {
-            System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f%n", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
+    /** The trade-off table; with diagnostics also the random router's AP (mean +- sd), the oracle's and the routing efficacy. */
+    static void printSweep(List<Sweep.Row> rows, RoutingDiagnostics.Result d) {
+        System.out.printf("%n%-10s %6s %6s %9s %8s %8s %8s", "threshold", "easy%", "hard%", "GFLOPs", "ms/img", "AP", "AP50");
+        System.out.println(d == null ? "" : String.format(" %20s %8s", "random (mean +- sd)", "oracle"));
+        boolean[] above = d == null ? null : d.aboveRandom();
+        for (int i = 0; i < rows.size(); i++) {
+            Sweep.Row r = rows.get(i);
+            System.out.printf("%-10.5f %6.1f %6.1f %9.2f %8.1f %8.4f %8.4f", r.threshold(), 100 * r.easyShare(), 100 * (1 - r.easyShare()),
                     r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50());
+            // '>' marks a row where the router beats the random mean
+            System.out.println(d == null ? "" : String.format(" %s %8.4f +- %6.4f %8.4f", above[i] ? ">" : " ", d.randomApMean()[i], d.randomApSd()[i], d.oracleAp()[i]));
         }
+        if (d == null) return;
+        System.out.printf("random: %d draws; oracle: %s; '>': router AP above the random mean%n", d.draws(), d.oracleCriterion());
+        System.out.println(d.efficacyDefined()
+                ? String.format("routing efficacy: %.3f (1 = oracle, 0 = random)", d.efficacy())
+                : "routing efficacy: " + d.efficacyNote() + " (1 = oracle, 0 = random)");
     }
 
     private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth, DataConfig dc) {

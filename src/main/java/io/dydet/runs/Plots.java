@@ -5,10 +5,16 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.geom.Path2D;
+import java.awt.geom.PathIterator;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 
 /** Small PNG line charts drawn with Java2D (headless), for the files a run leaves behind. */
@@ -84,8 +90,24 @@ public final class Plots {
         writePng(png, img);
     }
 
-    /** One small chart of a grid: a title and named series over a shared x. NaN points are left out. */
-    public record Panel(String title, double[] x, java.util.Map<String, double[]> series) {}
+    /** A shaded range around a series, e.g. mean +- sd; a point where either bound is NaN is left out. */
+    public record Band(double[] low, double[] high) {}
+
+    /**
+     * One small chart of a grid: a title and named series over a shared x. NaN points are left out. {@code bands}
+     * shades a range in the colour of the series of the same name (drawn under every line).
+     */
+    public record Panel(String title, double[] x, Map<String, double[]> series, Map<String, Band> bands) {
+        public Panel {
+            for (String name : bands.keySet()) {
+                if (!series.containsKey(name)) throw new IllegalArgumentException("band '" + name + "' has no series of that name");
+            }
+        }
+
+        public Panel(String title, double[] x, Map<String, double[]> series) {
+            this(title, x, series, Map.of());
+        }
+    }
 
     /** Small line charts in a grid (e.g. results.png: losses and metrics per epoch); written atomically. */
     public static void panels(Path png, String title, List<Panel> panels, int columns) throws IOException {
@@ -102,7 +124,12 @@ public final class Plots {
             int ox = (p % columns) * pw, oy = top + (p / columns) * ph;
             int l = ox + 55, r = ox + pw - 12, t = oy + 24, b = oy + ph - 30;
             double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
-            for (double[] ys : panel.series().values()) {
+            List<double[]> all = new ArrayList<>(panel.series().values());
+            for (Band band : panel.bands().values()) {
+                all.add(band.low());
+                all.add(band.high());
+            }
+            for (double[] ys : all) {
                 for (int i = 0; i < ys.length; i++) {
                     if (Double.isNaN(ys[i])) continue;
                     x0 = Math.min(x0, panel.x()[i]);
@@ -123,7 +150,23 @@ public final class Plots {
             g.drawString(String.format("%.3g", y0), ox + 4, b);
             g.drawString(String.format("%.0f", x0), l, b + 14);
             g.drawString(String.format("%.0f", x1), r - 20, b + 14);
-            int c = 0, legend = 0;
+            int c = 0;
+            List<int[]> segments = new ArrayList<>(); // drawn lines and band edges, for placing the legend where they are not
+            for (var e : panel.series().entrySet()) {
+                Band band = panel.bands().get(e.getKey());
+                Color colour = colours[c++ % colours.length];
+                if (band == null) continue;
+                g.setColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 60));
+                Path2D shape = bandShape(panel.x(), band, l, r, t, b, x0, x1, y0, y1);
+                g.fill(shape);
+                double[] prev = null, at = new double[6];
+                for (PathIterator it = shape.getPathIterator(null); !it.isDone(); it.next()) {
+                    int type = it.currentSegment(at);
+                    if (type == PathIterator.SEG_LINETO && prev != null) segments.add(new int[] {(int) prev[0], (int) prev[1], (int) at[0], (int) at[1]});
+                    prev = new double[] {at[0], at[1]};
+                }
+            }
+            c = 0;
             for (var e : panel.series().entrySet()) {
                 double[] ys = e.getValue();
                 g.setColor(colours[c++ % colours.length]);
@@ -133,23 +176,89 @@ public final class Plots {
                     if (Double.isNaN(ys[i])) continue;
                     int px = (int) Math.round(l + (panel.x()[i] - x0) / (x1 - x0) * (r - l));
                     int py = (int) Math.round(t + (y1 - ys[i]) / (y1 - y0) * (b - t));
-                    if (lastX >= 0) g.drawLine(lastX, lastY, px, py);
+                    if (lastX >= 0) {
+                        g.drawLine(lastX, lastY, px, py);
+                        segments.add(new int[] {lastX, lastY, px, py});
+                    }
                     if (ys.length <= 60) g.fillOval(px - 2, py - 2, 5, 5);
                     lastX = px;
                     lastY = py;
                 }
-                if (panel.series().size() > 1) g.drawString(e.getKey(), l + 6, t + 14 + 12 * legend++);
             }
+            if (panel.series().size() > 1) legend(g, panel, colours, segments, l, r, t, b);
         }
         g.dispose();
         writePng(png, img);
+    }
+
+    /** The band as one polygon: the high bound left to right, then the low bound back, in x order. */
+    private static Path2D bandShape(double[] x, Band band, int l, int r, int t, int b, double x0, double x1, double y0, double y1) {
+        Integer[] order = new Integer[x.length];
+        for (int i = 0; i < x.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingDouble(i -> x[i]));
+        List<Integer> kept = new ArrayList<>();
+        for (int i : order) if (!Double.isNaN(band.low()[i]) && !Double.isNaN(band.high()[i])) kept.add(i);
+        Path2D.Double shape = new Path2D.Double();
+        if (kept.isEmpty()) return shape;
+        for (int j = 0; j < 2 * kept.size(); j++) {
+            int i = j < kept.size() ? kept.get(j) : kept.get(2 * kept.size() - 1 - j);
+            double v = j < kept.size() ? band.high()[i] : band.low()[i];
+            double px = l + (x[i] - x0) / (x1 - x0) * (r - l), py = t + (y1 - v) / (y1 - y0) * (b - t);
+            if (j == 0) shape.moveTo(px, py); else shape.lineTo(px, py);
+        }
+        shape.closePath();
+        return shape;
+    }
+
+    /**
+     * Series names on a white box: a line sample each, over a shaded box for a band. The box goes in the plot corner
+     * that the fewest drawn lines cross (top-left first on ties).
+     */
+    private static void legend(Graphics2D g, Panel panel, Color[] colours, List<int[]> segments, int l, int r, int t, int b) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+        int width = 0;
+        for (String name : panel.series().keySet()) width = Math.max(width, g.getFontMetrics().stringWidth(name));
+        int line = 12, w = width + 30, h = line * panel.series().size() + 4;
+        int[][] corners = {{l + 4, t + 4}, {r - 4 - w, t + 4}, {r - 4 - w, b - 4 - h}, {l + 4, b - 4 - h}};
+        int x = corners[0][0], y = corners[0][1], best = Integer.MAX_VALUE;
+        for (int[] corner : corners) {
+            int hits = 0;
+            for (int[] sgm : segments) {
+                for (int step = 0; step <= 20; step++) { // points along the segment inside the box
+                    double px = sgm[0] + (sgm[2] - sgm[0]) * step / 20.0, py = sgm[1] + (sgm[3] - sgm[1]) * step / 20.0;
+                    if (px >= corner[0] && px <= corner[0] + w && py >= corner[1] && py <= corner[1] + h) hits++;
+                }
+            }
+            if (hits < best) {
+                best = hits;
+                x = corner[0];
+                y = corner[1];
+            }
+        }
+        g.setColor(new Color(255, 255, 255, 220));
+        g.fillRect(x, y, w, h);
+        g.setColor(Color.LIGHT_GRAY);
+        g.drawRect(x, y, w, h);
+        int c = 0, row = 0;
+        for (String name : panel.series().keySet()) {
+            Color colour = colours[c++ % colours.length];
+            int yy = y + 2 + line * row++ + line / 2;
+            if (panel.bands().containsKey(name)) {
+                g.setColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 60));
+                g.fillRect(x + 4, yy - 4, 18, 8);
+            }
+            g.setColor(colour);
+            g.setStroke(new BasicStroke(2f));
+            g.drawLine(x + 4, yy, x + 22, yy);
+            g.drawString(name, x + 26, yy + 4);
+        }
     }
 
     /**
      * A strip chart: one column of points per group (spread sideways by a fixed pattern, so the picture is the
      * same on every run) with the group's mean as a bar; written atomically.
      */
-    public static void strip(Path png, String title, String yLabel, java.util.Map<String, double[]> groups) throws IOException {
+    public static void strip(Path png, String title, String yLabel, Map<String, double[]> groups) throws IOException {
         int w = 640, h = 520, left = 90, right = 30, top = 50, bottom = 60;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
