@@ -4,6 +4,7 @@ import io.dydet.demo.DemoListener;
 import io.dydet.demo.DemoPipeline;
 import io.dydet.demo.DemoReport;
 import io.dydet.demo.DemoSettings;
+import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.train.ForwardingTrainListener;
 import java.nio.file.Path;
@@ -59,11 +60,12 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static void print(DemoReport r) {
-        System.out.printf("%n%-8s %-8s %9s %8s %8s %8s %10s%n", "route 1", "route 2", "GFLOPs", "ms/img", "AP", "AP50", "AP random");
+        RoutingDiagnostics.Result d = r.routing();
+        System.out.printf("%n%-8s %-8s %9s %8s %8s %8s %18s %8s%n", "route 1", "route 2", "GFLOPs", "ms/img", "AP", "AP50", "random (mean+-sd)", "oracle");
         for (int i = 0; i < r.rows().size(); i++) {
             Sweep.Row row = r.rows().get(i);
-            System.out.printf("%6.0f%%  %6.0f%%  %9.3f %8.1f %8.4f %8.4f %10.4f%n", 100 * row.easyShare(), 100 * (1 - row.easyShare()), row.gflops(),
-                    row.msPerImage(), row.metrics().ap(), row.metrics().ap50(), r.randomRouterAp()[i]);
+            System.out.printf("%6.0f%%  %6.0f%%  %9.3f %8.1f %8.4f %8.4f %9.4f+-%.4f %8.4f%n", 100 * row.easyShare(), 100 * (1 - row.easyShare()),
+                    row.gflops(), row.msPerImage(), row.metrics().ap(), row.metrics().ap50(), d.randomApMean()[i], d.randomApSd()[i], d.oracleAp()[i]);
         }
         Sweep.Row a = r.allRoute1(), b = r.allRoute2();
         System.out.printf("%nAP rises with the route-2 share:   %s (%.4f all route 1 -> %.4f all route 2; rank correlation %.2f)%n",
@@ -72,11 +74,18 @@ final class DemoCommand implements Callable<Integer> {
                 b.msPerImage(), a.gflops(), b.gflops());
         System.out.printf("router scores hard images lower:  %s (mean easiness %.3f on generated-easy, %.3f on generated-hard images; AUC %.3f)%n",
                 yes(r.router().separates()), r.router().meanEasy(), r.router().meanHard(), r.router().auc());
-        System.out.printf("router beats a random one at 50/50: %s (AP %+.4f; 'AP random' above: the same shares picked at random)%n",
-                yes(r.gainOverRandomAtHalf() > 0), r.gainOverRandomAtHalf());
+        System.out.printf("router beats a random one at 50/50: %s (AP %+.4f over the mean of %d random routers)%n",
+                yes(r.gainOverRandomAtHalf() > 0), r.gainOverRandomAtHalf(), d.draws());
+        System.out.printf("router above random, every share:  %s (easy shares 10%%-90%%)%n", yes(r.aboveRandomAtEveryShare()));
+        System.out.printf("routing efficacy:                   %s (area above the random mean, as a share of the oracle's: 1 = oracle, 0 = random)%n",
+                d.efficacyDefined() ? String.format("%.2f", d.efficacy()) : "undefined: " + d.efficacyNote());
+        if (Boolean.TRUE.equals(r.plan().get("shortened_to_fit_budget"))) {
+            System.out.printf("plan shortened to fit the budget: %s%n", r.plan());
+        }
         Path o = r.out();
         System.out.printf("%ndone in %.1f min. In %s:%n", r.totalSeconds() / 60, o);
-        System.out.printf("  tradeoff.png, sweep.csv      AP, ms and GFLOPs per image for each router threshold%n");
+        System.out.printf("  tradeoff.png, sweep.csv      AP (router, random band, oracle), ms and GFLOPs per image for each router threshold%n");
+        System.out.printf("  routing.json                 the routing diagnostics: random band, oracle, efficacy%n");
         System.out.printf("  annotated/easy, annotated/hard  validation images as the router split them at threshold %.4f (half on each route)%n", r.threshold());
         System.out.printf("  router_vs_difficulty.png     the router's easiness score on generated-easy and generated-hard images%n");
         System.out.printf("  model.safetensors            the calibrated model: dydet detect --weights %s --easy-ratio 0.5 IMAGES%n", r.model());

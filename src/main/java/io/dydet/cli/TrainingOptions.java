@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The options both training steps share; step-specific defaults come from the command. */
 final class TrainingOptions {
-    @Option(names = "--data", paramLabel = "D.yaml", description = "data set YAML (train/val/nc/names)")
+    @Option(names = "--data", paramLabel = "D.yaml", description = "data set YAML (train/val/nc/names; train-router trains on its held-out 'router' split when it names one, else on train)")
     Path data;
 
     @Option(names = "--hyp", description = "hyper-parameters: scratch.p5, scratch.p6, finetune-dynamic or a YAML file (default: scratch.p5; train-router: finetune-dynamic)")

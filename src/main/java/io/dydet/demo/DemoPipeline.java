@@ -15,6 +15,7 @@ import io.dydet.infer.Annotator;
 import io.dydet.infer.Calibrator;
 import io.dydet.infer.Detection;
 import io.dydet.infer.ImageDetections;
+import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.infer.SweepFiles;
 import io.dydet.infer.Validator;
@@ -66,7 +67,6 @@ public final class DemoPipeline {
     private static final int DRAW_MAX = 20;
     /** Annotated images are drawn at least this large, so that labels stay readable on the demo's small images. */
     private static final int DRAW_SIDE = 384;
-    private static final int RANDOM_SEEDS = 5;
 
     private final DemoSettings settings;
     private final DemoListener listener;
@@ -150,8 +150,8 @@ public final class DemoPipeline {
             CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.model().network().classes(), loaded.artifact().classNames());
             double[] thresholds = table.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
             List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
-            SweepFiles.write(out, rows);
-            double[] randomAp = randomRouterAp(results, truth, rows.size());
+            RoutingDiagnostics.Result routing = RoutingDiagnostics.compute(results, truth, rows, RoutingDiagnostics.DEFAULT_DRAWS, settings.seed());
+            SweepFiles.write(out, rows, routing);
             lap("sweep", t);
 
             listener.stage(7, STAGES, "report: annotated easy and hard images, router score against difficulty");
@@ -161,7 +161,8 @@ public final class DemoPipeline {
             List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, loaded.artifact().classNames(), out.resolve("annotated"));
             RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
             lap("report", t);
-            DemoReport report = new DemoReport(out, settings, data, rows, randomAp, rvd, threshold, routed, modelFile, stageSeconds, seconds(started));
+            DemoReport report = new DemoReport(out, settings, data, rows, routing, rvd, threshold, routed, modelFile, plan.toJson(), stageSeconds,
+                    seconds(started));
             report.write();
             return report;
         }
@@ -244,23 +245,6 @@ public final class DemoPipeline {
             routed.add(new DemoReport.RoutedImage(file, r.routerScore(), route, isHard, dets.size(), dir.getParent().relativize(target).toString()));
         }
         return routed;
-    }
-
-    /**
-     * The baseline a trained router must beat: the same easy shares with a random easiness score per image (the
-     * mean AP over {@link #RANDOM_SEEDS} seeds), from the same per-route detections.
-     */
-    private static double[] randomRouterAp(List<Validator.ImageResult> results, CocoGroundTruth truth, int rows) {
-        double[] ap = new double[rows];
-        for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
-            List<Validator.ImageResult> random = Sweep.withRandomScores(results, seed);
-            float[] scores = new float[random.size()];
-            for (int i = 0; i < scores.length; i++) scores[i] = random.get(i).routerScore();
-            List<Sweep.Row> r = Sweep.run(random, truth, Sweep.percentileThresholds(scores));
-            if (r.size() != rows) throw new IllegalStateException("random sweep has " + r.size() + " rows, expected " + rows);
-            for (int i = 0; i < rows; i++) ap[i] += r.get(i).metrics().ap() / RANDOM_SEEDS;
-        }
-        return ap;
     }
 
     private static RouterVsDifficulty scoreAgainstDifficulty(List<DemoReport.RoutedImage> routed, Path png) throws IOException {

@@ -3,6 +3,7 @@ package io.dydet.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.demo.DemoDataGenerator;
+import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.model.Route;
 import io.dydet.runs.AtomicFiles;
@@ -15,15 +16,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the demo found, written to demo.json: the trade-off rows, the three claims (AP and time rise with the
- * route-2 share; the router scores generated-hard images lower), each validation image's route, and stage times.
+ * What the demo found, written to demo.json: the trade-off rows, the claims (AP and time rise with the route-2
+ * share; the router scores generated-hard images lower; it routes better than a random router at every easy share),
+ * the routing diagnostics, each validation image's route, the training plan as run, and stage times.
  *
- * @param randomRouterAp per row, the AP of the same easy share chosen by a random score (mean of 5 seeds)
+ * @param routing per sweep row, the router's AP against the random router's band and the oracle's, and the efficacy
  * @param threshold the router threshold of the annotated images (half the validation images on route 1)
+ * @param plan the training plan: epochs planned and run per step (shortened when the budget required)
  */
-public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summary data, List<Sweep.Row> rows, double[] randomRouterAp,
-                         RouterVsDifficulty router,
-                         double threshold, List<RoutedImage> images, Path model, Map<String, Double> stageSeconds, double totalSeconds) {
+public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summary data, List<Sweep.Row> rows, RoutingDiagnostics.Result routing,
+                         RouterVsDifficulty router, double threshold, List<RoutedImage> images, Path model, Map<String, Object> plan,
+                         Map<String, Double> stageSeconds, double totalSeconds) {
 
     /** A validation image as the demo routed it at {@link #threshold}. */
     public record RoutedImage(String file, float score, Route route, boolean generatedHard, int detections, String annotated) {}
@@ -46,11 +49,26 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         return allRoute2().metrics().ap() > allRoute1().metrics().ap();
     }
 
-    /** The AP of the 50/50 split minus that of a random router's 50/50 split. */
-    public double gainOverRandomAtHalf() {
+    /** The row closest to the 50/50 split. */
+    public int halfRow() {
         int half = 0;
         for (int i = 0; i < rows.size(); i++) if (Math.abs(rows.get(i).easyShare() - 0.5) < Math.abs(rows.get(half).easyShare() - 0.5)) half = i;
-        return rows.get(half).metrics().ap() - randomRouterAp[half];
+        return half;
+    }
+
+    /** The AP of the 50/50 split minus the random router's mean at the same split. */
+    public double gainOverRandomAtHalf() {
+        return routing.routerAp()[halfRow()] - routing.randomApMean()[halfRow()];
+    }
+
+    /** Whether the router's AP is above the random router's mean at every easy share from 10% to 90%. */
+    public boolean aboveRandomAtEveryShare() {
+        boolean[] above = routing.aboveRandom();
+        for (int i = 0; i < above.length; i++) {
+            double share = routing.easyShares()[i];
+            if (share >= RoutingDiagnostics.SHARE_FROM - 1e-9 && share <= RoutingDiagnostics.SHARE_TO + 1e-9 && !above[i]) return false;
+        }
+        return true;
     }
 
     public boolean timeRises() {
@@ -66,12 +84,19 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         claims.put("router_scores_hard_images_lower", router.separates());
         claims.put("router_beats_random_at_50_50", gainOverRandomAtHalf() > 0);
         claims.put("ap_gain_over_random_router_at_50_50", gainOverRandomAtHalf());
+        claims.put("router_above_random_at_every_share_10_to_90", aboveRandomAtEveryShare());
         m.put("claims", claims);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("auc", router.auc());
+        r.putAll(routing.toJson());
+        m.put("routing", r);
         m.put("router_vs_difficulty", router.toJson());
         List<Map<String, Object>> sweep = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> row = new LinkedHashMap<>(rows.get(i).toJson());
-            row.put("AP_random_router", randomRouterAp[i]);
+            row.put("AP_random_mean", routing.randomApMean()[i]);
+            row.put("AP_random_sd", routing.randomApSd()[i]);
+            row.put("AP_oracle", routing.oracleAp()[i]);
             sweep.add(row);
         }
         m.put("sweep", sweep);
@@ -91,15 +116,18 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         m.put("images", imgs);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("images", settings.images());
+        s.put("router_images", settings.routerImages());
         s.put("image_size", settings.imageSize());
         s.put("width", settings.width());
         s.put("detector_epochs", settings.detectorEpochs());
+        s.put("route2_epochs", settings.route2Epochs());
         s.put("router_epochs", settings.routerEpochs());
         s.put("batch", settings.batch());
         s.put("seed", settings.seed());
         s.put("minutes", settings.minutes());
         m.put("settings", s);
         m.put("model", model.toString());
+        m.put("plan", plan);
         m.put("stage_seconds", stageSeconds);
         m.put("total_seconds", totalSeconds);
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The accuracy/speed trade-off of one model: every image's router score and both routes' detections are computed
@@ -66,10 +67,12 @@ public final class Sweep {
      * baseline a trained router must beat at the same easy/hard split.
      */
     public static List<Validator.ImageResult> withRandomScores(List<Validator.ImageResult> results, long seed) {
-        java.util.Random rng = new java.util.Random(seed);
+        // java.util.Random's first draw barely moves between nearby seeds; SplittableRandom's does (the xor keeps it apart
+        // from RoutingDiagnostics' draws of the same seed)
+        SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<Validator.ImageResult> out = new ArrayList<>(results.size());
         for (Validator.ImageResult r : results) {
-            float s = rng.nextFloat();
+            float s = (float) rng.nextDouble();
             out.add(new Validator.ImageResult(r.file(), r.imageId(), r.height(), r.width(), r.letterbox(), r.error() == null ? s : r.routerScore(),
                     r.route(), r.detections(), r.modelMs(), r.error(), r.perRoute()));
         }
