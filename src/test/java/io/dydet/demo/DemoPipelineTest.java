@@ -40,7 +40,7 @@ class DemoPipelineTest {
     @Test
     void tradeoffTableHasOneRowPerCalibratedThresholdWithGflopsRisingWithRoute2Share() throws IOException {
         List<String> lines = Files.readAllLines(report.out().resolve("sweep.csv"));
-        assertEquals(SweepFiles.CSV_HEADER, lines.get(0));
+        assertEquals(SweepFiles.CSV_HEADER_WITH_DIAGNOSTICS, lines.get(0));
         ThresholdTable table;
         try (NDManager m = NDManager.newBaseManager()) {
             table = ModelFiles.open(report.model(), null, m).artifact().thresholds();
@@ -100,6 +100,34 @@ class DemoPipelineTest {
         try (Stream<Path> files = Files.walk(report.out())) {
             assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left behind");
         }
+    }
+
+    @Test
+    void routingSectionHoldsTheThreeCurvesAtTheSweepsSharesAndThePlanAsRun() throws IOException {
+        JsonNode routing = json.get("routing");
+        assertEquals(report.router().auc(), routing.get("auc").asDouble(), 1e-12);
+        JsonNode sweep = json.get("sweep");
+        for (String k : new String[] {"easy_shares", "router_ap", "random_ap_mean", "random_ap_sd", "oracle_ap"}) {
+            assertEquals(sweep.size(), routing.get(k).size(), k + ": one value per sweep row");
+        }
+        assertEquals(20, routing.get("random_draws").asInt());
+        for (int i = 0; i < sweep.size(); i++) {
+            assertEquals(sweep.get(i).get("easy_share").asDouble(), routing.get("easy_shares").get(i).asDouble(), 1e-9);
+            assertEquals(sweep.get(i).get("AP").asDouble(), routing.get("router_ap").get(i).asDouble(), 1e-12, "row " + i);
+            assertTrue(routing.get("random_ap_sd").get(i).asDouble() >= 0);
+        }
+        // all on one route: every router, random or not, gives the same AP
+        int last = sweep.size() - 1;
+        for (int i : new int[] {0, last}) {
+            assertEquals(routing.get("router_ap").get(i).asDouble(), routing.get("random_ap_mean").get(i).asDouble(), 1e-12);
+            assertEquals(routing.get("router_ap").get(i).asDouble(), routing.get("oracle_ap").get(i).asDouble(), 1e-12);
+        }
+        JsonNode plan = json.get("plan");
+        assertEquals(report.settings().detectorEpochs(), plan.get("detector_epochs").get("planned").asInt());
+        assertTrue(plan.get("detector_epochs").get("run").asInt() <= plan.get("detector_epochs").get("planned").asInt());
+        assertTrue(Files.isRegularFile(report.out().resolve("routing.json")));
+        assertTrue(Files.readString(report.out().resolve("train-router/results.csv")).contains("train/difficulty_auc"),
+                "step 2 trained on the held-out split reports the router against the generated difficulty");
     }
 
     @Test
