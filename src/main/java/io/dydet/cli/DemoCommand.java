@@ -72,6 +72,8 @@ final class DemoCommand implements Callable<Integer> {
                 yes(r.apRises()), a.metrics().ap(), b.metrics().ap(), r.apRankCorrelation());
         System.out.printf("time rises with the route-2 share: %s (%.1f -> %.1f ms/img, %.2f -> %.2f GFLOPs)%n", yes(r.timeRises()), a.msPerImage(),
                 b.msPerImage(), a.gflops(), b.gflops());
+        System.out.printf("route 2 helps hard images more:   %s (set AP gained per image moved to route 2: %+.5f generated-hard, %+.5f generated-easy)%n",
+                yes(r.route2HelpsHardImagesMore()), r.meanRoute2Gain(true), r.meanRoute2Gain(false));
         System.out.printf("router scores hard images lower:  %s (mean easiness %.3f on generated-easy, %.3f on generated-hard images; AUC %.3f)%n",
                 yes(r.router().separates()), r.router().meanEasy(), r.router().meanHard(), r.router().auc());
         System.out.printf("router beats a random one at 50/50: %s (AP %+.4f over the mean of %d random routers)%n",

@@ -158,7 +158,8 @@ public final class DemoPipeline {
             t = System.nanoTime();
             double threshold = table.thresholdForEasyRatio(ANNOTATED_EASY_SHARE);
             Map<String, Boolean> hard = RouterVsDifficulty.readDifficulty(out.resolve("data").resolve("difficulty.csv"));
-            List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, loaded.artifact().classNames(), out.resolve("annotated"));
+            Map<Long, Double> gains = RoutingDiagnostics.Oracle.bestAffordable(results, truth).benefits();
+            List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, gains, loaded.artifact().classNames(), out.resolve("annotated"));
             RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
             lap("report", t);
             DemoReport report = new DemoReport(out, settings, data, rows, routing, rvd, threshold, routed, modelFile, plan.toJson(), stageSeconds,
@@ -209,7 +210,7 @@ public final class DemoPipeline {
     }
 
     private List<DemoReport.RoutedImage> annotate(List<Validator.ImageResult> results, double threshold, Map<String, Boolean> hard,
-                                                  List<String> names, Path dir) throws IOException {
+                                                  Map<Long, Double> route2Gains, List<String> names, Path dir) throws IOException {
         Images.loadOpenCv();
         List<DemoReport.RoutedImage> routed = new ArrayList<>();
         for (Validator.ImageResult r : results) {
@@ -242,7 +243,8 @@ public final class DemoPipeline {
             AtomicFiles.write(target, os -> os.write(bytes));
             jpg.release();
             img.release();
-            routed.add(new DemoReport.RoutedImage(file, r.routerScore(), route, isHard, dets.size(), dir.getParent().relativize(target).toString()));
+            routed.add(new DemoReport.RoutedImage(file, r.routerScore(), route, isHard, route2Gains.get(r.imageId()), dets.size(),
+                    dir.getParent().relativize(target).toString()));
         }
         return routed;
     }

@@ -28,8 +28,21 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
                          RouterVsDifficulty router, double threshold, List<RoutedImage> images, Path model, Map<String, Object> plan,
                          Map<String, Double> stageSeconds, double totalSeconds) {
 
-    /** A validation image as the demo routed it at {@link #threshold}. */
-    public record RoutedImage(String file, float score, Route route, boolean generatedHard, int detections, String annotated) {}
+    /**
+     * A validation image as the demo routed it at {@link #threshold}; {@code route2Gain} is what moving it to route 2
+     * adds to the set's AP (what the routing diagnostics' oracle ranks by).
+     */
+    public record RoutedImage(String file, float score, Route route, boolean generatedHard, double route2Gain, int detections, String annotated) {}
+
+    /** The mean AP gain from route 2 per generated-hard ({@code true}) or generated-easy image. */
+    public double meanRoute2Gain(boolean generatedHard) {
+        return images.stream().filter(i -> i.generatedHard() == generatedHard).mapToDouble(RoutedImage::route2Gain).average().orElse(Double.NaN);
+    }
+
+    /** The demo's premise: route 2 helps the generated-hard images more than the easy ones. */
+    public boolean route2HelpsHardImagesMore() {
+        return meanRoute2Gain(true) > meanRoute2Gain(false);
+    }
 
     /** The row with all images on route 1 and the row with all on route 2. */
     public Sweep.Row allRoute1() {
@@ -81,6 +94,7 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         claims.put("ap_rises_with_route2_share", apRises());
         claims.put("ap_rank_correlation_with_route2_share", apRankCorrelation());
         claims.put("ms_rises_with_route2_share", timeRises());
+        claims.put("route2_helps_hard_images_more", route2HelpsHardImagesMore());
         claims.put("router_scores_hard_images_lower", router.separates());
         claims.put("router_beats_random_at_50_50", gainOverRandomAtHalf() > 0);
         claims.put("ap_gain_over_random_router_at_50_50", gainOverRandomAtHalf());
@@ -90,7 +104,10 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         r.put("auc", router.auc());
         r.putAll(routing.toJson());
         m.put("routing", r);
-        m.put("router_vs_difficulty", router.toJson());
+        Map<String, Object> rvd = new LinkedHashMap<>(router.toJson());
+        rvd.put("mean_route2_ap_gain_easy", meanRoute2Gain(false));
+        rvd.put("mean_route2_ap_gain_hard", meanRoute2Gain(true));
+        m.put("router_vs_difficulty", rvd);
         List<Map<String, Object>> sweep = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> row = new LinkedHashMap<>(rows.get(i).toJson());
@@ -109,6 +126,7 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
             e.put("score", i.score());
             e.put("route", i.route().number());
             e.put("generated", i.generatedHard() ? "hard" : "easy");
+            e.put("route2_ap_gain", i.route2Gain());
             e.put("detections", i.detections());
             e.put("annotated", i.annotated());
             imgs.add(e);

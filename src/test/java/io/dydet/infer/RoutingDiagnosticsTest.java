@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dydet.eval.CocoDetection;
+import io.dydet.eval.CocoEvaluator;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.model.Route;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -264,6 +267,30 @@ class RoutingDiagnosticsTest {
         for (long i = 10; i <= 12; i++) assertEquals(0.0, oracle.benefits().get(i));
         List<Long> ids = r.stream().map(Validator.ImageResult::imageId).toList();
         assertEquals(List.of(12L, 0L, 1L, 2L, 3L, 4L, 11L, 10L, 5L, 6L, 7L, 8L, 9L), oracle.ranking(ids));
+    }
+
+    /**
+     * A confident false positive on an image without ground truth lowers the set's AP (it outranks every true
+     * positive) though that image has no AP of its own: the contribution oracle sees it, the per-image one cannot.
+     */
+    @Test
+    void theContributionOracleCountsWhatAnImageDoesToTheOthersPrecision() {
+        CocoGroundTruth gt = truth(10);
+        List<Validator.ImageResult> r = new ArrayList<>(results(ranked(false), true)); // both routes equal on 0-9
+        r.add(result(10, 0.5f, List.of(exact(10, 0.95)), List.of()));
+        RoutingDiagnostics.Oracle oracle = RoutingDiagnostics.Oracle.apContribution(r, gt);
+        assertEquals(RoutingDiagnostics.AP_CONTRIBUTION, oracle.criterion());
+        // route 2 drops the false positive ranked above all 10 true positives: AP rises from the 100-point interpolated
+        // precision with the first recall step at precision 1/2, to 1
+        double withFp = CocoEvaluator.evaluate(gt, Stream.concat(Stream.of(exact(10, 0.95)), IntStream.range(0, N).mapToObj(i -> exact(i, 0.9)))
+                .toList(), List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L)).ap();
+        assertTrue(withFp < 1.0, "the false positive costs AP: " + withFp);
+        assertEquals(1.0 - withFp, oracle.benefits().get(10L), 1e-12);
+        for (long i = 0; i < N; i++) assertEquals(0.0, oracle.benefits().get(i), 1e-12, "image " + i + " is the same on both routes");
+        assertEquals(0.0, RoutingDiagnostics.Oracle.apGain(r, gt).benefits().get(10L), "alone, an image without ground truth has no AP gain");
+        List<Long> ids = r.stream().map(Validator.ImageResult::imageId).toList();
+        assertEquals(10L, oracle.ranking(ids).get(ids.size() - 1), "the image that gains most takes route 2 first");
+        assertEquals(RoutingDiagnostics.AP_CONTRIBUTION, RoutingDiagnostics.compute(r, gt, rows(r, gt), 2, 0).oracleCriterion(), "the default here");
     }
 
     @Test

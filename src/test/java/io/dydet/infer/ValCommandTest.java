@@ -85,7 +85,7 @@ class ValCommandTest {
         JsonNode routing = new ObjectMapper().readTree(run.resolve("routing.json").toFile());
         JsonNode sweep = new ObjectMapper().readTree(run.resolve("sweep.json").toFile());
         assertEquals(3, routing.get("random_draws").asInt());
-        assertEquals("ap_gain", routing.get("oracle_criterion").asText());
+        assertEquals("ap_contribution", routing.get("oracle_criterion").asText(), "47 images: the set-level oracle");
         assertEquals(SweepFiles.CSV_HEADER_WITH_DIAGNOSTICS, Files.readAllLines(run.resolve("sweep.csv")).get(0));
 
         List<String> lines = text.lines().toList();
