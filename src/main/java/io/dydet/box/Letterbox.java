@@ -21,13 +21,14 @@ public record Letterbox(int originalHeight, int originalWidth, int resizedHeight
 
     /**
      * The general form: fit (h, w) into (targetH, targetW); {@code auto} pads only to a stride multiple;
-     * {@code scaleUp} false never enlarges (the evaluation path).
+     * {@code scaleUp} false never enlarges (the evaluation path). A resized side is at least 1 px, so a very thin
+     * image (e.g. 20000x1) is letterboxed, not an OpenCV error; {@link #toOriginal} still maps it back by the ratio.
      */
     public static Letterbox of(int h, int w, int targetH, int targetW, int stride, boolean auto, boolean scaleUp) {
         if (h <= 0 || w <= 0) throw new IllegalArgumentException("image size must be positive, got " + h + "x" + w);
         double r = Math.min((double) targetH / h, (double) targetW / w);
         if (!scaleUp) r = Math.min(r, 1.0);
-        int nw = (int) Math.rint(w * r), nh = (int) Math.rint(h * r);
+        int nw = Math.max(1, (int) Math.rint(w * r)), nh = Math.max(1, (int) Math.rint(h * r));
         double dw = targetW - nw, dh = targetH - nh;
         if (auto) {
             dw = Math.floorMod((int) dw, stride);
@@ -38,6 +39,26 @@ public record Letterbox(int originalHeight, int originalWidth, int resizedHeight
         int top = (int) Math.rint(dh - 0.1), bottom = (int) Math.rint(dh + 0.1);
         int left = (int) Math.rint(dw - 0.1), right = (int) Math.rint(dw + 0.1);
         return new Letterbox(h, w, nh, nw, nh + top + bottom, nw + left + right, r, dw, dh, top, bottom, left, right);
+    }
+
+    /**
+     * The original's load_image size {height, width}: the long side becomes {@code imgSize}, the other
+     * int(side * r). A side that would truncate to 0 px (e.g. 600x1 at 256) is 1 px instead of an OpenCV error.
+     */
+    public static int[] loadSize(int h, int w, int imgSize) {
+        if (h <= 0 || w <= 0) throw new IllegalArgumentException("image size must be positive, got " + h + "x" + w);
+        double r = (double) imgSize / Math.max(h, w);
+        return new int[] {Math.max(1, (int) (h * r)), Math.max(1, (int) (w * r))};
+    }
+
+    /**
+     * The ratio that maps a {@link #loadSize loaded} image back to the original: the height's, as the original's
+     * ratio_pad; where the height was raised from 0 to 1 px it means nothing, so the width's.
+     */
+    public static double loadGain(int h, int w, int imgSize) {
+        double r = (double) imgSize / Math.max(h, w);
+        int lh = (int) (h * r);
+        return lh >= 1 ? (double) lh / h : (double) Math.max(1, (int) (w * r)) / w;
     }
 
     /**

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.opencv.core.CvException;
 import org.opencv.core.Mat;
 import org.slf4j.LoggerFactory;
 
@@ -213,14 +214,26 @@ public final class Detector implements AutoCloseable {
         return List.of(out);
     }
 
-    private void runBatch(List<Integer> batch, List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings,
+    private void runBatch(List<Integer> images, List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings,
                           Letterbox[] lb, ImageDetections[] out) {
         try (NDManager pass = root.newSubManager()) {
             long t0 = System.nanoTime();
-            List<Mat> padded = new ArrayList<>(batch.size());
+            List<Mat> padded = new ArrayList<>(images.size());
+            List<Integer> batch = new ArrayList<>(images.size());
             NDArray input;
             try {
-                for (int i : batch) padded.add(Images.letterbox(bgr.get(i), lb[i]));
+                for (int i : images) {
+                    try {
+                        padded.add(Images.letterbox(bgr.get(i), lb[i]));
+                        batch.add(i);
+                    } catch (CvException e) {
+                        // one image OpenCV cannot letterbox is that image's error, never its batch's
+                        Mat m = bgr.get(i);
+                        out[i] = ImageDetections.failed(labels.get(i), labels.get(i) + ": a " + m.cols() + "x" + m.rows()
+                                + " image cannot be letterboxed for --img " + imageSize + " (" + e.getMessage().strip() + ")");
+                    }
+                }
+                if (batch.isEmpty()) return;
                 input = Images.toInput(pass, padded);
             } finally {
                 for (Mat m : padded) m.release();

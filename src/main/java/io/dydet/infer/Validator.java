@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import org.opencv.core.CvException;
 import org.opencv.core.Mat;
 import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
@@ -121,7 +122,7 @@ public final class Validator {
             Letterbox lb = boxes.get(k);
             Map<Route, RouteResult> perRoute = new java.util.EnumMap<>(Route.class);
             for (Route r : Route.values()) {
-                perRoute.put(r, new RouteResult(toCoco(Nms.apply(decoded.get(r).get(k), o.nms()), lb, h0, w0, images.get(i), categoryIds),
+                perRoute.put(r, new RouteResult(toCoco(Nms.apply(decoded.get(r).get(k), o.nms()), lb, h0, w0, o.imageSize(), images.get(i), categoryIds),
                         ms.get(r), model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
             }
             Route route = Float.isNaN(scores[k]) ? Route.HARD : Route.choose(scores[k], o.routerThreshold());
@@ -144,13 +145,18 @@ public final class Validator {
             if (r != 1) {
                 resized = new Mat();
                 int interp = r < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
-                Imgproc.resize(img, resized, new Size((int) (w0 * r), (int) (h0 * r)), 0, 0, interp);
+                int[] size = Letterbox.loadSize(h0, w0, imageSize); // a side truncating to 0 px stays 1 px
+                Imgproc.resize(img, resized, new Size(size[1], size[0]), 0, 0, interp);
             }
             int[] shape = Letterbox.evalShape(h0, w0, imageSize, stride, RECT_PAD);
             Letterbox lb = Letterbox.of(resized.rows(), resized.cols(), shape[0], shape[1], stride, false, false);
             Mat padded = Images.letterbox(resized, lb);
             if (resized != img) resized.release();
             return new Prepared(padded, lb, h0, w0);
+        } catch (CvException e) {
+            // one image OpenCV cannot resize is that image's error, never its batch's
+            throw new ImageException(f + ": a " + img.cols() + "x" + img.rows() + " image cannot be resized for --img " + imageSize
+                    + " (" + e.getMessage().strip() + ")");
         } finally {
             img.release();
         }
@@ -204,7 +210,7 @@ public final class Validator {
                 int i = ok.get(k);
                 int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
                 Letterbox lb = boxes.get(k);
-                List<CocoDetection> dets = toCoco(Nms.apply(routed.decoded().get(k), o.nms()), lb, h0, w0, images.get(i), categoryIds);
+                List<CocoDetection> dets = toCoco(Nms.apply(routed.decoded().get(k), o.nms()), lb, h0, w0, o.imageSize(), images.get(i), categoryIds);
                 out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null));
             }
         } finally {
@@ -213,9 +219,9 @@ public final class Validator {
     }
 
     /** NMS rows (letterbox pixels) as COCO results of the original image, as test.py writes them. */
-    private static List<CocoDetection> toCoco(float[][] rows, Letterbox lb, int h0, int w0, Path file, int[] categoryIds) {
-        // scale_coords with ratio_pad: the load ratio (height) for both axes, the letterbox pad
-        float gain = (float) ((double) lb.originalHeight() / h0);
+    private static List<CocoDetection> toCoco(float[][] rows, Letterbox lb, int h0, int w0, int imageSize, Path file, int[] categoryIds) {
+        // scale_coords with ratio_pad: the load ratio (height, unless clamped) for both axes, the letterbox pad
+        float gain = (float) Letterbox.loadGain(h0, w0, imageSize);
         float px = (float) lb.padX(), py = (float) lb.padY();
         List<CocoDetection> dets = new ArrayList<>(rows.length);
         long id = imageId(file);

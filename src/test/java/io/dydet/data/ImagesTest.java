@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.dydet.box.Box;
 import io.dydet.box.Letterbox;
 import io.dydet.engine.Engines;
 import io.dydet.testing.Golden;
 import io.dydet.testing.TensorAssert;
+import io.dydet.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -131,5 +133,49 @@ class ImagesTest {
     @Test
     void evalShapeOfASquareImageAt640Is672() {
         assertArrayEquals(new int[] {672, 672}, Letterbox.evalShape(640, 640, 640, 32, 0.5));
+    }
+
+    /** A side that rounds to 0 px is 1 px: OpenCV resizes the image, and boxes still map back by the true ratio. */
+    @ParameterizedTest
+    @CsvSource({"2000, 1, 192", "1, 2000, 192", "600, 1, 256", "20000, 1, 640", "1, 1, 256"})
+    void thinImagesLetterboxToAtLeastOnePixelAndMapBack(int w, int h, int size) throws Exception {
+        Path file = TestImages.png(dir, "thin", w, h);
+        Mat bgr = Images.read(file, Images.DEFAULT_PIXEL_LIMIT);
+        Letterbox lb = Letterbox.forDetect(h, w, size, 32);
+        Mat padded = Images.letterbox(bgr, lb);
+        try {
+            assertEquals(size, Math.max(lb.resizedWidth(), lb.resizedHeight()));
+            assertEquals(Math.max(1, (int) Math.rint((double) Math.min(w, h) * size / Math.max(w, h))), Math.min(lb.resizedWidth(), lb.resizedHeight()));
+            assertEquals(lb.paddedHeight(), padded.rows());
+            assertEquals(lb.paddedWidth(), padded.cols());
+            assertEquals(0, padded.rows() % 32);
+            assertEquals(0, padded.cols() % 32);
+            // the whole padded input maps back onto the whole original, a point in the middle to the middle
+            Box all = lb.toOriginal(new Box(0, 0, lb.paddedWidth(), lb.paddedHeight()));
+            double tol = Math.max(w, h) * 1e-6;
+            assertArrayEquals(new float[] {0, 0, w, h}, new float[] {all.x1(), all.y1(), all.x2(), all.y2()}, (float) tol);
+            Box mid = lb.toOriginal(new Box(lb.paddedWidth() / 2f, lb.paddedHeight() / 2f, lb.paddedWidth() / 2f, lb.paddedHeight() / 2f));
+            assertEquals(w / 2.0, mid.x1(), w * 1e-3);
+            assertEquals(h / 2.0, mid.y1(), h * 1e-3 + 1e-3);
+        } finally {
+            padded.release();
+            bgr.release();
+        }
+    }
+
+    @Test
+    void loadSizeKeepsAThinSideAtOnePixelAndItsGainIsTheOtherSides() {
+        // the evaluation path's load_image: long side to the size, the other truncated
+        assertArrayEquals(new int[] {240, 320}, Letterbox.loadSize(480, 640, 320));
+        assertEquals(0.5, Letterbox.loadGain(480, 640, 320));
+        assertArrayEquals(new int[] {255, 256}, Letterbox.loadSize(511, 512, 256));
+        assertEquals(255.0 / 511, Letterbox.loadGain(511, 512, 256), "the height's ratio, as the original's ratio_pad");
+        // 600x1 at 256: the height truncates to 0 px; it is 1 px and boxes map back by the width's ratio
+        assertArrayEquals(new int[] {1, 256}, Letterbox.loadSize(1, 600, 256));
+        assertEquals(256.0 / 600, Letterbox.loadGain(1, 600, 256), 1e-12);
+        assertArrayEquals(new int[] {256, 1}, Letterbox.loadSize(600, 1, 256));
+        assertEquals(256.0 / 600, Letterbox.loadGain(600, 1, 256), 1e-12);
+        assertArrayEquals(new int[] {256, 256}, Letterbox.loadSize(1, 1, 256));
+        assertEquals(256.0, Letterbox.loadGain(1, 1, 256));
     }
 }

@@ -10,10 +10,12 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dydet.cli.Main;
+import io.dydet.box.Letterbox;
 import io.dydet.engine.Engines;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Route;
 import io.dydet.testing.Golden;
+import io.dydet.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -197,6 +199,63 @@ class DetectorTest {
                 img.release();
             }
         }
+    }
+
+    /**
+     * Issue 20: an image whose short side rounds to 0 px (OpenCV refused to resize it) is detected like any other,
+     * and the images batched with it, e.g. a 600x20 strip of the same letterboxed shape, get what they get alone.
+     */
+    @Test
+    void aDegenerateImageInABatchIsDetectedAndTheOthersGetWhatTheyGetAlone() throws Exception {
+        Path demo = Golden.file("images/demo.png"), strip = TestImages.png(dir, "strip", 600, 20);
+        List<Path> thin = List.of(TestImages.png(dir, "thin", 2000, 1), TestImages.png(dir, "thin", 1, 2000), TestImages.png(dir, "thin", 600, 1),
+                TestImages.png(dir, "thin", 1, 1));
+        List<Path> files = List.of(demo, thin.get(0), strip, thin.get(1), thin.get(2), thin.get(3));
+        Letterbox a = Letterbox.forDetect(1, 2000, 192, 32), b = Letterbox.forDetect(20, 600, 192, 32);
+        assertEquals(List.of(a.paddedHeight(), a.paddedWidth()), List.of(b.paddedHeight(), b.paddedWidth()), "the 2000x1 and the strip share a batch");
+        try (Detector d = detector("dy-yolov7-w025", 192, 0.5f)) {
+            List<ImageDetections> batch = d.detect(files);
+            assertEquals(files.size(), batch.size());
+            for (int i = 0; i < files.size(); i++) {
+                ImageDetections got = batch.get(i), alone = d.detect(files.get(i));
+                assertNull(got.error(), files.get(i) + ": " + got.error());
+                assertEquals(alone.route(), got.route());
+                assertEquals(alone.routerScore(), got.routerScore(), 1e-5f);
+                assertEquals(alone.detections().size(), got.detections().size(), files.get(i).toString());
+                for (int k = 0; k < alone.detections().size(); k++) {
+                    Detection x = alone.detections().get(k), y = got.detections().get(k);
+                    assertEquals(x.classId(), y.classId());
+                    assertEquals(x.confidence(), y.confidence(), 1e-4f);
+                    assertEquals(x.box().x1(), y.box().x1(), 1e-2);
+                    assertEquals(x.box().y2(), y.box().y2(), 1e-2);
+                }
+                for (Detection x : got.detections()) {
+                    assertTrue(x.box().x1() >= 0 && x.box().x2() <= got.width() && x.box().y1() >= 0 && x.box().y2() <= got.height(), x.toString());
+                }
+            }
+            assertTrue(batch.get(0).detections().size() > 5, "the golden image keeps its detections");
+            assertEquals(List.of(2000, 1), List.of(batch.get(1).width(), batch.get(1).height()));
+            assertEquals(List.of(1, 2000), List.of(batch.get(3).width(), batch.get(3).height()));
+            assertEquals(d.gflops(batch.get(1).route(), a.paddedHeight(), a.paddedWidth()), batch.get(1).gflops(), 1e-9);
+        }
+    }
+
+    /** Issue 20: {@code dydet detect} with a 2000x1 image beside a normal one writes both rows and exits 0. */
+    @Test
+    void detectCommandProcessesADegenerateImage() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.copy(Golden.file("images/demo.png"), src.resolve("a_demo.png"));
+        TestImages.png(src, "b_thin", 2000, 1);
+        Path project = dir.resolve("runs");
+        assertEquals(0, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
+                "--source", src.toString(), "--img", "192", "--project", project.toString(), "--threads", "2"));
+        JsonNode json = new ObjectMapper().readTree(project.resolve("exp/detections.json").toFile());
+        assertEquals(2, json.size());
+        assertTrue(json.get(0).get("detections").size() > 0);
+        assertTrue(json.get(1).get("error").isNull(), json.get(1).toString());
+        assertEquals(2000, json.get(1).get("width").asInt());
+        assertEquals(1, json.get(1).get("height").asInt());
+        assertTrue(Files.exists(project.resolve("exp/b_thin_2000x1.png")), "the annotated copy is written too");
     }
 
     @Test

@@ -19,6 +19,7 @@ import io.dydet.model.ClassNames;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.Route;
 import io.dydet.testing.Golden;
+import io.dydet.testing.TestImages;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -135,6 +137,39 @@ class ValidatorTest {
             double[] stats = metrics.stats();
             for (int i = 0; i < 12; i++) {
                 assertEquals(expected.at("/stats_list/" + i).asDouble(), stats[i], 1e-4, "stat " + CocoMetrics.STAT_NAMES.get(i));
+            }
+        }
+    }
+
+    /**
+     * Issue 20: images whose short side truncates to 0 px at --img 256 (600x1, 2000x1, 1x2000) get a result of their
+     * own (they are resized to 1 px, not an OpenCV error for the run), and the other images' rows are unchanged.
+     */
+    @org.junit.jupiter.api.Test
+    void degenerateImagesGetTheirOwnResultAndLeaveTheOthersUnchanged(@TempDir Path dir) throws Exception {
+        List<Path> good = DataConfig.load(resource("data/coco_val2017_47/data.yaml")).images("val").subList(0, 1);
+        List<Path> thin = List.of(TestImages.png(dir, "thin", 600, 1), TestImages.png(dir, "thin", 2000, 1), TestImages.png(dir, "thin", 1, 2000),
+                TestImages.png(dir, "thin", 1, 1));
+        List<Path> mixed = List.of(thin.get(0), good.get(0), thin.get(1), thin.get(2), thin.get(3));
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            DynamicDetModel model = Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
+            Validator.Options o = new Validator.Options(256, 0.5f, NmsOptions.forEval(), 8, Images.DEFAULT_PIXEL_LIMIT);
+            List<Validator.ImageResult> alone = Validator.run(model, good, o, ClassNames.COCO80_TO_91, null);
+            List<Validator.ImageResult> got = Validator.run(model, mixed, o, ClassNames.COCO80_TO_91, null);
+            assertEquals(mixed.size(), got.size());
+            assertEquals(alone.get(0).detections(), got.get(1).detections());
+            assertTrue(alone.get(0).detections().size() > 10, "the good image has rows to compare");
+            int[][] sizes = {{1, 600}, {1, 2000}, {2000, 1}, {1, 1}};
+            int[] at = {0, 2, 3, 4};
+            for (int k = 0; k < at.length; k++) {
+                Validator.ImageResult r = got.get(at[k]);
+                assertEquals(null, r.error(), r.file().toString());
+                assertEquals(sizes[k][0], r.height());
+                assertEquals(sizes[k][1], r.width());
+                assertTrue(Math.min(r.letterbox().resizedHeight(), r.letterbox().resizedWidth()) >= 1);
+                for (CocoDetection d : r.detections()) {
+                    assertTrue(d.x() >= 0 && d.x() + d.width() <= r.width() + 1e-3 && d.y() >= 0 && d.y() + d.height() <= r.height() + 1e-3, d.toString());
+                }
             }
         }
     }

@@ -9,6 +9,7 @@ import io.dydet.engine.Engines;
 import io.dydet.infer.Detector;
 import io.dydet.infer.ImageDetections;
 import io.dydet.model.Route;
+import io.dydet.testing.TestImages;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** dydet serve over real HTTP on loopback, against the library API on the same model and images. */
 class ServeIntegrationTest {
@@ -155,6 +157,29 @@ class ServeIntegrationTest {
         } finally {
             Files.deleteIfExists(bad);
         }
+    }
+
+    /**
+     * Issue 20: a 2000x1 part (its short side rounds to 0 px at 192) used to fail its whole batch with HTTP 500; it
+     * is a row like the others now, and the parts around it, e.g. a 600x20 strip of its letterboxed shape, get the
+     * library's detections.
+     */
+    @Test
+    void aDegeneratePartIsDetectedAndTheOtherPartsGetTheirDetections(@TempDir Path dir) throws Exception {
+        Path thin = TestImages.png(dir, "thin", 2000, 1), strip = TestImages.png(dir, "strip", 600, 20), flat = TestImages.png(dir, "thin", 600, 1);
+        List<Path> parts = List.of(images.get(0), thin, strip, images.get(1), flat);
+        HttpResponse<String> r = Http.postMultipart(base, "", parts);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode body = Http.json(r);
+        assertEquals(parts.size(), body.get("images").size());
+        for (int i = 0; i < parts.size(); i++) {
+            JsonNode row = body.get("images").get(i);
+            assertEquals(parts.get(i).getFileName().toString(), row.get("file").asText());
+            assertSame(parts.get(i).toString(), detector.detect(parts.get(i)), row, 1e-2, 1e-4);
+        }
+        assertEquals(2000, body.at("/images/1/width").asInt());
+        assertEquals(1, body.at("/images/1/height").asInt());
+        assertTrue(body.at("/images/0/detections").size() > 5, body.toString());
     }
 
     @Test

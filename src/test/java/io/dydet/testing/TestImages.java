@@ -2,8 +2,14 @@ package io.dydet.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import io.dydet.data.Images;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
 import java.util.zip.CRC32;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.imgcodecs.Imgcodecs;
 
 /** Crafted image bytes for the tests of bad input. */
 public final class TestImages {
@@ -27,5 +33,24 @@ public final class TestImages {
         crc.update(body);
         out.writeInt((int) crc.getValue());
         return bytes.toByteArray();
+    }
+
+    /**
+     * A w x h PNG of random pixels (fixed seed) written with OpenCV as {@code dir/<name>_<w>x<h>.png}, e.g. a
+     * degenerate 2000x1 strip whose short side rounds to 0 px at detection sizes.
+     */
+    public static Path png(Path dir, String name, int w, int h) throws IOException {
+        Images.loadOpenCv();
+        Path file = dir.resolve(name + "_" + w + "x" + h + ".png");
+        Mat m = new Mat(h, w, CvType.CV_8UC3);
+        try {
+            byte[] px = new byte[w * h * 3];
+            new SplittableRandom(w * 31L + h).nextBytes(px);
+            m.put(0, 0, px);
+            if (!Imgcodecs.imwrite(file.toString(), m)) throw new IOException("cannot write " + file);
+        } finally {
+            m.release();
+        }
+        return file;
     }
 }

@@ -161,7 +161,8 @@ public final class TrainAugmentation {
 
     /**
      * The original's load_image: the long side becomes s (INTER_AREA when shrinking without augmentation, else
-     * INTER_LINEAR), the other side truncated as int(side * r). An unreadable image is replaced by the next readable one.
+     * INTER_LINEAR), the other side truncated as int(side * r) but at least 1 px. An unreadable image is replaced by
+     * the next readable one.
      */
     Loaded loadImage(int index) {
         int n = set.size();
@@ -178,8 +179,9 @@ public final class TrainAugmentation {
             double r = (double) imgSize / Math.max(h0, w0);
             if (r != 1) {
                 int interp = r < 1 && !augment ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
+                int[] size = Letterbox.loadSize(h0, w0, imgSize); // a side truncating to 0 px stays 1 px
                 Mat resized = new Mat();
-                Imgproc.resize(m, resized, new Size((int) (w0 * r), (int) (h0 * r)), 0, 0, interp);
+                Imgproc.resize(m, resized, new Size(size[1], size[0]), 0, 0, interp);
                 m.release();
                 m = resized;
             }

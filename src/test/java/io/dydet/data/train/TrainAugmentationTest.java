@@ -9,6 +9,7 @@ import io.dydet.box.Letterbox;
 import io.dydet.data.Hyperparameters;
 import io.dydet.data.Images;
 import io.dydet.data.YoloLabels;
+import io.dydet.testing.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +79,36 @@ class TrainAugmentationTest {
             if (lb.left() > 0) assertArrayEquals(new double[] {114, 114, 114}, s.image().get(S / 2, 0));
             s.image().release();
         }
+    }
+
+    /**
+     * Issue 20: a 20000x10 training image passes the 10 px check but its height truncates to 0 px at 256; it loads
+     * 1 px high (OpenCV refused a 0 px resize) and its label maps onto that row.
+     */
+    @Test
+    void aThinTrainingImageLoadsOnePixelHighWithItsLabel(@TempDir Path thin) throws IOException {
+        Path images = Files.createDirectories(thin.resolve("images/train"));
+        Files.createDirectories(thin.resolve("labels/train"));
+        Path img = TestImages.png(images, "thin", 20000, 10);
+        Files.writeString(thin.resolve("labels/train/thin_20000x10.txt"), "3 0.5 0.5 0.5 1\n");
+        TrainingSet one = TrainingSet.open(List.of(img), 80, null);
+        assertEquals(1, one.size());
+        TrainAugmentation aug = new TrainAugmentation(one, allOff(), S, false);
+        TrainAugmentation.Loaded loaded = aug.loadImage(0);
+        assertEquals(1, loaded.image().rows());
+        assertEquals(S, loaded.image().cols());
+        loaded.image().release();
+        TrainAugmentation.Sample s = aug.sample(42, 0, 0);
+        assertEquals(S, s.image().rows());
+        assertEquals(S, s.image().cols());
+        assertEquals(1, s.labels().length);
+        assertArrayEquals(new float[] {3, 0.5f, 0.5f, 0.5f, 1f / S}, s.labels()[0], 1e-6f);
+        s.image().release();
+        // the mosaic path loads it the same way
+        TrainAugmentation.Sample m = new TrainAugmentation(one, Hyperparameters.scratchP5(), S, true).sample(42, 0, 0);
+        assertEquals(S, m.image().rows());
+        assertEquals(S, m.image().cols());
+        m.image().release();
     }
 
     @Test
