@@ -12,8 +12,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+/**
+ * Describes a model without loading its weights: fast on any file, and no tensor values are read, so damage to them is
+ * found when a command loads the model (see ModelFiles.open), not here.
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Parameters per part and GFLOPs per route (2 x conv MACs of the fused model, router included).")
+        description = {"Parameters per part and GFLOPs per route (2 x conv MACs of the fused model, router included).",
+                "With --weights it reads only the file's header (names, shapes, metadata): tensor values (NaN or infinite "
+                        + "weights, a .pt entry's CRC) are checked by the commands that load them (detect, val, import, serve, train)."})
 final class InfoCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 

@@ -3,6 +3,7 @@ package io.dydet.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.nn.ParamSpec;
+import io.dydet.weights.FiniteWeights;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.TensorEntry;
@@ -23,7 +24,8 @@ import java.util.Map;
  *       recognised among the built-in ones by its key names and shapes);</li>
  *   <li>an original PyTorch checkpoint ({@code .pt}), read without Python and without running pickled code.</li>
  * </ul>
- * Loading is always strict: every missing, unexpected or mis-shaped key is reported at once.
+ * Loading is always strict: every missing, unexpected or mis-shaped key is reported at once, and weights holding NaN
+ * or infinite values are refused (see {@link FiniteWeights}).
  */
 public final class ModelFiles {
     /** Metadata key holding the model definition (cfg YAML text) in files dydet writes. */
@@ -111,6 +113,7 @@ public final class ModelFiles {
                     tensors = f.readAll(staging, false);
                 }
             }
+            FiniteWeights.require(weights.toString(), tensors);
             DynamicDetModel model = DynamicDetModel.fromStateDict(net, tensors, manager, weights.toString());
             if (artifact == null || spec != null) {
                 Map<String, String> prov = new LinkedHashMap<>();

@@ -21,9 +21,11 @@ import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
 import io.dydet.model.TrainOutput;
 import io.dydet.runs.AtomicFiles;
+import io.dydet.weights.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +49,8 @@ public final class Trainer implements AutoCloseable {
      * pull ahead of route 1 where a short joint step 1 leaves them level (see {@link MirrorInit}).
      */
     public static final String ROUTE2 = "route2";
+    /** File names in the run's weights folder. */
+    private static final String LAST = "last.safetensors", BEST = "best.safetensors";
 
     private final TrainArgs args;
     private final Path runDir;
@@ -170,8 +174,30 @@ public final class Trainer implements AutoCloseable {
                 .withLabelSmoothing(smoothing);
         ModelSpec spec = ModelSpec.load(runDir.resolve("model.yaml"));
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, false);
-        if (epochs != null) AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
+        try {
+            removeInterruptedSaves(runDir.resolve("weights"), listener);
+            if (epochs != null) AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
         return t;
+    }
+
+    /**
+     * Deletes the temporary files that saves killed mid-write left in the run's weights folder (each as large as a
+     * model or the training state) and logs one line per file. Nothing else writes there while the run is resumed.
+     */
+    private static void removeInterruptedSaves(Path weights, TrainListener listener) throws IOException {
+        List<Path> stale = new ArrayList<>();
+        for (String name : List.of(TrainingCheckpoint.FILE, LAST, BEST)) stale.addAll(SafeTensors.leftoverTemporaryFiles(weights.resolve(name)));
+        Path bestCopy = tmpSibling(weights.resolve(BEST));
+        if (Files.isRegularFile(bestCopy)) stale.add(bestCopy);
+        for (Path p : stale) {
+            long bytes = Files.size(p);
+            Files.deleteIfExists(p);
+            listener.message("removed " + p + " (" + bytes + " bytes), left by a save that was interrupted");
+        }
     }
 
     /** The model the run trains: step 1 from --model/--width and the data's classes; step 2 from the step-1 file plus a router. */
@@ -332,7 +358,7 @@ public final class Trainer implements AutoCloseable {
                     if (routerLoss != null) sections.put("router", Map.of("gaps", tmp.create(routerLoss.state())));
                     TrainingCheckpoint.write(stateFile, sections, new TrainingCheckpoint.Progress(epoch + 1, args.epochs(), (long) nb * (epoch + 1),
                             lastStep, bestFitness, best ? epoch : -1, ema.updates(), args.step()), optMeta);
-                    Path last = runDir.resolve("weights/last.safetensors"), bestFile = runDir.resolve("weights/best.safetensors");
+                    Path last = runDir.resolve("weights").resolve(LAST), bestFile = runDir.resolve("weights").resolve(BEST);
                     saveModel(last, ema.tensors(), epoch + 1);
                     if (best) {
                         Files.copy(last, tmpSibling(bestFile), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -3,6 +3,7 @@ package io.dydet.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.weights.FiniteWeights;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.TensorEntry;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +24,8 @@ public final class TrainingCheckpoint {
     public static final String FILE = "last.state.safetensors";
     static final String KEY_PROGRESS = "dydet.train.progress";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Sections that must be finite to resume from; the router's gap history is bookkeeping, not weights. */
+    private static final List<String> FINITE_SECTIONS = List.of("model", "ema", "optimizer");
 
     /** Where training stands after an epoch. */
     public record Progress(int epochsDone, int epochs, long iteration, long lastOptimizerStep, double bestFitness, int bestEpoch,
@@ -58,6 +62,9 @@ public final class TrainingCheckpoint {
                 NDArray a = f.read(manager, e.name()).duplicate();
                 sections.computeIfAbsent(e.name().substring(0, slash), k -> new LinkedHashMap<>()).put(e.name().substring(slash + 1), a);
             }
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            for (String s : FINITE_SECTIONS) sections.getOrDefault(s, Map.of()).forEach((name, t) -> weights.put(s + "/" + name, t));
+            FiniteWeights.require(file.toString(), weights);
             return new Contents(sections, JSON.readValue(progress, Progress.class), f.metadata());
         }
     }

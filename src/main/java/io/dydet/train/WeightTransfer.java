@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
+import io.dydet.weights.FiniteWeights;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.TorchCheckpoint;
@@ -63,6 +64,7 @@ public final class WeightTransfer {
                     tensors = f.readAll(staging, false);
                 }
             }
+            FiniteWeights.require(file.toString(), tensors); // the whole file: a NaN anywhere means it is damaged
             return copyInto(model, tensors, anchors);
         }
     }

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Entry points for safetensors files: {@link #open(Path)} to read, {@link #write(Path, Map, Map)} to write.
@@ -49,7 +51,24 @@ public final class SafeTensors {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    /** Ending of {@link #write}'s temporary files, named ".NAME.HEX.tmp" next to the target. */
+    private static final String TEMP_SUFFIX = ".tmp";
+
     private SafeTensors() {}
+
+    /**
+     * The temporary files that {@link #write} calls for {@code file} left behind when the process was killed
+     * mid-write (each as large as the file). Only the owner of the folder, knowing no write is under way, should delete
+     * them.
+     */
+    public static List<Path> leftoverTemporaryFiles(Path file) throws IOException {
+        Path target = file.toAbsolutePath();
+        Pattern name = Pattern.compile(Pattern.quote("." + target.getFileName() + ".") + "[0-9a-f]{1,16}" + Pattern.quote(TEMP_SUFFIX));
+        if (!Files.isDirectory(target.getParent())) return List.of();
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            return s.filter(p -> name.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)).sorted().toList();
+        }
+    }
 
     /**
      * Opens a safetensors file: reads and validates its header; tensor data is read later, one tensor at a time.
@@ -88,7 +107,7 @@ public final class SafeTensors {
         // A random name in the target directory, so the final move stays on one file system (and is atomic);
         // createFile (not createTempFile) keeps the usual permissions instead of 0600.
         Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                + ".tmp");
+                + TEMP_SUFFIX);
         Files.createFile(tmp);
         boolean moved = false;
         try {

@@ -12,11 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -25,6 +27,10 @@ import java.util.zip.ZipFile;
  * {@code <root>/data/<key>} entry per storage, {@code <root>/version}), read in pure Java. The pickle is
  * interpreted by dydet's own reader with an allowlist of globals (tensors, storages, OrderedDict, numpy scalars):
  * nothing in the file is ever executed. DynamicDet checkpoints keep a state dict under {@code model}.
+ *
+ * <p>Every entry read is checked against the zip's central directory (length and CRC-32): {@link ZipFile} checks
+ * neither, so a damaged file would otherwise load with altered tensors. Storages no tensor of the state dict uses
+ * (an optimizer's, say) are not read and so not checked.
  */
 public final class TorchCheckpoint implements AutoCloseable {
     /** data.pkl larger than this is refused (DynamicDet's are ~0.2-1 MB). */
@@ -35,6 +41,8 @@ public final class TorchCheckpoint implements AutoCloseable {
     private final String root;
     private final Object content;
     private final String version;
+    /** Storage entries already checked in full (one storage may back several tensors). */
+    private final Set<String> verified = new HashSet<>();
 
     private TorchCheckpoint(Path path, ZipFile zip, String root, Object content, String version) {
         this.path = path;
@@ -111,20 +119,56 @@ public final class TorchCheckpoint implements AutoCloseable {
             byte[] b = in.readNBytes((int) Math.min(limit, declared >= 0 ? declared : limit));
             if (declared >= 0 && b.length != declared) throw new CheckpointException(file + ": entry " + e.getName() + " is shorter than its header says (truncated file?)");
             if (declared < 0 && in.read() >= 0) throw new CheckpointException(file + ": entry " + e.getName() + " is larger than " + limit + " bytes");
+            long length = b.length;
+            byte[] rest = new byte[256];
+            for (int n; (n = in.read(rest)) > 0; ) length += n; // bytes past the recorded size mean damage too
+            CRC32 crc = new CRC32();
+            crc.update(b);
+            checkIntegrity(file, e, length, crc.getValue());
             return b;
+        } catch (CheckpointException ex) {
+            throw ex; // already names the file and the entry
         } catch (IOException ex) {
             throw new CheckpointException(file + ": cannot read entry " + e.getName() + ": " + ex.getMessage(), ex);
         }
     }
 
-    /** The first {@code n} bytes of an entry (a view may use only part of its storage; never read more than needed). */
-    private static byte[] readPrefix(ZipFile zip, ZipEntry e, int n, Path file) throws CheckpointException {
+    /**
+     * The first {@code n} bytes of a storage entry (a view may use only part of its storage: only those are kept).
+     * The rest is streamed through the CRC once, so every storage a tensor comes from is checked in full.
+     */
+    private byte[] readStorage(ZipEntry e, int n) throws CheckpointException {
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes(n);
-            if (b.length < n) throw new CheckpointException(file + ": entry " + e.getName() + " ends after " + b.length + " bytes, " + n + " expected (truncated file?)");
+            if (b.length < n) throw new CheckpointException(path + ": entry " + e.getName() + " ends after " + b.length + " bytes, " + n + " expected (truncated file?)");
+            if (verified.contains(e.getName())) return b;
+            CRC32 crc = new CRC32();
+            crc.update(b);
+            long length = b.length;
+            byte[] rest = new byte[1 << 16];
+            for (int r; (r = in.read(rest)) > 0; ) {
+                crc.update(rest, 0, r);
+                length += r;
+            }
+            checkIntegrity(path, e, length, crc.getValue());
+            verified.add(e.getName());
             return b;
+        } catch (CheckpointException ex) {
+            throw ex;
         } catch (IOException ex) {
-            throw new CheckpointException(file + ": cannot read entry " + e.getName() + ": " + ex.getMessage(), ex);
+            throw new CheckpointException(path + ": cannot read entry " + e.getName() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Compares what an entry held with the zip's records of it. */
+    private static void checkIntegrity(Path file, ZipEntry e, long length, long crc) throws CheckpointException {
+        if (e.getSize() >= 0 && length != e.getSize()) {
+            throw new CheckpointException(file + ": entry " + e.getName() + " holds " + length + " bytes but the zip records " + e.getSize()
+                    + ": the file is damaged");
+        }
+        if (e.getCrc() >= 0 && crc != e.getCrc()) {
+            throw new CheckpointException(String.format("%s: entry %s fails its CRC-32 check (stored 0x%08x, computed 0x%08x): the file is damaged",
+                    file, e.getName(), e.getCrc(), crc));
         }
     }
 
@@ -261,7 +305,7 @@ public final class TorchCheckpoint implements AutoCloseable {
             throw new CheckpointException(path + ": storage " + s.key() + " of tensor '" + name + "' holds " + entry.getSize() + " bytes but the tensor needs " + needed);
         }
         if (needed > Integer.MAX_VALUE - 16) throw new CheckpointException(path + ": tensor '" + name + "' is larger than 2 GB");
-        byte[] storage = numel == 0 ? new byte[0] : readPrefix(zip, entry, (int) needed, path);
+        byte[] storage = readStorage(entry, (int) needed);
         if (storage.length < needed) throw new CheckpointException(path + ": storage " + s.key() + " of tensor '" + name + "' is shorter than the tensor");
         byte[] contiguous = gather(storage, t, numel, es);
         Shape shape = new Shape(t.size());

@@ -2,6 +2,7 @@ package io.dydet.model;
 
 import static io.dydet.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,14 +11,21 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.cli.Main;
 import io.dydet.engine.Engines;
+import io.dydet.testing.Damage;
 import io.dydet.testing.Golden;
 import io.dydet.weights.SafeTensors;
+import io.dydet.weights.TorchCheckpoint;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,7 +92,7 @@ class CheckpointImportTest {
         Path err = dir.resolve("child.err");
         Process proc = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         String text = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, proc.waitFor(), text + java.nio.file.Files.readString(err));
+        assertEquals(0, proc.waitFor(), text + Files.readString(err));
         String[] lines = text.strip().split("\\R");
         try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
             assertEquals(g.tensor(m, "demo.score").getFloat(0, 0), Float.parseFloat(lines[0]), 1e-6f);
@@ -103,5 +111,56 @@ class CheckpointImportTest {
         String info = buf.toString(StandardCharsets.UTF_8);
         assertTrue(info.contains("\"model_file\"") && info.contains("\"toothbrush\"") && info.contains("checkpoint.epoch"), info);
         assertTrue(!new File(dir.toFile(), "w025.safetensors.part").exists());
+    }
+
+    /** dydet's exit code and what it wrote to stderr. */
+    private static String[] importing(Path in, Path out) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run("import", in.toString(), "-o", out.toString());
+            return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    @Test
+    void importRefusesACheckpointWhoseEntryFailsItsCrc() throws Exception {
+        Path damaged = Damage.zipEntryFlip(Golden.file("dy-yolov7-w025.ckpt.pt"), dir.resolve("model.pt"), "dy-yolov7-w025.ckpt/data/3", 1);
+        Path out = dir.resolve("damaged.safetensors");
+        String[] r = importing(damaged, out);
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].contains(damaged + ": entry dy-yolov7-w025.ckpt/data/3 fails its CRC-32 check (stored 0x")
+                && r[1].contains("): the file is damaged"), r[1]);
+        assertFalse(Files.exists(out));
+        // the file it was copied from imports
+        Path good = dir.resolve("good.safetensors");
+        String[] ok = importing(Golden.file("dy-yolov7-w025.ckpt.pt"), good);
+        assertEquals("0", ok[0], ok[1]);
+        assertTrue(Files.size(good) > 0);
+    }
+
+    @Test
+    void importRefusesNonFiniteWeightsNamingTheTensor() throws Exception {
+        Path nan = Damage.safetensorsF16(Golden.file("dy-yolov7-w025.safetensors"), dir.resolve("nan.safetensors"), "model_h.10.conv.weight",
+                Damage.F16_NAN, 0, 5, 77);
+        String[] r = importing(nan, dir.resolve("out1.safetensors"));
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].contains("weights " + nan + ": tensor model_h.10.conv.weight holds 3 NaN values: the file is damaged or was trained into divergence"),
+                r[1]);
+        assertFalse(Files.exists(dir.resolve("out1.safetensors")));
+
+        // a .pt whose CRCs match its infinite value (as a diverged run would save it): past the CRC check, refused for the value
+        Path inf = Damage.zipEntry(Golden.file("dy-yolov7-w025.ckpt.pt"), dir.resolve("inf.pt"), "dy-yolov7-w025.ckpt/data/0", 6,
+                new byte[] {0x00, 0x7c}, true);
+        String[] ri = importing(inf, dir.resolve("out2.safetensors"));
+        assertEquals("1", ri[0], ri[1]);
+        Matcher m = Pattern.compile("weights " + Pattern.quote(inf.toString()) + ": tensor (\\S+) holds 1 infinite value").matcher(ri[1]);
+        assertTrue(m.find(), ri[1]);
+        try (TorchCheckpoint c = TorchCheckpoint.open(inf); NDManager nd = NDManager.newBaseManager(Device.cpu())) {
+            assertEquals(1L, c.stateDict(nd).get(m.group(1)).isInfinite().countNonzero().getLong(), "the named tensor holds the value");
+        }
     }
 }

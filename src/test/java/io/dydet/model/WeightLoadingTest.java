@@ -1,5 +1,6 @@
 package io.dydet.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +8,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.engine.Engines;
+import io.dydet.testing.Damage;
 import io.dydet.testing.Golden;
+import io.dydet.train.WeightTransfer;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.WeightsException;
@@ -81,6 +84,37 @@ class WeightLoadingTest {
             ModelSpec spec = Golden.open("dy-yolov7-w025").spec();
             WeightsException e = assertThrows(WeightsException.class, () -> ModelFiles.load(p, spec, m.newSubManager()));
             assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void nanWeightsAreRefusedNamingTheTensor() throws Exception {
+        Path p = Damage.safetensorsF16(Golden.file("dy-yolov7-w025.safetensors"), dir.resolve("nan.safetensors"), "model_h.10.conv.weight",
+                Damage.F16_NAN, 0, 5, 77);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            WeightsException e = assertThrows(WeightsException.class, () -> ModelFiles.open(p, null, m.newSubManager()));
+            assertEquals("weights " + p + ": tensor model_h.10.conv.weight holds 3 NaN values: the file is damaged or was trained into divergence",
+                    e.getMessage());
+            // train --weights reads the file through WeightTransfer: refused the same way
+            DynamicDetModel model = ModelFiles.load(Golden.file("dy-yolov7-w025.safetensors"), null, m.newSubManager());
+            WeightsException t = assertThrows(WeightsException.class, () -> WeightTransfer.copyInto(model, p));
+            assertTrue(t.getMessage().contains("tensor model_h.10.conv.weight holds 3 NaN values"), t.getMessage());
+        }
+    }
+
+    @Test
+    void infiniteWeightsAreRefusedNamingTheTensor() throws Exception {
+        Path inf = Damage.safetensorsF16(Golden.file("dy-yolov7-w025.safetensors"), dir.resolve("inf.safetensors"), "router.layer1.bias",
+                Damage.F16_INF, 3);
+        Damage.safetensorsF16(inf, inf, "router.layer1.bias", Damage.F16_NEG_INF, 4);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            WeightsException e = assertThrows(WeightsException.class, () -> ModelFiles.open(inf, null, m.newSubManager()));
+            assertTrue(e.getMessage().startsWith("weights " + inf + ": tensor router.layer1.bias holds 2 infinite values:"), e.getMessage());
+            // with a NaN in a later tensor as well, the first is named and the other counted
+            Path both = Damage.safetensorsF16(inf, dir.resolve("both.safetensors"), "model_h.10.conv.weight", Damage.F16_NAN, 1);
+            WeightsException b = assertThrows(WeightsException.class, () -> ModelFiles.open(both, null, m.newSubManager()));
+            assertTrue(b.getMessage().contains("tensor router.layer1.bias holds 2 infinite values (and 1 more: model_h.10.conv.weight)"),
+                    b.getMessage());
         }
     }
 }

@@ -91,12 +91,24 @@ class TrainerTest {
     @Order(2)
     void resumeExtendsAFinishedRun() throws Exception {
         Path run = dir.resolve("run1");
+        Path weights = run.resolve("weights");
+        // what saves killed mid-write leave behind (the state's is as large as the model and optimiser together)
+        List<Path> stale = List.of(weights.resolve(".last.state.safetensors.5f3a9c0e12b4d678.tmp"), weights.resolve(".last.safetensors.1c2d.tmp"),
+                weights.resolve("best.safetensors.tmp"));
+        for (Path p : stale) Files.write(p, new byte[1000]);
+        Path notOurs = Files.writeString(weights.resolve("notes.tmp"), "kept");
         Recorder rec = new Recorder();
         try (Trainer t = Trainer.resume(run, 7, rec)) {
+            for (Path p : stale) assertFalse(Files.exists(p), p + " is removed before training goes on");
             Trainer.Outcome o = t.run();
             assertEquals(1, o.epochs().size(), "only the added epoch runs");
             assertEquals(6, o.epochs().get(0).epoch());
         }
+        for (Path p : stale) {
+            String line = "removed " + p + " (1000 bytes), left by a save that was interrupted";
+            assertEquals(1, rec.messages.stream().filter(line::equals).count(), line + " in " + rec.messages);
+        }
+        assertTrue(Files.exists(notOurs), "files of other names stay");
         assertTrue(rec.messages.stream().anyMatch(m -> m.contains("after epoch 6 of 7")), rec.messages.toString());
         assertEquals(8, Files.readAllLines(run.resolve("results.csv")).size());
         assertTrue(Files.readString(run.resolve("args.yaml")).contains("epochs: 7"));

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.dydet.engine.Engines;
+import io.dydet.testing.Damage;
 import io.dydet.testing.Golden;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +79,60 @@ class TorchCheckpointTest {
             assertEquals(42L, sd.get("scalar").getLong());
             assertEquals(new ai.djl.ndarray.types.Shape(0, 6), sd.get("empty").getShape());
         }
+    }
+
+    /** "w" reads all of storage 0; "head" only the first two of storage 1's eight floats. */
+    private Path twoTensorCheckpoint() throws Exception {
+        byte[] pkl = new PickleBuilder().proto().op('}').str("model").op('}')
+                .str("w").tensor("FloatStorage", "0", 4, 0, new long[] {4}, new long[] {1}).op('s')
+                .str("head").tensor("FloatStorage", "1", 8, 0, new long[] {2}, new long[] {1}).op('s')
+                .op('s').op('.').bytes();
+        Map<String, byte[]> storages = new LinkedHashMap<>();
+        storages.put("0", PickleBuilder.floats(1, 2, 3, 4));
+        storages.put("1", PickleBuilder.floats(10, 11, 12, 13, 14, 15, 16, 17));
+        Path f = dir.resolve("model.pt");
+        PickleBuilder.writeZip(f, "archive", pkl, storages);
+        return f;
+    }
+
+    private static CheckpointException refusal(Path f) {
+        return assertThrows(CheckpointException.class, () -> {
+            try (TorchCheckpoint c = TorchCheckpoint.open(f); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+                c.stateDict(m);
+            }
+        });
+    }
+
+    @Test
+    void entryFailingItsCrcIsRefusedNamingTheEntry() throws Exception {
+        Path valid = twoTensorCheckpoint();
+        CRC32 crc = new CRC32();
+        crc.update(PickleBuilder.floats(1, 2, 3, 4));
+        Path damaged = Damage.zipEntryFlip(valid, dir.resolve("damaged.pt"), "archive/data/0", 5);
+        String msg = refusal(damaged).getMessage();
+        assertTrue(msg.startsWith(damaged + ": entry archive/data/0 fails its CRC-32 check (stored " + String.format("0x%08x", crc.getValue())
+                + ", computed 0x") && msg.endsWith("): the file is damaged"), msg);
+        // the untouched file loads as written
+        try (TorchCheckpoint c = TorchCheckpoint.open(valid); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> sd = c.stateDict(m);
+            assertArrayEquals(new float[] {1, 2, 3, 4}, sd.get("w").toFloatArray());
+            assertArrayEquals(new float[] {10, 11}, sd.get("head").toFloatArray());
+        }
+    }
+
+    @Test
+    void damageInTheUnreadTailOfAStorageIsFoundToo() throws Exception {
+        // "head" needs 8 bytes of storage 1; the flipped bit is in byte 29, which no tensor reads
+        Path damaged = Damage.zipEntryFlip(twoTensorCheckpoint(), dir.resolve("tail.pt"), "archive/data/1", 29);
+        String msg = refusal(damaged).getMessage();
+        assertTrue(msg.contains("entry archive/data/1 fails its CRC-32 check"), msg);
+    }
+
+    @Test
+    void damagedPickleIsRefusedOnOpen() throws Exception {
+        Path damaged = Damage.zipEntryFlip(twoTensorCheckpoint(), dir.resolve("pickle.pt"), "archive/data.pkl", 3);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchCheckpoint.open(damaged).close());
+        assertTrue(e.getMessage().contains("entry archive/data.pkl fails its CRC-32 check"), e.getMessage());
     }
 
     private Path checkpointWithPickle(byte[] pickle) throws Exception {
