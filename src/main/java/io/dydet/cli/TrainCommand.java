@@ -82,13 +82,13 @@ final class TrainCommand implements Callable<Integer> {
             return new TrainArgs(Trainer.ROUTE2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
                     o.epochs == null ? 10 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,
                     weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
-                    o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, false, false);
+                    o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, false, false, null);
         }
         String m = cfg != null ? cfg.toAbsolutePath().toString() : model;
         return new TrainArgs(Trainer.STEP1, m, width, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
                 o.epochs == null ? 300 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,
                 weights == null ? null : weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
-                o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, !noAutoanchor, mirrorRoutes);
+                o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, !noAutoanchor, mirrorRoutes, null);
     }
 
     /** Progress bars per epoch and a short table line per finished epoch. */

@@ -22,6 +22,11 @@ final class TrainRouterCommand implements Callable<Integer> {
     @Option(names = "--dy-thres", defaultValue = "0.5", description = "threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
     double dyThres;
 
+    @Option(names = "--criterion", defaultValue = "loss", description = "exit criterion: 'loss' (the original's: each image's detection loss gap "
+            + "L1 - L2) or 'ap' (each image's contribution to the set's AP when it moves to route 2, measured once on the frozen detector; "
+            + "beyond the original, for small data sets, best with a held-out 'router' split) (default ${DEFAULT-VALUE})")
+    String criterion;
+
     @Override
     public Integer call() throws Exception {
         return TrainCommand.run(o, Trainer.STEP2, this::args);
@@ -32,6 +37,6 @@ final class TrainRouterCommand implements Callable<Integer> {
         return new TrainArgs(Trainer.STEP2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "finetune-dynamic",
                 o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, o.img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
                 !sgd, true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
-                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false, false);
+                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false, false, criterion);
     }
 }

@@ -26,6 +26,7 @@ import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
 import io.dydet.runs.AtomicFiles;
 import io.dydet.runs.Plots;
+import io.dydet.train.ApCriterion;
 import io.dydet.train.EpochResult;
 import io.dydet.train.ForwardingTrainListener;
 import io.dydet.train.TrainArgs;
@@ -185,19 +186,19 @@ public final class DemoPipeline {
     private TrainArgs detectorArgs(Path dataYaml, Path hyp) {
         return new TrainArgs(Trainer.STEP1, "dy-yolov7", settings.width(), dataYaml.toString(), hyp.toString(), settings.detectorEpochs(),
                 settings.batch(), settings.imageSize(), settings.device(), settings.workers(), settings.seed(), null, true, false, 20,
-                settings.batch(), true, 32, 0.0, settings.lr0(), null, 0.5, settings.detectorEpochs(), true, true);
+                settings.batch(), true, 32, 0.0, settings.lr0(), null, 0.5, settings.detectorEpochs(), true, true, null);
     }
 
     private TrainArgs route2Args(Path dataYaml, Path hyp, Path step1) {
         return new TrainArgs(Trainer.ROUTE2, null, null, dataYaml.toString(), hyp.toString(), plan.epochs(Trainer.ROUTE2), settings.batch(),
                 settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, false, 20, settings.batch(),
-                true, 32, 0.0, settings.lr0(), null, 0.5, plan.epochs(Trainer.ROUTE2), false, false);
+                true, 32, 0.0, settings.lr0(), null, 0.5, plan.epochs(Trainer.ROUTE2), false, false, null);
     }
 
     private TrainArgs routerArgs(Path dataYaml, Path step1) {
         return new TrainArgs(Trainer.STEP2, null, null, dataYaml.toString(), "finetune-dynamic", plan.epochs(Trainer.STEP2), settings.batch(),
                 settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, true, 0, settings.batch(),
-                false, 32, 0.0, settings.routerLr0(), null, 0.5, plan.epochs(Trainer.STEP2), false, false);
+                false, 32, 0.0, settings.routerLr0(), null, 0.5, plan.epochs(Trainer.STEP2), false, false, ApCriterion.CRITERION);
     }
 
     /** Trains one step and returns its final weights; stops early with a message when the budget cannot hold. */

@@ -29,6 +29,9 @@ public final class RouterLoss {
     /** {@code total} (shape (1)) sums the images' router losses; it is what to differentiate. */
     public record Result(NDArray total, List<ImageLoss> images) {}
 
+    /** The criterion's name (train-router --criterion). */
+    public static final String CRITERION = "loss";
+
     static final int EXACT_UNTIL = 10_000;
     static final int REFRESH_EVERY = 1_000;
 

@@ -22,11 +22,13 @@ import java.nio.file.Path;
  * @param valEvery       validate every this many epochs (and after the last); 1 = every epoch, as the original
  * @param autoanchor     step 1: check the anchors against the data set's boxes and evolve new ones when they fit badly
  * @param mirrorRoutes   step 1: start route 2 as a copy of route 1 with zero composite connections ({@link MirrorInit})
+ * @param routerCriterion step 2: {@code loss} (null: the original's loss-based exit criterion, {@link RouterLoss}) or
+ *                       {@code ap} (each image's contribution to the set's AP, {@link ApCriterion})
  */
 public record TrainArgs(String step, String model, Double width, String data, String hyp, int epochs, int batch, int img, String device,
                         int workers, long seed, String weights, boolean adam, boolean linearLr, int minWarmup, int nominalBatch,
                         boolean validate, int valBatch, double labelSmoothing, Double lr0, String cacheDir, double dynamicThreshold,
-                        int valEvery, boolean autoanchor, boolean mirrorRoutes) {
+                        int valEvery, boolean autoanchor, boolean mirrorRoutes, String routerCriterion) {
     private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public TrainArgs {
@@ -36,11 +38,19 @@ public record TrainArgs(String step, String model, Double width, String data, St
         if (nominalBatch < 1) throw new IllegalArgumentException("nominal batch must be >= 1, got " + nominalBatch);
         if (valEvery < 1) throw new IllegalArgumentException("--val-every must be >= 1, got " + valEvery);
         if (minWarmup < 0) throw new IllegalArgumentException("minimum warmup iterations must be >= 0, got " + minWarmup);
+        if (routerCriterion != null && !routerCriterion.equals(RouterLoss.CRITERION) && !routerCriterion.equals(ApCriterion.CRITERION)) {
+            throw new IllegalArgumentException("--criterion must be " + RouterLoss.CRITERION + " or " + ApCriterion.CRITERION + ", got '" + routerCriterion + "'");
+        }
+    }
+
+    /** Step 2 trains on each image's contribution to the set's AP instead of the loss gap. */
+    public boolean apCriterion() {
+        return ApCriterion.CRITERION.equals(routerCriterion);
     }
 
     public TrainArgs withEpochs(int n) {
         return new TrainArgs(step, model, width, data, hyp, n, batch, img, device, workers, seed, weights, adam, linearLr, minWarmup, nominalBatch,
-                validate, valBatch, labelSmoothing, lr0, cacheDir, dynamicThreshold, valEvery, autoanchor, mirrorRoutes);
+                validate, valBatch, labelSmoothing, lr0, cacheDir, dynamicThreshold, valEvery, autoanchor, mirrorRoutes, routerCriterion);
     }
 
     public String toYaml() {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.dydet.data.DataConfig;
 import io.dydet.data.Difficulty;
 import io.dydet.data.Hyperparameters;
+import io.dydet.data.train.LabelledImage;
 import io.dydet.data.train.TrainBatch;
 import io.dydet.data.train.TrainLoader;
 import io.dydet.data.train.TrainingSet;
@@ -65,8 +66,10 @@ public final class Trainer implements AutoCloseable {
     private final boolean route2Step;
     private final TrainListener listener;
     private final List<String> classNames;
-    /** Step 2: (loss gap L1 - L2, easiness score, 1 if known hard / 0 if known easy / NaN) of every image of the epoch in progress. */
+    /** Step 2: (benefit from route 2: loss gap L1 - L2 or AP contribution; easiness score; 1 if known hard / 0 if known easy / NaN) per image of the epoch in progress. */
     private final List<double[]> epochGaps = new java.util.ArrayList<>();
+    /** Step 2 with the AP criterion: each training image's measured benefit from route 2 (null: the original's loss criterion). */
+    private ApCriterion apCriterion;
     /** Step 2: known difficulty per image name (the data set's 'difficulty' CSV), empty when unknown. */
     private final Map<String, Boolean> difficulty;
 
@@ -276,6 +279,10 @@ public final class Trainer implements AutoCloseable {
                 validator = new EpochValidator(data.images("val"), spec.nc(), args.img(), args.valBatch());
                 for (String p : validator.problems()) listener.message("validation problem (image left out): " + p);
             }
+            if (routerStep && args.apCriterion()) {
+                apCriterion = ApCriterion.measure(model, trainSet.images().stream().map(LabelledImage::image).toList(), classNames, args.img(), args.valBatch(), listener::validating);
+                listener.message(apCriterion.toString());
+            }
             List<EpochResult> done = new java.util.ArrayList<>();
             for (int epoch = startEpoch; epoch < args.epochs(); epoch++) {
                 long t0 = System.nanoTime();
@@ -398,7 +405,26 @@ public final class Trainer implements AutoCloseable {
             NDArray x = b.images(m);
             float[][] targets = b.targets();
             Map<String, Double> items = new LinkedHashMap<>();
-            if (routerStep) {
+            if (apCriterion != null) {
+                ApCriterion.Result r = apCriterion.compute(model.routerScores(x), b.paths());
+                if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(nonFinite(b, r.total().getFloat(0)));
+                Engines.backward(r.total());
+                double benefit = 0, score = 0, hard = 0;
+                for (int i = 0; i < r.images().size(); i++) {
+                    ApCriterion.ImageLoss il = r.images().get(i);
+                    Boolean hardImage = difficulty.get(Difficulty.key(b.paths().get(i)));
+                    epochGaps.add(new double[] {il.benefit(), il.score(), hardImage == null ? Double.NaN : hardImage ? 1 : 0});
+                    benefit += il.benefit();
+                    score += il.score();
+                    hard += il.score() < args.dynamicThreshold() ? 1 : 0;
+                }
+                int n = r.images().size();
+                items.put("benefit", benefit / n);
+                items.put("delta", apCriterion.offset());
+                items.put("score", score / n);
+                items.put("route2", hard / n);
+                items.put("loss", (double) r.total().getFloat(0) / n);
+            } else if (routerStep) {
                 TrainOutput out = model.forwardFrozen(x);
                 RouterLoss.Result r = routerLoss.compute(out, targets, args.img());
                 if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(nonFinite(b, r.total().getFloat(0)));

@@ -32,7 +32,7 @@ class ResumeAfterKillTest {
         int epochs = 4;
         // batch 2 of 8 images: 4 iterations per epoch, an optimiser step every 2 (nominal batch 4)
         TrainArgs args = new TrainArgs(Trainer.STEP1, "dy-yolov7", 0.25, data.toString(), hyp.toString(), epochs, 2, 64, "cpu", 1, 0, null, false,
-                false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, false, false);
+                false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, false, false, null);
 
         Path killed = dir.resolve("killed");
         Files.createDirectories(killed);

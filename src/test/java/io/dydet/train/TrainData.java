@@ -51,6 +51,6 @@ final class TrainData {
 
     static TrainArgs step1(Path data, Path hyp, int epochs) {
         return new TrainArgs(Trainer.STEP1, "dy-yolov7", 0.25, data.toString(), hyp.toString(), epochs, 4, 64, "cpu", 1, 0, null, false, false,
-                0, 4, true, 4, 0.0, 0.01, null, 0.5, 1, true, false);
+                0, 4, true, 4, 0.0, 0.01, null, 0.5, 1, true, false, null);
     }
 }

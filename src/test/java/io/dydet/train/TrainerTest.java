@@ -56,7 +56,7 @@ class TrainerTest {
         Trainer.Outcome o;
         TrainArgs args = TrainData.step1(data, TrainData.quietHyp(dir), 6);
         args = new TrainArgs(args.step(), args.model(), args.width(), args.data(), args.hyp(), 6, 4, 64, "cpu", 1, 0, null, true, false, 0, 4, true,
-                4, 0.0, 0.003, null, 0.5, 1, true, false);
+                4, 0.0, 0.003, null, 0.5, 1, true, false, null);
         try (Trainer t = Trainer.start(args, run, rec)) {
             o = t.run();
         }
@@ -119,7 +119,7 @@ class TrainerTest {
     void trainRouterAddsARouterToAStepOneModel() throws Exception {
         Path data = dir.resolve("set/data.yaml");
         TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, data.toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0, step1Model.toString(),
-                true, true, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false);
+                true, true, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false, null);
         Recorder rec = new Recorder();
         Path run = dir.resolve("router1");
         try (Trainer t = Trainer.start(a, run, rec)) {
@@ -144,34 +144,9 @@ class TrainerTest {
     @Test
     @Order(3)
     void trainRouterOnAHeldOutSplitReportsTheRouterAgainstKnownDifficulty() throws Exception {
-        Path set = dir.resolve("set");
-        Path held = Files.createDirectories(set.resolve("images/router"));
-        Files.createDirectories(set.resolve("labels/router"));
-        List<Path> others;
-        try (var s = Files.list(TrainData.DATA.resolve("images/val2017"))) {
-            others = s.sorted().skip(40).limit(4).toList();
-        }
-        StringBuilder difficulty = new StringBuilder("file,split,difficulty,objects\n");
-        for (int i = 0; i < others.size(); i++) {
-            Path img = others.get(i);
-            Files.copy(img, held.resolve(img.getFileName()));
-            Path lbl = TrainData.DATA.resolve("labels/val2017").resolve(img.getFileName().toString().replace(".jpg", ".txt"));
-            if (Files.exists(lbl)) Files.copy(lbl, set.resolve("labels/router").resolve(lbl.getFileName()));
-            difficulty.append(img.getFileName().toString().replace(".jpg", "")).append(",router,").append(i % 2 == 0 ? "easy" : "hard").append(",1\n");
-        }
-        Files.writeString(set.resolve("difficulty.csv"), difficulty.toString());
-        Path data = set.resolve("data-router.yaml");
-        Files.writeString(data, "train: images/train\nval: images/train\nrouter: images/router\ndifficulty: difficulty.csv\nnc: 80\nnames: "
-                + TrainData.namesJson() + "\n");
-        TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, data.toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0, step1Model.toString(),
-                true, true, 0, 2, false, 4, 0.0, 1e-3, null, 0.5, 1, false, false);
         Recorder rec = new Recorder();
-        Path run = dir.resolve("router-held-out");
-        try (Trainer t = Trainer.start(a, run, rec)) {
-            t.run();
-        }
+        List<String> lines = trainRouterOnHeldOutSplit("router-held-out", null, rec);
         assertTrue(rec.messages.stream().anyMatch(m -> m.contains("held-out 'router' split") && m.contains("4 images")), rec.messages.toString());
-        List<String> lines = Files.readAllLines(run.resolve("results.csv"));
         List<String> header = List.of(lines.get(0).split(","));
         String[] row = lines.get(1).split(",");
         double auc = Double.parseDouble(row[header.indexOf("train/difficulty_auc")]);
@@ -179,7 +154,52 @@ class TrainerTest {
         assertTrue(auc >= 0 && auc <= 1 && Math.abs(auc * 8 - Math.rint(auc * 8)) < 1e-4, "AUC " + auc);
         double corr = Double.parseDouble(row[header.indexOf("train/difficulty_corr")]);
         assertTrue(corr >= -1 && corr <= 1, "rank correlation " + corr);
-        assertTrue(header.contains("train/rank_corr"), header.toString());
+        assertTrue(header.containsAll(List.of("train/rank_corr", "train/gap", "train/delta")), header.toString());
+    }
+
+    @Test
+    @Order(3)
+    void trainRouterWithTheApCriterionMeasuresEachImagesBenefitOnce() throws Exception {
+        Recorder rec = new Recorder();
+        List<String> lines = trainRouterOnHeldOutSplit("router-ap", ApCriterion.CRITERION, rec);
+        assertTrue(rec.messages.stream().anyMatch(m -> m.startsWith("AP criterion over 4 images")), rec.messages.toString());
+        List<String> header = List.of(lines.get(0).split(","));
+        assertTrue(header.containsAll(List.of("train/benefit", "train/delta", "train/score", "train/rank_corr", "train/difficulty_auc")),
+                header.toString());
+        String[] row = lines.get(1).split(",");
+        assertTrue(Double.isFinite(Double.parseDouble(row[header.indexOf("train/benefit")])), lines.get(1));
+    }
+
+    /** Step 2 for one epoch on a 4-image 'router' split (images 40-43 of the test set, easy and hard alternating). */
+    private List<String> trainRouterOnHeldOutSplit(String name, String criterion, Recorder rec) throws Exception {
+        Path set = dir.resolve("set");
+        Path held = set.resolve("images/router");
+        if (!Files.isDirectory(held)) {
+            Files.createDirectories(held);
+            Files.createDirectories(set.resolve("labels/router"));
+            List<Path> others;
+            try (var s = Files.list(TrainData.DATA.resolve("images/val2017"))) {
+                others = s.sorted().skip(40).limit(4).toList();
+            }
+            StringBuilder difficulty = new StringBuilder("file,split,difficulty,objects\n");
+            for (int i = 0; i < others.size(); i++) {
+                Path img = others.get(i);
+                Files.copy(img, held.resolve(img.getFileName()));
+                Path lbl = TrainData.DATA.resolve("labels/val2017").resolve(img.getFileName().toString().replace(".jpg", ".txt"));
+                if (Files.exists(lbl)) Files.copy(lbl, set.resolve("labels/router").resolve(lbl.getFileName()));
+                difficulty.append(img.getFileName().toString().replace(".jpg", "")).append(",router,").append(i % 2 == 0 ? "easy" : "hard").append(",1\n");
+            }
+            Files.writeString(set.resolve("difficulty.csv"), difficulty.toString());
+            Files.writeString(set.resolve("data-router.yaml"), "train: images/train\nval: images/train\nrouter: images/router\ndifficulty: difficulty.csv\n"
+                    + "nc: 80\nnames: " + TrainData.namesJson() + "\n");
+        }
+        TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, set.resolve("data-router.yaml").toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0,
+                step1Model.toString(), true, true, 0, 2, false, 4, 0.0, 1e-3, null, 0.5, 1, false, false, criterion);
+        Path run = dir.resolve(name);
+        try (Trainer t = Trainer.start(a, run, rec)) {
+            t.run();
+        }
+        return Files.readAllLines(run.resolve("results.csv"));
     }
 
     @Test
@@ -187,7 +207,7 @@ class TrainerTest {
     void route2AloneTrainsOnlyRoute2sOwnTensors() throws Exception {
         Path data = dir.resolve("set/data.yaml");
         TrainArgs a = new TrainArgs(Trainer.ROUTE2, null, null, data.toString(), TrainData.quietHyp(dir).toString(), 1, 2, 64, "cpu", 1, 0,
-                step1Model.toString(), true, false, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false);
+                step1Model.toString(), true, false, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false, null);
         Path run = dir.resolve("route2");
         try (Trainer t = Trainer.start(a, run, new Recorder())) {
             assertFalse(t.model().network().isDynamic(), "the step-1 form, no router");
@@ -222,7 +242,7 @@ class TrainerTest {
         List<float[]> weights = new ArrayList<>();
         for (int workers : new int[] {1, 2}) {
             TrainArgs a = new TrainArgs(base.step(), base.model(), base.width(), base.data(), "scratch.p5",
-                    2, 2, 64, "cpu", workers, 7, null, false, false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, true, false);
+                    2, 2, 64, "cpu", workers, 7, null, false, false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, true, false, null);
             Path run = dir.resolve("seeded-run" + workers);
             try (Trainer t = Trainer.start(a, run, TrainListener.SILENT)) {
                 t.run();
