@@ -269,10 +269,7 @@ public final class DetectionServer implements AutoCloseable {
         DetectSettings s = DetectParameters.parse(ctx.queryParamMap(), detector);
         // decoded images are large: admit the request's pixels (from the headers) against the server's budget first
         long pixels = 0;
-        for (Uploads.Upload u : uploads) {
-            int[] hw = Images.headerDims(u.bytes());
-            pixels += hw == null ? settings.pixelLimit() : Math.min((long) hw[0] * hw[1], settings.pixelLimit());
-        }
+        for (Uploads.Upload u : uploads) pixels += Images.decodedPixels(Images.headerDims(u.bytes()), settings.pixelLimit());
         if (pixels > settings.decodedPixelBudget()) {
             throw new ServeException(413, "too_many_pixels", "the request's images hold " + pixels + " pixels; at most "
                     + settings.decodedPixelBudget() + " per request");

@@ -128,6 +128,8 @@ class ServeIntegrationTest {
         assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5&dy_thres=0.5", img), 400).get("message").asText().contains("not both"));
         assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5", img), 400).get("message").asText().contains("calibrat"));
         assertTrue(Http.error(Http.postImage(base, "classes=unicorn", img), 400).get("message").asText().contains("unicorn"));
+        // the message detect gives too (CliTest)
+        assertEquals("classes: id 999 is outside 0..79", Http.error(Http.postImage(base, "classes=999", img), 400).get("message").asText());
     }
 
     @Test
