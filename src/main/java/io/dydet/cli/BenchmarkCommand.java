@@ -82,7 +82,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         ModelSpec spec = modelOptions.spec();
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
         Network net = Network.build(spec);
-        int size = img != null ? img : ModelOptions.defaultImageSize(net);
+        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         try (NDManager root = NDManager.newBaseManager(device)) {
             DynamicDetModel model = modelOptions.weights != null

@@ -39,6 +39,7 @@ final class CalibrateCommand implements Callable<Integer> {
         runtime.start();
         try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
             ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
+            loaded.model().network().checkImageSize(img);
             Path target = output;
             if (target == null) {
                 boolean modelFile = false;

@@ -82,8 +82,7 @@ final class DoctorCommand implements Callable<Integer> {
         ModelSpec spec = model.spec();
         if (spec == null) spec = ModelFiles.describedSpec(model.weights);
         Network net = Network.build(spec);
-        int size = img != null ? img : ModelOptions.defaultImageSize(net);
-        if (size < 32 || size % net.maxStride() != 0) throw new IllegalArgumentException("--img must be a multiple of " + net.maxStride() + ", got " + size);
+        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
         ConvSuite suite = new ConvSuite(net.fused().convShapes(size, size), net.isFused() ? List.of() : net.convShapes(size, size));
         String name = (model.weights != null ? model.weights.getFileName().toString() : spec.name()) + " at " + size + " px";
         return new ModelSuite(name, suite, ConvSuite.builtIn().covers(suite));

@@ -41,9 +41,7 @@ final class InfoCommand implements Callable<Integer> {
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
         Network net = Network.build(spec);
         if (modelOptions.weights != null) ModelFiles.checkFits(modelOptions.weights, net);
-        int size = img != null ? img : ModelOptions.defaultImageSize(net);
-        if (size <= 0 || size % net.maxStride() != 0)
-            throw new IllegalArgumentException("--img " + size + " must be a positive multiple of the model's largest stride " + net.maxStride());
+        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
         ModelInfo info = ModelInfo.of(net, size);
         io.dydet.model.ModelArtifact artifact = io.dydet.model.ModelArtifact.isModelFile(stored)
                 ? io.dydet.model.ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;

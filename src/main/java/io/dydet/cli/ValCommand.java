@@ -94,6 +94,7 @@ final class ValCommand implements Callable<Integer> {
         runtime.start();
         try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
             ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
+            loaded.model().network().checkImageSize(img);
             if (loaded.model().network().classes() != dc.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }

@@ -34,6 +34,11 @@ import org.opencv.imgproc.Imgproc;
 public final class Images {
     /** Images with more pixels are refused before decoding. */
     public static final long DEFAULT_PIXEL_LIMIT = 100_000_000L;
+    /**
+     * Decoded pixels one detection batch may hold at once: 320 M, about 1 GB of 8-bit BGR (serve's default budget,
+     * 8 images at its 40 M pixel limit). Eight 100-megapixel images would take 2.4 GB.
+     */
+    public static final long DEFAULT_DECODED_PIXEL_BUDGET = 320_000_000L;
     private static volatile boolean loaded;
 
     private Images() {}
@@ -77,6 +82,14 @@ public final class Images {
     /** Height and width from the header without decoding, or null when ImageIO cannot tell. */
     public static int[] headerDims(Path file) {
         return headerSize(file.toFile());
+    }
+
+    /**
+     * Pixels an image will hold once decoded, from its header's {@code [height, width]}: an unknown size counts as
+     * {@code pixelLimit}, and no image counts for more, as larger ones are refused before decoding.
+     */
+    public static long decodedPixels(int[] headerDims, long pixelLimit) {
+        return headerDims == null ? pixelLimit : Math.min((long) headerDims[0] * headerDims[1], pixelLimit);
     }
 
     /** Height and width from encoded image bytes without decoding, or null when ImageIO cannot tell. */

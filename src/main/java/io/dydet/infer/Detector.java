@@ -13,6 +13,7 @@ import io.dydet.engine.check.ConvSuite;
 import io.dydet.engine.check.EngineReport;
 import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
+import io.dydet.model.ClassNames;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
@@ -26,10 +27,12 @@ import io.dydet.model.RouterSetting;
 import io.dydet.weights.WeightsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.opencv.core.CvException;
 import org.opencv.core.Mat;
 import org.slf4j.LoggerFactory;
@@ -53,22 +56,25 @@ public final class Detector implements AutoCloseable {
     private final DetectSettings defaults;
     private final String source;
     private final long pixelLimit;
+    private final long decodedPixelBudget;
     private final int batchSize;
+    /** Most decoded pixels one {@link #detect(List)} call held at once (tests check the budget with it). */
+    private final AtomicLong peakDecodedPixels = new AtomicLong();
 
-    private Detector(Builder b, NDManager root, RoutedModel model, ModelArtifact artifact, Backend backend) {
+    /** {@code imageSize} and the classes are checked by the builder, against the model before it is fused. */
+    private Detector(Builder b, NDManager root, RoutedModel model, ModelArtifact artifact, Backend backend, int imageSize) {
         this.root = root;
         this.model = model;
         this.artifact = artifact;
         this.backend = backend;
         this.precision = b.precision;
-        this.imageSize = b.imageSize > 0 ? b.imageSize : artifact.imageSize();
+        this.imageSize = imageSize;
         this.source = String.valueOf(b.weights);
         this.defaults = new DetectSettings(b.router.resolve(artifact, source),
                 new NmsOptions(b.confidence, b.iou, false, b.agnostic, b.classes, b.maxDetections, 30000));
         this.pixelLimit = b.pixelLimit;
+        this.decodedPixelBudget = b.decodedPixelBudget;
         this.batchSize = b.batchSize;
-        int stride = model.network().maxStride();
-        if (imageSize % stride != 0) throw new IllegalArgumentException("image size " + imageSize + " must be a multiple of the model's largest stride " + stride);
     }
 
     public static Builder builder() {
@@ -148,16 +154,30 @@ public final class Detector implements AutoCloseable {
 
     /**
      * Detects objects in many files, in order. Images of one letterboxed shape are batched (up to the batch size)
-     * and each image takes its own route; results equal one-by-one detection. Bad files get an error each.
+     * and each image takes its own route; results equal one-by-one detection. Bad files get an error each. Files
+     * are decoded in runs whose pixels (from their headers) fit the decoded-pixel budget, so a list of huge images
+     * never sits decoded all at once; an image over the budget on its own is decoded alone.
      */
     public List<ImageDetections> detect(List<Path> files) {
-        List<ImageDetections> out = new ArrayList<>(java.util.Collections.nCopies(files.size(), (ImageDetections) null));
+        List<ImageDetections> out = new ArrayList<>(Collections.nCopies(files.size(), (ImageDetections) null));
+        long[] pixels = new long[files.size()];
+        for (int i = 0; i < pixels.length; i++) pixels[i] = Images.decodedPixels(Images.headerDims(files.get(i)), pixelLimit);
+        for (int from = 0, to; from < files.size(); from = to) {
+            long sum = pixels[from];
+            for (to = from + 1; to < files.size() && sum + pixels[to] <= decodedPixelBudget; to++) sum += pixels[to];
+            detectRun(files, from, to, out);
+        }
+        return out;
+    }
+
+    /** Decodes files {@code from..to-1} together, detects and releases them. */
+    private void detectRun(List<Path> files, int from, int to, List<ImageDetections> out) {
         List<Mat> mats = new ArrayList<>();
         List<Integer> index = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         List<Double> decodeMs = new ArrayList<>();
         try {
-            for (int i = 0; i < files.size(); i++) {
+            for (int i = from; i < to; i++) {
                 Path f = files.get(i);
                 long t0 = System.nanoTime();
                 try {
@@ -169,18 +189,23 @@ public final class Detector implements AutoCloseable {
                     out.set(i, ImageDetections.failed(f.toString(), e.getMessage()));
                 }
             }
-            List<ImageDetections> done = run(mats, labels, decodeMs, java.util.Collections.nCopies(mats.size(), defaults));
+            long held = mats.stream().mapToLong(m -> (long) m.rows() * m.cols()).sum();
+            peakDecodedPixels.accumulateAndGet(held, Math::max);
+            List<ImageDetections> done = run(mats, labels, decodeMs, Collections.nCopies(mats.size(), defaults));
             for (int k = 0; k < done.size(); k++) out.set(index.get(k), done.get(k));
         } finally {
             for (Mat m : mats) m.release();
         }
-        return out;
+    }
+
+    long peakDecodedPixels() {
+        return peakDecodedPixels.get();
     }
 
     /** Detects objects in decoded 8-bit BGR images, in order. */
     public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels) {
         if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
-        return detectDecoded(bgr, labels, java.util.Collections.nCopies(bgr.size(), defaults));
+        return detectDecoded(bgr, labels, Collections.nCopies(bgr.size(), defaults));
     }
 
     /**
@@ -191,7 +216,7 @@ public final class Detector implements AutoCloseable {
     public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels, List<DetectSettings> settings) {
         if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
         if (bgr.size() != settings.size()) throw new IllegalArgumentException(bgr.size() + " images but " + settings.size() + " settings");
-        return run(bgr, labels, java.util.Collections.nCopies(bgr.size(), 0.0), settings);
+        return run(bgr, labels, Collections.nCopies(bgr.size(), 0.0), settings);
     }
 
     private List<ImageDetections> run(List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings) {
@@ -287,7 +312,7 @@ public final class Detector implements AutoCloseable {
         private ModelSpec spec;
         private Device device = Device.cpu();
         private int threads;
-        private int imageSize;
+        private Integer imageSize;
         private float confidence = 0.25f;
         private float iou = 0.45f;
         private RouterSetting router = new RouterSetting.Threshold(0.5f);
@@ -295,6 +320,7 @@ public final class Detector implements AutoCloseable {
         private boolean agnostic;
         private int maxDetections = 300;
         private long pixelLimit = Images.DEFAULT_PIXEL_LIMIT;
+        private long decodedPixelBudget = Images.DEFAULT_DECODED_PIXEL_BUDGET;
         private int batchSize = 8;
         private Backend backend = Backend.AUTO;
         private Precision precision = Precision.FLOAT32;
@@ -362,7 +388,10 @@ public final class Detector implements AutoCloseable {
             return this;
         }
 
-        /** Letterbox size (long side); default: the model file's, else 640 (1280 for W6). */
+        /**
+         * Letterbox size (long side), a positive multiple of the model's largest stride (checked by {@link #build()});
+         * default: the model file's, else 640 (1280 for W6).
+         */
         public Builder imageSize(int imageSize) {
             this.imageSize = imageSize;
             return this;
@@ -390,7 +419,7 @@ public final class Detector implements AutoCloseable {
             return this;
         }
 
-        /** Keep only these class ids (null = all). */
+        /** Keep only these class ids (null = all); {@link #build()} refuses ids outside the model's classes. */
         public Builder classes(Set<Integer> classes) {
             this.classes = classes == null ? null : Set.copyOf(classes);
             return this;
@@ -410,6 +439,16 @@ public final class Detector implements AutoCloseable {
         /** Images with more pixels are refused before decoding (default 100 megapixels). */
         public Builder pixelLimit(long pixelLimit) {
             this.pixelLimit = pixelLimit;
+            return this;
+        }
+
+        /**
+         * Decoded pixels {@link Detector#detect(List)} holds at once (default {@link Images#DEFAULT_DECODED_PIXEL_BUDGET},
+         * about 1 GB): a list of files whose headers add up to more is decoded and detected in several runs.
+         */
+        public Builder decodedPixelBudget(long pixels) {
+            if (pixels < 1) throw new IllegalArgumentException("decoded pixel budget must be >= 1, got " + pixels);
+            this.decodedPixelBudget = pixels;
             return this;
         }
 
@@ -438,14 +477,16 @@ public final class Detector implements AutoCloseable {
             NDManager root = NDManager.newBaseManager(device);
             try {
                 ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
-
-                warnWhenUnchecked(loaded.model().network(), imageSize > 0 ? imageSize : loaded.artifact().imageSize());
+                // options checked before the model is fused and opened, as serve and the other commands check them
+                int size = loaded.model().network().checkImageSize(imageSize != null ? imageSize : loaded.artifact().imageSize());
+                if (classes != null) for (int c : classes) ClassNames.checkId(c, loaded.artifact().classNames());
+                warnWhenUnchecked(loaded.model().network(), size);
                 Backend chosen = backend.resolve(precision, device);
                 DynamicDetModel fused = loaded.model().fuse(root.newSubManager(), precision);
                 loaded.model().close();
                 RoutedModel run = chosen.open(fused);
                 if (run != fused) fused.close();
-                return new Detector(this, root, run, loaded.artifact(), chosen);
+                return new Detector(this, root, run, loaded.artifact(), chosen, size);
             } catch (RuntimeException | WeightsException e) {
                 root.close();
                 throw e;

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Class names: COCO's 80 built in, or one name per line in a text file. */
 public final class ClassNames {
@@ -35,6 +37,35 @@ public final class ClassNames {
         for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) if (!line.isBlank()) names.add(line.strip());
         if (names.isEmpty()) throw new IOException("class names file " + p + " holds no names");
         return List.copyOf(names);
+    }
+
+    /**
+     * Class ids from ids or names (e.g. "0" or "person"), each one of the model's {@code names}; what is neither
+     * is refused with the message detect and serve both give.
+     */
+    public static Set<Integer> select(List<String> idsOrNames, List<String> names) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (String part : idsOrNames) {
+            String p = part.trim();
+            if (p.isEmpty()) continue;
+            int id = names.indexOf(p);
+            if (id < 0) {
+                try {
+                    id = Integer.parseInt(p);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("classes: '" + p + "' is neither a class id nor one of the model's " + names.size() + " class names");
+                }
+                checkId(id, names);
+            }
+            ids.add(id);
+        }
+        if (ids.isEmpty()) throw new IllegalArgumentException("classes is empty");
+        return ids;
+    }
+
+    /** Refuses a class id outside the model's {@code names}. */
+    public static void checkId(int id, List<String> names) {
+        if (id < 0 || id >= names.size()) throw new IllegalArgumentException("classes: id " + id + " is outside 0.." + (names.size() - 1));
     }
 
     /** Names for nc classes when none are known: COCO's for 80, else "class0", "class1", ... */

@@ -88,6 +88,13 @@ public final class Network {
         return strides().stream().mapToInt(Integer::intValue).max().orElse(32);
     }
 
+    /** Returns {@code size} if this network takes it as image size (a positive multiple of its largest stride), else throws saying so. */
+    public int checkImageSize(int size) {
+        if (size <= 0 || size % maxStride() != 0)
+            throw new IllegalArgumentException("--img " + size + " must be a positive multiple of the model's largest stride " + maxStride());
+        return size;
+    }
+
     /** The deploy form: Conv+BN folded, RepConv merged, implicit layers folded into the detection convs. */
     public Network fused() {
         if (fused) return this;

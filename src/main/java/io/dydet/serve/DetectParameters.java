@@ -2,11 +2,10 @@ package io.dydet.serve;
 
 import io.dydet.infer.DetectSettings;
 import io.dydet.infer.Detector;
+import io.dydet.model.ClassNames;
 import io.dydet.model.RouterSetting;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The query parameters of {@code POST /v1/detect} turned into detection settings: conf, iou, classes (ids or names,
@@ -28,7 +27,13 @@ final class DetectParameters {
         String iou = single(query, "iou");
         if (iou != null) s = s.withIou(number("iou", iou, 0, 1, true));
         String classes = single(query, "classes");
-        if (classes != null) s = s.withClasses(classes(classes, detector.classNames()));
+        if (classes != null) {
+            try {
+                s = s.withClasses(ClassNames.select(List.of(classes.split(",")), detector.classNames()));
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+        }
         String easy = single(query, "easy_ratio"), thres = single(query, "dy_thres");
         if (easy != null && thres != null) throw bad("give either easy_ratio or dy_thres, not both");
         if (thres != null) s = s.withRouterThreshold(number("dy_thres", thres, 0, 1, true));
@@ -58,26 +63,6 @@ final class DetectParameters {
         if (!(v >= lo && (hiIncluded ? v <= hi : v < hi)))
             throw bad(key + " must be in [" + lo + ", " + hi + (hiIncluded ? "]" : ")") + ", got " + text);
         return v;
-    }
-
-    private static Set<Integer> classes(String text, List<String> names) {
-        Set<Integer> ids = new HashSet<>();
-        for (String part : text.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) continue;
-            int id = names.indexOf(p);
-            if (id < 0) {
-                try {
-                    id = Integer.parseInt(p);
-                } catch (NumberFormatException e) {
-                    throw bad("classes: '" + p + "' is neither a class id nor one of the model's " + names.size() + " class names");
-                }
-                if (id < 0 || id >= names.size()) throw bad("classes: id " + id + " is outside 0.." + (names.size() - 1));
-            }
-            ids.add(id);
-        }
-        if (ids.isEmpty()) throw bad("classes is empty");
-        return ids;
     }
 
     private static ServeException bad(String message) {

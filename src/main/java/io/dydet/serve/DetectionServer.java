@@ -10,6 +10,7 @@ import io.dydet.infer.ImageDetections;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -41,6 +42,7 @@ public final class DetectionServer implements AutoCloseable {
     /** One line per request at INFO (method, path, status, milliseconds); off unless that logger's level allows it. */
     private static final Logger ACCESS = LoggerFactory.getLogger("dydet.access");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ENDPOINTS = "POST /v1/detect, GET /v1/model, GET /healthz, GET /readyz, GET /metrics, GET /";
 
     private final Detector detector;
     private final ServeSettings settings;
@@ -80,6 +82,10 @@ public final class DetectionServer implements AutoCloseable {
             config.jetty.multipartConfig.maxFileSize(settings.maxBodyBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxBodyBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()), SizeUnit.BYTES);
+            config.jetty.modifyServletContextHandler(h -> h.setMaxFormKeys(Uploads.MAX_PARTS));
+            // unknown paths and wrong methods get the JSON errors of every other refusal, not Javalin's plain text
+            config.http.prefer405over404 = true;
+            config.routes.exception(HttpResponseException.class, this::unrouted);
             config.routes.get("/", ctx -> page(ctx, "index.html", "text/html; charset=utf-8"));
             config.routes.get("/app.js", ctx -> page(ctx, "app.js", "text/javascript; charset=utf-8"));
             config.routes.post("/v1/detect", ctx -> handle("detect", ctx, this::detect));
@@ -187,6 +193,22 @@ public final class DetectionServer implements AutoCloseable {
         }
     }
 
+    /** Javalin's own refusals (no such endpoint, a method the path does not take, ...) in the service's error shape. */
+    private void unrouted(HttpResponseException e, Context ctx) {
+        ServeException refusal = switch (e.getStatus()) {
+            case 404 -> new ServeException(404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path() + "; the service answers " + ENDPOINTS);
+            case 405 -> {
+                String allowed = String.join(", ", e.getDetails().values());
+                if (!allowed.isEmpty()) ctx.header("Allow", allowed);
+                yield new ServeException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()
+                        + (allowed.isEmpty() ? "" : "; allowed: " + allowed));
+            }
+            default -> new ServeException(e.getStatus(), "http_" + e.getStatus(), String.valueOf(e.getMessage()));
+        };
+        error(ctx, refusal);
+        if (ACCESS.isInfoEnabled()) ACCESS.info("{} {} {} {}", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode());
+    }
+
     private static void error(Context ctx, ServeException e) {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("status", e.status());
@@ -247,10 +269,7 @@ public final class DetectionServer implements AutoCloseable {
         DetectSettings s = DetectParameters.parse(ctx.queryParamMap(), detector);
         // decoded images are large: admit the request's pixels (from the headers) against the server's budget first
         long pixels = 0;
-        for (Uploads.Upload u : uploads) {
-            int[] hw = Images.headerDims(u.bytes());
-            pixels += hw == null ? settings.pixelLimit() : Math.min((long) hw[0] * hw[1], settings.pixelLimit());
-        }
+        for (Uploads.Upload u : uploads) pixels += Images.decodedPixels(Images.headerDims(u.bytes()), settings.pixelLimit());
         if (pixels > settings.decodedPixelBudget()) {
             throw new ServeException(413, "too_many_pixels", "the request's images hold " + pixels + " pixels; at most "
                     + settings.decodedPixelBudget() + " per request");

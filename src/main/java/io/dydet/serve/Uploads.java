@@ -2,16 +2,23 @@ package io.dydet.serve;
 
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Reads a request's images: a raw image body or the file parts of a multipart form, within the size limits. */
 final class Uploads {
     /** An image of a request: its bytes and the name it is reported under. */
     record Upload(String name, byte[] bytes) {}
+
+    /** Most parts a multipart body may have (set as Jetty's form-key limit, so refusals name the number enforced). */
+    static final int MAX_PARTS = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
 
     private Uploads() {}
 
@@ -63,13 +70,13 @@ final class Uploads {
     }
 
     private static List<Upload> multipart(Context ctx, ServeSettings settings) throws IOException {
+        if (!ctx.contentType().toLowerCase(Locale.ROOT).contains("boundary="))
+            throw malformed(ctx, "Content-Type multipart/form-data has no boundary parameter", null);
         List<UploadedFile> files;
         try {
             files = ctx.uploadedFiles();
-        } catch (RuntimeException e) {
-            String m = String.valueOf(e.getMessage()) + " " + e.getCause();
-            if (m.toLowerCase(Locale.ROOT).contains("exceed") || m.contains("413")) throw tooLarge("a part", settings);
-            throw new ServeException(400, "bad_multipart", "malformed multipart body: " + e.getMessage());
+        } catch (Exception e) { // Jetty's ServletException arrives undeclared through Kotlin
+            throw multipartRefusal(ctx, e, settings);
         }
         if (files.isEmpty()) throw new ServeException(400, "no_images", "the multipart form has no file parts; send images as files");
         if (files.size() > settings.maxImagesPerRequest())
@@ -83,6 +90,36 @@ final class Uploads {
             }
         }
         return out;
+    }
+
+    /** Jetty's parse failure, a chain of wrappers around the cause, as a refusal that names the cause. */
+    private static ServeException multipartRefusal(Context ctx, Exception e, ServeSettings settings) {
+        // Jetty closes a connection whose body failed to parse: say so, or the client may send its next request into it
+        ctx.header("Connection", "close");
+        Throwable root = e;
+        boolean eof = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            root = t;
+            eof |= t instanceof EOFException;
+            String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("too many keys") || m.contains("too many form keys")) {
+                LOG.warn("{} {} from {}: refused a multipart body of more than {} parts", ctx.method(), ctx.path(), ctx.ip(), MAX_PARTS);
+                return new ServeException(413, "too_many_parts", "the multipart body has more than " + MAX_PARTS + " parts; at most " + MAX_PARTS);
+            }
+            if (m.contains("exceeded")) {
+                LOG.warn("{} {} from {}: refused a multipart body over the size limit", ctx.method(), ctx.path(), ctx.ip());
+                return tooLarge("a part", settings);
+            }
+        }
+        if (eof) return malformed(ctx, "the multipart body ends before its closing boundary", null);
+        return malformed(ctx, "malformed multipart body", root.getMessage());
+    }
+
+    /** A 400 for a multipart body that cannot be parsed; logged in one line, without a stack trace, as it is the client's fault. */
+    private static ServeException malformed(Context ctx, String message, String cause) {
+        String full = cause == null ? message : message + ": " + cause;
+        LOG.warn("{} {} from {}: refused: {}", ctx.method(), ctx.path(), ctx.ip(), full);
+        return new ServeException(400, "bad_multipart", full);
     }
 
     private static byte[] readCapped(InputStream in, ServeSettings settings) throws IOException {

@@ -2,6 +2,7 @@ package io.dydet.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.dydet.data.YoloLabels;
 import io.dydet.eval.CocoDetection;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.eval.DetectionMetrics;
@@ -42,8 +43,10 @@ final class EpochValidator {
         List<Path> usable = new ArrayList<>();
         for (Path p : images) {
             try {
-                io.dydet.data.YoloLabels.read(p, nc);
+                YoloLabels.read(p, nc);
                 usable.add(p);
+            } catch (YoloLabels.LabelException e) {
+                problems.addAll(e.problems());
             } catch (IOException e) {
                 problems.add(e.getMessage());
             }

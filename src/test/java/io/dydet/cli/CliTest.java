@@ -94,7 +94,7 @@ class CliTest {
         assertTrue(r.out().contains("checked: dy-yolov7") && r.out().contains("at 128 px") && r.out().contains("all in the built-in suite"), r.out());
         Result bad = run("doctor", "--model", "dy-yolov7", "--img", "100");
         assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("--img must be a multiple of 32"), bad.err());
+        assertTrue(bad.err().contains("--img 100 must be a positive multiple of the model's largest stride 32"), bad.err());
     }
 
     @Test
@@ -108,6 +108,33 @@ class CliTest {
         Result img = run("info", "--model", "dy-yolov7", "--img", "100");
         assertEquals(1, img.code());
         assertTrue(img.err().contains("multiple of the model's largest stride 32"), img.err());
+    }
+
+    /**
+     * Issue 20: detect took --img 0, --img -5 and --classes 999; they are refused as the other commands and serve
+     * refuse them, before any image is read.
+     */
+    @Test
+    void detectRefusesImageSizesAndClassesTheModelCannotTake(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String[] common = {"detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
+                "--source", Golden.file("images/demo.png").toString(), "--project", dir.toString(), "--threads", "2"};
+        for (String img : new String[] {"0", "-5", "100"}) {
+            Result r = run(concat(common, "--img", img));
+            assertEquals(1, r.code(), img + ": " + r.err());
+            assertTrue(r.err().contains("--img " + img + " must be a positive multiple of the model's largest stride 32"), r.err());
+        }
+        Result c = run(concat(common, "--img", "192", "--classes", "0", "999"));
+        assertEquals(1, c.code(), c.err());
+        assertTrue(c.err().contains("classes: id 999 is outside 0..79"), c.err()); // serve's message (ServeIntegrationTest)
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("exp")), "no run folder for refused options");
+        Result ok = run(concat(common, "--img", "192", "--classes", "0", "79"));
+        assertEquals(0, ok.code(), ok.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -50,6 +50,20 @@ class DataConfigTest {
         }
     }
 
+    /** Issue 20: only the first bad line of a label file was named; every one is, in file order. */
+    @Test
+    void everyBadLabelLineIsNamed() throws Exception {
+        DataConfig dc = DataConfig.load(dataset("5 0.5 0.5 0.1 0.1\n1 0.5 0.5 0.1 0.1\n1 0.5 0.5 0.1\n\nx 0.5 0.5 0.1 0.1"));
+        YoloLabels.LabelException e = assertThrows(YoloLabels.LabelException.class, () -> YoloLabels.read(dc.images("val").get(0), 2));
+        Path file = dir.resolve("labels/val/1.txt").toAbsolutePath().normalize();
+        List<String> p = e.problems();
+        assertEquals(3, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith(file + ":2: class 5 outside 0..1"), p.get(0));
+        assertTrue(p.get(1).startsWith(file + ":4: expected 5 fields"), p.get(1));
+        assertTrue(p.get(2).startsWith(file + ":6: not a number"), p.get(2));
+        assertEquals(String.join("\n", p), e.getMessage());
+    }
+
     @Test
     void anImageListedButMissingIsReportedByName() throws Exception {
         Path list = dir.resolve("val.txt");

@@ -138,6 +138,44 @@ class DetectorTest {
         }
     }
 
+    /**
+     * Issue 20: eight 100-megapixel PNGs in one detect batch took 3 GB decoded; files are decoded in runs within the
+     * decoded-pixel budget now, with the answers of one run over all of them.
+     */
+    @Test
+    void filesOverTheDecodedPixelBudgetAreDetectedInRunsWithTheSameResults() throws Exception {
+        Path demo = Golden.file("images/demo.png"), grace = Golden.file("images/grace_hopper.png");
+        List<Path> files = List.of(demo, grace, demo, grace, demo, dir.resolve("missing.png"));
+        long demoPixels = 773L * 512;
+        ModelSpec spec;
+        try (Golden g = Golden.open("dy-yolov7-w025")) {
+            spec = g.spec();
+        }
+        Detector.Builder b = Detector.builder().weights(Golden.file("dy-yolov7-w025.safetensors")).model(spec).imageSize(192).routerThreshold(0.5245f);
+        try (Detector whole = b.build(); Detector split = b.decodedPixelBudget(2 * demoPixels).build()) {
+            List<ImageDetections> want = whole.detect(files), got = split.detect(files);
+            assertTrue(whole.peakDecodedPixels() > 2 * demoPixels, "the default budget decodes the five images together");
+            assertTrue(split.peakDecodedPixels() <= 2 * demoPixels && split.peakDecodedPixels() > 0, "held " + split.peakDecodedPixels());
+            assertEquals(files.size(), got.size());
+            for (int i = 0; i < files.size(); i++) {
+                ImageDetections w = want.get(i), r = got.get(i);
+                assertEquals(w.error(), r.error());
+                assertEquals(w.route(), r.route());
+                assertEquals(w.routerScore(), r.routerScore(), 1e-6f);
+                assertEquals(w.detections().size(), r.detections().size(), files.get(i).toString());
+                for (int k = 0; k < w.detections().size(); k++) {
+                    Detection x = w.detections().get(k), y = r.detections().get(k);
+                    assertEquals(x.classId(), y.classId());
+                    assertEquals(x.confidence(), y.confidence(), 1e-4f);
+                    assertEquals(x.box().x1(), y.box().x1(), 1e-2);
+                    assertEquals(x.box().y2(), y.box().y2(), 1e-2);
+                }
+            }
+            assertNotNull(got.get(5).error());
+            assertTrue(got.get(0).detections().size() > 5);
+        }
+    }
+
     @Test
     void detectCommandWritesARunFolderAndReportsBadFiles() throws Exception {
         Path src = Files.createDirectories(dir.resolve("src"));

@@ -10,8 +10,11 @@ import io.dydet.infer.Detector;
 import io.dydet.infer.ImageDetections;
 import io.dydet.model.Route;
 import io.dydet.testing.TestImages;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,6 +128,8 @@ class ServeIntegrationTest {
         assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5&dy_thres=0.5", img), 400).get("message").asText().contains("not both"));
         assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5", img), 400).get("message").asText().contains("calibrat"));
         assertTrue(Http.error(Http.postImage(base, "classes=unicorn", img), 400).get("message").asText().contains("unicorn"));
+        // the message detect gives too (CliTest)
+        assertEquals("classes: id 999 is outside 0..79", Http.error(Http.postImage(base, "classes=999", img), 400).get("message").asText());
     }
 
     @Test
@@ -275,6 +280,66 @@ class ServeIntegrationTest {
         assertTrue(Http.metric(metrics, "dydet_http_requests_total{endpoint=\"detect\",status=\"415\"}") >= 2, metrics);
         assertTrue(Http.metric(metrics, "dydet_http_requests_total{endpoint=\"detect\",status=\"413\"}") >= 2, metrics);
         assertTrue(Http.metric(metrics, "dydet_images_total{route=\"error\"}") >= 3, metrics);
+    }
+
+    /**
+     * Issue 20: over 1000 parts, an unterminated body and a missing boundary each got HTTP 500 with Jetty's exception
+     * text and a stack trace on stderr; now a JSON refusal and one log line, and the next request is served.
+     */
+    @Test
+    void malformedMultipartIsAJsonRefusalWithOneLogLine() throws Exception {
+        String b = "dydet-hostile";
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i <= Uploads.MAX_PARTS; i++)
+            many.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"f").append(i).append("\"; filename=\"x.jpg\"\r\n\r\nxx\r\n");
+        many.append("--").append(b).append("--\r\n");
+        String part = "--" + b + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.jpg\"\r\n\r\nxxxx";
+        String[][] cases = { // body, Content-Type, status, code
+            {many.toString(), "multipart/form-data; boundary=" + b, "413", "too_many_parts"},
+            {part, "multipart/form-data; boundary=" + b, "400", "bad_multipart"},
+            {part + "\r\n--" + b + "--\r\n", "multipart/form-data", "400", "bad_multipart"},
+        };
+        for (String[] c : cases) {
+            PrintStream old = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            JsonNode e;
+            try {
+                e = Http.error(Http.post(base, "v1/detect", c[0].getBytes(StandardCharsets.UTF_8), c[1]), Integer.parseInt(c[2]));
+            } finally {
+                System.setErr(old);
+            }
+            assertEquals(c[3], e.get("code").asText(), e.toString());
+            String message = e.get("message").asText();
+            assertTrue(!message.contains("jetty") && !message.contains("Exception"), message);
+            String log = err.toString(StandardCharsets.UTF_8).strip();
+            assertEquals(1, log.lines().count(), log);
+            assertTrue(log.contains("refused"), log);
+            HttpResponse<String> ok = Http.postImage(base, "", images.get(0));
+            assertEquals(200, ok.statusCode(), "after " + c[3] + ": " + ok.body());
+        }
+        JsonNode e = Http.error(Http.post(base, "v1/detect", many.toString().getBytes(StandardCharsets.UTF_8), "multipart/form-data; boundary=" + b), 413);
+        assertTrue(e.get("message").asText().contains("at most " + Uploads.MAX_PARTS), e.toString());
+        e = Http.error(Http.post(base, "v1/detect", part.getBytes(StandardCharsets.UTF_8), "multipart/form-data; boundary=" + b), 400);
+        assertTrue(e.get("message").asText().contains("closing boundary"), e.toString());
+        e = Http.error(Http.post(base, "v1/detect", part.getBytes(StandardCharsets.UTF_8), "multipart/form-data"), 400);
+        assertTrue(e.get("message").asText().contains("no boundary"), e.toString());
+    }
+
+    /** Issue 20: unknown paths and wrong methods answered Javalin's plain text; every refusal is JSON now. */
+    @Test
+    void unknownRoutesAndWrongMethodsAreJsonRefusals() throws Exception {
+        HttpResponse<String> r = Http.get(base, "v1/detect");
+        JsonNode e = Http.error(r, 405);
+        assertEquals("method_not_allowed", e.get("code").asText());
+        assertTrue(e.get("message").asText().contains("POST"), e.toString());
+        assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+        e = Http.error(Http.post(base, "v1/model", new byte[] {1}, "image/png"), 405);
+        assertTrue(e.get("message").asText().contains("GET"), e.toString());
+        e = Http.error(Http.get(base, "v2/nothing"), 404);
+        assertEquals("not_found", e.get("code").asText());
+        assertTrue(e.get("message").asText().contains("/v2/nothing") && e.get("message").asText().contains("POST /v1/detect"), e.toString());
     }
 
     @Test

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LabelCache {
     private static final Logger LOG = LoggerFactory.getLogger(LabelCache.class);
-    static final int VERSION = 1;
+    /** 2: an excluded image lists every problem (every malformed line), not only the first. */
+    static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Size and modification time of the image and the label file (-1, -1 when there is no label file). */
@@ -43,8 +44,16 @@ final class LabelCache {
         }
     }
 
-    /** One image's check result; {@code problem} non-null means the image is excluded. */
-    record Entry(Fingerprint fingerprint, int height, int width, float[][] labels, List<float[]> segments, int[] lines, String problem) {}
+    /** One image's check result; any {@code problems} ("file[:line]: reason") mean the image is excluded. */
+    record Entry(Fingerprint fingerprint, int height, int width, float[][] labels, List<float[]> segments, int[] lines, List<String> problems) {
+        static Entry excluded(Fingerprint fingerprint, List<String> problems) {
+            return new Entry(fingerprint, 0, 0, null, null, null, List.copyOf(problems));
+        }
+
+        boolean isExcluded() {
+            return !problems.isEmpty();
+        }
+    }
 
     private LabelCache() {}
 
@@ -62,9 +71,11 @@ final class LabelCache {
                 JsonNode n = e.getValue();
                 JsonNode fp = n.get("fingerprint");
                 Fingerprint f = new Fingerprint(fp.get(0).asLong(), fp.get(1).asLong(), fp.get(2).asLong(), fp.get(3).asLong());
-                String problem = n.hasNonNull("problem") ? n.get("problem").asText() : null;
-                if (problem != null) {
-                    out.put(e.getKey(), new Entry(f, 0, 0, null, null, null, problem));
+                if (n.has("problems")) {
+                    List<String> problems = new ArrayList<>();
+                    for (JsonNode p : n.get("problems")) problems.add(p.asText());
+                    if (problems.isEmpty()) throw new IOException("entry " + e.getKey() + " is excluded without a reason");
+                    out.put(e.getKey(), Entry.excluded(f, problems));
                     continue;
                 }
                 float[][] labels = floats2(n.get("labels"));
@@ -74,7 +85,7 @@ final class LabelCache {
                 JsonNode ln = n.get("lines");
                 for (int i = 0; i < lines.length; i++) lines[i] = ln.get(i).asInt();
                 if (segments.size() != labels.length) throw new IOException("entry " + e.getKey() + " has " + labels.length + " labels but " + segments.size() + " segments");
-                out.put(e.getKey(), new Entry(f, n.get("height").asInt(), n.get("width").asInt(), labels, segments, lines, null));
+                out.put(e.getKey(), new Entry(f, n.get("height").asInt(), n.get("width").asInt(), labels, segments, lines, List.of()));
             }
             return out;
         } catch (IOException | RuntimeException e) {
@@ -92,8 +103,9 @@ final class LabelCache {
             ObjectNode n = images.putObject(e.getKey());
             Fingerprint f = x.fingerprint();
             n.putArray("fingerprint").add(f.imageBytes()).add(f.imageMtime()).add(f.labelBytes()).add(f.labelMtime());
-            if (x.problem() != null) {
-                n.put("problem", x.problem());
+            if (x.isExcluded()) {
+                ArrayNode problems = n.putArray("problems");
+                for (String p : x.problems()) problems.add(p);
                 continue;
             }
             n.put("height", x.height());

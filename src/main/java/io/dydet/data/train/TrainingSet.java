@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * Labels are found like {@link YoloLabels#labelPathFor}. Opening checks every image once: it is decoded (its size is
  * the decoded size, EXIF-rotated as OpenCV does) and its label file parsed. An image that cannot be decoded or whose
- * label file has a malformed line is EXCLUDED and reported in {@link #problems()} (and logged); training goes on with
+ * label file has malformed lines is EXCLUDED and reported in {@link #problems()} (every malformed line, once; the
+ * trainer passes them to its listener, so they are logged only at debug level here); training goes on with
  * the rest. A class id outside 0..nc-1 throws (wrong data set for this model), as does a set without any usable image.
  *
  * <p>The check result is cached in {@code <labels folder>.cache.json} next to the labels folder (e.g.
@@ -90,8 +91,7 @@ public final class TrainingSet {
                         fresh[i] = true;
                     }
                 } catch (IOException e) {
-                    entries[i] = new LabelCache.Entry(new LabelCache.Fingerprint(-1, -1, -1, -1), 0, 0, null, null, null,
-                            img + ": cannot read (" + e.getMessage() + ")");
+                    entries[i] = LabelCache.Entry.excluded(new LabelCache.Fingerprint(-1, -1, -1, -1), List.of(img + ": cannot read (" + e.getMessage() + ")"));
                     fresh[i] = true;
                 }
             });
@@ -100,6 +100,7 @@ public final class TrainingSet {
         }
         List<LabelledImage> ok = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        int excluded = 0;
         Map<String, LabelCache.Entry> toCache = new LinkedHashMap<>();
         boolean changed = cached.size() != n;
         for (int i = 0; i < n; i++) {
@@ -107,16 +108,18 @@ public final class TrainingSet {
             LabelCache.Entry e = entries[i];
             changed |= fresh[i];
             if (!fresh[i] || e.fingerprint().imageBytes() >= 0) toCache.put(key(img), e);
-            if (e.problem() != null) {
-                problems.add(e.problem());
-                LOG.warn("excluded from training: {}", e.problem());
+            if (e.isExcluded()) {
+                // listed once: callers get them from problems() (the trainer tells its listener), so only debug here
+                problems.addAll(e.problems());
+                excluded++;
+                for (String p : e.problems()) LOG.debug("excluded from training: {}", p);
                 continue;
             }
             checkClasses(img, e, nc);
             ok.add(new LabelledImage(img, e.height(), e.width(), e.labels(), Collections.unmodifiableList(e.segments())));
         }
         if (ok.isEmpty()) {
-            throw new IOException(source + ": no usable training image among " + n + " (" + problems.size() + " excluded"
+            throw new IOException(source + ": no usable training image among " + n + " (" + excluded + " excluded"
                     + (problems.isEmpty() ? "" : "; first: " + problems.get(0)) + ")");
         }
         if (changed) {
@@ -144,14 +147,14 @@ public final class TrainingSet {
             w = m.cols();
             m.release();
         } catch (ImageException e) {
-            return new LabelCache.Entry(fp, 0, 0, null, null, null, e.getMessage());
+            return LabelCache.Entry.excluded(fp, List.of(String.valueOf(e.getMessage())));
         }
         if (h < MIN_SIDE || w < MIN_SIDE) {
-            return new LabelCache.Entry(fp, 0, 0, null, null, null, img + ": expected an image of at least " + MIN_SIDE + "x" + MIN_SIDE + " pixels, got " + w + "x" + h);
+            return LabelCache.Entry.excluded(fp, List.of(img + ": expected an image of at least " + MIN_SIDE + "x" + MIN_SIDE + " pixels, got " + w + "x" + h));
         }
         LabelFile.Parsed p = LabelFile.read(lbl);
-        if (p.problem() != null) return new LabelCache.Entry(fp, h, w, null, null, null, p.problem());
-        return new LabelCache.Entry(fp, h, w, p.labels(), p.segments(), p.lineNumbers(), null);
+        if (!p.problems().isEmpty()) return LabelCache.Entry.excluded(fp, p.problems());
+        return new LabelCache.Entry(fp, h, w, p.labels(), p.segments(), p.lineNumbers(), List.of());
     }
 
     private static void checkClasses(Path img, LabelCache.Entry e, int nc) throws IOException {
@@ -184,7 +187,7 @@ public final class TrainingSet {
         return images;
     }
 
-    /** Why images were excluded, one line each: {@code file[:line]: what was expected}. */
+    /** Why images were excluded, one line per problem (every malformed line of a label file): {@code file[:line]: what was expected}. */
     public List<String> problems() {
         return problems;
     }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dydet.data.YoloLabels;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,18 +95,31 @@ class TrainingSetTest {
         Path outside = YoloLabels.labelPathFor(images.get(3));
         Files.writeString(outside, "0 0.5 1.5 0.2 0.2\n");
         Path negative = YoloLabels.labelPathFor(images.get(4));
-        Files.writeString(negative, "\n0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0 0.2\n");
+        // issue 20: every bad line of a file is listed, not only the first
+        Files.writeString(negative, "\n0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0 0.2\n0 0.5 0.5 0.2 0.2 0.1\n1 0.5 0.5 0.2 0.2\n0 a 0.5 0.2 0.2\n");
 
-        TrainingSet set = TrainingSet.open(images, 80, null);
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        TrainingSet set;
+        try {
+            set = TrainingSet.open(images, 80, null);
+        } finally {
+            System.setErr(oldErr);
+        }
         assertEquals(2, set.size(), set.problems().toString());
         assertEquals(List.of(images.get(0), images.get(2)), set.images().stream().map(LabelledImage::image).toList());
         List<String> p = set.problems();
-        assertEquals(4, p.size(), p.toString());
+        assertEquals(6, p.size(), p.toString());
         assertTrue(p.get(0).startsWith(malformed + ":2: expected 'class cx cy w h'"), p.get(0));
         assertTrue(p.get(1).startsWith(outside + ":1: expected coordinates normalised to 0..1"), p.get(1));
         assertTrue(p.get(2).startsWith(negative + ":3: expected a box of positive width and height"), p.get(2));
-        assertTrue(p.get(3).startsWith(corrupt.toString()), p.get(3));
-        assertTrue(p.get(3).contains("corrupt") || p.get(3).contains("decodable"), p.get(3));
+        assertTrue(p.get(3).startsWith(negative + ":4: a polygon needs x y pairs"), p.get(3));
+        assertTrue(p.get(4).startsWith(negative + ":6: expected numbers"), p.get(4));
+        assertTrue(p.get(5).startsWith(corrupt.toString()), p.get(5));
+        assertTrue(p.get(5).contains("corrupt") || p.get(5).contains("decodable"), p.get(5));
+        // listed once: the trainer prints problems() through its listener, so opening the set prints none of them
+        assertTrue(!err.toString(StandardCharsets.UTF_8).contains(negative.toString()), err.toString(StandardCharsets.UTF_8));
 
         // the reasons survive the cache
         int before = TrainingSet.DECODES.get();
