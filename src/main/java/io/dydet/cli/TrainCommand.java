@@ -117,17 +117,23 @@ final class TrainCommand implements Callable<Integer> {
         @Override
         public void validating(int done, int total) {
             if (val == null) { // at the validator's (0, total): the bar's rate counts from the start of the work
-                bar.finish();
+                if (bar != null) bar.finish();
+                bar = null;
                 val = new ProgressBar("val", total);
             }
             val.update(done);
+            if (done >= total) { // also outside an epoch (step 2's AP criterion measures before the first)
+                val.finish();
+                val = null;
+            }
         }
 
         @Override
         public void epochDone(EpochResult r) {
             if (val != null) val.finish();
-            else bar.finish();
+            if (bar != null) bar.finish();
             val = null;
+            bar = null;
             if (Double.isNaN(r.map())) {
                 System.err.printf("epoch %d: total loss %.4f (not validated)  %.0f s%n", r.epoch() + 1, r.losses().values().stream().reduce((a, b) -> b).orElse(Double.NaN),
                         r.seconds());
