@@ -52,7 +52,7 @@ class SweepFilesTest {
         assertEquals(List.of("easy_shares", "router_ap", "random_ap_mean", "random_ap_sd", "oracle_ap", "efficacy", "random_draws", "oracle_criterion"), keys);
         assertEquals(1.0, routing.get("efficacy").asDouble(), 1e-9);
         assertEquals(5, routing.get("random_draws").asInt());
-        assertEquals("ap_gain", routing.get("oracle_criterion").asText());
+        assertEquals(RoutingDiagnostics.AP_CONTRIBUTION, routing.get("oracle_criterion").asText(), "a small set: the set-level oracle");
         for (int i = 0; i < rows.size(); i++) assertEquals(d.routerAp()[i], routing.get("router_ap").get(i).asDouble(), 0.0);
         assertEquals(990, ImageIO.read(dir.resolve("tradeoff.png").toFile()).getWidth());
     }
