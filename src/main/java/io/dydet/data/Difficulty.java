@@ -3,6 +3,7 @@ package io.dydet.data;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class Difficulty {
         List<String> lines;
         try {
             lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new IOException("difficulty file " + csv + " does not exist");
         }
         if (lines.isEmpty() || !lines.get(0).startsWith("file,split,difficulty")) {
