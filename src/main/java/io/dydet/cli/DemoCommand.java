@@ -20,7 +20,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "new or empty run folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--minutes", defaultValue = "10", description = "time budget; stops early with advice when this machine is too slow (default ${DEFAULT-VALUE})")
+    @Option(names = "--minutes", defaultValue = "10", description = "time budget: a slow machine gets fewer epochs (said on the terminal); stops with advice only when even the smallest plan cannot fit (default ${DEFAULT-VALUE})")
     double minutes;
 
     @Option(names = "--images", description = "synthetic images for step 1 and evaluation, a quarter for validation (default 240)")

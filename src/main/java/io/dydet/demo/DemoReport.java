@@ -105,8 +105,8 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         r.putAll(routing.toJson());
         m.put("routing", r);
         Map<String, Object> rvd = new LinkedHashMap<>(router.toJson());
-        rvd.put("mean_route2_ap_gain_easy", meanRoute2Gain(false));
-        rvd.put("mean_route2_ap_gain_hard", meanRoute2Gain(true));
+        rvd.put("mean_route2_ap_contribution_easy", meanRoute2Gain(false));
+        rvd.put("mean_route2_ap_contribution_hard", meanRoute2Gain(true));
         m.put("router_vs_difficulty", rvd);
         List<Map<String, Object>> sweep = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -126,7 +126,7 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
             e.put("score", i.score());
             e.put("route", i.route().number());
             e.put("generated", i.generatedHard() ? "hard" : "easy");
-            e.put("route2_ap_gain", i.route2Gain());
+            e.put("route2_ap_contribution", i.route2Gain());
             e.put("detections", i.detections());
             e.put("annotated", i.annotated());
             imgs.add(e);

@@ -18,7 +18,8 @@ import java.nio.file.Path;
  * @param batch          training batch (step 1 and step 2)
  * @param lr0            step-1 learning rate (Adam)
  * @param routerLr0      step-2 learning rate (AdamW; the original's 1e-5 is for COCO's 118k images)
- * @param minutes        time budget; the demo stops with a message when its estimate exceeds it
+ * @param minutes        time budget: the demo shortens its remaining epochs to fit it ({@link DemoPlan}) and stops only when even
+ *                       its smallest plan cannot
  * @param seed           seed of data, initialisation and augmentation: the same seed gives the same results
  */
 public record DemoSettings(Path out, int images, int routerImages, int imageSize, double width, int detectorEpochs, int route2Epochs, int routerEpochs, int batch, double lr0,

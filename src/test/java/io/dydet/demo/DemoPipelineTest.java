@@ -122,6 +122,12 @@ class DemoPipelineTest {
             assertEquals(routing.get("router_ap").get(i).asDouble(), routing.get("random_ap_mean").get(i).asDouble(), 1e-12);
             assertEquals(routing.get("router_ap").get(i).asDouble(), routing.get("oracle_ap").get(i).asDouble(), 1e-12);
         }
+        JsonNode rvd = json.get("router_vs_difficulty");
+        double hard = rvd.get("mean_route2_ap_contribution_hard").asDouble(), easy = rvd.get("mean_route2_ap_contribution_easy").asDouble();
+        assertEquals(hard > easy, json.get("claims").get("route2_helps_hard_images_more").asBoolean());
+        double sum = 0;
+        for (JsonNode img : json.get("images")) sum += img.get("route2_ap_contribution").asDouble();
+        assertEquals((hard + easy) / 2, sum / json.get("images").size(), 1e-12, "as many easy as hard validation images");
         JsonNode plan = json.get("plan");
         assertEquals(report.settings().detectorEpochs(), plan.get("detector_epochs").get("planned").asInt());
         assertTrue(plan.get("detector_epochs").get("run").asInt() <= plan.get("detector_epochs").get("planned").asInt());
