@@ -3,6 +3,7 @@ package io.dydet.demo;
 import ai.djl.ndarray.NDManager;
 import io.dydet.box.Box;
 import io.dydet.data.DataConfig;
+import io.dydet.data.Difficulty;
 import io.dydet.data.Hyperparameters;
 import io.dydet.data.ImageException;
 import io.dydet.data.Images;
@@ -151,15 +152,17 @@ public final class DemoPipeline {
             CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.model().network().classes(), loaded.artifact().classNames());
             double[] thresholds = table.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
             List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
-            RoutingDiagnostics.Result routing = RoutingDiagnostics.compute(results, truth, rows, RoutingDiagnostics.DEFAULT_DRAWS, settings.seed());
+            // one oracle for the diagnostics and the per-image figures: it costs 2n + 2 evaluations
+            RoutingDiagnostics.Oracle oracle = RoutingDiagnostics.Oracle.bestAffordable(results, truth);
+            RoutingDiagnostics.Result routing = RoutingDiagnostics.compute(results, truth, rows, RoutingDiagnostics.DEFAULT_DRAWS, settings.seed(), oracle);
             SweepFiles.write(out, rows, routing);
             lap("sweep", t);
 
             listener.stage(7, STAGES, "report: annotated easy and hard images, router score against difficulty");
             t = System.nanoTime();
             double threshold = table.thresholdForEasyRatio(ANNOTATED_EASY_SHARE);
-            Map<String, Boolean> hard = RouterVsDifficulty.readDifficulty(out.resolve("data").resolve("difficulty.csv"));
-            Map<Long, Double> gains = RoutingDiagnostics.Oracle.bestAffordable(results, truth).benefits();
+            Map<String, Boolean> hard = Difficulty.read(out.resolve("data").resolve("difficulty.csv"));
+            Map<Long, Double> gains = oracle.benefits();
             List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, gains, loaded.artifact().classNames(), out.resolve("annotated"));
             RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
             lap("report", t);

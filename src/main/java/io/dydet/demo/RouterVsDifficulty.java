@@ -1,9 +1,6 @@
 package io.dydet.demo;
 
-import io.dydet.data.Difficulty;
 import io.dydet.eval.Auc;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -40,10 +37,5 @@ public record RouterVsDifficulty(int easyImages, int hardImages, double meanEasy
         double s = 0;
         for (double d : v) s += d;
         return s / v.length;
-    }
-
-    /** The generator's difficulty.csv: image name (without extension) to hard or not (see {@link Difficulty}). */
-    public static Map<String, Boolean> readDifficulty(Path csv) throws IOException {
-        return Difficulty.read(csv);
     }
 }

@@ -397,6 +397,28 @@ public final class Trainer implements AutoCloseable {
         return p.resolveSibling(p.getFileName() + ".tmp");
     }
 
+    /**
+     * Step 2's bookkeeping, the same for either criterion: each image's (benefit from route 2, score, known difficulty)
+     * for the epoch's rank correlations, and the batch's means under {@code benefitKey}, delta, score, route2, loss.
+     */
+    private void routerItems(Map<String, Double> items, TrainBatch b, String benefitKey, double[] benefits, double[] scores, double offset,
+                             float total) {
+        double benefit = 0, score = 0, hard = 0;
+        for (int i = 0; i < benefits.length; i++) {
+            Boolean hardImage = difficulty.get(Difficulty.key(b.paths().get(i)));
+            epochGaps.add(new double[] {benefits[i], scores[i], hardImage == null ? Double.NaN : hardImage ? 1 : 0});
+            benefit += benefits[i];
+            score += scores[i];
+            hard += scores[i] < args.dynamicThreshold() ? 1 : 0;
+        }
+        int n = benefits.length;
+        items.put(benefitKey, benefit / n);
+        items.put("delta", offset);
+        items.put("score", score / n);
+        items.put("route2", hard / n);
+        items.put("loss", (double) total / n);
+    }
+
     /** One batch: forward, loss, backward; returns the items to log. */
     private Map<String, Double> step(TrainBatch b, CascadeLoss cascade, RouterLoss routerLoss) {
         boolean grad = Engines.isGradEnabled();
@@ -409,41 +431,15 @@ public final class Trainer implements AutoCloseable {
                 ApCriterion.Result r = apCriterion.compute(model.routerScores(x), b.paths());
                 if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(nonFinite(b, r.total().getFloat(0)));
                 Engines.backward(r.total());
-                double benefit = 0, score = 0, hard = 0;
-                for (int i = 0; i < r.images().size(); i++) {
-                    ApCriterion.ImageLoss il = r.images().get(i);
-                    Boolean hardImage = difficulty.get(Difficulty.key(b.paths().get(i)));
-                    epochGaps.add(new double[] {il.benefit(), il.score(), hardImage == null ? Double.NaN : hardImage ? 1 : 0});
-                    benefit += il.benefit();
-                    score += il.score();
-                    hard += il.score() < args.dynamicThreshold() ? 1 : 0;
-                }
-                int n = r.images().size();
-                items.put("benefit", benefit / n);
-                items.put("delta", apCriterion.offset());
-                items.put("score", score / n);
-                items.put("route2", hard / n);
-                items.put("loss", (double) r.total().getFloat(0) / n);
+                routerItems(items, b, "benefit", r.images().stream().mapToDouble(ApCriterion.ImageLoss::benefit).toArray(),
+                        r.images().stream().mapToDouble(ApCriterion.ImageLoss::score).toArray(), apCriterion.offset(), r.total().getFloat(0));
             } else if (routerStep) {
                 TrainOutput out = model.forwardFrozen(x);
                 RouterLoss.Result r = routerLoss.compute(out, targets, args.img());
                 if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(nonFinite(b, r.total().getFloat(0)));
                 Engines.backward(r.total());
-                double gap = 0, score = 0, hard = 0;
-                for (int i = 0; i < r.images().size(); i++) {
-                    RouterLoss.ImageLoss il = r.images().get(i);
-                    Boolean hardImage = difficulty.get(Difficulty.key(b.paths().get(i)));
-                    epochGaps.add(new double[] {il.gap(), il.score(), hardImage == null ? Double.NaN : hardImage ? 1 : 0});
-                    gap += il.gap();
-                    score += il.score();
-                    hard += il.score() < args.dynamicThreshold() ? 1 : 0;
-                }
-                int n = r.images().size();
-                items.put("gap", gap / n);
-                items.put("delta", routerLoss.offset());
-                items.put("score", score / n);
-                items.put("route2", hard / n);
-                items.put("loss", (double) r.total().getFloat(0) / n);
+                routerItems(items, b, "gap", r.images().stream().mapToDouble(RouterLoss.ImageLoss::gap).toArray(),
+                        r.images().stream().mapToDouble(RouterLoss.ImageLoss::score).toArray(), routerLoss.offset(), r.total().getFloat(0));
             } else {
                 TrainOutput out = route2Step ? model.forwardTrainRoute2(x) : model.forwardTrain(x);
                 CascadeLoss.Result r = route2Step ? cascade.computeRoute2(out, targets, args.img()) : cascade.compute(out, targets, args.img());

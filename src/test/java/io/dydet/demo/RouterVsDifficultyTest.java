@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dydet.data.Difficulty;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +36,9 @@ class RouterVsDifficultyTest {
     void difficultyFileErrorsNameTheLine(@TempDir Path dir) throws IOException {
         Path csv = dir.resolve("difficulty.csv");
         Files.writeString(csv, "file,split,difficulty,objects\nval_00001,val,hard,7\nval_00002,val,medium,2\n");
-        IOException e = assertThrows(IOException.class, () -> RouterVsDifficulty.readDifficulty(csv));
+        IOException e = assertThrows(IOException.class, () -> Difficulty.read(csv));
         assertTrue(e.getMessage().contains("difficulty.csv:3"), e.getMessage());
         Files.writeString(csv, "file,split,difficulty,objects\nval_00001,val,hard,7\nval_00002,val,easy,2\n");
-        assertEquals(Map.of("val_00001", true, "val_00002", false), RouterVsDifficulty.readDifficulty(csv));
+        assertEquals(Map.of("val_00001", true, "val_00002", false), Difficulty.read(csv));
     }
 }

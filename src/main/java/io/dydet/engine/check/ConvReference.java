@@ -111,16 +111,8 @@ public final class ConvReference {
         List<Deviation> out = new ArrayList<>();
         // 1. every output position: y projected over output channels
         Worst pos = new Worst("output projected over channels");
-        double[] meas = new double[oh * ow], measAbs = new double[oh * ow];
-        for (int o = 0; o < oc; o++) {
-            double sign = outSigns[o];
-            int base = o * oh * ow;
-            for (int i = 0; i < oh * ow; i++) {
-                double v = y[base + i];
-                meas[i] += sign * v;
-                measAbs[i] += Math.abs(v);
-            }
-        }
+        double[][] projected = projectChannels(y, outSigns, oh * ow);
+        double[] meas = projected[0], measAbs = projected[1];
         for (int i = 0; i < oh * ow; i++) {
             pos.offer(i, expectedPositions[0][i], meas[i], relTolerance * (expectedPositions[1][i] + measAbs[i]) + 1e-30);
         }
@@ -306,13 +298,8 @@ public final class ConvReference {
         }
         out.add(bias.result());
         // weight, projected over output channels: sum_o r_o dW[o, tap] = sum_pos (sum_o r_o g[o, pos]) x[tap at pos]
-        double[] gr = new double[oh * ow], grAbs = new double[oh * ow];
-        for (int o = 0; o < oc; o++) {
-            for (int i = 0; i < oh * ow; i++) {
-                gr[i] += outSigns[o] * upstream[o * oh * ow + i];
-                grAbs[i] += Math.abs(upstream[o * oh * ow + i]);
-            }
-        }
+        double[][] upstreamProjected = projectChannels(upstream, outSigns, oh * ow);
+        double[] gr = upstreamProjected[0], grAbs = upstreamProjected[1];
         Worst wOut = new Worst("weight gradient projected over output channels");
         double[] plane = new double[h * w], planeAbs = new double[h * w];
         for (int c = 0; c < ic; c++) {
@@ -335,13 +322,8 @@ public final class ConvReference {
         }
         out.add(wOut.result());
         // weight, projected over input channels: sum_c q_c dW[o, c, ky, kx] = sum_pos g[o, pos] (sum_c q_c x[c, ...])
-        double[] xq = new double[h * w], xqAbs = new double[h * w];
-        for (int c = 0; c < ic; c++) {
-            for (int i = 0; i < h * w; i++) {
-                xq[i] += inSigns[c] * x[c * h * w + i];
-                xqAbs[i] += Math.abs(x[c * h * w + i]);
-            }
-        }
+        double[][] inputProjected = projectChannels(x, inSigns, h * w);
+        double[] xq = inputProjected[0], xqAbs = inputProjected[1];
         Worst wIn = new Worst("weight gradient projected over input channels");
         double[] gPlane = new double[oh * ow], gAbs = new double[oh * ow];
         for (int o = 0; o < oc; o++) {
@@ -395,14 +377,8 @@ public final class ConvReference {
             }
         }
         Worst xPos = new Worst("input gradient projected over channels");
-        for (int i = 0; i < h * w; i++) {
-            double meas = 0, measAbs = 0;
-            for (int c = 0; c < ic; c++) {
-                meas += inSigns[c] * dx[c * h * w + i];
-                measAbs += Math.abs(dx[c * h * w + i]);
-            }
-            xPos.offer(i, ref[i], meas, relTolerance * (abs[i] + measAbs) + 1e-30);
-        }
+        double[][] dxProjected = projectChannels(dx, inSigns, h * w);
+        for (int i = 0; i < h * w; i++) xPos.offer(i, ref[i], dxProjected[0][i], relTolerance * (abs[i] + dxProjected[1][i]) + 1e-30);
         out.add(xPos.result());
         // input, summed per channel: sum_pos dX[c] = sum_{o, tap} W[o, c, tap] * (upstream of o summed where tap lands inside)
         double[][] t = new double[oc][k * k], tAbs = new double[oc][k * k];
@@ -448,6 +424,22 @@ public final class ConvReference {
     }
 
     /** Tracks the worst error relative to its tolerance; a NaN or infinite value counts as infinitely wrong. */
+
+    /**
+     * {@code v} laid out (channels, plane) projected over its channels: per plane position i, {sum_c signs[c] v[c, i]}
+     * and {sum_c |v[c, i]|} (the scale its tolerance is relative to).
+     */
+    private static double[][] projectChannels(float[] v, double[] signs, int plane) {
+        double[] sum = new double[plane], abs = new double[plane];
+        for (int c = 0; c < signs.length; c++) {
+            int base = c * plane;
+            for (int i = 0; i < plane; i++) {
+                sum[i] += signs[c] * v[base + i];
+                abs[i] += Math.abs(v[base + i]);
+            }
+        }
+        return new double[][] {sum, abs};
+    }
     private static final class Worst {
         private final String what;
         private double worst = 0;
