@@ -102,7 +102,7 @@ final class ValCommand implements Callable<Integer> {
             float dyThres = threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString());
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;
-            Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,
+            Validator.Options o = new Validator.Options(img, dyThres, NmsOptions.forEval(conf, iou), batch,
                     io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, sweep);
             ProgressBar bar = new ProgressBar("val", images.size());
             List<Validator.ImageResult> results;

@@ -145,7 +145,7 @@ public final class DemoPipeline {
 
             listener.stage(6, STAGES, "sweep the accuracy/speed trade-off (both routes on every validation image)");
             t = System.nanoTime();
-            Validator.Options o = new Validator.Options(settings.imageSize(), 0.5f, new NmsOptions(0.001f, 0.65f, true, false, null, 300, 30000),
+            Validator.Options o = new Validator.Options(settings.imageSize(), 0.5f, NmsOptions.forEval(),
                     32, Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(fused, valImages, o, null, (d, n) -> listener.evaluating("sweep", d, n));
             for (Validator.ImageResult r : results) if (r.error() != null) throw new IOException("cannot evaluate " + r.file() + ": " + r.error());

@@ -27,8 +27,31 @@ public record NmsOptions(float confidence, float iou, boolean multiLabel, boolea
         return new NmsOptions(0.25f, 0.45f, false, false, null, 300, 30000);
     }
 
+    /** Detection with its thresholds, class filter and row limit (the best class per box, as detect.py). */
+    public static NmsOptions forDetect(float confidence, float iou, boolean agnostic, Set<Integer> classes, int maxDetections) {
+        return new NmsOptions(confidence, iou, false, agnostic, classes, maxDetections, 30000);
+    }
+
     /** test.py's defaults: conf 0.001, IoU 0.65, multi-label. */
     public static NmsOptions forEval() {
         return new NmsOptions(0.001f, 0.65f, true, false, null, 300, 30000);
+    }
+
+    /** Evaluation at other thresholds (every class above the confidence, as test.py). */
+    public static NmsOptions forEval(float confidence, float iou) {
+        return forEval().withConfidence(confidence).withIou(iou);
+    }
+
+    public NmsOptions withConfidence(float confidence) {
+        return new NmsOptions(confidence, iou, multiLabel, agnostic, classes, maxDetections, maxCandidates);
+    }
+
+    public NmsOptions withIou(float iou) {
+        return new NmsOptions(confidence, iou, multiLabel, agnostic, classes, maxDetections, maxCandidates);
+    }
+
+    /** Keep only these class ids (null: all). */
+    public NmsOptions withClasses(Set<Integer> classes) {
+        return new NmsOptions(confidence, iou, multiLabel, agnostic, classes, maxDetections, maxCandidates);
     }
 }

@@ -19,18 +19,15 @@ public record DetectSettings(float routerThreshold, NmsOptions nms) {
     }
 
     public DetectSettings withConfidence(float confidence) {
-        return new DetectSettings(routerThreshold, new NmsOptions(confidence, nms.iou(), nms.multiLabel(), nms.agnostic(), nms.classes(),
-                nms.maxDetections(), nms.maxCandidates()));
+        return new DetectSettings(routerThreshold, nms.withConfidence(confidence));
     }
 
     public DetectSettings withIou(float iou) {
-        return new DetectSettings(routerThreshold, new NmsOptions(nms.confidence(), iou, nms.multiLabel(), nms.agnostic(), nms.classes(),
-                nms.maxDetections(), nms.maxCandidates()));
+        return new DetectSettings(routerThreshold, nms.withIou(iou));
     }
 
     /** Keep only these class ids (null: all). */
     public DetectSettings withClasses(Set<Integer> classes) {
-        return new DetectSettings(routerThreshold, new NmsOptions(nms.confidence(), nms.iou(), nms.multiLabel(), nms.agnostic(), classes,
-                nms.maxDetections(), nms.maxCandidates()));
+        return new DetectSettings(routerThreshold, nms.withClasses(classes));
     }
 }

@@ -71,7 +71,7 @@ public final class Detector implements AutoCloseable {
         this.imageSize = imageSize;
         this.source = String.valueOf(b.weights);
         this.defaults = new DetectSettings(b.router.resolve(artifact, source),
-                new NmsOptions(b.confidence, b.iou, false, b.agnostic, b.classes, b.maxDetections, 30000));
+                NmsOptions.forDetect(b.confidence, b.iou, b.agnostic, b.classes, b.maxDetections));
         this.pixelLimit = b.pixelLimit;
         this.decodedPixelBudget = b.decodedPixelBudget;
         this.batchSize = b.batchSize;

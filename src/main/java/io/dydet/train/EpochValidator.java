@@ -75,7 +75,7 @@ final class EpochValidator {
         try (NDManager m = parent.newSubManager()) {
             DynamicDetModel model = DynamicDetModel.fromStateDict(network, weights, m.newSubManager(), "EMA weights");
             DynamicDetModel fused = model.fuse(m.newSubManager());
-            NmsOptions nms = new NmsOptions(0.001f, TRAINING_NMS_IOU, true, false, null, 300, 30000);
+            NmsOptions nms = NmsOptions.forEval().withIou(TRAINING_NMS_IOU);
             float threshold = Float.isNaN(dynamicThreshold) ? 0f : dynamicThreshold;
             Validator.Options o = new Validator.Options(imageSize, threshold, nms, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(fused, images, o, null, progress);
