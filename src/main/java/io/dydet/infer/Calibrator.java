@@ -9,16 +9,14 @@ import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 import org.opencv.core.Mat;
 
 /**
  * Router calibration (the original's get_dynamic_thres.py): easiness scores of every calibration image with the
- * evaluation preprocessing, only the first backbone and the router running, batched by equal shape (so scores
- * equal batch 1), turned into a {@link ThresholdTable}.
+ * evaluation preprocessing ({@link RectStage}), only the first backbone and the router running, batched by equal shape (so scores
+ * equal batch 1; {@link ShapeBatcher} hands out a shape's batch as soon as it is full), turned into a {@link ThresholdTable}.
  */
 public final class Calibrator {
     /** Scores and per-image route costs; images that could not be read are listed in {@code skipped}. */
@@ -31,32 +29,27 @@ public final class Calibrator {
         if (!model.network().isDynamic()) throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
         if (progress != null) progress.accept(0, images.size());
         Engines.setGradEnabled(false);
-        int stride = model.network().maxStride();
+        RectStage rect = new RectStage(imageSize, model.network().maxStride());
         Network costs = model.network().fused(); // GFLOPs are counted on the deploy form
-        Map<String, List<Validator.Prepared>> groups = new LinkedHashMap<>();
+        ShapeBatcher<Preprocess.Prepared> batcher = new ShapeBatcher<>(batch);
         List<String> skipped = new ArrayList<>();
         List<Float> scores = new ArrayList<>();
         List<Double> g1 = new ArrayList<>(), g2 = new ArrayList<>();
         int done = 0;
         for (Path f : images) {
             try {
-                Validator.Prepared p = Validator.prepare(f, imageSize, stride, pixelLimit);
-                String key = p.padded().rows() + "x" + p.padded().cols();
-                List<Validator.Prepared> g = groups.computeIfAbsent(key, k -> new ArrayList<>());
-                g.add(p);
-                if (g.size() == batch) {
-                    flush(model, costs, g, scores, g1, g2);
-                    done += g.size();
-                    g.clear();
+                Preprocess.Prepared p = rect.read(f, pixelLimit);
+                List<Preprocess.Prepared> full = batcher.add(new int[] {p.padded().rows(), p.padded().cols()}, p);
+                if (full != null) {
+                    flush(model, costs, full, scores, g1, g2);
+                    done += full.size();
                     if (progress != null) progress.accept(done + skipped.size(), images.size());
                 }
             } catch (ImageException e) {
                 skipped.add(e.getMessage());
             }
         }
-        for (List<Validator.Prepared> g : groups.values()) {
-            if (!g.isEmpty()) flush(model, costs, g, scores, g1, g2);
-        }
+        for (List<Preprocess.Prepared> g : batcher.rest()) flush(model, costs, g, scores, g1, g2);
         if (progress != null) progress.accept(images.size(), images.size());
         float[] s = new float[scores.size()];
         double[] a = new double[s.length], b = new double[s.length];
@@ -68,9 +61,9 @@ public final class Calibrator {
         return new Scores(s, a, b, skipped);
     }
 
-    private static void flush(RoutedModel model, Network costs, List<Validator.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
+    private static void flush(RoutedModel model, Network costs, List<Preprocess.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
         List<Mat> mats = new ArrayList<>();
-        for (Validator.Prepared p : g) mats.add(p.padded());
+        for (Preprocess.Prepared p : g) mats.add(p.padded());
         try (NDManager pass = NDManager.newBaseManager(model.device())) {
             float[] s = model.easiness(io.dydet.data.Images.toInput(pass, mats));
             for (int i = 0; i < s.length; i++) {

@@ -3,7 +3,6 @@ package io.dydet.infer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.dydet.box.Box;
 import io.dydet.box.Letterbox;
 import io.dydet.data.ImageException;
 import io.dydet.data.Images;
@@ -11,7 +10,6 @@ import io.dydet.engine.Devices;
 import io.dydet.engine.Engines;
 import io.dydet.engine.check.ConvSuite;
 import io.dydet.engine.check.EngineReport;
-import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
 import io.dydet.model.ClassNames;
 import io.dydet.model.DynamicDetModel;
@@ -28,12 +26,9 @@ import io.dydet.weights.WeightsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import org.opencv.core.CvException;
 import org.opencv.core.Mat;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +53,7 @@ public final class Detector implements AutoCloseable {
     private final long pixelLimit;
     private final long decodedPixelBudget;
     private final int batchSize;
+    private final LetterboxStage preprocess;
     /** Most decoded pixels one {@link #detect(List)} call held at once (tests check the budget with it). */
     private final AtomicLong peakDecodedPixels = new AtomicLong();
 
@@ -75,6 +71,7 @@ public final class Detector implements AutoCloseable {
         this.pixelLimit = b.pixelLimit;
         this.decodedPixelBudget = b.decodedPixelBudget;
         this.batchSize = b.batchSize;
+        this.preprocess = new LetterboxStage(imageSize, model.network().maxStride());
     }
 
     public static Builder builder() {
@@ -134,7 +131,7 @@ public final class Detector implements AutoCloseable {
 
     /** The network input (1, 3, H, W) for one decoded BGR image, letterboxed as detection does, in {@code manager}. */
     public NDArray input(NDManager manager, Mat bgr) {
-        Mat padded = Images.letterbox(bgr, Letterbox.forDetect(bgr.rows(), bgr.cols(), imageSize, model.network().maxStride()));
+        Mat padded = Images.letterbox(bgr, preprocess.letterbox(bgr.rows(), bgr.cols()));
         try {
             return Images.toInput(manager, List.of(padded));
         } finally {
@@ -221,41 +218,30 @@ public final class Detector implements AutoCloseable {
 
     private List<ImageDetections> run(List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings) {
         ImageDetections[] out = new ImageDetections[bgr.size()];
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        Letterbox[] boxes = new Letterbox[bgr.size()];
-        int stride = model.network().maxStride();
-        for (int i = 0; i < bgr.size(); i++) {
-            Mat m = bgr.get(i);
-            boxes[i] = Letterbox.forDetect(m.rows(), m.cols(), imageSize, stride);
-            groups.computeIfAbsent(boxes[i].paddedHeight() + "x" + boxes[i].paddedWidth(), k -> new ArrayList<>()).add(i);
-        }
+        int[][] shapes = new int[bgr.size()][];
+        for (int i = 0; i < bgr.size(); i++) shapes[i] = preprocess.paddedShape(bgr.get(i).rows(), bgr.get(i).cols());
         Engines.setGradEnabled(false);
-        for (List<Integer> group : groups.values()) {
-            for (int from = 0; from < group.size(); from += batchSize) {
-                List<Integer> batch = group.subList(from, Math.min(group.size(), from + batchSize));
-                runBatch(batch, bgr, labels, decodeMs, settings, boxes, out);
-            }
-        }
+        for (List<Integer> batch : ShapeBatcher.plan(shapes, batchSize)) runBatch(batch, bgr, labels, decodeMs, settings, out);
         return List.of(out);
     }
 
     private void runBatch(List<Integer> images, List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings,
-                          Letterbox[] lb, ImageDetections[] out) {
+                          ImageDetections[] out) {
         try (NDManager pass = root.newSubManager()) {
             long t0 = System.nanoTime();
+            List<Preprocess.Prepared> prepared = new ArrayList<>(images.size());
             List<Mat> padded = new ArrayList<>(images.size());
             List<Integer> batch = new ArrayList<>(images.size());
             NDArray input;
             try {
                 for (int i : images) {
                     try {
-                        padded.add(Images.letterbox(bgr.get(i), lb[i]));
+                        Preprocess.Prepared p = preprocess.apply(bgr.get(i), labels.get(i));
+                        prepared.add(p);
+                        padded.add(p.padded());
                         batch.add(i);
-                    } catch (CvException e) {
-                        // one image OpenCV cannot letterbox is that image's error, never its batch's
-                        Mat m = bgr.get(i);
-                        out[i] = ImageDetections.failed(labels.get(i), labels.get(i) + ": a " + m.cols() + "x" + m.rows()
-                                + " image cannot be letterboxed for --img " + imageSize + " (" + e.getMessage().strip() + ")");
+                    } catch (ImageException e) {
+                        out[i] = ImageDetections.failed(labels.get(i), e.getMessage());
                     }
                 }
                 if (batch.isEmpty()) return;
@@ -270,24 +256,17 @@ public final class Detector implements AutoCloseable {
             long t2 = System.nanoTime();
             List<List<Detection>> dets = new ArrayList<>();
             for (int k = 0; k < batch.size(); k++) {
-                float[][] rows = Nms.apply(routed.decoded().get(k), settings.get(batch.get(k)).nms());
-                Letterbox box = lb[batch.get(k)];
-                List<Detection> list = new ArrayList<>(rows.length);
-                for (float[] r : rows) {
-                    Box original = box.toOriginal(new Box(r[0], r[1], r[2], r[3]));
-                    int cls = (int) r[5];
-                    list.add(new Detection(original, Math.min(1f, r[4]), cls, cls < classNames().size() ? classNames().get(cls) : "class" + cls));
-                }
-                dets.add(list);
+                dets.add(Postprocess.detections(routed.decoded().get(k), settings.get(batch.get(k)).nms(), prepared.get(k).letterbox(), classNames()));
             }
             long t3 = System.nanoTime();
             double pre = (t1 - t0) / 1e6 / batch.size(), mdl = (t2 - t1) / 1e6 / batch.size(), nmsMs = (t3 - t2) / 1e6 / batch.size();
             for (int k = 0; k < batch.size(); k++) {
                 int i = batch.get(k);
                 Route r = routed.routes().get(k);
-                Mat m = bgr.get(i);
-                out[i] = new ImageDetections(labels.get(i), m.cols(), m.rows(), dets.get(k), routed.scores()[k], r,
-                        gflops(r, lb[i].paddedHeight(), lb[i].paddedWidth()), new Timings(pre + decodeMs.get(i), mdl, nmsMs), null);
+                Preprocess.Prepared p = prepared.get(k);
+                Letterbox lb = p.letterbox();
+                out[i] = new ImageDetections(labels.get(i), p.width(), p.height(), dets.get(k), routed.scores()[k], r,
+                        gflops(r, lb.paddedHeight(), lb.paddedWidth()), new Timings(pre + decodeMs.get(i), mdl, nmsMs), null);
             }
         }
     }

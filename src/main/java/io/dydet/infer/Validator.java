@@ -8,35 +8,23 @@ import io.dydet.data.ImageException;
 import io.dydet.data.Images;
 import io.dydet.engine.Engines;
 import io.dydet.eval.CocoDetection;
-import io.dydet.eval.Nms;
 import io.dydet.eval.NmsOptions;
 import io.dydet.model.RoutedModel;
 import io.dydet.model.Route;
 import io.dydet.model.RoutedOutput;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import org.opencv.core.CvException;
 import org.opencv.core.Mat;
-import org.opencv.core.Size;
-import org.opencv.imgproc.Imgproc;
 
 /**
- * Runs a model over a validation set with the original's test path (spec 8.3-8.7): the long side resized to the
- * image size (INTER_AREA when shrinking), a rect shape per image (ceil(shape * size / stride + 0.5) * stride),
- * letterbox without upscaling, multi-label NMS, boxes mapped back with the load ratio and pad, and COCO result rows
- * rounded as test.py writes them. Images batch only with images of the same letterboxed shape, so results equal
- * batch-1 evaluation at any batch size.
+ * Runs a model over a validation set with the original's test path: {@link RectStage} preprocessing, batches of equal
+ * rect shape ({@link ShapeBatcher}, so results equal batch-1 evaluation at any batch size), multi-label NMS and boxes
+ * mapped back with the load ratio and pad ({@link Postprocess#coco}).
  */
 public final class Validator {
-    /** The original's pad of the rect evaluation shapes. */
-    public static final double RECT_PAD = 0.5;
-
     /** Settings of one run; {@code bothRoutes} runs every image through both routes (for threshold sweeps). */
     public record Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit, boolean bothRoutes) {
         public Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit) {
@@ -66,11 +54,10 @@ public final class Validator {
                                         BiConsumer<Integer, Integer> progress) {
         if (progress != null) progress.accept(0, images.size());
         Engines.setGradEnabled(false);
-        int stride = model.network().maxStride();
-        // prepare every image's rect shape first (cheap), then run groups of equal shape in file order
+        RectStage rect = new RectStage(o.imageSize(), model.network().maxStride());
+        // every image's rect shape first (cheap, from the header), then the batches of equal shape in file order
         List<ImageResult> out = new ArrayList<>(java.util.Collections.nCopies(images.size(), (ImageResult) null));
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        int[][] dims = new int[images.size()][];
+        int[][] shapes = new int[images.size()][];
         for (int i = 0; i < images.size(); i++) {
             int[] hw = Images.headerDims(images.get(i));
             if (hw == null) {
@@ -84,18 +71,13 @@ public final class Validator {
                     continue;
                 }
             }
-            dims[i] = hw;
-            int[] shape = Letterbox.evalShape(hw[0], hw[1], o.imageSize(), stride, RECT_PAD);
-            groups.computeIfAbsent(shape[0] + "x" + shape[1], k -> new ArrayList<>()).add(i);
+            shapes[i] = rect.paddedShape(hw[0], hw[1]);
         }
-        int[] done = {0};
-        for (List<Integer> group : groups.values()) {
-            for (int from = 0; from < group.size(); from += o.batch()) {
-                List<Integer> batch = group.subList(from, Math.min(group.size(), from + o.batch()));
-                runBatch(model, images, batch, o, stride, categoryIds, out);
-                done[0] += batch.size();
-                if (progress != null) progress.accept(done[0], images.size());
-            }
+        int done = 0;
+        for (List<Integer> batch : ShapeBatcher.plan(shapes, o.batch())) {
+            runBatch(model, rect, images, batch, o, categoryIds, out);
+            done += batch.size();
+            if (progress != null) progress.accept(done, images.size());
         }
         return out;
     }
@@ -104,7 +86,7 @@ public final class Validator {
      * Sweep mode: router scores, then each route once for the whole batch; the image's own result is the one of the
      * route its score picks at the run's threshold (no third forward).
      */
-    private static void runBothRoutes(RoutedModel model, NDArray input, List<Integer> ok, List<Letterbox> boxes, List<int[]> origins,
+    private static void runBothRoutes(RoutedModel model, NDArray input, List<Integer> ok, List<Preprocess.Prepared> prepared,
                                       List<Path> images, Options o, int[] categoryIds, List<ImageResult> out) {
         float[] scores = new float[ok.size()];
         if (model.network().isDynamic()) scores = model.easiness(input);
@@ -118,47 +100,17 @@ public final class Validator {
         }
         for (int k = 0; k < ok.size(); k++) {
             int i = ok.get(k);
-            int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
-            Letterbox lb = boxes.get(k);
+            Preprocess.Prepared p = prepared.get(k);
+            Letterbox lb = p.letterbox();
             Map<Route, RouteResult> perRoute = new java.util.EnumMap<>(Route.class);
             for (Route r : Route.values()) {
-                perRoute.put(r, new RouteResult(toCoco(Nms.apply(decoded.get(r).get(k), o.nms()), lb, h0, w0, o.imageSize(), images.get(i), categoryIds),
+                perRoute.put(r, new RouteResult(coco(decoded.get(r).get(k), o, p, images.get(i), categoryIds),
                         ms.get(r), model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
             }
             Route route = Float.isNaN(scores[k]) ? Route.HARD : Route.choose(scores[k], o.routerThreshold());
             RouteResult taken = perRoute.get(route);
-            out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, scores[k], route, taken.detections(), taken.modelMs(),
-                    null, perRoute));
-        }
-    }
-
-    /** An image as the evaluation path feeds it: letterboxed pixels, the letterbox, and the original size. */
-    public record Prepared(Mat padded, Letterbox letterbox, int height, int width) {}
-
-    /** The original's load_image + rect letterbox for one image (the caller releases {@code padded}). */
-    public static Prepared prepare(Path f, int imageSize, int stride, long pixelLimit) throws ImageException {
-        Mat img = Images.read(f, pixelLimit);
-        try {
-            int h0 = img.rows(), w0 = img.cols();
-            double r = (double) imageSize / Math.max(h0, w0);
-            Mat resized = img;
-            if (r != 1) {
-                resized = new Mat();
-                int interp = r < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
-                int[] size = Letterbox.loadSize(h0, w0, imageSize); // a side truncating to 0 px stays 1 px
-                Imgproc.resize(img, resized, new Size(size[1], size[0]), 0, 0, interp);
-            }
-            int[] shape = Letterbox.evalShape(h0, w0, imageSize, stride, RECT_PAD);
-            Letterbox lb = Letterbox.of(resized.rows(), resized.cols(), shape[0], shape[1], stride, false, false);
-            Mat padded = Images.letterbox(resized, lb);
-            if (resized != img) resized.release();
-            return new Prepared(padded, lb, h0, w0);
-        } catch (CvException e) {
-            // one image OpenCV cannot resize is that image's error, never its batch's
-            throw new ImageException(f + ": a " + img.cols() + "x" + img.rows() + " image cannot be resized for --img " + imageSize
-                    + " (" + e.getMessage().strip() + ")");
-        } finally {
-            img.release();
+            out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), p.height(), p.width(), lb, scores[k], route, taken.detections(),
+                    taken.modelMs(), null, perRoute));
         }
     }
 
@@ -178,20 +130,18 @@ public final class Validator {
         }
     }
 
-    private static void runBatch(RoutedModel model, List<Path> images, List<Integer> batch, Options o, int stride, int[] categoryIds,
+    private static void runBatch(RoutedModel model, RectStage rect, List<Path> images, List<Integer> batch, Options o, int[] categoryIds,
                                  List<ImageResult> out) {
+        List<Preprocess.Prepared> prepared = new ArrayList<>();
         List<Mat> padded = new ArrayList<>();
         List<Integer> ok = new ArrayList<>();
-        List<Letterbox> boxes = new ArrayList<>();
-        List<int[]> origins = new ArrayList<>();
         for (int i : batch) {
             Path f = images.get(i);
             try {
-                Prepared pr = prepare(f, o.imageSize(), stride, o.pixelLimit());
-                padded.add(pr.padded());
+                Preprocess.Prepared p = rect.read(f, o.pixelLimit());
+                prepared.add(p);
+                padded.add(p.padded());
                 ok.add(i);
-                boxes.add(pr.letterbox());
-                origins.add(new int[] {pr.height(), pr.width()});
             } catch (ImageException e) {
                 out.set(i, failed(f, e.getMessage()));
             }
@@ -200,7 +150,7 @@ public final class Validator {
         try (NDManager pass = NDManager.newBaseManager(model.device())) {
             NDArray input = Images.toInput(pass, padded);
             if (o.bothRoutes()) {
-                runBothRoutes(model, input, ok, boxes, origins, images, o, categoryIds, out);
+                runBothRoutes(model, input, ok, prepared, images, o, categoryIds, out);
                 return;
             }
             long t0 = System.nanoTime();
@@ -208,43 +158,18 @@ public final class Validator {
             double ms = (System.nanoTime() - t0) / 1e6 / ok.size();
             for (int k = 0; k < ok.size(); k++) {
                 int i = ok.get(k);
-                int h0 = origins.get(k)[0], w0 = origins.get(k)[1];
-                Letterbox lb = boxes.get(k);
-                List<CocoDetection> dets = toCoco(Nms.apply(routed.decoded().get(k), o.nms()), lb, h0, w0, o.imageSize(), images.get(i), categoryIds);
-                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), h0, w0, lb, routed.scores()[k], routed.routes().get(k), dets, ms, null));
+                Preprocess.Prepared p = prepared.get(k);
+                List<CocoDetection> dets = coco(routed.decoded().get(k), o, p, images.get(i), categoryIds);
+                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), p.height(), p.width(), p.letterbox(), routed.scores()[k],
+                        routed.routes().get(k), dets, ms, null));
             }
         } finally {
             for (Mat m : padded) m.release();
         }
     }
 
-    /** NMS rows (letterbox pixels) as COCO results of the original image, as test.py writes them. */
-    private static List<CocoDetection> toCoco(float[][] rows, Letterbox lb, int h0, int w0, int imageSize, Path file, int[] categoryIds) {
-        // scale_coords with ratio_pad: the load ratio (height, unless clamped) for both axes, the letterbox pad
-        float gain = (float) Letterbox.loadGain(h0, w0, imageSize);
-        float px = (float) lb.padX(), py = (float) lb.padY();
-        List<CocoDetection> dets = new ArrayList<>(rows.length);
-        long id = imageId(file);
-        for (float[] r : rows) {
-            float x1 = clip((r[0] - px) / gain, w0), y1 = clip((r[1] - py) / gain, h0);
-            float x2 = clip((r[2] - px) / gain, w0), y2 = clip((r[3] - py) / gain, h0);
-            float w = x2 - x1, h = y2 - y1;
-            float cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
-            float left = cx - w / 2, top = cy - h / 2;
-            int cls = (int) r[5];
-            int cat = categoryIds == null ? cls : categoryIds[cls];
-            dets.add(new CocoDetection(id, cat, round(left, 3), round(top, 3), round(w, 3), round(h, 3), round(r[4], 5)));
-        }
-        return dets;
-    }
-
-    private static float clip(float v, int max) {
-        return Math.max(0f, Math.min(v, max));
-    }
-
-    /** Python's round(x, n) on the float's exact value. */
-    static double round(float v, int digits) {
-        return new BigDecimal((double) v).setScale(digits, RoundingMode.HALF_EVEN).doubleValue();
+    private static List<CocoDetection> coco(NDArray decoded, Options o, Preprocess.Prepared p, Path file, int[] categoryIds) {
+        return Postprocess.coco(decoded, o.nms(), p.letterbox(), p.height(), p.width(), o.imageSize(), imageId(file), categoryIds);
     }
 
     /** The Box of a COCO row (for drawing and tests). */
