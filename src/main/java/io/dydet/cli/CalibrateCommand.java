@@ -1,8 +1,8 @@
 package io.dydet.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.dydet.data.DataConfig;
 import io.dydet.infer.Calibrator;
+import io.dydet.infer.ModelLoader;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ThresholdTable;
@@ -36,10 +36,9 @@ final class CalibrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
         List<Path> images = DataConfig.load(data).images("val");
-        runtime.start();
-        try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
-            ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
-            loaded.model().network().checkImageSize(img);
+        ai.djl.Device device = runtime.start();
+        try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), device)) {
+            loader.network().checkImageSize(img);
             Path target = output;
             if (target == null) {
                 boolean modelFile = false;
@@ -52,14 +51,13 @@ final class CalibrateCommand implements Callable<Integer> {
                 target = modelOptions.weights;
             }
             ProgressBar bar = new ProgressBar("calibrate", images.size());
-            Calibrator.Scores s;
-            try (io.dydet.model.RoutedModel fused = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()))) {
-                s = Calibrator.scores(fused, images, img, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
-            }
+            // the training form stays: it is saved again with the calibration
+            Calibrator.Scores s = Calibrator.scores(loader.deploy(backend.precision(), backend.get(), false), images, img, batch,
+                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
             bar.finish();
             for (String skip : s.skipped()) System.err.println("skipped " + skip);
             ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), img, data.toString());
-            ModelFiles.save(target, loaded.model(), loaded.artifact().withCalibration(table));
+            ModelFiles.save(target, loader.trainingForm(), loader.artifact().withCalibration(table));
             System.out.printf("%-8s %-8s %-12s %s%n", "easy %", "hard %", "threshold", "GFLOPs/image");
             for (ThresholdTable.Entry e : table.entries())
                 System.out.printf("%-8.0f %-8.0f %-12.6f %.2f%n", 100 * e.easyShare(), 100 * (1 - e.easyShare()), e.threshold(), e.gflops());

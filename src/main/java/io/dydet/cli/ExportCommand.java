@@ -1,8 +1,7 @@
 package io.dydet.cli;
 
-import ai.djl.ndarray.NDManager;
+import io.dydet.infer.ModelLoader;
 import io.dydet.model.DynamicDetModel;
-import io.dydet.model.ModelFiles;
 import io.dydet.onnx.ExportFiles;
 import io.dydet.onnx.OnnxExport;
 import java.nio.file.Path;
@@ -28,13 +27,12 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
         io.dydet.engine.Engines.start(0);
-        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
-            DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
-            int size = img != null ? img : loaded.artifact().imageSize();
-            float dyThres = loaded.model().network().isDynamic() ? threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString()) : 1f;
-            OnnxExport.Graphs g = ExportFiles.write(out, fused, loaded.artifact(), size, dyThres);
-            System.out.printf("%s: %s (%.1f MB), %s (%.1f MB), %s (%.1f MB), %s in %s%n", loaded.artifact().modelName(),
+        try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), ai.djl.Device.cpu())) {
+            DynamicDetModel fused = loader.deployForm();
+            int size = img != null ? img : loader.artifact().imageSize();
+            float dyThres = loader.network().isDynamic() ? loader.routerThreshold(threshold.setting()) : 1f;
+            OnnxExport.Graphs g = ExportFiles.write(out, fused, loader.artifact(), size, dyThres);
+            System.out.printf("%s: %s (%.1f MB), %s (%.1f MB), %s (%.1f MB), %s in %s%n", loader.artifact().modelName(),
                     ExportFiles.STEM, g.route1Stem().length / 1e6, ExportFiles.HEAD1, g.route1Head().length / 1e6, ExportFiles.ROUTE2,
                     g.route2().length / 1e6, ExportFiles.DESCRIPTION, out);
             return 0;

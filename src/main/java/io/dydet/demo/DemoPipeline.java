@@ -1,6 +1,5 @@
 package io.dydet.demo;
 
-import ai.djl.ndarray.NDManager;
 import io.dydet.box.Box;
 import io.dydet.data.DataConfig;
 import io.dydet.data.Difficulty;
@@ -16,6 +15,7 @@ import io.dydet.infer.Annotator;
 import io.dydet.infer.Calibrator;
 import io.dydet.infer.Detection;
 import io.dydet.infer.ImageDetections;
+import io.dydet.infer.ModelLoader;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.infer.SweepFiles;
@@ -129,9 +129,8 @@ public final class DemoPipeline {
 
         List<Path> valImages = DataConfig.load(data.dataYaml()).images("val");
         Path modelFile = out.resolve("model.safetensors");
-        try (NDManager root = NDManager.newBaseManager(Devices.parse(settings.device()))) {
-            ModelFiles.Loaded loaded = ModelFiles.open(step2, null, root.newSubManager());
-            DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
+        try (ModelLoader loaded = ModelLoader.open(step2, null, Devices.parse(settings.device()))) {
+            DynamicDetModel fused = loaded.deployForm();
 
             listener.stage(5, STAGES, "calibrate thresholds on " + valImages.size() + " validation images");
             t = System.nanoTime();
@@ -140,7 +139,7 @@ public final class DemoPipeline {
             if (!s.skipped().isEmpty()) throw new IOException("generated images could not be read: " + s.skipped());
             ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), settings.imageSize(),
                     data.dataYaml().toString());
-            ModelFiles.save(modelFile, loaded.model(), loaded.artifact().withCalibration(table));
+            ModelFiles.save(modelFile, loaded.trainingForm(), loaded.artifact().withCalibration(table));
             lap("calibrate", t);
 
             listener.stage(6, STAGES, "sweep the accuracy/speed trade-off (both routes on every validation image)");
@@ -149,7 +148,7 @@ public final class DemoPipeline {
                     32, Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(fused, valImages, o, null, (d, n) -> listener.evaluating("sweep", d, n));
             for (Validator.ImageResult r : results) if (r.error() != null) throw new IOException("cannot evaluate " + r.file() + ": " + r.error());
-            CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.model().network().classes(), loaded.artifact().classNames());
+            CocoGroundTruth truth = YoloGroundTruth.build(valImages, loaded.network().classes(), loaded.artifact().classNames());
             double[] thresholds = table.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
             List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
             // one oracle for the diagnostics and the per-image figures: it costs 2n + 2 evaluations

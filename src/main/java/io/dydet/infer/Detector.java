@@ -8,13 +8,9 @@ import io.dydet.data.ImageException;
 import io.dydet.data.Images;
 import io.dydet.engine.Devices;
 import io.dydet.engine.Engines;
-import io.dydet.engine.check.ConvSuite;
-import io.dydet.engine.check.EngineReport;
 import io.dydet.eval.NmsOptions;
 import io.dydet.model.ClassNames;
-import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelArtifact;
-import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
 import io.dydet.model.Precision;
@@ -30,7 +26,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.opencv.core.Mat;
-import org.slf4j.LoggerFactory;
 
 /**
  * Images in, boxes out, through the dynamic model: the original's detect path (letterbox with stride padding,
@@ -42,9 +37,8 @@ import org.slf4j.LoggerFactory;
  * threads; for throughput on many cores, call from a few threads rather than many.
  */
 public final class Detector implements AutoCloseable {
-    private final NDManager root;
+    private final ModelLoader loader;
     private final RoutedModel model;
-    private final Backend backend;
     private final Precision precision;
     private final ModelArtifact artifact;
     private final int imageSize;
@@ -58,11 +52,10 @@ public final class Detector implements AutoCloseable {
     private final AtomicLong peakDecodedPixels = new AtomicLong();
 
     /** {@code imageSize} and the classes are checked by the builder, against the model before it is fused. */
-    private Detector(Builder b, NDManager root, RoutedModel model, ModelArtifact artifact, Backend backend, int imageSize) {
-        this.root = root;
-        this.model = model;
-        this.artifact = artifact;
-        this.backend = backend;
+    private Detector(Builder b, ModelLoader loader, int imageSize) {
+        this.loader = loader;
+        this.model = loader.model();
+        this.artifact = loader.artifact();
         this.precision = b.precision;
         this.imageSize = imageSize;
         this.source = String.valueOf(b.weights);
@@ -98,7 +91,7 @@ public final class Detector implements AutoCloseable {
 
     /** The engine that runs the network. */
     public Backend backend() {
-        return backend;
+        return loader.backend();
     }
 
     /** The convolutions' number format. */
@@ -131,12 +124,7 @@ public final class Detector implements AutoCloseable {
 
     /** The network input (1, 3, H, W) for one decoded BGR image, letterboxed as detection does, in {@code manager}. */
     public NDArray input(NDManager manager, Mat bgr) {
-        Mat padded = Images.letterbox(bgr, preprocess.letterbox(bgr.rows(), bgr.cols()));
-        try {
-            return Images.toInput(manager, List.of(padded));
-        } finally {
-            padded.release();
-        }
+        return preprocess.input(manager, bgr);
     }
 
     /** Detects objects in one image file; an unreadable file gives a result with an error, not an exception. */
@@ -227,7 +215,7 @@ public final class Detector implements AutoCloseable {
 
     private void runBatch(List<Integer> images, List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings,
                           ImageDetections[] out) {
-        try (NDManager pass = root.newSubManager()) {
+        try (NDManager pass = loader.newSubManager()) {
             long t0 = System.nanoTime();
             List<Preprocess.Prepared> prepared = new ArrayList<>(images.size());
             List<Mat> padded = new ArrayList<>(images.size());
@@ -278,11 +266,7 @@ public final class Detector implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (backend != Backend.TORCH) model.close();
-        } finally {
-            root.close();
-        }
+        loader.close();
     }
 
     /** Builds a {@link Detector}; {@code weights} is required. */
@@ -438,36 +422,19 @@ public final class Detector implements AutoCloseable {
             return this;
         }
 
-        /**
-         * On a machine where the engine check found faults, a model whose convolutions lie outside the checked suite
-         * (another cfg, W6 at 1280) is not proven right by it: say so and how to check it.
-         */
-        private static void warnWhenUnchecked(Network network, int size) {
-            EngineReport r = Engines.checkReport();
-            if (r == null || (r.defaultIsCorrect() && r.onnxRuntimeCorrect())) return;
-            if (ConvSuite.builtIn().covers(new ConvSuite(network.fused().convShapes(size, size), List.of()))) return;
-            LoggerFactory.getLogger(Detector.class).warn("engine check: this machine computes some convolutions wrong, and this model's "
-                    + "convolutions at {} px are not all in the checked suite; prove them with: dydet doctor --weights FILE --img {}", size, size);
-        }
-
         public Detector build() throws WeightsException {
             if (weights == null) throw new IllegalStateException("Detector.builder().weights(...) is required");
             Engines.start(threads);
-            NDManager root = NDManager.newBaseManager(device);
+            ModelLoader loader = ModelLoader.open(weights, spec, device);
             try {
-                ModelFiles.Loaded loaded = ModelFiles.open(weights, spec, root.newSubManager());
                 // options checked before the model is fused and opened, as serve and the other commands check them
-                int size = loaded.model().network().checkImageSize(imageSize != null ? imageSize : loaded.artifact().imageSize());
-                if (classes != null) for (int c : classes) ClassNames.checkId(c, loaded.artifact().classNames());
-                warnWhenUnchecked(loaded.model().network(), size);
-                Backend chosen = backend.resolve(precision, device);
-                DynamicDetModel fused = loaded.model().fuse(root.newSubManager(), precision);
-                loaded.model().close();
-                RoutedModel run = chosen.open(fused);
-                if (run != fused) fused.close();
-                return new Detector(this, root, run, loaded.artifact(), chosen, size);
-            } catch (RuntimeException | WeightsException e) {
-                root.close();
+                int size = loader.network().checkImageSize(imageSize != null ? imageSize : loader.artifact().imageSize());
+                if (classes != null) for (int c : classes) ClassNames.checkId(c, loader.artifact().classNames());
+                loader.warnWhenUnchecked(size);
+                loader.deploy(precision, backend, true);
+                return new Detector(this, loader, size);
+            } catch (RuntimeException e) {
+                loader.close();
                 throw e;
             }
         }

@@ -1,8 +1,11 @@
 package io.dydet.infer;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.dydet.box.Letterbox;
 import io.dydet.data.ImageException;
 import io.dydet.data.Images;
+import java.util.List;
 import org.opencv.core.CvException;
 import org.opencv.core.Mat;
 
@@ -10,6 +13,16 @@ import org.opencv.core.Mat;
 public record LetterboxStage(int imageSize, int stride) implements Preprocess {
     public Letterbox letterbox(int height, int width) {
         return Letterbox.forDetect(height, width, imageSize, stride);
+    }
+
+    /** The network input (1, 3, H, W) for one image, in {@code manager}. */
+    public NDArray input(NDManager manager, Mat bgr) {
+        Mat padded = Images.letterbox(bgr, letterbox(bgr.rows(), bgr.cols()));
+        try {
+            return Images.toInput(manager, List.of(padded));
+        } finally {
+            padded.release();
+        }
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -77,7 +76,7 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
                 }
             }
             if (!mats.isEmpty()) {
-                List<ImageDetections> done = detector.detectDecoded(mats, labels, Collections.nCopies(mats.size(), detector.defaults()));
+                List<ImageDetections> done = detector.detectDecoded(mats, labels);
                 for (int k = 0; k < done.size(); k++) out[index.get(k)] = DetectRows.of(labels.get(k), done.get(k));
             }
         } finally {
