@@ -1,28 +1,14 @@
 package io.dydet.cli;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.DataConfig;
-import io.dydet.eval.CocoDetection;
-import io.dydet.eval.CocoEvaluator;
 import io.dydet.eval.CocoGroundTruth;
-import io.dydet.eval.CocoMetrics;
-import io.dydet.eval.NmsOptions;
+import io.dydet.infer.Evaluation;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
-import io.dydet.infer.SweepFiles;
 import io.dydet.infer.Validator;
-import io.dydet.model.ClassNames;
-import io.dydet.model.ModelFiles;
-import io.dydet.model.Route;
-import io.dydet.model.ThresholdTable;
-import io.dydet.runs.AtomicFiles;
-import io.dydet.runs.RunDir;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -91,101 +77,26 @@ final class ValCommand implements Callable<Integer> {
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
         if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
-        runtime.start();
-        try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
-            ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
-            loaded.model().network().checkImageSize(img);
-            if (loaded.model().network().classes() != dc.nc()) {
-                throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
-            }
-            io.dydet.model.RoutedModel model = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()));
-            float dyThres = threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString());
-            Path gtFile = gt != null ? gt : defaultGroundTruth(images);
-            boolean coco = gtFile != null && dc.nc() == 80;
-            Validator.Options o = new Validator.Options(img, dyThres, NmsOptions.forEval(conf, iou), batch,
-                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, sweep);
+        Evaluation.Settings settings = new Evaluation.Settings(modelOptions.weights, modelOptions.spec(), runtime.start(), backend.get(),
+                backend.precision(), img, batch, conf, iou, threshold.setting(), gt, sweep, router.equals("random"), seed, randomDraws);
+        try (Evaluation evaluation = Evaluation.open(data, dc, images, settings)) {
             ProgressBar bar = new ProgressBar("val", images.size());
-            List<Validator.ImageResult> results;
-            try (model) {
-                results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
-            }
+            List<Validator.ImageResult> results = evaluation.evaluate((d, t) -> bar.update(d));
             bar.finish();
-            CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : io.dydet.infer.YoloGroundTruth.build(images, dc.nc(), dc.names());
-            List<CocoDetection> dets = new ArrayList<>();
-            List<Long> ids = new ArrayList<>();
-            int easy = 0, ok = 0, failed = 0;
-            double gflops = 0, ms = 0;
-            for (Validator.ImageResult r : results) {
-                if (r.error() != null) {
-                    failed++;
-                    System.err.println("skipped " + r.file() + ": " + r.error());
-                    continue;
-                }
-                ok++;
-                ids.add(r.imageId());
-                dets.addAll(r.detections());
-                if (r.route() == Route.EASY) easy++;
-                gflops += model.network().gflops(r.route(), r.letterbox().paddedHeight(), r.letterbox().paddedWidth());
-                ms += r.modelMs();
-            }
-            if (ok == 0) throw new IllegalArgumentException("no image of " + data + " could be evaluated");
-            CocoMetrics m = CocoEvaluator.evaluate(truth, dets, ids);
-            io.dydet.eval.DetectionMetrics.Result internal = io.dydet.eval.DetectionMetrics.compute(truth, dets, ids);
-            Path run = RunDir.create(project, name);
-            writeCurves(internal, run);
-            writeConfusionMatrix(io.dydet.eval.ConfusionMatrix.compute(truth, dets, ids, 0.25, 0.45), truth, run);
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (CocoDetection d : dets) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("image_id", d.imageId());
-                row.put("category_id", d.categoryId());
-                row.put("bbox", new double[] {d.x(), d.y(), d.width(), d.height()});
-                row.put("score", d.score());
-                rows.add(row);
-            }
-            AtomicFiles.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
-            Map<String, Object> metrics = new LinkedHashMap<>(mapper.readValue(m.toJson(), Map.class));
-            metrics.put("internal", internal.toJson());
-            metrics.put("dy_thres", dyThres);
-            metrics.put("images", ok);
-            metrics.put("unreadable", failed);
-            metrics.put("route1_share", (double) easy / ok);
-            metrics.put("gflops_per_image", gflops / ok);
-            metrics.put("model_ms_per_image", ms / ok);
-            AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
-            // --router random gets the same diagnostics: its efficacy near 0 shows the measurement is unbiased
-            if (sweep && router.equals("random")) {
-                writeSweep(Sweep.withRandomScores(results, seed), truth, run, null, !json);
-            } else if (sweep) {
-                writeSweep(results, truth, run, loaded.artifact().thresholds(), !json);
-            }
+            Evaluation.Report r = evaluation.report(results, project, name, skipped -> System.err.println("skipped " + skipped));
+            if (r.sweep() != null && !json) printSweep(r.sweep(), r.diagnostics());
             if (json) {
-                System.out.println(mapper.writeValueAsString(metrics));
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.metrics()));
             } else {
-                System.out.println(m.summary());
-                printClassTable(internal, truth, dc);
+                System.out.println(r.coco().summary());
+                printClassTable(r.internal(), r.truth());
+                int ok = r.images(), easy = r.route1();
                 System.out.printf("%d images at dy-thres %.3f: route 1 %.1f%%, route 2 %.1f%%, %.1f GFLOPs/image, model %.1f ms/image%n",
-                        ok, dyThres, 100.0 * easy / ok, 100.0 * (ok - easy) / ok, gflops / ok, ms / ok);
-                System.out.println("results in " + run + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png, tradeoff.png" : "") + (sweep && randomDraws > 0 ? ", routing.json)" : ")"));
+                        ok, r.routerThreshold(), 100.0 * easy / ok, 100.0 * (ok - easy) / ok, r.gflopsPerImage(), r.modelMsPerImage());
+                System.out.println("results in " + r.runDir() + " (predictions.json, metrics.json, PR_curve.png, F1_curve.png, confusion_matrix.png" + (sweep ? ", sweep.csv/json/png, tradeoff.png" : "") + (sweep && randomDraws > 0 ? ", routing.json)" : ")"));
             }
-            return failed > 0 ? 3 : 0;
+            return r.unreadable() > 0 ? 3 : 0;
         }
-    }
-
-    /** Thresholds from the model's calibration when it has one, else the percentiles of these scores. */
-    private void writeSweep(List<Validator.ImageResult> results, CocoGroundTruth truth, Path run, ThresholdTable calibration, boolean print) throws Exception {
-        List<Float> list = new ArrayList<>();
-        for (Validator.ImageResult r : results) if (r.error() == null) list.add(r.routerScore());
-        float[] scores = new float[list.size()];
-        for (int i = 0; i < scores.length; i++) scores[i] = list.get(i);
-        double[] thresholds = calibration != null
-                ? calibration.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray()
-                : Sweep.percentileThresholds(scores);
-        List<Sweep.Row> rows = Sweep.run(results, truth, thresholds);
-        RoutingDiagnostics.Result diagnostics = randomDraws > 0 ? RoutingDiagnostics.compute(results, truth, rows, randomDraws, seed) : null;
-        SweepFiles.write(run, rows, diagnostics);
-        if (print) printSweep(rows, diagnostics);
     }
 
     /** The trade-off table; with diagnostics also the random router's AP (mean +- sd), the oracle's and the routing efficacy. */
@@ -207,7 +118,7 @@ final class ValCommand implements Callable<Integer> {
                 : "routing efficacy: " + d.efficacyNote() + " (1 = oracle, 0 = random)");
     }
 
-    private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth, DataConfig dc) {
+    private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth) {
         Map<Integer, String> names = new java.util.HashMap<>();
         for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
         System.out.printf("%n%-20s %7s %8s %7s %7s %9s %12s%n", "class", "images", "targets", "P", "R", "mAP@.5", "mAP@.5:.95");
@@ -217,44 +128,5 @@ final class ValCommand implements Callable<Integer> {
             System.out.printf("%-20s %7s %8d %7.3f %7.3f %9.3f %12.3f%n", n.length() > 20 ? n.substring(0, 20) : n, "", c.targets(),
                     c.precision(), c.recall(), c.ap50(), c.ap());
         }
-    }
-
-    private static void writeConfusionMatrix(io.dydet.eval.ConfusionMatrix cm, CocoGroundTruth truth, Path run) throws java.io.IOException {
-        Map<Integer, String> names = new java.util.HashMap<>();
-        for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
-        List<String> labels = new ArrayList<>();
-        for (int id : cm.categoryIds()) labels.add(names.getOrDefault(id, Integer.toString(id)));
-        labels.add("background");
-        io.dydet.runs.Plots.heatmap(run.resolve("confusion_matrix.png"), "Confusion matrix (conf 0.25, IoU 0.45), columns normalised",
-                "predicted", "true", cm.normalisedByTrueClass(), labels);
-    }
-
-    /** PR curve and F1 curve (means over classes, IoU 0.5) as PNGs. */
-    private static void writeCurves(io.dydet.eval.DetectionMetrics.Result r, Path run) throws java.io.IOException {
-        int g = io.dydet.eval.DetectionMetrics.GRID;
-        double[] conf = new double[g], p = new double[g], rec = new double[g], f1 = new double[g];
-        int k = Math.max(1, r.classes().size());
-        for (int i = 0; i < g; i++) {
-            conf[i] = (double) i / (g - 1);
-            double f = 0;
-            for (io.dydet.eval.DetectionMetrics.ClassResult c : r.classes()) {
-                p[i] += c.precisionCurve()[i] / k;
-                rec[i] += c.recallCurve()[i] / k;
-                f += 2 * c.precisionCurve()[i] * c.recallCurve()[i] / (c.precisionCurve()[i] + c.recallCurve()[i] + 1e-16);
-            }
-            f1[i] = f / k;
-        }
-        io.dydet.runs.Plots.line(run.resolve("PR_curve.png"), String.format("Precision-recall (all classes, IoU 0.5), mAP@.5 %.3f", r.map50()),
-                "recall", "precision", rec, p, null);
-        io.dydet.runs.Plots.line(run.resolve("F1_curve.png"), "F1 against confidence (mean over classes)", "confidence", "F1", conf, f1, null);
-    }
-
-    /** annotations/instances_<folder>.json beside the images folder, as COCO-style data sets lay it out. */
-    static Path defaultGroundTruth(List<Path> images) {
-        Path dir = images.get(0).toAbsolutePath().getParent();
-        Path imagesRoot = dir.getParent();
-        if (imagesRoot == null || imagesRoot.getParent() == null) return null;
-        Path p = imagesRoot.getParent().resolve("annotations").resolve("instances_" + dir.getFileName() + ".json");
-        return Files.isRegularFile(p) ? p : null;
     }
 }
