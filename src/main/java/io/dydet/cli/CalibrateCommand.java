@@ -1,11 +1,16 @@
 package io.dydet.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.Device;
 import io.dydet.data.DataConfig;
+import io.dydet.data.Images;
 import io.dydet.infer.Calibrator;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.ThresholdTable;
+import io.dydet.weights.SafeTensors;
+import io.dydet.weights.SafeTensorsFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,6 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Router thresholds for easy shares 100%%..0%% from a validation set, stored in the model file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
@@ -23,28 +29,35 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "calibration images: the data set's val split")
     Path data;
 
-    @Option(names = "--img", defaultValue = "640", description = "image size (default ${DEFAULT-VALUE})")
-    int img;
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size (default: the model file's, else 640; 1280 for W6)")
+    Integer img;
 
-    @Option(names = "--batch", defaultValue = "32", description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "MODEL.safetensors", description = "model file to write (default: update --weights in place when it is a dydet model file)")
+    @Option(names = {"-o", "--out"}, paramLabel = "MODEL.safetensors", description = "model file to write (default: update --weights in place when it is a dydet model file)")
     Path output;
+
+    // the old spelling of --out
+    @Option(names = "--output", hidden = true, paramLabel = "MODEL.safetensors")
+    void output(Path p) {
+        output = p;
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        modelOptions.requireWeights();
         List<Path> images = DataConfig.load(data).images("val");
-        runtime.start();
-        try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
+        Device device = runtime.start();
+        try (NDManager root = NDManager.newBaseManager(device)) {
             ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
-            loaded.model().network().checkImageSize(img);
+            // the size the model runs at: a W6 model file is calibrated at its 1280, not at 640
+            int img = loaded.model().network().checkImageSize(this.img != null ? this.img : loaded.artifact().imageSize());
             Path target = output;
             if (target == null) {
                 boolean modelFile = false;
                 if (modelOptions.weights.toString().endsWith(".safetensors")) {
-                    try (io.dydet.weights.SafeTensorsFile f = io.dydet.weights.SafeTensors.open(modelOptions.weights)) {
+                    try (SafeTensorsFile f = SafeTensors.open(modelOptions.weights)) {
                         modelFile = ModelArtifact.isModelFile(f.metadata());
                     }
                 }
@@ -53,8 +66,8 @@ final class CalibrateCommand implements Callable<Integer> {
             }
             ProgressBar bar = new ProgressBar("calibrate", images.size());
             Calibrator.Scores s;
-            try (io.dydet.model.RoutedModel fused = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()))) {
-                s = Calibrator.scores(fused, images, img, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
+            try (RoutedModel fused = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()))) {
+                s = Calibrator.scores(fused, images, img, batch, Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
             }
             bar.finish();
             for (String skip : s.skipped()) System.err.println("skipped " + skip);

@@ -1,6 +1,8 @@
 package io.dydet.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.dydet.engine.Engines;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
 import io.dydet.onnx.ExportFiles;
@@ -12,13 +14,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"Export the deploy-form model as ONNX (opset 17, dynamic batch and image size): route1_stem.onnx,",
                 "route1_head.onnx, route2.onnx and model.json, which says how to connect them and route each image."})
 final class ExportCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin ThresholdOptions threshold;
 
-    @Option(names = "--img", paramLabel = "N", description = "image size recorded in model.json (default: the model file's, else 640; 1280 for W6)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size recorded in model.json (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "folder for the exported files")
@@ -26,9 +29,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
-        io.dydet.engine.Engines.start(0);
-        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        modelOptions.requireWeights();
+        Engines.start(0);
+        try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
             ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
             DynamicDetModel fused = loaded.model().fuse(root.newSubManager());
             int size = img != null ? img : loaded.artifact().imageSize();

@@ -1,7 +1,6 @@
 package io.dydet.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.json.Json;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelInfo;
 import io.dydet.model.ModelSpec;
@@ -17,13 +16,14 @@ import picocli.CommandLine.Option;
  * found when a command loads the model (see ModelFiles.open), not here.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"Parameters per part and GFLOPs per route (2 x conv MACs of the fused model, router included).",
                 "With --weights it reads only the file's header (names, shapes, metadata): tensor values (NaN or infinite "
                         + "weights, a .pt entry's CRC) are checked by the commands that load them (detect, val, import, serve, train)."})
 final class InfoCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--img", paramLabel = "N", description = "square input size (default 640; 1280 for W6 models)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "square input size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
     @Option(names = "--json", description = "print JSON instead of a table")
@@ -41,7 +41,7 @@ final class InfoCommand implements Callable<Integer> {
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
         Network net = Network.build(spec);
         if (modelOptions.weights != null) ModelFiles.checkFits(modelOptions.weights, net);
-        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
+        int size = modelOptions.imageSize(img, net);
         ModelInfo info = ModelInfo.of(net, size);
         io.dydet.model.ModelArtifact artifact = io.dydet.model.ModelArtifact.isModelFile(stored)
                 ? io.dydet.model.ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;
@@ -56,7 +56,7 @@ final class InfoCommand implements Callable<Integer> {
                 a.put("provenance", artifact.provenance());
                 j.put("model_file", a);
             }
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
+            System.out.println(Json.PRETTY.writeValueAsString(j));
             return 0;
         }
         System.out.printf("model %s (%s), input %dx%d, %d classes, %s%n", info.model(), spec.source(), size, size, spec.nc(),

@@ -7,7 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code dydet} command line. Commands only parse arguments, call the library and print its results. */
-@Command(name = "dydet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "dydet", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"}, versionProvider = Main.Version.class,
         description = "Dynamic object detection (DynamicDet, CVPR 2023) on the JVM.",
         footer = {"", "Also: ./dydet spark-detect --help (detection as an Apache Spark job; the Spark module in spark/)."},
         subcommands = {InfoCommand.class, DetectCommand.class, ValCommand.class, TrainCommand.class, TrainRouterCommand.class, DemoCommand.class, DemoDataCommand.class, CalibrateCommand.class, CocoEvalCommand.class, BenchmarkCommand.class, ServeCommand.class, ServeBenchmarkCommand.class, ExportCommand.class, ImportCommand.class, PrecisionDriftCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})

@@ -1,8 +1,8 @@
 package io.dydet.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.DataConfig;
 import io.dydet.eval.CocoDetection;
 import io.dydet.eval.CocoEvaluator;
@@ -13,11 +13,12 @@ import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.infer.SweepFiles;
 import io.dydet.infer.Validator;
+import io.dydet.json.Json;
 import io.dydet.model.ClassNames;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.runs.RunDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "val", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)", "3:some images could not be read (skipped and listed on stderr; the metrics cover the others)"},
         description = "Evaluate on a data set with the original's test path and COCO metrics equal to pycocotools.")
 final class ValCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
@@ -43,16 +45,16 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "val", description = "train, val or test (default ${DEFAULT-VALUE})")
     String split;
 
-    @Option(names = "--img", defaultValue = "640", description = "image size (default ${DEFAULT-VALUE}; the rect shapes add up to half a stride)")
-    int img;
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size (default: the model file's, else 640; 1280 for W6; the rect shapes add up to half a stride)")
+    Integer img;
 
-    @Option(names = "--batch", defaultValue = "32", description = "images per forward, among images of one shape (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "images per forward, among images of one shape (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--conf", defaultValue = "0.001", description = "confidence threshold (default ${DEFAULT-VALUE})")
+    @Option(names = {"--conf", "--conf-thres"}, paramLabel = "C", defaultValue = "0.001", description = "confidence threshold (default ${DEFAULT-VALUE})")
     float conf;
 
-    @Option(names = "--iou", defaultValue = "0.65", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
+    @Option(names = {"--iou", "--iou-thres"}, paramLabel = "I", defaultValue = "0.65", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
     float iou;
 
     @Mixin ThresholdOptions threshold;
@@ -65,6 +67,10 @@ final class ValCommand implements Callable<Integer> {
 
     @Option(names = "--name", defaultValue = "exp", description = "run folder name (default ${DEFAULT-VALUE})")
     String name;
+
+    // the original test.py writes its COCO results file only with --save-json; here predictions.json is always written
+    @Option(names = "--save-json", description = "accepted as in the original test.py: the detections in COCO results format are always written to predictions.json in the run folder")
+    boolean saveJson;
 
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
@@ -90,11 +96,11 @@ final class ValCommand implements Callable<Integer> {
         if (randomDraws != 0 && randomDraws < 2) throw new IllegalArgumentException("--random-draws must be 0 (no routing diagnostics) or at least 2, got " + randomDraws);
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
-        runtime.start();
-        try (NDManager root = NDManager.newBaseManager(io.dydet.engine.Devices.parse(runtime.device))) {
+        modelOptions.requireWeights();
+        Device device = runtime.start();
+        try (NDManager root = NDManager.newBaseManager(device)) {
             ModelFiles.Loaded loaded = ModelFiles.open(modelOptions.weights, modelOptions.spec(), root.newSubManager());
-            loaded.model().network().checkImageSize(img);
+            int img = loaded.model().network().checkImageSize(this.img != null ? this.img : loaded.artifact().imageSize());
             if (loaded.model().network().classes() != dc.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }
@@ -134,7 +140,7 @@ final class ValCommand implements Callable<Integer> {
             Path run = RunDir.create(project, name);
             writeCurves(internal, run);
             writeConfusionMatrix(io.dydet.eval.ConfusionMatrix.compute(truth, dets, ids, 0.25, 0.45), truth, run);
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectMapper mapper = Json.PRETTY;
             List<Map<String, Object>> rows = new ArrayList<>();
             for (CocoDetection d : dets) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -144,7 +150,7 @@ final class ValCommand implements Callable<Integer> {
                 row.put("score", d.score());
                 rows.add(row);
             }
-            AtomicFiles.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
+            AtomicFile.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
             Map<String, Object> metrics = new LinkedHashMap<>(mapper.readValue(m.toJson(), Map.class));
             metrics.put("internal", internal.toJson());
             metrics.put("dy_thres", dyThres);
@@ -153,7 +159,7 @@ final class ValCommand implements Callable<Integer> {
             metrics.put("route1_share", (double) easy / ok);
             metrics.put("gflops_per_image", gflops / ok);
             metrics.put("model_ms_per_image", ms / ok);
-            AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
+            AtomicFile.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
             // --router random gets the same diagnostics: its efficacy near 0 shows the measurement is unbiased
             if (sweep && router.equals("random")) {
                 writeSweep(Sweep.withRandomScores(results, seed), truth, run, null, !json);

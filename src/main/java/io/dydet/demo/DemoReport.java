@@ -1,12 +1,12 @@
 package io.dydet.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.demo.DemoDataGenerator;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
+import io.dydet.json.Json;
 import io.dydet.model.Route;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.train.Spearman;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -148,7 +148,7 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         m.put("plan", plan);
         m.put("stage_seconds", stageSeconds);
         m.put("total_seconds", totalSeconds);
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        AtomicFiles.write(out.resolve("demo.json"), os -> mapper.writeValue(os, m));
+        ObjectMapper mapper = Json.PRETTY;
+        AtomicFile.write(out.resolve("demo.json"), os -> mapper.writeValue(os, m));
     }
 }

@@ -1,10 +1,10 @@
 package io.dydet.infer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.Images;
+import io.dydet.json.Json;
 import io.dydet.model.Route;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,8 +81,8 @@ public final class DetectJob {
             }
             if (progress != null) progress.accept(Math.min(files.size(), from + chunk), files.size());
         }
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        AtomicFiles.write(runDir.resolve("detections.json"), out -> mapper.writeValue(out, json));
+        ObjectMapper mapper = Json.PRETTY;
+        AtomicFile.write(runDir.resolve("detections.json"), out -> mapper.writeValue(out, json));
         int total = files.size() + videoFrames;
         int ok = total - failed;
         return new Summary(total, failed, r1, r2, ok == 0 ? 0 : pre / ok, ok == 0 ? 0 : mdl / ok, ok == 0 ? 0 : nms / ok, runDir);
@@ -106,7 +106,8 @@ public final class DetectJob {
             return s;
         }
         Path out = runDir.resolve(stem(video) + ".avi");
-        Path tmp = runDir.resolve("." + stem(video) + ".part.avi"); // the writer picks its container by the extension
+        // the writer picks its container by the ending: the temporary file ends in .avi too
+        Path tmp = null;
         org.opencv.videoio.VideoWriter writer = null;
         int frame = 0;
         try {
@@ -133,7 +134,10 @@ public final class DetectJob {
                     s.nms += r.timings().nmsMs();
                     if (options.saveImages()) {
                         Mat f = frames.get(k);
-                        if (writer == null) writer = io.dydet.data.Videos.writer(tmp, io.dydet.data.Videos.fps(cap), f.cols(), f.rows());
+                        if (writer == null) {
+                            tmp = AtomicFile.temporaryFor(out, ".part.avi");
+                            writer = io.dydet.data.Videos.writer(tmp, io.dydet.data.Videos.fps(cap), f.cols(), f.rows());
+                        }
                         Annotator.draw(f, r);
                         writer.write(f);
                     }
@@ -145,7 +149,7 @@ public final class DetectJob {
             cap.release();
             if (writer != null) writer.release();
         }
-        if (writer != null) java.nio.file.Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (writer != null) AtomicFile.commit(tmp, out);
         return s;
     }
 
@@ -167,7 +171,7 @@ public final class DetectJob {
             double w = d.box().width() / r.width(), h = d.box().height() / r.height();
             b.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f %.5f%n", d.classId(), cx, cy, w, h, d.confidence()));
         }
-        AtomicFiles.write(target, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
+        AtomicFile.write(target, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void writeAnnotated(Path source, Path target, ImageDetections r) throws IOException {
@@ -180,7 +184,7 @@ public final class DetectJob {
             org.opencv.core.MatOfByte buf = new org.opencv.core.MatOfByte();
             if (!Imgcodecs.imencode(ext, img, buf, params)) throw new IOException("cannot encode " + target);
             byte[] bytes = buf.toArray();
-            AtomicFiles.write(target, out -> out.write(bytes));
+            AtomicFile.write(target, out -> out.write(bytes));
         } finally {
             img.release();
         }

@@ -3,6 +3,7 @@ package io.dydet.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.json.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,7 +19,7 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
     /** One setting: the share of images on route 1, the threshold, and the expected GFLOPs per image. */
     public record Entry(double easyShare, double threshold, double gflops) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     public ThresholdTable {
         entries = List.copyOf(entries);

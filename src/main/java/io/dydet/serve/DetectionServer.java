@@ -7,6 +7,7 @@ import io.dydet.infer.DetectSettings;
 import io.dydet.infer.DetectionsJson;
 import io.dydet.infer.Detector;
 import io.dydet.infer.ImageDetections;
+import io.dydet.json.Json;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -41,7 +42,7 @@ public final class DetectionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionServer.class);
     /** One line per request at INFO (method, path, status, milliseconds); off unless that logger's level allows it. */
     private static final Logger ACCESS = LoggerFactory.getLogger("dydet.access");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String ENDPOINTS = "POST /v1/detect, GET /v1/model, GET /healthz, GET /readyz, GET /metrics, GET /";
 
     private final Detector detector;

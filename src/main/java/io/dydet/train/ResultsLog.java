@@ -1,6 +1,6 @@
 package io.dydet.train;
 
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.runs.Plots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ final class ResultsLog {
             for (Object v : r.values()) cells.add(v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.6g", d) : String.valueOf(v));
             sb.append(String.join(",", cells)).append('\n');
         }
-        AtomicFiles.writeString(dir.resolve("results.csv"), sb.toString());
+        AtomicFile.writeString(dir.resolve("results.csv"), sb.toString());
         plot();
     }
 

@@ -21,7 +21,7 @@ import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
 import io.dydet.model.TrainOutput;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.weights.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,9 +160,9 @@ public final class Trainer implements AutoCloseable {
         ModelSpec spec = resolveSpec(args);
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, true);
         Files.createDirectories(runDir.resolve("weights"));
-        AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
-        AtomicFiles.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
-        AtomicFiles.writeString(runDir.resolve("model.yaml"), spec.toYaml());
+        AtomicFile.writeString(runDir.resolve("args.yaml"), args.toYaml());
+        AtomicFile.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
+        AtomicFile.writeString(runDir.resolve("model.yaml"), spec.toYaml());
         TrainPlots.labels(runDir.resolve("labels.png"), t.trainSet.classWidthHeight(), t.classNames);
         return t;
     }
@@ -179,7 +179,7 @@ public final class Trainer implements AutoCloseable {
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, false);
         try {
             removeInterruptedSaves(runDir.resolve("weights"), listener);
-            if (epochs != null) AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
+            if (epochs != null) AtomicFile.writeString(runDir.resolve("args.yaml"), args.toYaml());
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;
@@ -368,9 +368,7 @@ public final class Trainer implements AutoCloseable {
                     Path last = runDir.resolve("weights").resolve(LAST), bestFile = runDir.resolve("weights").resolve(BEST);
                     saveModel(last, ema.tensors(), epoch + 1);
                     if (best) {
-                        Files.copy(last, tmpSibling(bestFile), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        Files.move(tmpSibling(bestFile), bestFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        AtomicFile.write(bestFile, out -> Files.copy(last, out));
                     }
                 }
                 log.add(result);

@@ -1,7 +1,7 @@
 package io.dydet.data.demo;
 
 import io.dydet.box.Box;
-import io.dydet.data.AtomicWrite;
+import io.dydet.files.AtomicFile;
 import io.dydet.data.Images;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,20 +82,20 @@ public final class DemoDataGenerator {
             if (!Imgcodecs.imencode(".png", img, png, new MatOfInt(Imgcodecs.IMWRITE_PNG_COMPRESSION, 3))) {
                 throw new IOException("cannot encode " + imageFile);
             }
-            AtomicWrite.bytes(imageFile, png.toArray());
+            AtomicFile.write(imageFile, png.toArray());
             png.release();
             img.release();
             StringBuilder labels = new StringBuilder();
             for (float[] o : scene.objects()) {
                 labels.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", (int) o[0], o[1], o[2], o[3], o[4]));
             }
-            AtomicWrite.text(labelFile, labels.toString());
+            AtomicFile.writeString(labelFile, labels.toString());
             difficulty.append(scene.file()).append(',').append(split).append(',').append(scene.hard() ? "hard" : "easy").append(',')
                     .append(scene.objects().size()).append('\n');
             objects += scene.objects().size();
             if (scene.hard()) hard++;
         }
-        AtomicWrite.text(out.resolve("difficulty.csv"), difficulty.toString());
+        AtomicFile.writeString(out.resolve("difficulty.csv"), difficulty.toString());
         StringBuilder yaml = new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
         yaml.append("train: images/train\nval: images/val\n");
         if (routerImages > 0) yaml.append("router: images/router  # held out from step 1: step 2 trains the router on these\n");
@@ -103,7 +103,7 @@ public final class DemoDataGenerator {
         for (int c = 0; c < CLASSES.size(); c++) yaml.append(c == 0 ? "" : ", ").append(CLASSES.get(c));
         yaml.append("]\n");
         Path dataYaml = out.resolve("data.yaml");
-        AtomicWrite.text(dataYaml, yaml.toString());
+        AtomicFile.writeString(dataYaml, yaml.toString());
         return new Summary(dataYaml, images - val, val, routerImages, objects, hard);
     }
 

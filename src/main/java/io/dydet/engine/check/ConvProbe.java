@@ -10,12 +10,11 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.protobuf.ByteString;
 import io.dydet.engine.Engines;
 import io.dydet.engine.Layouts;
 import io.dydet.engine.NativeOps;
+import io.dydet.json.Json;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,7 +72,7 @@ public final class ConvProbe {
         Map<String, ModeResult> results = probe.runAll(suite, modes);
         ProbeResult r = new ProbeResult(setting.cliName(), null, null, List.of(), results, (System.nanoTime() - start) / 1e9);
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), r);
+        Json.PRETTY.writeValue(tmp.toFile(), r);
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         exitNow(0);
     }

@@ -1,7 +1,7 @@
 package io.dydet.engine.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EngineCheck {
     private static final Logger LOG = LoggerFactory.getLogger(EngineCheck.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.PRETTY;
     /** A probe that runs longer than this is stopped and counted as timed out. */
     private static final long PROBE_TIMEOUT_SECONDS = 300;
 
