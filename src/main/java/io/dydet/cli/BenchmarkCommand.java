@@ -2,16 +2,25 @@ package io.dydet.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.dydet.data.Sources;
 import io.dydet.engine.Engines;
-import io.dydet.infer.LatencyBenchmark;
+import io.dydet.infer.Backend;
+import io.dydet.infer.Detector;
+import io.dydet.infer.EndToEndBenchmark;
 import io.dydet.infer.LatencyBenchmark.Timing;
+import io.dydet.infer.LatencyBenchmark;
 import io.dydet.json.Json;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
+import io.dydet.model.Precision;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
+import io.dydet.train.TrainBenchmark;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -62,12 +71,12 @@ final class BenchmarkCommand implements Callable<Integer> {
     private Integer endToEnd() throws Exception {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
         int rounds = runs != null ? runs : 3;
-        java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
-        io.dydet.infer.Detector.Builder b = backend.apply(io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
+        List<Path> files = Sources.resolve(source);
+        Detector.Builder b = backend.apply(Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
                 .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch));
         if (img != null) b.imageSize(img);
-        try (io.dydet.infer.Detector d = b.build()) {
-            io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
+        try (Detector d = b.build()) {
+            EndToEndBenchmark.Result r = EndToEndBenchmark.run(d, files, rounds);
             if (json) {
                 System.out.println(Json.PRETTY.writeValueAsString(r.toJson()));
             } else {
@@ -96,7 +105,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             if (train) {
                 if (fused) throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
-                io.dydet.train.TrainBenchmark.Result r = io.dydet.train.TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
+                TrainBenchmark.Result r = TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
                 if (json) {
                     System.out.println(Json.PRETTY.writeValueAsString(Map.of("model", spec.name(), "img", size,
@@ -110,14 +119,14 @@ final class BenchmarkCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            io.dydet.model.Precision precision = backend.precision();
-            if (backend.get() == io.dydet.infer.Backend.ONNXRUNTIME && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
+            Precision precision = backend.precision();
+            if (backend.get() == Backend.ONNXRUNTIME && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
             // the training form runs on torch only
-            io.dydet.infer.Backend chosen = fused ? backend.resolve(device) : io.dydet.infer.Backend.TORCH.resolve(precision, device);
-            if (precision != io.dydet.model.Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
+            Backend chosen = fused ? backend.resolve(device) : Backend.TORCH.resolve(precision, device);
+            if (precision != Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
             if (fused) model = model.fuse(root.newSubManager(), precision);
             Map<Route, Timing> timings = new LinkedHashMap<>();
-            try (io.dydet.model.RoutedModel run = chosen.open(model)) {
+            try (RoutedModel run = chosen.open(model)) {
                 for (Route r : Route.values()) {
                     ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
                     timings.put(r, LatencyBenchmark.run(run, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));

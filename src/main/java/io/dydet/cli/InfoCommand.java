@@ -1,10 +1,14 @@
 package io.dydet.cli;
 
 import io.dydet.json.Json;
+import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelInfo;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
+import io.dydet.weights.SafeTensors;
+import io.dydet.weights.SafeTensorsFile;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,9 +36,9 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = modelOptions.spec();
-        java.util.Map<String, String> stored = java.util.Map.of();
+        Map<String, String> stored = Map.of();
         if (modelOptions.weights != null && !modelOptions.weights.toString().endsWith(".pt")) {
-            try (io.dydet.weights.SafeTensorsFile f = io.dydet.weights.SafeTensors.open(modelOptions.weights)) {
+            try (SafeTensorsFile f = SafeTensors.open(modelOptions.weights)) {
                 stored = f.metadata();
             }
         }
@@ -43,12 +47,12 @@ final class InfoCommand implements Callable<Integer> {
         if (modelOptions.weights != null) ModelFiles.checkFits(modelOptions.weights, net);
         int size = modelOptions.imageSize(img, net);
         ModelInfo info = ModelInfo.of(net, size);
-        io.dydet.model.ModelArtifact artifact = io.dydet.model.ModelArtifact.isModelFile(stored)
-                ? io.dydet.model.ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;
+        ModelArtifact artifact = ModelArtifact.isModelFile(stored)
+                ? ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;
         if (json) {
-            Map<String, Object> j = new java.util.LinkedHashMap<>(info.toJson());
+            Map<String, Object> j = new LinkedHashMap<>(info.toJson());
             if (artifact != null) {
-                Map<String, Object> a = new java.util.LinkedHashMap<>();
+                Map<String, Object> a = new LinkedHashMap<>();
                 a.put("classes", artifact.classNames());
                 a.put("image_size", artifact.imageSize());
                 a.put("strides", artifact.strides());

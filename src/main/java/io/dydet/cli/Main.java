@@ -1,10 +1,12 @@
 package io.dydet.cli;
 
+import io.dydet.demo.DemoBudgetException;
 import io.dydet.model.ConfigException;
 import io.dydet.model.ModelLoadException;
+import java.io.IOException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code dydet} command line. Commands only parse arguments, call the library and print its results. */
 @Command(name = "dydet", mixinStandardHelpOptions = true,
@@ -23,7 +25,7 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (ex instanceof ConfigException || ex instanceof ModelLoadException || ex instanceof IllegalArgumentException
-                    || ex instanceof java.io.IOException || ex instanceof io.dydet.demo.DemoBudgetException
+                    || ex instanceof IOException || ex instanceof DemoBudgetException
                     || ex instanceof UnsupportedOperationException) {
                 err.println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
                 if (Boolean.getBoolean("dydet.debug")) ex.printStackTrace(err);

@@ -4,25 +4,33 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dydet.data.DataConfig;
+import io.dydet.data.Images;
 import io.dydet.eval.CocoDetection;
 import io.dydet.eval.CocoEvaluator;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.eval.CocoMetrics;
+import io.dydet.eval.ConfusionMatrix;
+import io.dydet.eval.DetectionMetrics;
 import io.dydet.eval.NmsOptions;
+import io.dydet.files.AtomicFile;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.infer.SweepFiles;
 import io.dydet.infer.Validator;
+import io.dydet.infer.YoloGroundTruth;
 import io.dydet.json.Json;
 import io.dydet.model.ClassNames;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.ThresholdTable;
-import io.dydet.files.AtomicFile;
+import io.dydet.runs.Plots;
 import io.dydet.runs.RunDir;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,19 +112,19 @@ final class ValCommand implements Callable<Integer> {
             if (loaded.model().network().classes() != dc.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + dc.nc() + " but the model has " + loaded.model().network().classes() + " classes");
             }
-            io.dydet.model.RoutedModel model = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()));
+            RoutedModel model = backend.resolve(root.getDevice()).open(loaded.model().fuse(root.newSubManager(), backend.precision()));
             float dyThres = threshold.setting().resolve(loaded.artifact(), modelOptions.weights.toString());
             Path gtFile = gt != null ? gt : defaultGroundTruth(images);
             boolean coco = gtFile != null && dc.nc() == 80;
             Validator.Options o = new Validator.Options(img, dyThres, new NmsOptions(conf, iou, true, false, null, 300, 30000), batch,
-                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, sweep);
+                    Images.DEFAULT_PIXEL_LIMIT, sweep);
             ProgressBar bar = new ProgressBar("val", images.size());
             List<Validator.ImageResult> results;
             try (model) {
                 results = Validator.run(model, images, o, coco ? ClassNames.COCO80_TO_91 : null, (d, t) -> bar.update(d));
             }
             bar.finish();
-            CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : io.dydet.infer.YoloGroundTruth.build(images, dc.nc(), dc.names());
+            CocoGroundTruth truth = gtFile != null ? CocoGroundTruth.read(gtFile) : YoloGroundTruth.build(images, dc.nc(), dc.names());
             List<CocoDetection> dets = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
             int easy = 0, ok = 0, failed = 0;
@@ -136,10 +144,10 @@ final class ValCommand implements Callable<Integer> {
             }
             if (ok == 0) throw new IllegalArgumentException("no image of " + data + " could be evaluated");
             CocoMetrics m = CocoEvaluator.evaluate(truth, dets, ids);
-            io.dydet.eval.DetectionMetrics.Result internal = io.dydet.eval.DetectionMetrics.compute(truth, dets, ids);
+            DetectionMetrics.Result internal = DetectionMetrics.compute(truth, dets, ids);
             Path run = RunDir.create(project, name);
             writeCurves(internal, run);
-            writeConfusionMatrix(io.dydet.eval.ConfusionMatrix.compute(truth, dets, ids, 0.25, 0.45), truth, run);
+            writeConfusionMatrix(ConfusionMatrix.compute(truth, dets, ids, 0.25, 0.45), truth, run);
             ObjectMapper mapper = Json.PRETTY;
             List<Map<String, Object>> rows = new ArrayList<>();
             for (CocoDetection d : dets) {
@@ -213,46 +221,46 @@ final class ValCommand implements Callable<Integer> {
                 : "routing efficacy: " + d.efficacyNote() + " (1 = oracle, 0 = random)");
     }
 
-    private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth, DataConfig dc) {
-        Map<Integer, String> names = new java.util.HashMap<>();
+    private static void printClassTable(DetectionMetrics.Result r, CocoGroundTruth truth, DataConfig dc) {
+        Map<Integer, String> names = new HashMap<>();
         for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
         System.out.printf("%n%-20s %7s %8s %7s %7s %9s %12s%n", "class", "images", "targets", "P", "R", "mAP@.5", "mAP@.5:.95");
         System.out.printf("%-20s %7d %8d %7.3f %7.3f %9.3f %12.3f%n", "all", r.images(), r.targets(), r.precision(), r.recall(), r.map50(), r.map());
-        for (io.dydet.eval.DetectionMetrics.ClassResult c : r.classes()) {
+        for (DetectionMetrics.ClassResult c : r.classes()) {
             String n = names.getOrDefault(c.categoryId(), Integer.toString(c.categoryId()));
             System.out.printf("%-20s %7s %8d %7.3f %7.3f %9.3f %12.3f%n", n.length() > 20 ? n.substring(0, 20) : n, "", c.targets(),
                     c.precision(), c.recall(), c.ap50(), c.ap());
         }
     }
 
-    private static void writeConfusionMatrix(io.dydet.eval.ConfusionMatrix cm, CocoGroundTruth truth, Path run) throws java.io.IOException {
-        Map<Integer, String> names = new java.util.HashMap<>();
+    private static void writeConfusionMatrix(ConfusionMatrix cm, CocoGroundTruth truth, Path run) throws IOException {
+        Map<Integer, String> names = new HashMap<>();
         for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
         List<String> labels = new ArrayList<>();
         for (int id : cm.categoryIds()) labels.add(names.getOrDefault(id, Integer.toString(id)));
         labels.add("background");
-        io.dydet.runs.Plots.heatmap(run.resolve("confusion_matrix.png"), "Confusion matrix (conf 0.25, IoU 0.45), columns normalised",
+        Plots.heatmap(run.resolve("confusion_matrix.png"), "Confusion matrix (conf 0.25, IoU 0.45), columns normalised",
                 "predicted", "true", cm.normalisedByTrueClass(), labels);
     }
 
     /** PR curve and F1 curve (means over classes, IoU 0.5) as PNGs. */
-    private static void writeCurves(io.dydet.eval.DetectionMetrics.Result r, Path run) throws java.io.IOException {
-        int g = io.dydet.eval.DetectionMetrics.GRID;
+    private static void writeCurves(DetectionMetrics.Result r, Path run) throws IOException {
+        int g = DetectionMetrics.GRID;
         double[] conf = new double[g], p = new double[g], rec = new double[g], f1 = new double[g];
         int k = Math.max(1, r.classes().size());
         for (int i = 0; i < g; i++) {
             conf[i] = (double) i / (g - 1);
             double f = 0;
-            for (io.dydet.eval.DetectionMetrics.ClassResult c : r.classes()) {
+            for (DetectionMetrics.ClassResult c : r.classes()) {
                 p[i] += c.precisionCurve()[i] / k;
                 rec[i] += c.recallCurve()[i] / k;
                 f += 2 * c.precisionCurve()[i] * c.recallCurve()[i] / (c.precisionCurve()[i] + c.recallCurve()[i] + 1e-16);
             }
             f1[i] = f / k;
         }
-        io.dydet.runs.Plots.line(run.resolve("PR_curve.png"), String.format("Precision-recall (all classes, IoU 0.5), mAP@.5 %.3f", r.map50()),
+        Plots.line(run.resolve("PR_curve.png"), String.format("Precision-recall (all classes, IoU 0.5), mAP@.5 %.3f", r.map50()),
                 "recall", "precision", rec, p, null);
-        io.dydet.runs.Plots.line(run.resolve("F1_curve.png"), "F1 against confidence (mean over classes)", "confidence", "F1", conf, f1, null);
+        Plots.line(run.resolve("F1_curve.png"), "F1 against confidence (mean over classes)", "confidence", "F1", conf, f1, null);
     }
 
     /** annotations/instances_<folder>.json beside the images folder, as COCO-style data sets lay it out. */

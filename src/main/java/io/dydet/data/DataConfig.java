@@ -5,6 +5,7 @@ import io.dydet.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,7 +32,7 @@ public record DataConfig(Path file, Object train, Object val, Object test, Objec
         JsonNode root;
         try {
             root = Json.YAML.readTree(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new IOException("data YAML " + file + " does not exist");
         } catch (IOException e) {
             throw new IOException("data YAML " + file + " is not valid YAML: " + e.getMessage(), e);

@@ -1,10 +1,12 @@
 package io.dydet.infer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.data.ImageException;
 import io.dydet.data.Images;
+import io.dydet.data.Videos;
+import io.dydet.files.AtomicFile;
 import io.dydet.json.Json;
 import io.dydet.model.Route;
-import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +18,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.videoio.VideoCapture;
+import org.opencv.videoio.VideoWriter;
 
 /**
  * Detection over many files into a run folder: {@code detections.json} (every image, with its route, score, GFLOPs
@@ -47,8 +52,8 @@ public final class DetectJob {
         int failed = 0, r1 = 0, r2 = 0;
         double pre = 0, mdl = 0, nms = 0;
         int chunk = Math.max(1, options.chunk());
-        List<Path> videos = files.stream().filter(io.dydet.data.Videos::isVideoName).toList();
-        files = files.stream().filter(f -> !io.dydet.data.Videos.isVideoName(f)).toList();
+        List<Path> videos = files.stream().filter(Videos::isVideoName).toList();
+        files = files.stream().filter(f -> !Videos.isVideoName(f)).toList();
         for (Path video : videos) {
             VideoSummary v = runVideo(detector, video, runDir, options, json);
             failed += v.failed;
@@ -97,10 +102,10 @@ public final class DetectJob {
     private static VideoSummary runVideo(Detector detector, Path video, Path runDir, Options options, List<Map<String, Object>> json)
             throws IOException {
         VideoSummary s = new VideoSummary();
-        org.opencv.videoio.VideoCapture cap;
+        VideoCapture cap;
         try {
-            cap = io.dydet.data.Videos.open(video);
-        } catch (io.dydet.data.ImageException e) {
+            cap = Videos.open(video);
+        } catch (ImageException e) {
             json.add(toJson(video, ImageDetections.failed(video.toString(), e.getMessage())));
             s.failed++;
             return s;
@@ -108,13 +113,13 @@ public final class DetectJob {
         Path out = runDir.resolve(stem(video) + ".avi");
         // the writer picks its container by the ending: the temporary file ends in .avi too
         Path tmp = null;
-        org.opencv.videoio.VideoWriter writer = null;
+        VideoWriter writer = null;
         int frame = 0;
         try {
             while (true) {
                 List<Mat> frames = new ArrayList<>();
                 for (int k = 0; k < Math.max(1, options.chunk()); k++) {
-                    Mat m = io.dydet.data.Videos.next(cap);
+                    Mat m = Videos.next(cap);
                     if (m == null) break;
                     frames.add(m);
                 }
@@ -136,7 +141,7 @@ public final class DetectJob {
                         Mat f = frames.get(k);
                         if (writer == null) {
                             tmp = AtomicFile.temporaryFor(out, ".part.avi");
-                            writer = io.dydet.data.Videos.writer(tmp, io.dydet.data.Videos.fps(cap), f.cols(), f.rows());
+                            writer = Videos.writer(tmp, Videos.fps(cap), f.cols(), f.rows());
                         }
                         Annotator.draw(f, r);
                         writer.write(f);
@@ -181,7 +186,7 @@ public final class DetectJob {
             String name = target.getFileName().toString();
             String ext = name.contains(".") ? name.substring(name.lastIndexOf('.')) : ".jpg";
             MatOfInt params = new MatOfInt();
-            org.opencv.core.MatOfByte buf = new org.opencv.core.MatOfByte();
+            MatOfByte buf = new MatOfByte();
             if (!Imgcodecs.imencode(ext, img, buf, params)) throw new IOException("cannot encode " + target);
             byte[] bytes = buf.toArray();
             AtomicFile.write(target, out -> out.write(bytes));

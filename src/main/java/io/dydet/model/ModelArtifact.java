@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dydet.json.Json;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ public record ModelArtifact(String modelName, String cfgYaml, List<String> class
     public ModelArtifact {
         classNames = List.copyOf(classNames);
         strides = List.copyOf(strides);
-        provenance = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+        provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     }
 
     /** The metadata map written into the safetensors header. */

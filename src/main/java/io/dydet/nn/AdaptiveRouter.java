@@ -2,7 +2,9 @@ package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import io.dydet.engine.check.ConvShape;
 import java.util.List;
 
 /**
@@ -36,16 +38,16 @@ public record AdaptiveRouter(List<Integer> channels, int reduction) {
     }
 
     /** Its two 1x1 convolutions on the pooled features (for the engine check). */
-    public List<io.dydet.engine.check.ConvShape> convShapes() {
-        return List.of(io.dydet.engine.check.ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1),
-                io.dydet.engine.check.ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
+    public List<ConvShape> convShapes() {
+        return List.of(ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1),
+                ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
     }
 
     /** The router's input: spatial means of the features, concatenated, shape (B, d). */
     public NDArray pool(List<NDArray> features) {
         NDList means = new NDList(features.size());
         for (NDArray f : features) {
-            ai.djl.ndarray.types.Shape s = f.getShape();
+            Shape s = f.getShape();
             means.add(f.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}));
         }
         return Ops.concat(means);

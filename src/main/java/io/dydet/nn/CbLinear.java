@@ -2,6 +2,7 @@ package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,9 +44,9 @@ public record CbLinear(int in, List<Integer> outs) implements Layer {
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(io.dydet.engine.check.ConvShape.same(in, total(), 1, 1, s.height(), s.width()));
+        return List.of(ConvShape.same(in, total(), 1, 1, s.height(), s.width()));
     }
 
     @Override

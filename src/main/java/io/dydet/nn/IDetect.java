@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.dydet.engine.Scalars;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,11 +79,11 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
-        List<io.dydet.engine.check.ConvShape> out = new ArrayList<>();
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        List<ConvShape> out = new ArrayList<>();
         for (List<FeatureShape> in : inputs) {
             FeatureShape s = in.get(0);
-            out.add(io.dydet.engine.check.ConvShape.same((int) s.channels(), na * outputsPerAnchor(), 1, 1, s.height(), s.width()));
+            out.add(ConvShape.same((int) s.channels(), na * outputsPerAnchor(), 1, 1, s.height(), s.width()));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package io.dydet.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,8 +55,8 @@ public record Sppcspc(int in, int out, boolean isFused) implements Layer {
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
-        List<io.dydet.engine.check.ConvShape> out = new ArrayList<>();
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        List<ConvShape> out = new ArrayList<>();
         for (Layer cv : convs()) out.addAll(cv.convShapes(inputs));
         return out;
     }

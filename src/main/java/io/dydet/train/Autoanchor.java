@@ -3,6 +3,7 @@ package io.dydet.train;
 import io.dydet.data.train.LabelledImage;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -154,7 +155,7 @@ public final class Autoanchor {
             double[][] c = new double[k][];
             List<Integer> idx = new ArrayList<>();
             for (int i = 0; i < x.length; i++) idx.add(i);
-            java.util.Collections.shuffle(idx, rng);
+            Collections.shuffle(idx, rng);
             for (int i = 0; i < k; i++) c[i] = x[idx.get(i % x.length)].clone();
             double prev = Double.POSITIVE_INFINITY;
             for (int it = 0; it < 100; it++) {

@@ -10,6 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.dydet.data.Hyperparameters;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -51,7 +52,7 @@ final class HeadLoss {
             if (n > 0) {
                 long[] idx = new long[n];
                 float[] tbox = new float[n * 4], anc = new float[n * 2], tcls = new float[n * nc];
-                if (nc > 1) java.util.Arrays.fill(tcls, cn);
+                if (nc > 1) Arrays.fill(tcls, cn);
                 for (int k = 0; k < n; k++) {
                     idx[k] = (((long) lm.image()[k] * na + lm.anchor()[k]) * ny + lm.gj()[k]) * nx + lm.gi()[k];
                     float[] t = lm.target()[k];

@@ -1,8 +1,8 @@
 package io.dydet.data.demo;
 
 import io.dydet.box.Box;
-import io.dydet.files.AtomicFile;
 import io.dydet.data.Images;
+import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +18,7 @@ import org.opencv.core.MatOfInt;
 import org.opencv.core.MatOfPoint;
 import org.opencv.core.Point;
 import org.opencv.core.Scalar;
+import org.opencv.core.Size;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
@@ -182,7 +183,7 @@ public final class DemoDataGenerator {
     private static void draw(Mat img, int cls, double cx, double cy, double w, double h, Scalar colour) {
         Point tl = new Point(cx - w / 2, cy - h / 2), br = new Point(cx + w / 2, cy + h / 2);
         switch (cls) {
-            case 0 -> Imgproc.ellipse(img, new Point(cx, cy), new org.opencv.core.Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
+            case 0 -> Imgproc.ellipse(img, new Point(cx, cy), new Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
             case 1 -> Imgproc.rectangle(img, tl, br, colour, -1);
             case 2 -> {
                 MatOfPoint tri = new MatOfPoint(new Point(cx, cy - h / 2), new Point(cx + w / 2, cy + h / 2), new Point(cx - w / 2, cy + h / 2));
