@@ -27,7 +27,7 @@ import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * Runs a model over a validation set with the original's test path (spec 8.3-8.7): the long side resized to the
+ * Runs a model over a validation set with the original's test path (design.md, Letterboxing, NMS and Evaluation): the long side resized to the
  * image size (INTER_AREA when shrinking), a rect shape per image (ceil(shape * size / stride + 0.5) * stride),
  * letterbox without upscaling, multi-label NMS, boxes mapped back with the load ratio and pad, and COCO result rows
  * rounded as test.py writes them. Images batch only with images of the same letterboxed shape, so results equal

@@ -131,7 +131,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * The deploy form (spec 4.4): BatchNorm folded into convolutions, RepConv branches merged, ImplicitA/M folded
+     * The deploy form (design.md, Fused model): BatchNorm folded into convolutions, RepConv branches merged, ImplicitA/M folded
      * into the detection convolutions. The new model lives in {@code target}; this model is unchanged.
      */
     public DynamicDetModel fuse(NDManager target) {
@@ -306,7 +306,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * Training-mode forward (spec 4.2): BatchNorm uses batch statistics and updates its running statistics,
+     * Training-mode forward (design.md, The data's path): BatchNorm uses batch statistics and updates its running statistics,
      * every part runs, and both heads return raw logits.
      */
     public TrainOutput forwardTrain(NDArray input) {
@@ -340,7 +340,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * The forward of router training (step 2, spec 6.2): every part runs with BatchNorm in eval mode (running
+     * The forward of router training (step 2, design.md, Training step 2): every part runs with BatchNorm in eval mode (running
      * statistics, frozen detector), both heads return raw logits and the router its easiness score. Gradients reach
      * whatever tensors require them (in step 2 only the router's).
      */

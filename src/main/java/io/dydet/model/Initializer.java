@@ -14,7 +14,7 @@ import java.util.Random;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * The original's initialisation (spec 3.5): convolutions and the router with PyTorch's default
+ * The original's initialisation (design.md, Model definition): convolutions and the router with PyTorch's default
  * (kaiming-uniform a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), BatchNorm
  * weight 1 / bias 0 / mean 0 / var 1, ImplicitA ~ N(0, 0.02), ImplicitM ~ N(1, 0.02), anchors from the cfg,
  * and the detection biases' priors: objectness + ln(8 / (640 / stride)^2), classes + ln(0.6 / (nc - 0.99)).

@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The cascaded network a cfg describes, with every {@code from} resolved to a (section, index) and every layer's
- * channels inferred exactly as the original's parse_model does (spec 3.2-3.4). Holds no tensors.
+ * channels inferred exactly as the original's parse_model does (design.md, Model definition). Holds no tensors.
  */
 public final class Network {
     /** Module names a cfg may use. */
@@ -414,7 +414,7 @@ public final class Network {
             return v;
         }
 
-        /** Spec 3.4: negative = relative within the section; non-negative = B1, except plain ints in head2 (dual). */
+        /** design.md, Model definition: negative = relative within the section; non-negative = B1, except plain ints in head2 (dual). */
         private Source resolve(LayerRow row, Object f) {
             Section s = row.section();
             int i = row.index();

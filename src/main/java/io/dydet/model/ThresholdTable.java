@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Calibrated router thresholds (spec 7): for easy shares 100%, 90%, ..., 0% the threshold that sends that share of
+ * Calibrated router thresholds (design.md, Calibration): for easy shares 100%, 90%, ..., 0% the threshold that sends that share of
  * the calibration images to route 1 (the literal 0, the 10th ... 90th score percentiles with linear
  * interpolation, the literal 1), each with the GFLOPs per image it cost on the calibration set.
  */

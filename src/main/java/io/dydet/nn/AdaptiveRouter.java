@@ -8,7 +8,7 @@ import io.dydet.engine.check.ConvShape;
 import java.util.List;
 
 /**
- * The adaptive router (spec 2.16): global-average-pool each chosen first-backbone feature, concatenate,
+ * The adaptive router (design.md, Routing): global-average-pool each chosen first-backbone feature, concatenate,
  * 1x1 conv d -> d/reduction, ReLU, 1x1 conv -> 1, sigmoid. Its output is the EASINESS score s in (0, 1):
  * an image takes route 1 iff s >= threshold. Keys router.layer1.weight/bias, router.layer2.weight/bias.
  */

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Composite-connection projection (spec 2.14): one 1x1 convolution with bias, no BN, no activation, whose output
+ * Composite-connection projection (design.md, Layers): one 1x1 convolution with bias, no BN, no activation, whose output
  * is split into chunks of the listed widths; chunk j feeds stage j of the second backbone. Keys conv.weight/bias.
  */
 public record CbLinear(int in, List<Integer> outs) implements Layer {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * YOLOv7's detection layer with implicit knowledge (spec 2.12). Per level i: raw = im_i * conv_i(x_i + ia_i),
+ * YOLOv7's detection layer with implicit knowledge (design.md, Layers). Per level i: raw = im_i * conv_i(x_i + ia_i),
  * viewed as (B, na, ny, nx, no). Decoding: y = sigmoid(raw); xy = (2y - 0.5 + grid) * stride;
  * wh = (2y)^2 * anchor_grid (pixels). In the fused form ia/im are folded into conv_i (their keys stay).
  */

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Spatial pyramid pooling, cross-stage partial (spec 2.4): y1 = cv6(cv5([x1, pool5, pool9, pool13])) with
+ * Spatial pyramid pooling, cross-stage partial (design.md, Layers): y1 = cv6(cv5([x1, pool5, pool9, pool13])) with
  * x1 = cv4(cv3(cv1(x))); out = cv7([y1, cv2(x)]). Hidden width equals out. Keys cv1..cv7 (each a Conv).
  */
 public record Sppcspc(int in, int out, boolean isFused) implements Layer {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The original's anchor check at the start of training (spec 5.8): how well the anchors fit the data set's boxes
+ * The original's anchor check at the start of training (design.md, Training step 1): how well the anchors fit the data set's boxes
  * (best possible recall: the share of boxes whose best anchor is within the anchor_t ratio), and, below 0.98, new
  * anchors from whitened k-means and a mutation search. Works on the label sizes only; the caller writes the result
  * into the second head's anchors (the first keeps the definition's, as the original).

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * Per-epoch validation as the original runs it during training (spec 5.9): the EMA weights, the evaluation
+ * Per-epoch validation as the original runs it during training (design.md, Training step 1): the EMA weights, the evaluation
  * preprocessing (rect batches, pad 0.5), conf 0.001, NMS IoU 0.6, the internal AP. Both routes are measured: route 2
  * (what the original reports and picks {@code best} by) and route 1 beside it; with {@code dynamicThreshold} set
  * (step 2) the routed result at that threshold is reported as the main one.

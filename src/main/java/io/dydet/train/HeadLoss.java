@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * YOLOv7's OTA detection loss of one head (spec 5.6 c, d), given the positives the assigner chose: CIoU box loss
+ * YOLOv7's OTA detection loss of one head (design.md, Training step 1), given the positives the assigner chose: CIoU box loss
  * over positives, BCE objectness over every cell with the level balance and CIoU targets (gr = 1), BCE classes
  * over positives. The three terms come back multiplied by the hyp gains, per image (not yet times batch size).
  */

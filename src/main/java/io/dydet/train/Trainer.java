@@ -124,7 +124,7 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Spec 5.8: new anchors for the second head when the definition's fit the boxes badly (best possible recall < 0.98). */
+    /** design.md, Training step 1: new anchors for the second head when the definition's fit the boxes badly (best possible recall < 0.98). */
     private void autoanchor() {
         io.dydet.nn.IDetect det = network.detect(io.dydet.model.Section.D2);
         String prefix = network.detectNode(io.dydet.model.Section.D2).prefix();
@@ -385,7 +385,7 @@ public final class Trainer implements AutoCloseable {
 
     private static final String OPT_PREFIX = "dydet.optimizer.";
 
-    /** Step 1: SGD with Nesterov momentum or Adam; step 2: AdamW or SGD (the original's choices, spec 5.3, 6.3). */
+    /** Step 1: SGD with Nesterov momentum or Adam; step 2: AdamW or SGD (the original's choices, design.md, Training step 1 and Training step 2). */
     private Optimizer optimizer(ParameterGroups groups) {
         if (!args.adam()) return Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
         return routerStep ? Optimizers.adamW(groups, hyp.lr0(), hyp.momentum(), 0) : Optimizers.adam(groups, hyp.lr0(), hyp.momentum(), 0);
