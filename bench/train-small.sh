@@ -21,7 +21,7 @@ sed -e 's/^mosaic: .*/mosaic: 0.0/' -e 's/^mixup: .*/mixup: 0.0/' -e 's/^paste_i
     -e 's/^warmup_bias_lr: .*/warmup_bias_lr: 0.001/' \
     "$here/src/main/resources/io/dydet/data/hyp/hyp.scratch.p5.yaml" > "$work/hyp.small.yaml"
 start=$(date +%s)
-"$here/dydet" train --model dy-yolov7 --width 0.25 --data "$work/data.yaml" --hyp "$work/hyp.small.yaml" --adam --lr0 0.001 \
+"$here/dydet" train --model dy-yolov7 --width 0.25 --data "$work/data.yaml" --hyp "$work/hyp.small.yaml" --optimizer adam --lr0 0.001 \
   --epochs "$epochs" --batch 4 --nominal-batch 4 --min-warmup 20 --img 320 --workers 1 --val-batch 16 --val-every 10 \
   --project "$work/runs" --name small
 echo "wall time: $(( $(date +%s) - start )) s; run folder: $work/runs/small (results.csv, results.png)"

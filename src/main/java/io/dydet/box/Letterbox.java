@@ -62,7 +62,7 @@ public record Letterbox(int originalHeight, int originalWidth, int resizedHeight
     }
 
     /**
-     * The evaluation path's shape for one image (rect batches of one, spec 8.3): the image is first resized so its
+     * The evaluation path's shape for one image (rect batches of one, design.md, Letterboxing): the image is first resized so its
      * long side is {@code imgSize}, then the batch shape is ceil(shape * imgSize / stride + pad) * stride, e.g. a
      * square image at 640 is fed at 672.
      */

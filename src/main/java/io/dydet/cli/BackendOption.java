@@ -1,41 +1,43 @@
 package io.dydet.cli;
 
+import ai.djl.Device;
 import io.dydet.infer.Backend;
+import io.dydet.infer.Detector;
 import io.dydet.model.Precision;
 import picocli.CommandLine.Option;
 
 /** The inference backend and precision, shared by the commands that run the deploy-form model. */
-final class BackendOption {
+public final class BackendOption {
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|torch|onnxruntime",
             description = "inference engine: auto (the faster of those the engine check found right on this machine), torch (libtorch, CPU or CUDA) "
                     + "or onnxruntime (the exported graphs, CPU); default ${DEFAULT-VALUE}")
-    String backend;
+    public String backend;
 
     @Option(names = "--force", description = "run a backend or precision even when the engine check found it wrong on this machine (results will be wrong)")
-    boolean force;
+    public boolean force;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
             description = "number format of the convolutions: fp32, or bf16 (torch backend; about twice as fast on CPUs with AVX512-BF16 "
                     + "or AMX, with small drift; router and box decoding stay fp32; default ${DEFAULT-VALUE})")
-    String precision;
+    public String precision;
 
-    Backend get() {
+    public Backend get() {
         if (force) System.setProperty("dydet.force", "true");
         return Backend.parse(backend);
     }
 
     /** The backend that runs here: auto resolved, an explicit choice checked (after the engine started). */
-    Backend resolve(ai.djl.Device device) {
+    public Backend resolve(Device device) {
         return get().resolve(precision(), device);
     }
 
     /** The builder with this backend and precision. */
-    io.dydet.infer.Detector.Builder apply(io.dydet.infer.Detector.Builder b) {
+    public Detector.Builder apply(Detector.Builder b) {
         return b.backend(get()).precision(precision());
     }
 
     /** The precision, checked against the backend. */
-    Precision precision() {
+    public Precision precision() {
         Precision p = Precision.parse(precision);
         get().checkPrecision(p);
         return p;

@@ -2,17 +2,25 @@ package io.dydet.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.data.Sources;
 import io.dydet.engine.Engines;
-import io.dydet.infer.LatencyBenchmark;
+import io.dydet.infer.Backend;
+import io.dydet.infer.Detector;
+import io.dydet.infer.EndToEndBenchmark;
 import io.dydet.infer.LatencyBenchmark.Timing;
+import io.dydet.infer.LatencyBenchmark;
+import io.dydet.json.Json;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
+import io.dydet.model.Precision;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
+import io.dydet.train.TrainBenchmark;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,16 +28,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Model forward latency per route (median, min, max after warm-up) and images/s.")
 final class BenchmarkCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
     @Mixin BackendOption backend;
 
-    @Option(names = "--img", paramLabel = "N", description = "square input size (default 640; 1280 for W6 models)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "square input size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
-    @Option(names = "--batch", defaultValue = "1", description = "images per forward (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "1", description = "images per forward (default ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--fused", description = "fold BatchNorm, RepConv and implicit layers first, as deployment does")
@@ -38,8 +47,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed passes per route (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--runs", defaultValue = "10", description = "timed passes per route (default ${DEFAULT-VALUE})")
-    int runs;
+    @Option(names = "--runs", paramLabel = "N", description = "timed passes per route (default 10); with --source, timed passes over the images after one warm-up pass (default 3)")
+    Integer runs;
 
     @Option(names = "--train", description = "time a step-1 training step instead (forward of both routes, OTA loss, backward, SGD step, EMA) on a synthetic batch")
     boolean train;
@@ -53,19 +62,23 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Mixin ThresholdOptions threshold;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "passes over the --source images after one warm-up pass (default ${DEFAULT-VALUE})")
-    int rounds;
+    // the old name of --runs with --source
+    @Option(names = "--rounds", hidden = true, paramLabel = "N")
+    void rounds(int n) {
+        runs = n;
+    }
 
     private Integer endToEnd() throws Exception {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
-        java.util.List<java.nio.file.Path> files = io.dydet.data.Sources.resolve(source);
-        io.dydet.infer.Detector.Builder b = backend.apply(io.dydet.infer.Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
+        int rounds = runs != null ? runs : 3;
+        List<Path> files = Sources.resolve(source);
+        Detector.Builder b = backend.apply(Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
                 .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch));
         if (img != null) b.imageSize(img);
-        try (io.dydet.infer.Detector d = b.build()) {
-            io.dydet.infer.EndToEndBenchmark.Result r = io.dydet.infer.EndToEndBenchmark.run(d, files, rounds);
+        try (Detector d = b.build()) {
+            EndToEndBenchmark.Result r = EndToEndBenchmark.run(d, files, rounds);
             if (json) {
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.toJson()));
+                System.out.println(Json.PRETTY.writeValueAsString(r.toJson()));
             } else {
                 System.out.printf("end to end over %d images x %d rounds, batch %d, %d threads, threshold %.4f%n", files.size(), rounds, batch, Engines.threads(), d.routerThreshold());
                 System.out.printf("images/s: median %.2f (rounds: %s); route 1 share %.1f%%; per image pre %.1f ms, model %.1f ms, NMS %.1f ms%n",
@@ -82,7 +95,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         ModelSpec spec = modelOptions.spec();
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
         Network net = Network.build(spec);
-        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
+        int size = modelOptions.imageSize(img, net);
+        int runs = this.runs != null ? this.runs : 10;
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         try (NDManager root = NDManager.newBaseManager(device)) {
             DynamicDetModel model = modelOptions.weights != null
@@ -91,10 +105,10 @@ final class BenchmarkCommand implements Callable<Integer> {
             if (train) {
                 if (fused) throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
-                io.dydet.train.TrainBenchmark.Result r = io.dydet.train.TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
+                TrainBenchmark.Result r = TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
                 if (json) {
-                    System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(Map.of("model", spec.name(), "img", size,
+                    System.out.println(Json.PRETTY.writeValueAsString(Map.of("model", spec.name(), "img", size,
                             "batch", batch, "threads", Engines.threads(), "median_s", r.medianSeconds(), "min_s", r.minSeconds(), "max_s", r.maxSeconds(),
                             "images_per_s", r.imagesPerSecond())));
                 } else {
@@ -105,14 +119,14 @@ final class BenchmarkCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            io.dydet.model.Precision precision = backend.precision();
-            if (backend.get() == io.dydet.infer.Backend.ONNXRUNTIME && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
+            Precision precision = backend.precision();
+            if (backend.get() == Backend.ONNXRUNTIME && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
             // the training form runs on torch only
-            io.dydet.infer.Backend chosen = fused ? backend.resolve(device) : io.dydet.infer.Backend.TORCH.resolve(precision, device);
-            if (precision != io.dydet.model.Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
+            Backend chosen = fused ? backend.resolve(device) : Backend.TORCH.resolve(precision, device);
+            if (precision != Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
             if (fused) model = model.fuse(root.newSubManager(), precision);
             Map<Route, Timing> timings = new LinkedHashMap<>();
-            try (io.dydet.model.RoutedModel run = chosen.open(model)) {
+            try (RoutedModel run = chosen.open(model)) {
                 for (Route r : Route.values()) {
                     ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
                     timings.put(r, LatencyBenchmark.run(run, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
@@ -130,7 +144,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                 m.put("precision", precision.cliName());
                 m.put("device", device.toString());
                 for (Route r : Route.values()) m.put("route" + r.number(), timings.get(r).toJson());
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+                System.out.println(Json.PRETTY.writeValueAsString(m));
             } else {
                 System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
                         fused ? "fused" : "unfused", device, chosen.cliName(), precision.cliName());

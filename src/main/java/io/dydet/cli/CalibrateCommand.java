@@ -1,11 +1,15 @@
 package io.dydet.cli;
 
+import ai.djl.Device;
 import io.dydet.data.DataConfig;
+import io.dydet.data.Images;
 import io.dydet.infer.Calibrator;
 import io.dydet.infer.ModelLoader;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ThresholdTable;
+import io.dydet.weights.SafeTensors;
+import io.dydet.weights.SafeTensorsFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,6 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Router thresholds for easy shares 100%%..0%% from a validation set, stored in the model file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
@@ -23,27 +28,34 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "calibration images: the data set's val split")
     Path data;
 
-    @Option(names = "--img", defaultValue = "640", description = "image size (default ${DEFAULT-VALUE})")
-    int img;
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size (default: the model file's, else 640; 1280 for W6)")
+    Integer img;
 
-    @Option(names = "--batch", defaultValue = "32", description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "MODEL.safetensors", description = "model file to write (default: update --weights in place when it is a dydet model file)")
+    @Option(names = {"-o", "--out"}, paramLabel = "MODEL.safetensors", description = "model file to write (default: update --weights in place when it is a dydet model file)")
     Path output;
+
+    // the old spelling of --out
+    @Option(names = "--output", hidden = true, paramLabel = "MODEL.safetensors")
+    void output(Path p) {
+        output = p;
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        modelOptions.requireWeights();
         List<Path> images = DataConfig.load(data).images("val");
-        ai.djl.Device device = runtime.start();
+        Device device = runtime.start();
         try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), device)) {
-            loader.network().checkImageSize(img);
+            // the size the model runs at: a W6 model file is calibrated at its 1280, not at 640
+            int img = loader.network().checkImageSize(this.img != null ? this.img : loader.artifact().imageSize());
             Path target = output;
             if (target == null) {
                 boolean modelFile = false;
                 if (modelOptions.weights.toString().endsWith(".safetensors")) {
-                    try (io.dydet.weights.SafeTensorsFile f = io.dydet.weights.SafeTensors.open(modelOptions.weights)) {
+                    try (SafeTensorsFile f = SafeTensors.open(modelOptions.weights)) {
                         modelFile = ModelArtifact.isModelFile(f.metadata());
                     }
                 }
@@ -53,7 +65,7 @@ final class CalibrateCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar("calibrate", images.size());
             // the training form stays: it is saved again with the calibration
             Calibrator.Scores s = Calibrator.scores(loader.deploy(backend.precision(), backend.get(), false), images, img, batch,
-                    io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
+                    Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
             bar.finish();
             for (String skip : s.skipped()) System.err.println("skipped " + skip);
             ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), img, data.toString());

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "cocoeval", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Score COCO results JSON against COCO ground truth (bbox), equal to pycocotools' COCOeval.")
 final class CocoEvalCommand implements Callable<Integer> {
     @Option(names = "--gt", required = true, paramLabel = "INSTANCES.json", description = "ground truth in COCO instances format")

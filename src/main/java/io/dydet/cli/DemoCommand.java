@@ -14,10 +14,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "DynamicDet end to end in minutes: synthetic easy and hard scenes, training step 1 and step 2, calibration, "
                 + "the accuracy/speed sweep, annotated easy/hard images and the router's score against the generated difficulty.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", defaultValue = "runs/demo", description = "new or empty run folder (default ${DEFAULT-VALUE})")
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "runs/demo", description = "new or empty run folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--minutes", defaultValue = "10", description = "time budget: a slow machine gets fewer epochs (said on the terminal); stops with advice only when even the smallest plan cannot fit (default ${DEFAULT-VALUE})")
@@ -38,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--router-epochs", description = "training step 2 epochs (default 8)")
     Integer routerEpochs;
 
-    @Option(names = "--img", description = "image size (default 128)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size (default 128)")
     Integer img;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed: the same seed gives the same data, model and report (default ${DEFAULT-VALUE})")

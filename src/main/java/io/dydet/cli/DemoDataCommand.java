@@ -7,9 +7,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo-data", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Write a small synthetic data set in the YOLO format (images, label files, data YAML) whose scenes are easy or hard on purpose; difficulty.csv records which.")
 final class DemoDataCommand implements Callable<Integer> {
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "empty or new folder for the data set")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "empty or new folder for the data set")
     Path out;
 
     @Option(names = "--images", defaultValue = "200", description = "number of images, a quarter of them validation (default ${DEFAULT-VALUE})")

@@ -5,7 +5,6 @@ import io.dydet.infer.DetectJob;
 import io.dydet.infer.Detector;
 import io.dydet.runs.RunDir;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,9 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "detect", mixinStandardHelpOptions = true,
-        description = {"Detect objects in images: annotated images, YOLO label files and detections.json in a new run folder.",
-                "Exit status: 0 when every image was processed, 3 when some files could not be read (they are listed",
-                "in detections.json with an error), 1 on a fatal error (e.g. missing source or weights)."})
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)", "3:some images could not be read (listed in detections.json with an error; the others were processed)"},
+        description = "Detect objects in images: annotated images, YOLO label files and detections.json in a new run folder.")
 final class DetectCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin RuntimeOptions runtime;
@@ -29,7 +27,7 @@ final class DetectCommand implements Callable<Integer> {
 
     @Mixin ThresholdOptions threshold;
 
-    @Option(names = "--batch", defaultValue = "8", description = "images per forward pass, grouped by letterboxed shape (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "8", description = "images per forward pass, grouped by letterboxed shape (default ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--classes", arity = "1..*", paramLabel = "ID", description = "keep only these class ids")

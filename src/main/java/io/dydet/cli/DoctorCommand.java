@@ -1,7 +1,5 @@
 package io.dydet.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.engine.Engines;
 import io.dydet.engine.check.CheckMode;
 import io.dydet.engine.check.ConvSuite;
@@ -9,6 +7,7 @@ import io.dydet.engine.check.EngineCheck;
 import io.dydet.engine.check.EngineReport;
 import io.dydet.engine.check.ModeResult;
 import io.dydet.engine.check.ProbeResult;
+import io.dydet.json.Json;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
@@ -16,9 +15,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"Checks the engine on this machine: runs the model family's convolutions through libtorch (per oneDNN setting) and ONNX Runtime "
                 + "and compares them with a float64 reference; shows what is right, what dydet chose, and caches the verdict (every command uses it).",
                 "With --model/--cfg/--weights, checks that model's own convolutions at --img instead (e.g. a custom cfg, or W6 at 1280)."})
@@ -32,10 +33,10 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--refresh", description = "measure again instead of reading the cached verdict")
     boolean refresh;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ModelOptions model = new ModelOptions();
 
-    @Option(names = "--img", paramLabel = "PX", description = "image size for --model's convolutions (default: 640, 1280 for W6)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size for the model's convolutions (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
     @Override
@@ -49,7 +50,7 @@ final class DoctorCommand implements Callable<Integer> {
                 : EngineCheck.verdict(forModel.suite(), forModel.name(), all, refresh);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            System.out.println(Json.PRETTY.writeValueAsString(r));
             return 0;
         }
         System.out.printf("CPU: %s (%s family %s model %s), %d cores, caches: %s%n", r.machine().cpuModel(), r.machine().cpuVendor(),
@@ -82,7 +83,7 @@ final class DoctorCommand implements Callable<Integer> {
         ModelSpec spec = model.spec();
         if (spec == null) spec = ModelFiles.describedSpec(model.weights);
         Network net = Network.build(spec);
-        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
+        int size = model.imageSize(img, net);
         ConvSuite suite = new ConvSuite(net.fused().convShapes(size, size), net.isFused() ? List.of() : net.convShapes(size, size));
         String name = (model.weights != null ? model.weights.getFileName().toString() : spec.name()) + " at " + size + " px";
         return new ModelSuite(name, suite, ConvSuite.builtIn().covers(suite));

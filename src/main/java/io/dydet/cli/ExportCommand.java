@@ -1,5 +1,7 @@
 package io.dydet.cli;
 
+import ai.djl.Device;
+import io.dydet.engine.Engines;
 import io.dydet.infer.ModelLoader;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.onnx.ExportFiles;
@@ -11,13 +13,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"Export the deploy-form model as ONNX (opset 17, dynamic batch and image size): route1_stem.onnx,",
                 "route1_head.onnx, route2.onnx and model.json, which says how to connect them and route each image."})
 final class ExportCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin ThresholdOptions threshold;
 
-    @Option(names = "--img", paramLabel = "N", description = "image size recorded in model.json (default: the model file's, else 640; 1280 for W6)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size recorded in model.json (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "folder for the exported files")
@@ -25,9 +28,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
-        io.dydet.engine.Engines.start(0);
-        try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), ai.djl.Device.cpu())) {
+        modelOptions.requireWeights();
+        Engines.start(0);
+        try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), Device.cpu())) {
             DynamicDetModel fused = loader.deployForm();
             int size = img != null ? img : loader.artifact().imageSize();
             float dyThres = loader.network().isDynamic() ? loader.routerThreshold(threshold.setting()) : 1f;

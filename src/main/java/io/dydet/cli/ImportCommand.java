@@ -8,16 +8,20 @@ import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Convert an original PyTorch checkpoint (.pt) or a bare safetensors state dict into a dydet model file.")
 final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CKPT", description = "checkpoint (.pt) or safetensors state dict")
@@ -32,11 +36,21 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--names", paramLabel = "coco|FILE", description = "class names: coco (built in) or a text file, one per line (default: coco for 80 classes)")
     String names;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL.safetensors", description = "the model file to write")
+    @Spec CommandSpec command;
+
+    // not required = true: the hidden --output may name it instead
+    @Option(names = {"-o", "--out"}, paramLabel = "MODEL.safetensors", description = "the model file to write")
     Path output;
+
+    // the old spelling of --out
+    @Option(names = "--output", hidden = true, paramLabel = "MODEL.safetensors")
+    void output(Path p) {
+        output = p;
+    }
 
     @Override
     public Integer call() throws Exception {
+        if (output == null) throw new ParameterException(command.commandLine(), "Missing required option: '--out=MODEL.safetensors'");
         Engines.start(0);
         if (model != null && cfg != null) throw new IllegalArgumentException("give either --model or --cfg, not both");
         if (!Files.exists(input)) throw new IllegalArgumentException(input + " does not exist");
@@ -52,7 +66,7 @@ final class ImportCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(classNames.size() + " class names for a model with " + spec.nc() + " classes");
             ModelArtifact a = loaded.artifact();
             Map<String, String> prov = new LinkedHashMap<>(a.provenance());
-            prov.put("imported", java.time.Instant.now().toString());
+            prov.put("imported", Instant.now().toString());
             prov.put("dydet_version", String.valueOf(Main.class.getPackage().getImplementationVersion()));
             ModelArtifact out = new ModelArtifact(a.modelName(), a.cfgYaml(), classNames, a.imageSize(), a.strides(), a.calibration(), prov);
             ModelFiles.save(output, loaded.model(), out);

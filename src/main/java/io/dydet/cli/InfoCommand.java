@@ -1,11 +1,14 @@
 package io.dydet.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.json.Json;
+import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelInfo;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
+import io.dydet.weights.SafeTensors;
+import io.dydet.weights.SafeTensorsFile;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,13 +20,14 @@ import picocli.CommandLine.Option;
  * found when a command loads the model (see ModelFiles.open), not here.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"Parameters per part and GFLOPs per route (2 x conv MACs of the fused model, router included).",
                 "With --weights it reads only the file's header (names, shapes, metadata): tensor values (NaN or infinite "
                         + "weights, a .pt entry's CRC) are checked by the commands that load them (detect, val, import, serve, train)."})
 final class InfoCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--img", paramLabel = "N", description = "square input size (default 640; 1280 for W6 models)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "square input size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
     @Option(names = "--json", description = "print JSON instead of a table")
@@ -32,23 +36,23 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = modelOptions.spec();
-        java.util.Map<String, String> stored = java.util.Map.of();
+        Map<String, String> stored = Map.of();
         if (modelOptions.weights != null && !modelOptions.weights.toString().endsWith(".pt")) {
-            try (io.dydet.weights.SafeTensorsFile f = io.dydet.weights.SafeTensors.open(modelOptions.weights)) {
+            try (SafeTensorsFile f = SafeTensors.open(modelOptions.weights)) {
                 stored = f.metadata();
             }
         }
         if (spec == null) spec = ModelFiles.describedSpec(modelOptions.weights);
         Network net = Network.build(spec);
         if (modelOptions.weights != null) ModelFiles.checkFits(modelOptions.weights, net);
-        int size = net.checkImageSize(img != null ? img : ModelOptions.defaultImageSize(net));
+        int size = modelOptions.imageSize(img, net);
         ModelInfo info = ModelInfo.of(net, size);
-        io.dydet.model.ModelArtifact artifact = io.dydet.model.ModelArtifact.isModelFile(stored)
-                ? io.dydet.model.ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;
+        ModelArtifact artifact = ModelArtifact.isModelFile(stored)
+                ? ModelArtifact.fromMetadata(stored, modelOptions.weights.toString()) : null;
         if (json) {
-            Map<String, Object> j = new java.util.LinkedHashMap<>(info.toJson());
+            Map<String, Object> j = new LinkedHashMap<>(info.toJson());
             if (artifact != null) {
-                Map<String, Object> a = new java.util.LinkedHashMap<>();
+                Map<String, Object> a = new LinkedHashMap<>();
                 a.put("classes", artifact.classNames());
                 a.put("image_size", artifact.imageSize());
                 a.put("strides", artifact.strides());
@@ -56,7 +60,7 @@ final class InfoCommand implements Callable<Integer> {
                 a.put("provenance", artifact.provenance());
                 j.put("model_file", a);
             }
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
+            System.out.println(Json.PRETTY.writeValueAsString(j));
             return 0;
         }
         System.out.printf("model %s (%s), input %dx%d, %d classes, %s%n", info.model(), spec.source(), size, size, spec.nc(),

@@ -1,10 +1,10 @@
 package io.dydet.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.Sources;
+import io.dydet.files.AtomicFile;
 import io.dydet.infer.Detector;
 import io.dydet.infer.PrecisionDrift;
+import io.dydet.json.Json;
 import io.dydet.model.Precision;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "precision-drift", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"How far a lower precision (bf16) drifts from fp32 on your images: the largest change of both routes'",
                 "decoded boxes and confidences, and how many images' detections (after NMS) or routes change."})
 final class PrecisionDriftCommand implements Callable<Integer> {
@@ -34,7 +35,7 @@ final class PrecisionDriftCommand implements Callable<Integer> {
             description = "a detection is kept when the other side has one of its class with every corner within this many pixels (default ${DEFAULT-VALUE})")
     double boxTolerance;
 
-    @Option(names = "--out", paramLabel = "FILE.json", description = "also write the figures, and the changed images, to this JSON file")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE.json", description = "also write the figures, and the changed images, to this JSON file")
     Path out;
 
     @Override
@@ -63,7 +64,7 @@ final class PrecisionDriftCommand implements Callable<Integer> {
                 m.put("router_threshold", reference.routerThreshold());
                 m.put("outputs", outputs.stream().map(PrecisionDrift.OutputDrift::toJson).toList());
                 m.put("detections", detections.toJson());
-                io.dydet.runs.AtomicFiles.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+                AtomicFile.writeString(out, Json.PRETTY.writeValueAsString(m));
             }
             return 0;
         }

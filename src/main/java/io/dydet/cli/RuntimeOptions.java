@@ -6,15 +6,20 @@ import io.dydet.engine.Engines;
 import picocli.CommandLine.Option;
 
 /** Engine options shared by the commands that run the network. */
-final class RuntimeOptions {
+public final class RuntimeOptions {
     @Option(names = "--threads", paramLabel = "N", description = "intra-op threads (default: all cores)")
-    int threads;
+    public int threads;
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
-    String device;
+    public String device;
 
-    Device start() {
+    /** Starts the engine with these threads and returns the device. */
+    public Device start() {
         Engines.start(threads);
+        return device();
+    }
+
+    public Device device() {
         return Devices.parse(device);
     }
 }

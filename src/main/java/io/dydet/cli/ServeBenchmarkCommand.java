@@ -1,13 +1,14 @@
 package io.dydet.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.dydet.data.Sources;
 import io.dydet.infer.Detector;
+import io.dydet.json.Json;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.serve.LoadTest;
 import io.dydet.serve.ServeBenchmark;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve-benchmark", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)", "3:some requests failed (counted in the errors column)"},
         description = {"Load-test dydet serve on loopback: requests/s and p50/p99 latency per number of concurrent clients,",
                 "with micro-batching and without it. Without --weights, a built-in --model with initialised weights (speed only)."})
 final class ServeBenchmarkCommand implements Callable<Integer> {
@@ -37,7 +39,7 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "64", description = "use at most this many of them (default ${DEFAULT-VALUE})")
     int images;
 
-    @Option(names = "--img", paramLabel = "N", description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
     @Option(names = "--clients", split = ",", defaultValue = "1,4,16", description = "concurrent clients per level (default ${DEFAULT-VALUE})")
@@ -98,9 +100,9 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
             json.put("precision", backend.precision().cliName());
             json.put("seconds_per_level", seconds);
             json.put("rows", rows);
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
-            AtomicFiles.write(out, o -> mapper.writeValue(o, json));
+            ObjectMapper mapper = Json.PRETTY.copy()
+                    .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+            AtomicFile.write(out, o -> mapper.writeValue(o, json));
             System.out.println("results in " + out);
         }
         return rows.stream().anyMatch(r -> r.result().errors() > 0) ? 3 : 0;

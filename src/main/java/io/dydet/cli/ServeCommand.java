@@ -9,6 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = {"HTTP detection service: POST /v1/detect, GET /v1/model, /healthz, /readyz, /metrics and a web page at /.",
                 "Concurrent requests are micro-batched; every image in a batch takes its own route.",
                 "--conf, --iou and the router options are defaults: each request may set conf, iou, classes, easy_ratio or dy_thres.",

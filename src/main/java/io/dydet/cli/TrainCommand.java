@@ -1,11 +1,17 @@
 package io.dydet.cli;
 
+import io.dydet.engine.Engines;
+import io.dydet.model.ModelSpec;
+import io.dydet.model.Network;
 import io.dydet.runs.RunDir;
 import io.dydet.train.EpochResult;
 import io.dydet.train.TrainArgs;
 import io.dydet.train.TrainListener;
 import io.dydet.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,24 +19,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
         description = "Training step 1: the cascaded detector (both routes) on a data set, with the original's loss, schedule and augmentation.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin TrainingOptions o;
 
-    @Option(names = "--model", defaultValue = "dy-yolov7", description = "built-in model (its step-1 form is trained) or a cfg file (default ${DEFAULT-VALUE})")
-    String model;
+    // --model NAME or --cfg FILE (step 1 trains the definition's step-1 form), --width; --weights: start from these
+    // weights by name and shape (anchors excluded), listing what it skipped
+    @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--cfg", paramLabel = "FILE", description = "model definition file (same as --model FILE)")
-    Path cfg;
-
-    @Option(names = "--width", description = "width multiple of a built-in model, e.g. 0.25")
-    Double width;
-
-    @Option(names = "--weights", paramLabel = "INIT", description = "start from these weights by name and shape (anchors excluded); lists what it skipped")
-    Path weights;
-
-    @Option(names = "--adam", description = "Adam instead of SGD with Nesterov momentum")
-    boolean adam;
+    // the old spelling of --optimizer adam
+    @Option(names = "--adam", hidden = true)
+    void adam(boolean on) {
+        if (on) o.optimizer = "adam";
+    }
 
     @Option(names = "--noautoanchor", description = "keep the definition's anchors even when they fit the data set's boxes badly")
     boolean noAutoanchor;
@@ -47,22 +49,22 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The shared flow of both steps: resume or start a run, train, print where everything is. */
-    static int run(TrainingOptions o, String step, java.util.function.Supplier<TrainArgs> args) throws Exception {
-        io.dydet.engine.Engines.start(o.threads);
+    static int run(TrainingOptions o, String step, Callable<TrainArgs> args) throws Exception {
+        Engines.start(o.threads);
         Trainer trainer;
         Listener listener = new Listener();
         if (o.resume != null) {
             trainer = Trainer.resume(o.resume, o.epochs, listener);
         } else {
             if (o.data == null) throw new IllegalArgumentException("--data is required (or --resume RUN)");
-            TrainArgs a = args.get();
+            TrainArgs a = args.call();
             Path dir = RunDir.create(o.project != null ? o.project : Path.of(Trainer.STEP2.equals(step) ? "runs/train-router" : "runs/train"), o.name);
             try {
                 trainer = Trainer.start(a, dir, listener);
             } catch (Exception e) {
                 // the data check failed before training: leave no empty or half-made run folder behind
-                try (var files = java.nio.file.Files.walk(dir)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                try (var files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
                 throw e;
             }
@@ -76,17 +78,41 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    TrainArgs args() {
+    /** Adam or SGD (the default). */
+    private boolean adam() {
+        String opt = o.optimizer == null ? "sgd" : o.optimizer;
+        if (!opt.equals("sgd") && !opt.equals("adam")) throw new IllegalArgumentException("train's --optimizer is sgd or adam, got '" + opt + "'");
+        return opt.equals("adam");
+    }
+
+    /** --img, else the --weights model file's size, else the definition's default (1280 for W6, else 640). */
+    private int imageSize() throws IOException {
+        if (o.img != null) return o.img;
+        Integer stored = modelOptions.storedImageSize();
+        if (stored != null) return stored;
+        return ModelOptions.defaultImageSize(Network.build(ModelSpec.resolve(definition())));
+    }
+
+    private String definition() {
+        if (modelOptions.model != null && modelOptions.cfg != null) throw new IllegalArgumentException("give either --model or --cfg, not both");
+        return modelOptions.cfg != null ? modelOptions.cfg.toAbsolutePath().toString() : modelOptions.model != null ? modelOptions.model : "dy-yolov7";
+    }
+
+    TrainArgs args() throws IOException {
+        if (modelOptions.classes != null) throw new IllegalArgumentException("train takes the number of classes from --data; drop --nc");
+        Path weights = modelOptions.weights;
+        Double width = modelOptions.width;
+        boolean adam = adam();
+        int img = imageSize();
         if (route2Only) {
             if (weights == null) throw new IllegalArgumentException("--route2-only needs --weights STEP1_MODEL");
             return new TrainArgs(Trainer.ROUTE2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
-                    o.epochs == null ? 10 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,
+                    o.epochs == null ? 10 : o.epochs, o.batch != null ? o.batch : 16, img, o.device, o.workers, o.seed,
                     weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
                     o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, false, false, null);
         }
-        String m = cfg != null ? cfg.toAbsolutePath().toString() : model;
-        return new TrainArgs(Trainer.STEP1, m, width, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
-                o.epochs == null ? 300 : o.epochs, o.batch != null ? o.batch : 16, o.img, o.device, o.workers, o.seed,
+        return new TrainArgs(Trainer.STEP1, definition(), width, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
+                o.epochs == null ? 300 : o.epochs, o.batch != null ? o.batch : 16, img, o.device, o.workers, o.seed,
                 weights == null ? null : weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
                 o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, !noAutoanchor, mirrorRoutes, null);
     }

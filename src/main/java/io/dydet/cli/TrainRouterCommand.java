@@ -1,7 +1,10 @@
 package io.dydet.cli;
 
+import io.dydet.model.ModelFiles;
+import io.dydet.model.ModelSpec;
 import io.dydet.train.TrainArgs;
 import io.dydet.train.Trainer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,17 +12,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train-router", mixinStandardHelpOptions = true,
-        description = "Training step 2: freeze a step-1 model and train its router with the loss-based exit criterion (defaults: the original's recipe).")
+        description = {"Training step 2: freeze a step-1 model (--weights) and train its router with the loss-based exit criterion (defaults: the original's recipe).",
+                "--model/--cfg, when given, must name the definition the step-1 model file describes."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:failure (bad data set, model file or settings; the message says which)", "2:usage error (unknown or invalid option)"})
 final class TrainRouterCommand implements Callable<Integer> {
     @Mixin TrainingOptions o;
 
-    @Option(names = "--weights", paramLabel = "STEP1_MODEL", description = "the step-1 model (a router is added when it has none)")
-    Path weights;
+    @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--sgd", description = "SGD with Nesterov momentum instead of the original's AdamW")
-    boolean sgd;
+    // the old spelling of --optimizer sgd
+    @Option(names = "--sgd", hidden = true)
+    void sgd(boolean on) {
+        if (on) o.optimizer = "sgd";
+    }
 
-    @Option(names = "--dy-thres", defaultValue = "0.5", description = "threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
+    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
     double dyThres;
 
     @Option(names = "--criterion", defaultValue = "loss", description = "exit criterion: 'loss' (the original's: each image's detection loss gap "
@@ -32,11 +40,29 @@ final class TrainRouterCommand implements Callable<Integer> {
         return TrainCommand.run(o, Trainer.STEP2, this::args);
     }
 
-    TrainArgs args() {
+    TrainArgs args() throws IOException {
+        Path weights = modelOptions.weights;
         if (weights == null) throw new IllegalArgumentException("--weights STEP1_MODEL is required (or --resume RUN)");
+        if (modelOptions.width != null || modelOptions.classes != null)
+            throw new IllegalArgumentException("train-router takes the width from the step-1 model and the classes from --data; drop --width/--nc");
+        checkDefinition(weights);
+        String opt = o.optimizer == null ? "adamw" : o.optimizer;
+        if (!opt.equals("adamw") && !opt.equals("sgd")) throw new IllegalArgumentException("train-router's --optimizer is adamw or sgd, got '" + opt + "'");
+        Integer stored = modelOptions.storedImageSize();
+        int img = o.img != null ? o.img : stored != null ? stored : 640;
         return new TrainArgs(Trainer.STEP2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "finetune-dynamic",
-                o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, o.img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
-                !sgd, true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
+                o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
+                opt.equals("adamw"), true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
                 o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false, false, criterion);
+    }
+
+    /** Step 2 continues the step-1 model the file describes; a --model/--cfg that names another one is a mistake. */
+    private void checkDefinition(Path weights) throws IOException {
+        if (modelOptions.model == null && modelOptions.cfg == null) return;
+        ModelSpec named = modelOptions.spec();
+        ModelSpec inFile = ModelFiles.describedSpec(weights);
+        String base = named.name().replace("-step1", "");
+        if (!inFile.name().replace("-step1", "").equals(base))
+            throw new IllegalArgumentException(weights + " holds " + inFile.name() + ", not " + named.name());
     }
 }

@@ -1,10 +1,11 @@
 package io.dydet.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.DataConfig;
 import io.dydet.eval.CocoGroundTruth;
+import io.dydet.eval.DetectionMetrics;
 import io.dydet.infer.Evaluation;
+import io.dydet.json.Json;
+import java.util.HashMap;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.infer.Validator;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "val", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)", "3:some images could not be read (skipped and listed on stderr; the metrics cover the others)"},
         description = "Evaluate on a data set with the original's test path and COCO metrics equal to pycocotools.")
 final class ValCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
@@ -29,16 +31,16 @@ final class ValCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "val", description = "train, val or test (default ${DEFAULT-VALUE})")
     String split;
 
-    @Option(names = "--img", defaultValue = "640", description = "image size (default ${DEFAULT-VALUE}; the rect shapes add up to half a stride)")
-    int img;
+    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size (default: the model file's, else 640; 1280 for W6; the rect shapes add up to half a stride)")
+    Integer img;
 
-    @Option(names = "--batch", defaultValue = "32", description = "images per forward, among images of one shape (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "images per forward, among images of one shape (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--conf", defaultValue = "0.001", description = "confidence threshold (default ${DEFAULT-VALUE})")
+    @Option(names = {"--conf", "--conf-thres"}, paramLabel = "C", defaultValue = "0.001", description = "confidence threshold (default ${DEFAULT-VALUE})")
     float conf;
 
-    @Option(names = "--iou", defaultValue = "0.65", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
+    @Option(names = {"--iou", "--iou-thres"}, paramLabel = "I", defaultValue = "0.65", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
     float iou;
 
     @Mixin ThresholdOptions threshold;
@@ -51,6 +53,10 @@ final class ValCommand implements Callable<Integer> {
 
     @Option(names = "--name", defaultValue = "exp", description = "run folder name (default ${DEFAULT-VALUE})")
     String name;
+
+    // the original test.py writes its COCO results file only with --save-json; here predictions.json is always written
+    @Option(names = "--save-json", description = "accepted as in the original test.py: the detections in COCO results format are always written to predictions.json in the run folder")
+    boolean saveJson;
 
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
@@ -76,7 +82,7 @@ final class ValCommand implements Callable<Integer> {
         if (randomDraws != 0 && randomDraws < 2) throw new IllegalArgumentException("--random-draws must be 0 (no routing diagnostics) or at least 2, got " + randomDraws);
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
-        if (modelOptions.weights == null) throw new IllegalArgumentException("--weights is required");
+        modelOptions.requireWeights();
         Evaluation.Settings settings = new Evaluation.Settings(modelOptions.weights, modelOptions.spec(), runtime.start(), backend.get(),
                 backend.precision(), img, batch, conf, iou, threshold.setting(), gt, sweep, router.equals("random"), seed, randomDraws);
         try (Evaluation evaluation = Evaluation.open(data, dc, images, settings)) {
@@ -86,7 +92,7 @@ final class ValCommand implements Callable<Integer> {
             Evaluation.Report r = evaluation.report(results, project, name, skipped -> System.err.println("skipped " + skipped));
             if (r.sweep() != null && !json) printSweep(r.sweep(), r.diagnostics());
             if (json) {
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.metrics()));
+                System.out.println(Json.PRETTY.writeValueAsString(r.metrics()));
             } else {
                 System.out.println(r.coco().summary());
                 printClassTable(r.internal(), r.truth());
@@ -118,12 +124,12 @@ final class ValCommand implements Callable<Integer> {
                 : "routing efficacy: " + d.efficacyNote() + " (1 = oracle, 0 = random)");
     }
 
-    private static void printClassTable(io.dydet.eval.DetectionMetrics.Result r, CocoGroundTruth truth) {
-        Map<Integer, String> names = new java.util.HashMap<>();
+    private static void printClassTable(DetectionMetrics.Result r, CocoGroundTruth truth) {
+        Map<Integer, String> names = new HashMap<>();
         for (CocoGroundTruth.Category c : truth.categories()) names.put(c.id(), c.name());
         System.out.printf("%n%-20s %7s %8s %7s %7s %9s %12s%n", "class", "images", "targets", "P", "R", "mAP@.5", "mAP@.5:.95");
         System.out.printf("%-20s %7d %8d %7.3f %7.3f %9.3f %12.3f%n", "all", r.images(), r.targets(), r.precision(), r.recall(), r.map50(), r.map());
-        for (io.dydet.eval.DetectionMetrics.ClassResult c : r.classes()) {
+        for (DetectionMetrics.ClassResult c : r.classes()) {
             String n = names.getOrDefault(c.categoryId(), Integer.toString(c.categoryId()));
             System.out.printf("%-20s %7s %8d %7.3f %7.3f %9.3f %12.3f%n", n.length() > 20 ? n.substring(0, 20) : n, "", c.targets(),
                     c.precision(), c.recall(), c.ap50(), c.ap());

@@ -1,10 +1,11 @@
 package io.dydet.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.dydet.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,8 +31,8 @@ public record DataConfig(Path file, Object train, Object val, Object test, Objec
     public static DataConfig load(Path file) throws IOException {
         JsonNode root;
         try {
-            root = new YAMLMapper().readTree(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (java.nio.file.NoSuchFileException e) {
+            root = Json.YAML.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
             throw new IOException("data YAML " + file + " does not exist");
         } catch (IOException e) {
             throw new IOException("data YAML " + file + " is not valid YAML: " + e.getMessage(), e);

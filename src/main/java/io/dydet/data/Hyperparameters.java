@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Training hyper-parameters under the original hyp YAML keys (spec 5.10): optimiser and schedule, loss gains,
+ * Training hyper-parameters under the original hyp YAML keys (design.md, Training step 1): optimiser and schedule, loss gains,
  * augmentation. dydet ships the original's three files as {@code scratch.p5}, {@code scratch.p6} and
  * {@code finetune-dynamic}. {@code labelSmoothing} is not a file key (the original takes it on the command line).
  */
@@ -124,7 +124,7 @@ public record Hyperparameters(
     }
 
     /**
-     * The loss gains as the original rescales them once at the start of training (spec 5.6 d): box and obj by
+     * The loss gains as the original rescales them once at the start of training (design.md, Training step 1): box and obj by
      * 3 / levels, cls also by classes / 80, obj also by (image size / 640)^2.
      */
     public Hyperparameters scaledForTraining(int levels, int classes, int imageSize) {

@@ -7,15 +7,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.dydet.box.Letterbox;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -94,7 +97,7 @@ public final class Images {
 
     /** Height and width from encoded image bytes without decoding, or null when ImageIO cannot tell. */
     public static int[] headerDims(byte[] encoded) {
-        return headerSize(new java.io.ByteArrayInputStream(encoded));
+        return headerSize(new ByteArrayInputStream(encoded));
     }
 
     /** Height and width from an ImageIO input (file or stream) without decoding, or null when ImageIO does not know the format. */
@@ -198,7 +201,7 @@ public final class Images {
         buf.release();
         if (m.empty()) {
             m.release();
-            throw new ImageException(ImageException.Kind.CORRUPT, label + ": a " + format.toUpperCase(java.util.Locale.ROOT) + " header, but the image data cannot be decoded");
+            throw new ImageException(ImageException.Kind.CORRUPT, label + ": a " + format.toUpperCase(Locale.ROOT) + " header, but the image data cannot be decoded");
         }
         return checkDecoded(label, m, pixelLimit);
     }
@@ -211,7 +214,7 @@ public final class Images {
             hex.append(String.format("%02x", b[i] & 0xff));
             text &= (b[i] >= 0x20 && b[i] <= 0x7e) || Character.isWhitespace(b[i]);
         }
-        if (text) return "text \"" + new String(b, 0, n, java.nio.charset.StandardCharsets.US_ASCII).replaceAll("\\s", " ") + "\"";
+        if (text) return "text \"" + new String(b, 0, n, StandardCharsets.US_ASCII).replaceAll("\\s", " ") + "\"";
         return "bytes " + hex;
     }
 

@@ -25,7 +25,7 @@ import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.runs.Plots;
 import io.dydet.train.ApCriterion;
 import io.dydet.train.EpochResult;
@@ -104,7 +104,7 @@ public final class DemoPipeline {
         DemoDataGenerator.Summary data = new DemoDataGenerator(settings.imageSize(), settings.seed()).write(out.resolve("data"), settings.images(),
                 settings.routerImages());
         Path hyp = out.resolve("hyp.demo.yaml");
-        AtomicFiles.writeString(hyp, demoHyperparameters().toYaml());
+        AtomicFile.writeString(hyp, demoHyperparameters().toYaml());
         lap("data", t);
         plan = new DemoPlan(settings.detectorEpochs(), settings.route2Epochs(), settings.routerEpochs(),
                 (double) (data.routerImages() > 0 ? data.routerImages() : data.trainImages()) / data.trainImages());
@@ -243,7 +243,7 @@ public final class DemoPipeline {
             MatOfByte jpg = new MatOfByte();
             Imgcodecs.imencode(".jpg", img, jpg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 92));
             byte[] bytes = jpg.toArray();
-            AtomicFiles.write(target, os -> os.write(bytes));
+            AtomicFile.write(target, os -> os.write(bytes));
             jpg.release();
             img.release();
             routed.add(new DemoReport.RoutedImage(file, r.routerScore(), route, isHard, route2Gains.get(r.imageId()), dets.size(),

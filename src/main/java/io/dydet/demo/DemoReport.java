@@ -1,16 +1,17 @@
 package io.dydet.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.demo.DemoDataGenerator;
+import io.dydet.files.AtomicFile;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
+import io.dydet.json.Json;
 import io.dydet.model.Route;
-import io.dydet.runs.AtomicFiles;
 import io.dydet.train.Spearman;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +47,11 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
 
     /** The row with all images on route 1 and the row with all on route 2. */
     public Sweep.Row allRoute1() {
-        return rows.stream().max(java.util.Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
+        return rows.stream().max(Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
     }
 
     public Sweep.Row allRoute2() {
-        return rows.stream().min(java.util.Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
+        return rows.stream().min(Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
     }
 
     /** Rank correlation of AP with the route-2 share over the sweep's rows (1: AP rises at every step). */
@@ -148,7 +149,7 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         m.put("plan", plan);
         m.put("stage_seconds", stageSeconds);
         m.put("total_seconds", totalSeconds);
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        AtomicFiles.write(out.resolve("demo.json"), os -> mapper.writeValue(os, m));
+        ObjectMapper mapper = Json.PRETTY;
+        AtomicFile.write(out.resolve("demo.json"), os -> mapper.writeValue(os, m));
     }
 }

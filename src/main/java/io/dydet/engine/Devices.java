@@ -1,6 +1,7 @@
 package io.dydet.engine;
 
 import ai.djl.Device;
+import java.util.Locale;
 
 /** Parses the device names users type ("cpu", "cuda", "cuda:1", "gpu:0") into DJL devices. */
 public final class Devices {
@@ -8,7 +9,7 @@ public final class Devices {
 
     public static Device parse(String name) {
         if (name == null || name.isBlank()) return Device.cpu();
-        String s = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String s = name.trim().toLowerCase(Locale.ROOT);
         if (s.equals("cpu")) return Device.cpu();
         String[] parts = s.split(":", 2);
         if (parts[0].equals("cuda") || parts[0].equals("gpu")) {

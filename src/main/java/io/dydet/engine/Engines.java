@@ -1,17 +1,25 @@
 package io.dydet.engine;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.dydet.engine.check.CheckMode;
+import io.dydet.engine.check.EngineCheck;
+import io.dydet.engine.check.EngineReport;
+import io.dydet.engine.check.TorchSetting;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts DJL's PyTorch engine offline. Every entry point calls {@link #start(int)} before touching an NDArray,
  * so the natives bundled in the jars are used and no download or telemetry connection is ever attempted.
  */
 public final class Engines {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Engines.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
     private static volatile boolean started;
     private static volatile boolean checked;
-    private static volatile io.dydet.engine.check.EngineReport report;
+    private static volatile EngineReport report;
 
     private Engines() {}
 
@@ -33,20 +41,20 @@ public final class Engines {
      * process runs its first convolution; one warning line when something here is computed wrong.
      */
     private static void applyEngineCheck() {
-        String mode = io.dydet.engine.check.EngineCheck.mode();
+        String mode = EngineCheck.mode();
         if (mode.equals("off")) {
             LOG.warn("engine check is off (dydet.engineCheck / DYDET_ENGINE_CHECK): torch runs with its defaults, unverified on this machine");
             return;
         }
-        io.dydet.engine.check.EngineReport r = io.dydet.engine.check.EngineCheck.verdict(false, mode.equals("refresh"));
-        io.dydet.engine.check.TorchSetting s = r.chosenSetting();
-        if (s != null && s != io.dydet.engine.check.TorchSetting.DEFAULT) s.applyInProcess();
+        EngineReport r = EngineCheck.verdict(false, mode.equals("refresh"));
+        TorchSetting s = r.chosenSetting();
+        if (s != null && s != TorchSetting.DEFAULT) s.applyInProcess();
         report = r;
         if (!r.defaultIsCorrect() || !r.onnxRuntimeCorrect()) LOG.warn("engine check: {} (details: dydet doctor)", r.summary());
     }
 
     /** The engine check's verdict for this process, or null when the check is off or the engine not started. */
-    public static io.dydet.engine.check.EngineReport checkReport() {
+    public static EngineReport checkReport() {
         return report;
     }
 
@@ -63,8 +71,8 @@ public final class Engines {
      * Refuses to go on when torch, with the setting this process runs, computes {@code mode} wrong on this machine
      * (unless forced): {@code what} names the work in the message.
      */
-    public static void requireTorchCorrect(io.dydet.engine.check.CheckMode mode, String what) {
-        io.dydet.engine.check.EngineReport r = report;
+    public static void requireTorchCorrect(CheckMode mode, String what) {
+        EngineReport r = report;
         if (r == null || r.torchCorrect(mode) || forced()) return;
         throw new IllegalStateException(what + " is refused: on this machine torch computes convolutions wrong (" + mode.description() + "): "
                 + r.summary() + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway, with wrong results");
@@ -121,14 +129,14 @@ public final class Engines {
     }
 
     /** Back-propagates a scalar (or one-element) loss into the gradients of every tensor that requires one. */
-    public static void backward(ai.djl.ndarray.NDArray loss) {
-        try (ai.djl.ndarray.NDArray ones = loss.onesLike()) {
-            JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) loss, (ai.djl.pytorch.engine.PtNDArray) ones, false, false);
+    public static void backward(NDArray loss) {
+        try (NDArray ones = loss.onesLike()) {
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, false, false);
         }
     }
 
     /** Zeroes a tensor's accumulated gradient in place (libtorch accumulates across backward passes). */
-    public static void zeroGrad(ai.djl.ndarray.NDArray tensor) {
-        JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) tensor);
+    public static void zeroGrad(NDArray tensor) {
+        JniUtils.zeroGrad((PtNDArray) tensor);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -76,7 +77,7 @@ public final class NativeOps {
                 int i = line.indexOf('/');
                 if (i >= 0 && line.endsWith("/" + fileName)) return Path.of(line.substring(i));
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.debug("cannot read {}: {}", maps, e.toString());
         }
         return null;

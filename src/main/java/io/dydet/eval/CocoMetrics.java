@@ -1,7 +1,7 @@
 package io.dydet.eval;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.json.Json;
 import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -85,7 +85,7 @@ public record CocoMetrics(double ap, double ap50, double ap75, double apSmall, d
         });
         root.put("per_category", pc);
         try {
-            return new ObjectMapper().writeValueAsString(root);
+            return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The original's internal metrics (utils/metrics.py, printed by test.py and used for training fitness, spec 8.6):
+ * The original's internal metrics (utils/metrics.py, printed by test.py and used for training fitness, design.md, Evaluation):
  * per-image matching of each prediction to its best-IoU target of the same class, AP per class by trapezoidal
  * integration of the interpolated precision envelope, and P, R at the confidence that maximises the mean F1.
  * Close to, but not the same as, COCO's AP.

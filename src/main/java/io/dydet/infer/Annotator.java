@@ -1,6 +1,5 @@
 package io.dydet.infer;
 
-import org.opencv.core.Core;
 import org.opencv.core.Mat;
 import org.opencv.core.Point;
 import org.opencv.core.Scalar;

@@ -1,5 +1,13 @@
 package io.dydet.infer;
 
+import ai.djl.Device;
+import io.dydet.engine.Engines;
+import io.dydet.engine.check.CheckMode;
+import io.dydet.engine.check.EngineReport;
+import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Precision;
+import io.dydet.model.RoutedModel;
+import io.dydet.onnx.OnnxRuntimeModel;
 import java.util.Locale;
 
 /** The engine that runs the network at inference time. */
@@ -31,20 +39,20 @@ public enum Backend {
      *
      * @throws IllegalStateException when the choice computes wrong results on this machine
      */
-    public Backend resolve(io.dydet.model.Precision precision, ai.djl.Device device) {
-        io.dydet.engine.check.EngineReport r = io.dydet.engine.Engines.checkReport();
-        boolean bf16 = precision != io.dydet.model.Precision.FLOAT32;
-        io.dydet.engine.check.CheckMode torchMode = bf16 ? io.dydet.engine.check.CheckMode.BF16_CHANNELS_LAST
-                : io.dydet.engine.check.CheckMode.FP32_CHANNELS_LAST;
+    public Backend resolve(Precision precision, Device device) {
+        EngineReport r = Engines.checkReport();
+        boolean bf16 = precision != Precision.FLOAT32;
+        CheckMode torchMode = bf16 ? CheckMode.BF16_CHANNELS_LAST
+                : CheckMode.FP32_CHANNELS_LAST;
         String what = "--backend " + cliName() + (bf16 ? " --precision " + precision.cliName() : "");
         if (this == TORCH || device.isGpu()) {
             // the check proves the CPU kernels; GPU kernels are the vendor's
-            if (!device.isGpu()) io.dydet.engine.Engines.requireTorchCorrect(torchMode, what);
+            if (!device.isGpu()) Engines.requireTorchCorrect(torchMode, what);
             return TORCH;
         }
         if (this == ONNXRUNTIME) {
             checkPrecision(precision);
-            if (r != null && !r.onnxRuntimeCorrect() && !io.dydet.engine.Engines.forced()) {
+            if (r != null && !r.onnxRuntimeCorrect() && !Engines.forced()) {
                 throw new IllegalStateException(what + " is refused: on this machine ONNX Runtime computes convolutions wrong: " + r.summary()
                         + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway");
             }
@@ -52,12 +60,12 @@ public enum Backend {
         }
         if (r == null) return TORCH;
         if (bf16) {
-            io.dydet.engine.Engines.requireTorchCorrect(torchMode, "--precision " + precision.cliName());
+            Engines.requireTorchCorrect(torchMode, "--precision " + precision.cliName());
             return TORCH;
         }
         if (r.autoPrefersOnnxRuntime()) return ONNXRUNTIME;
         if (r.torchCorrect(torchMode)) return TORCH;
-        if (io.dydet.engine.Engines.forced()) return TORCH;
+        if (Engines.forced()) return TORCH;
         throw new IllegalStateException("no backend computes convolutions right on this machine: " + r.summary()
                 + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs torch anyway, with wrong results");
     }
@@ -66,18 +74,18 @@ public enum Backend {
      * The deploy-form model on this backend: the model itself for torch; for onnxruntime the model exported in
      * memory and opened in ONNX Runtime with the engine's thread count (close it when done).
      */
-    public io.dydet.model.RoutedModel open(io.dydet.model.DynamicDetModel fused) {
+    public RoutedModel open(DynamicDetModel fused) {
         if (this == AUTO) throw new IllegalStateException("resolve the auto backend first (Backend.resolve)");
         if (this == TORCH) return fused;
         checkPrecision(fused.precision());
         if (!fused.network().isFused()) throw new IllegalArgumentException("the onnxruntime backend runs the deploy form: fuse the model first");
         if (fused.device().isGpu()) throw new IllegalArgumentException("the onnxruntime backend runs on the CPU; use --backend torch for " + fused.device());
-        return io.dydet.onnx.OnnxRuntimeModel.of(fused, io.dydet.engine.Engines.threads());
+        return OnnxRuntimeModel.of(fused, Engines.threads());
     }
 
     /** Refuses a precision this backend cannot run, before any model is loaded. */
-    public void checkPrecision(io.dydet.model.Precision precision) {
-        if (this == ONNXRUNTIME && precision != io.dydet.model.Precision.FLOAT32) {
+    public void checkPrecision(Precision precision) {
+        if (this == ONNXRUNTIME && precision != Precision.FLOAT32) {
             throw new IllegalArgumentException("the onnxruntime backend runs fp32 only (its CPU provider has no bfloat16 convolutions on x86); "
                     + "use --backend torch for --precision " + precision.cliName());
         }

@@ -1,23 +1,27 @@
 package io.dydet.infer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.data.ImageException;
 import io.dydet.data.Images;
+import io.dydet.data.Videos;
+import io.dydet.files.AtomicFile;
+import io.dydet.json.Json;
 import io.dydet.model.Route;
-import io.dydet.runs.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.videoio.VideoCapture;
+import org.opencv.videoio.VideoWriter;
 
 /**
  * Detection over many files into a run folder: {@code detections.json} (every image, with its route, score, GFLOPs
@@ -47,8 +51,8 @@ public final class DetectJob {
         int failed = 0, r1 = 0, r2 = 0;
         double pre = 0, mdl = 0, nms = 0;
         int chunk = Math.max(1, options.chunk());
-        List<Path> videos = files.stream().filter(io.dydet.data.Videos::isVideoName).toList();
-        files = files.stream().filter(f -> !io.dydet.data.Videos.isVideoName(f)).toList();
+        List<Path> videos = files.stream().filter(Videos::isVideoName).toList();
+        files = files.stream().filter(f -> !Videos.isVideoName(f)).toList();
         for (Path video : videos) {
             VideoSummary v = runVideo(detector, video, runDir, options, json);
             failed += v.failed;
@@ -81,8 +85,8 @@ public final class DetectJob {
             }
             if (progress != null) progress.accept(Math.min(files.size(), from + chunk), files.size());
         }
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        AtomicFiles.write(runDir.resolve("detections.json"), out -> mapper.writeValue(out, json));
+        ObjectMapper mapper = Json.PRETTY;
+        AtomicFile.write(runDir.resolve("detections.json"), out -> mapper.writeValue(out, json));
         int total = files.size() + videoFrames;
         int ok = total - failed;
         return new Summary(total, failed, r1, r2, ok == 0 ? 0 : pre / ok, ok == 0 ? 0 : mdl / ok, ok == 0 ? 0 : nms / ok, runDir);
@@ -97,23 +101,24 @@ public final class DetectJob {
     private static VideoSummary runVideo(Detector detector, Path video, Path runDir, Options options, List<Map<String, Object>> json)
             throws IOException {
         VideoSummary s = new VideoSummary();
-        org.opencv.videoio.VideoCapture cap;
+        VideoCapture cap;
         try {
-            cap = io.dydet.data.Videos.open(video);
-        } catch (io.dydet.data.ImageException e) {
+            cap = Videos.open(video);
+        } catch (ImageException e) {
             json.add(toJson(video, ImageDetections.failed(video.toString(), e.getMessage())));
             s.failed++;
             return s;
         }
         Path out = runDir.resolve(stem(video) + ".avi");
-        Path tmp = runDir.resolve("." + stem(video) + ".part.avi"); // the writer picks its container by the extension
-        org.opencv.videoio.VideoWriter writer = null;
+        // the writer picks its container by the ending: the temporary file ends in .avi too
+        Path tmp = null;
+        VideoWriter writer = null;
         int frame = 0;
         try {
             while (true) {
                 List<Mat> frames = new ArrayList<>();
                 for (int k = 0; k < Math.max(1, options.chunk()); k++) {
-                    Mat m = io.dydet.data.Videos.next(cap);
+                    Mat m = Videos.next(cap);
                     if (m == null) break;
                     frames.add(m);
                 }
@@ -133,7 +138,10 @@ public final class DetectJob {
                     s.nms += r.timings().nmsMs();
                     if (options.saveImages()) {
                         Mat f = frames.get(k);
-                        if (writer == null) writer = io.dydet.data.Videos.writer(tmp, io.dydet.data.Videos.fps(cap), f.cols(), f.rows());
+                        if (writer == null) {
+                            tmp = AtomicFile.temporaryFor(out, ".part.avi");
+                            writer = Videos.writer(tmp, Videos.fps(cap), f.cols(), f.rows());
+                        }
                         Annotator.draw(f, r);
                         writer.write(f);
                     }
@@ -145,7 +153,7 @@ public final class DetectJob {
             cap.release();
             if (writer != null) writer.release();
         }
-        if (writer != null) java.nio.file.Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (writer != null) AtomicFile.commit(tmp, out);
         return s;
     }
 
@@ -167,7 +175,7 @@ public final class DetectJob {
             double w = d.box().width() / r.width(), h = d.box().height() / r.height();
             b.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f %.5f%n", d.classId(), cx, cy, w, h, d.confidence()));
         }
-        AtomicFiles.write(target, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
+        AtomicFile.write(target, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void writeAnnotated(Path source, Path target, ImageDetections r) throws IOException {
@@ -177,10 +185,10 @@ public final class DetectJob {
             String name = target.getFileName().toString();
             String ext = name.contains(".") ? name.substring(name.lastIndexOf('.')) : ".jpg";
             MatOfInt params = new MatOfInt();
-            org.opencv.core.MatOfByte buf = new org.opencv.core.MatOfByte();
+            MatOfByte buf = new MatOfByte();
             if (!Imgcodecs.imencode(ext, img, buf, params)) throw new IOException("cannot encode " + target);
             byte[] bytes = buf.toArray();
-            AtomicFiles.write(target, out -> out.write(bytes));
+            AtomicFile.write(target, out -> out.write(bytes));
         } finally {
             img.release();
         }

@@ -1,6 +1,7 @@
 package io.dydet.infer;
 
 import io.dydet.box.Box;
+import java.util.Objects;
 
 /**
  * One detected object, in pixels of the ORIGINAL image (letterbox undone, clipped to the image).
@@ -9,7 +10,7 @@ import io.dydet.box.Box;
  */
 public record Detection(Box box, float confidence, int classId, String className) {
     public Detection {
-        java.util.Objects.requireNonNull(box, "box");
+        Objects.requireNonNull(box, "box");
         if (!(confidence >= 0f && confidence <= 1f)) throw new IllegalArgumentException("confidence must be in [0, 1], got " + confidence);
         if (classId < 0) throw new IllegalArgumentException("classId must be >= 0, got " + classId);
     }

@@ -3,7 +3,6 @@ package io.dydet.infer;
 import io.dydet.model.Route;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

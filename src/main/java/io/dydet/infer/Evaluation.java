@@ -2,7 +2,6 @@ package io.dydet.infer;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dydet.data.DataConfig;
 import io.dydet.data.Images;
 import io.dydet.eval.CocoDetection;
@@ -19,7 +18,8 @@ import io.dydet.model.Precision;
 import io.dydet.model.Route;
 import io.dydet.model.RouterSetting;
 import io.dydet.model.ThresholdTable;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
+import io.dydet.json.Json;
 import io.dydet.runs.Plots;
 import io.dydet.runs.RunDir;
 import io.dydet.weights.WeightsException;
@@ -44,12 +44,13 @@ public final class Evaluation implements AutoCloseable {
     /**
      * What to evaluate and how.
      *
+     * @param imageSize   null: the size stored in the model file
      * @param groundTruth COCO instances JSON; null: annotations/instances_&lt;split folder&gt;.json beside the images, else the YOLO labels
      * @param sweep run both routes once per image and evaluate every easy/hard split
      * @param randomRouter with a sweep: a seeded random easiness score per image instead of the router's (the baseline)
      * @param randomDraws with a sweep: random routers behind the routing diagnostics (0: none)
      */
-    public record Settings(Path weights, ModelSpec spec, Device device, Backend backend, Precision precision, int imageSize, int batch,
+    public record Settings(Path weights, ModelSpec spec, Device device, Backend backend, Precision precision, Integer imageSize, int batch,
                            float confidence, float iou, RouterSetting router, Path groundTruth, boolean sweep, boolean randomRouter, long seed,
                            int randomDraws) {}
 
@@ -68,9 +69,11 @@ public final class Evaluation implements AutoCloseable {
     private final float routerThreshold;
     private final Path groundTruth;
     private final boolean coco;
+    private final int imageSize;
 
-    private Evaluation(Settings settings, Path data, DataConfig config, List<Path> images, ModelLoader loader) {
+    private Evaluation(Settings settings, int imageSize, Path data, DataConfig config, List<Path> images, ModelLoader loader) {
         this.settings = settings;
+        this.imageSize = imageSize;
         this.data = data;
         this.config = config;
         this.images = images;
@@ -86,12 +89,13 @@ public final class Evaluation implements AutoCloseable {
     public static Evaluation open(Path data, DataConfig config, List<Path> images, Settings settings) throws WeightsException {
         ModelLoader loader = ModelLoader.open(settings.weights(), settings.spec(), settings.device());
         try {
-            loader.network().checkImageSize(settings.imageSize());
+            // the size the model runs at: a W6 model file is evaluated at its 1280, not at 640
+            int size = loader.network().checkImageSize(settings.imageSize() != null ? settings.imageSize() : loader.artifact().imageSize());
             if (loader.network().classes() != config.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + config.nc() + " but the model has " + loader.network().classes() + " classes");
             }
             loader.deploy(settings.precision(), settings.backend(), true);
-            return new Evaluation(settings, data, config, images, loader);
+            return new Evaluation(settings, size, data, config, images, loader);
         } catch (RuntimeException e) {
             loader.close();
             throw e;
@@ -108,7 +112,7 @@ public final class Evaluation implements AutoCloseable {
      * @param progress called with (images done, total): (0, total) first, when the work starts
      */
     public List<Validator.ImageResult> evaluate(BiConsumer<Integer, Integer> progress) {
-        Validator.Options o = new Validator.Options(settings.imageSize(), routerThreshold, NmsOptions.forEval(settings.confidence(), settings.iou()),
+        Validator.Options o = new Validator.Options(imageSize, routerThreshold, NmsOptions.forEval(settings.confidence(), settings.iou()),
                 settings.batch(), Images.DEFAULT_PIXEL_LIMIT, settings.sweep());
         try {
             return Validator.run(loader.model(), images, o, coco ? ClassNames.COCO80_TO_91 : null, progress);
@@ -148,7 +152,7 @@ public final class Evaluation implements AutoCloseable {
         Path run = RunDir.create(project, name);
         writeCurves(internal, run);
         writeConfusionMatrix(ConfusionMatrix.compute(truth, dets, ids, 0.25, 0.45), truth, run);
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper mapper = Json.PRETTY;
         List<Map<String, Object>> rows = new ArrayList<>();
         for (CocoDetection d : dets) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -158,7 +162,7 @@ public final class Evaluation implements AutoCloseable {
             row.put("score", d.score());
             rows.add(row);
         }
-        AtomicFiles.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
+        AtomicFile.write(run.resolve("predictions.json"), out -> mapper.writeValue(out, rows));
         @SuppressWarnings("unchecked")
         Map<String, Object> metrics = new LinkedHashMap<>(mapper.readValue(m.toJson(), Map.class));
         metrics.put("internal", internal.toJson());
@@ -168,7 +172,7 @@ public final class Evaluation implements AutoCloseable {
         metrics.put("route1_share", (double) easy / ok);
         metrics.put("gflops_per_image", gflops / ok);
         metrics.put("model_ms_per_image", ms / ok);
-        AtomicFiles.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
+        AtomicFile.write(run.resolve("metrics.json"), out -> mapper.writeValue(out, metrics));
         List<Sweep.Row> sweep = null;
         RoutingDiagnostics.Result diagnostics = null;
         if (settings.sweep()) {

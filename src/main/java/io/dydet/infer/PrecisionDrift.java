@@ -3,6 +3,8 @@ package io.dydet.infer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import io.dydet.data.ImageException;
+import io.dydet.data.Images;
 import io.dydet.model.Route;
 import io.dydet.model.RoutedModel;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.opencv.core.Mat;
 
 /**
  * How far a model in a lower precision drifts from its float32 form: the decoded outputs of both routes on the same
@@ -63,11 +66,11 @@ public final class PrecisionDrift {
      *
      * @throws io.dydet.data.ImageException for an unreadable image
      */
-    public static List<OutputDrift> outputs(Detector reference, Detector other, List<Path> images) throws io.dydet.data.ImageException {
+    public static List<OutputDrift> outputs(Detector reference, Detector other, List<Path> images) throws ImageException {
         double[] box = new double[2], conf = new double[2];
         double score = 0;
         for (Path p : images) {
-            org.opencv.core.Mat bgr = io.dydet.data.Images.read(p, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT);
+            Mat bgr = Images.read(p, Images.DEFAULT_PIXEL_LIMIT);
             try (NDManager m = NDManager.newBaseManager(reference.model().device())) {
                 NDArray input = reference.input(m, bgr);
                 for (OutputDrift d : outputs(reference.model(), other.model(), input)) {

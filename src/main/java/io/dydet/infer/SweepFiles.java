@@ -1,8 +1,8 @@
 package io.dydet.infer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
+import io.dydet.json.Json;
 import io.dydet.runs.Plots;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ public final class SweepFiles {
         double[] gflops = new double[n], ap = new double[n], hard = new double[n], ms = new double[n];
         String[] labels = new String[n];
         List<Map<String, Object>> json = new ArrayList<>();
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper mapper = Json.PRETTY;
         for (int i = 0; i < n; i++) {
             Sweep.Row r = rows.get(i);
             csv.append(String.format(Locale.ROOT, "%.6f,%.4f,%.4f,%.4f,%.3f,%.6f,%.6f", r.threshold(), r.easyShare(), 1 - r.easyShare(),
@@ -60,9 +60,9 @@ public final class SweepFiles {
             ms[i] = r.msPerImage();
             labels[i] = String.format(Locale.ROOT, "%.0f/%.0f", 100 * r.easyShare(), 100 * (1 - r.easyShare()));
         }
-        AtomicFiles.writeString(run.resolve("sweep.csv"), csv.toString());
-        AtomicFiles.write(run.resolve("sweep.json"), out -> mapper.writeValue(out, json));
-        if (diagnostics != null) AtomicFiles.write(run.resolve("routing.json"), out -> mapper.writeValue(out, diagnostics.toJson()));
+        AtomicFile.writeString(run.resolve("sweep.csv"), csv.toString());
+        AtomicFile.write(run.resolve("sweep.json"), out -> mapper.writeValue(out, json));
+        if (diagnostics != null) AtomicFile.write(run.resolve("routing.json"), out -> mapper.writeValue(out, diagnostics.toJson()));
         Plots.line(run.resolve("sweep.png"), "AP against GFLOPs per easy/hard split", "GFLOPs per image", "AP@[.5:.95]", gflops, ap, labels);
         Plots.panels(run.resolve("tradeoff.png"), "One model, many trade-offs: the router threshold moves images to route 2", List.of(
                 apPanel(hard, ap, diagnostics),

@@ -8,14 +8,23 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.dydet.engine.NativeOps;
 import io.dydet.nn.IDetect;
 import io.dydet.nn.Mode;
+import io.dydet.nn.Ops;
 import io.dydet.nn.ParamSpec;
 import io.dydet.nn.Weights;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.ObjLongConsumer;
 
 /**
  * A DynamicDet network with its tensors: two cascaded backbones, two heads and (if dynamic) the adaptive router.
@@ -29,7 +38,7 @@ public final class DynamicDetModel implements RoutedModel {
     private final Network network;
     private final NDManager manager;
     private final Map<String, NDArray> state;
-    private final Map<Node, Weights> nodeWeights = new java.util.IdentityHashMap<>();
+    private final Map<Node, Weights> nodeWeights = new IdentityHashMap<>();
     private final Weights routerWeights;
     private final boolean channelsLast;
     private final Precision precision;
@@ -113,7 +122,7 @@ public final class DynamicDetModel implements RoutedModel {
 
     /** The tensors by their state-dict names, in state-dict order (read-only view). */
     public Map<String, NDArray> stateDict() {
-        return java.util.Collections.unmodifiableMap(state);
+        return Collections.unmodifiableMap(state);
     }
 
     /** The number format of the convolutions (float32 except for a deploy form made in bfloat16). */
@@ -122,7 +131,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * The deploy form (spec 4.4): BatchNorm folded into convolutions, RepConv branches merged, ImplicitA/M folded
+     * The deploy form (design.md, Fused model): BatchNorm folded into convolutions, RepConv branches merged, ImplicitA/M folded
      * into the detection convolutions. The new model lives in {@code target}; this model is unchanged.
      */
     public DynamicDetModel fuse(NDManager target) {
@@ -136,7 +145,7 @@ public final class DynamicDetModel implements RoutedModel {
      */
     public DynamicDetModel fuse(NDManager target, Precision precision) {
         if (network.isFused()) throw new IllegalStateException("model is already fused");
-        if (precision == Precision.BFLOAT16 && !io.dydet.engine.NativeOps.bfloat16Available()) {
+        if (precision == Precision.BFLOAT16 && !NativeOps.bfloat16Available()) {
             throw new UnsupportedOperationException("bf16 is not available with this engine: it needs libtorch's to_dtype operator through "
                     + "the PyTorch engine; use fp32");
         }
@@ -166,14 +175,14 @@ public final class DynamicDetModel implements RoutedModel {
                 NDArray k = e.getValue();
                 // channels-last pays off with oneDNN on CPU; elsewhere keep the default layout
                 if (cpu && k.getShape().dimension() == 4 && !e.getKey().startsWith("router.")) {
-                    NDArray cl = io.dydet.nn.Ops.toChannelsLast(k);
+                    NDArray cl = Ops.toChannelsLast(k);
                     e.setValue(cl);
                     k = cl;
                 }
                 // convolution weights and biases only: the router and the heads' anchors stay float32
                 String name = e.getKey();
                 if (precision == Precision.BFLOAT16 && !name.startsWith("router.") && (name.endsWith("weight") || name.endsWith("bias"))) {
-                    NDArray b = io.dydet.engine.NativeOps.toBFloat16(k);
+                    NDArray b = NativeOps.toBFloat16(k);
                     e.setValue(b);
                     k = b;
                 }
@@ -232,7 +241,7 @@ public final class DynamicDetModel implements RoutedModel {
     public float[] easiness(NDArray input) {
         if (!network.isDynamic()) {
             float[] nan = new float[(int) input.getShape().get(0)];
-            java.util.Arrays.fill(nan, Float.NaN);
+            Arrays.fill(nan, Float.NaN);
             return nan;
         }
         return routerScores(input).toFloatArray();
@@ -262,7 +271,7 @@ public final class DynamicDetModel implements RoutedModel {
             scores = t.score.toFloatArray();
             for (int i = 0; i < bs; i++) routes.add(Route.choose(scores[i], thresholds[i]));
         } else {
-            java.util.Arrays.fill(scores, Float.NaN);
+            Arrays.fill(scores, Float.NaN);
             for (int i = 0; i < bs; i++) routes.add(Route.HARD);
         }
         List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
@@ -297,7 +306,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * Training-mode forward (spec 4.2): BatchNorm uses batch statistics and updates its running statistics,
+     * Training-mode forward (design.md, The data's path): BatchNorm uses batch statistics and updates its running statistics,
      * every part runs, and both heads return raw logits.
      */
     public TrainOutput forwardTrain(NDArray input) {
@@ -331,7 +340,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     /**
-     * The forward of router training (step 2, spec 6.2): every part runs with BatchNorm in eval mode (running
+     * The forward of router training (step 2, design.md, Training step 2): every part runs with BatchNorm in eval mode (running
      * statistics, frozen detector), both heads return raw logits and the router its easiness score. Gradients reach
      * whatever tensors require them (in step 2 only the router's).
      */
@@ -359,8 +368,8 @@ public final class DynamicDetModel implements RoutedModel {
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
         }
-        NDArray x = channelsLast ? io.dydet.nn.Ops.toChannelsLast(input) : input;
-        return new Trace(precision == Precision.BFLOAT16 ? io.dydet.engine.NativeOps.toBFloat16(x) : x, network);
+        NDArray x = channelsLast ? Ops.toChannelsLast(input) : input;
+        return new Trace(precision == Precision.BFLOAT16 ? NativeOps.toBFloat16(x) : x, network);
     }
 
     private void runRoute(Trace t, Route route, Mode mode) {
@@ -402,7 +411,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     private void runSection(Section s, Trace t, Mode mode, Map<Node, List<Source>> dead) {
-        java.util.function.ObjLongConsumer<Node> timer = layerTimer;
+        ObjLongConsumer<Node> timer = layerTimer;
         if (!LEAN) dead = null;
         for (Node n : network.nodes(s)) {
             List<NDList> inputs = new ArrayList<>(n.sources().size());
@@ -419,15 +428,15 @@ public final class DynamicDetModel implements RoutedModel {
      * never released here (the router and the other route of a mixed batch read them), nor are the head outputs.
      */
     private static Map<Route, Map<Node, List<Source>>> deadOutputs(Network net) {
-        Map<Route, Map<Node, List<Source>>> out = new java.util.HashMap<>();
+        Map<Route, Map<Node, List<Source>>> out = new HashMap<>();
         // first-backbone outputs read only inside the first backbone die there, whatever the route
-        java.util.Set<Source> readOutside = new java.util.HashSet<>();
+        Set<Source> readOutside = new HashSet<>();
         for (Section s : List.of(Section.DUAL, Section.D1, Section.D2)) for (Node n : net.nodes(s)) readOutside.addAll(n.sources());
         for (int idx : net.spec().routerIns()) readOutside.add(new Source(Section.B1, idx));
         readOutside.add(new Source(Section.B1, net.nodes(Section.B1).size() - 1));
         Map<Source, Node> lastInB1 = new LinkedHashMap<>();
         for (Node n : net.nodes(Section.B1)) for (Source src : n.sources()) lastInB1.put(src, n);
-        Map<Node, List<Source>> b1Dead = new java.util.IdentityHashMap<>();
+        Map<Node, List<Source>> b1Dead = new IdentityHashMap<>();
         lastInB1.forEach((src, node) -> {
             if (!src.isInput() && !readOutside.contains(src)) b1Dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
         });
@@ -436,7 +445,7 @@ public final class DynamicDetModel implements RoutedModel {
             List<Section> order = r == Route.EASY ? List.of(Section.D1) : List.of(Section.DUAL, Section.D2);
             Map<Source, Node> last = new LinkedHashMap<>();
             for (Section s : order) for (Node n : net.nodes(s)) for (Source src : n.sources()) last.put(src, n);
-            Map<Node, List<Source>> dead = new java.util.IdentityHashMap<>();
+            Map<Node, List<Source>> dead = new IdentityHashMap<>();
             last.forEach((src, node) -> {
                 if (src.isInput() || src.section() == Section.B1) return;
                 dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
@@ -446,10 +455,10 @@ public final class DynamicDetModel implements RoutedModel {
         return out;
     }
 
-    private volatile java.util.function.ObjLongConsumer<Node> layerTimer;
+    private volatile ObjLongConsumer<Node> layerTimer;
 
     /** Diagnostics: receives every layer's wall time in nanoseconds (CPU ops are synchronous); null switches it off. */
-    public void setLayerTimer(java.util.function.ObjLongConsumer<Node> timer) {
+    public void setLayerTimer(ObjLongConsumer<Node> timer) {
         this.layerTimer = timer;
     }
 

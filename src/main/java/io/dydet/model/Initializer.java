@@ -6,13 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.dydet.nn.IDetect;
 import io.dydet.nn.ParamSpec;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntToDoubleFunction;
 
 /**
- * The original's initialisation (spec 3.5): convolutions and the router with PyTorch's default
+ * The original's initialisation (design.md, Model definition): convolutions and the router with PyTorch's default
  * (kaiming-uniform a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), BatchNorm
  * weight 1 / bias 0 / mean 0 / var 1, ImplicitA ~ N(0, 0.02), ImplicitM ~ N(1, 0.02), anchors from the cfg,
  * and the detection biases' priors: objectness + ln(8 / (640 / stride)^2), classes + ln(0.6 / (nc - 0.99)).
@@ -23,7 +25,7 @@ final class Initializer {
     static Map<String, NDArray> initialize(Network network, NDManager manager, long seed) {
         Random rng = new Random(seed);
         Map<String, NDArray> state = new LinkedHashMap<>();
-        Map<String, Shape> shapes = new java.util.HashMap<>();
+        Map<String, Shape> shapes = new HashMap<>();
         for (ParamSpec p : network.stateDictSpec()) shapes.put(p.name(), p.shape());
         for (ParamSpec p : network.stateDictSpec()) {
             NDArray a = create(p, shapes, manager, rng);
@@ -55,7 +57,7 @@ final class Initializer {
         return fill(m, s, i -> (float) ((rng.nextDouble() * 2 - 1) * bound));
     }
 
-    private static NDArray fill(NDManager m, Shape s, java.util.function.IntToDoubleFunction f) {
+    private static NDArray fill(NDManager m, Shape s, IntToDoubleFunction f) {
         float[] v = new float[(int) s.size()];
         for (int i = 0; i < v.length; i++) v[i] = (float) f.applyAsDouble(i);
         return m.create(v, s);

@@ -1,5 +1,7 @@
 package io.dydet.model;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -11,6 +13,6 @@ public record LayerRow(Section section, int index, List<Object> from, boolean fr
                        List<Object> args, String where) {
     public LayerRow {
         from = List.copyOf(from);
-        args = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(args));
+        args = Collections.unmodifiableList(new ArrayList<>(args));
     }
 }

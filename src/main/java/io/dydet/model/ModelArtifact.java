@@ -3,6 +3,8 @@ package io.dydet.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.json.Json;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +27,12 @@ public record ModelArtifact(String modelName, String cfgYaml, List<String> class
     static final String KEY_STRIDES = "dydet.strides";
     static final String KEY_CALIBRATION = "dydet.calibration";
     static final String KEY_PROVENANCE = "dydet.provenance";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     public ModelArtifact {
         classNames = List.copyOf(classNames);
         strides = List.copyOf(strides);
-        provenance = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+        provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     }
 
     /** The metadata map written into the safetensors header. */

@@ -1,5 +1,6 @@
 package io.dydet.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dydet.nn.ParamSpec;
@@ -9,10 +10,12 @@ import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.TensorEntry;
 import io.dydet.weights.TorchCheckpoint;
 import io.dydet.weights.WeightsException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,7 +43,7 @@ public final class ModelFiles {
 
     /** True for an original PyTorch checkpoint (.pt/.pth zip), false for safetensors. */
     public static boolean isCheckpoint(Path p) {
-        String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".pt") || n.endsWith(".pth");
     }
 
@@ -130,23 +133,23 @@ public final class ModelFiles {
      * Writes a model file with freshly initialised weights (as training starts from): for benchmarks of speed,
      * which does not depend on what the weights learnt.
      */
-    public static void writeInitialized(Path file, ModelSpec spec, int imageSize, long seed) throws java.io.IOException {
+    public static void writeInitialized(Path file, ModelSpec spec, int imageSize, long seed) throws IOException {
         Network network = Network.build(spec);
-        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = DynamicDetModel.initialized(network, m, seed);
-            Map<String, String> prov = new java.util.LinkedHashMap<>();
+            Map<String, String> prov = new LinkedHashMap<>();
             prov.put("source", "initialised weights (seed " + seed + "), for speed measurements only");
             save(file, model, new ModelArtifact(spec.name(), spec.toYaml(), ClassNames.defaults(spec.nc()), imageSize, network.strides(), null, prov));
         }
     }
 
     /** Writes a dydet model file: the model's tensors in state-dict order and the artifact's metadata, atomically. */
-    public static void save(Path file, DynamicDetModel model, ModelArtifact artifact) throws java.io.IOException {
+    public static void save(Path file, DynamicDetModel model, ModelArtifact artifact) throws IOException {
         save(file, model.network(), model.stateDict(), artifact);
     }
 
     /** The same from a state dict of {@code network} (e.g. EMA weights) without building a model around it. */
-    public static void save(Path file, Network network, Map<String, NDArray> state, ModelArtifact artifact) throws java.io.IOException {
+    public static void save(Path file, Network network, Map<String, NDArray> state, ModelArtifact artifact) throws IOException {
         if (network.isFused()) throw new IllegalArgumentException("save the unfused model; fusion happens at load time");
         SafeTensors.write(file, state, artifact.toMetadata());
     }

@@ -1,5 +1,6 @@
 package io.dydet.model;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,7 +11,7 @@ import java.util.Map;
  */
 public record ModelInfo(String model, int imageSize, Map<String, Long> params, double route1Gflops, double route2Gflops) {
     public ModelInfo {
-        params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
     public static ModelInfo of(Network network, int imageSize) {

@@ -1,5 +1,6 @@
 package io.dydet.model;
 
+import io.dydet.engine.check.ConvShape;
 import io.dydet.nn.AdaptiveRouter;
 import io.dydet.nn.CbFuse;
 import io.dydet.nn.CbLinear;
@@ -15,14 +16,18 @@ import io.dydet.nn.RepConv;
 import io.dydet.nn.Sppcspc;
 import io.dydet.nn.Upsample;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The cascaded network a cfg describes, with every {@code from} resolved to a (section, index) and every layer's
- * channels inferred exactly as the original's parse_model does (spec 3.2-3.4). Holds no tensors.
+ * channels inferred exactly as the original's parse_model does (design.md, Model definition). Holds no tensors.
  */
 public final class Network {
     /** Module names a cfg may use. */
@@ -34,7 +39,7 @@ public final class Network {
     private final AdaptiveRouter router;
     private final boolean fused;
     /** MACs per section by input size: routing per image asks for the same few sizes over and over. */
-    private final Map<String, Map<Section, Long>> macsBySize = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Map<Section, Long>> macsBySize = new ConcurrentHashMap<>();
 
     private Network(ModelSpec spec, Map<Section, List<Node>> nodes, AdaptiveRouter router, boolean fused) {
         this.spec = spec;
@@ -157,10 +162,10 @@ public final class Network {
      * The distinct convolutions of every section and of the router for one image of the given size, in the order they
      * first run: what the engine check must find right before this network runs on it.
      */
-    public List<io.dydet.engine.check.ConvShape> convShapes(long height, long width) {
+    public List<ConvShape> convShapes(long height, long width) {
         Map<Section, List<List<FeatureShape>>> shapes = shapes(height, width);
         List<FeatureShape> input = List.of(new FeatureShape(spec.inChannels(), height, width));
-        java.util.Set<io.dydet.engine.check.ConvShape> out = new java.util.LinkedHashSet<>();
+        Set<ConvShape> out = new LinkedHashSet<>();
         for (Section s : Section.values()) {
             for (Node n : nodes.get(s)) out.addAll(n.layer().convShapes(inputShapes(n, shapes, input)));
         }
@@ -182,7 +187,7 @@ public final class Network {
             for (Node n : nodes.get(s)) m += n.layer().macs(inputShapes(n, shapes, input));
             out.put(s, m);
         }
-        return java.util.Collections.unmodifiableMap(out);
+        return Collections.unmodifiableMap(out);
     }
 
     /** The shapes a node reads: the image's, or those of the layers it takes its inputs from. */
@@ -409,7 +414,7 @@ public final class Network {
             return v;
         }
 
-        /** Spec 3.4: negative = relative within the section; non-negative = B1, except plain ints in head2 (dual). */
+        /** design.md, Model definition: negative = relative within the section; non-negative = B1, except plain ints in head2 (dual). */
         private Source resolve(LayerRow row, Object f) {
             Section s = row.section();
             int i = row.index();

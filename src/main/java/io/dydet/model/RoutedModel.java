@@ -2,6 +2,7 @@ package io.dydet.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
 
 /**
  * The dynamic forward pass of a deploy-form model, whichever engine runs it (libtorch through
@@ -23,7 +24,7 @@ public interface RoutedModel extends AutoCloseable {
     /** Every image routed by one threshold. */
     default RoutedOutput forward(NDArray input, float threshold) {
         float[] each = new float[(int) input.getShape().get(0)];
-        java.util.Arrays.fill(each, threshold);
+        Arrays.fill(each, threshold);
         return forward(input, each);
     }
 

@@ -3,6 +3,7 @@ package io.dydet.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.json.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Calibrated router thresholds (spec 7): for easy shares 100%, 90%, ..., 0% the threshold that sends that share of
+ * Calibrated router thresholds (design.md, Calibration): for easy shares 100%, 90%, ..., 0% the threshold that sends that share of
  * the calibration images to route 1 (the literal 0, the 10th ... 90th score percentiles with linear
  * interpolation, the literal 1), each with the GFLOPs per image it cost on the calibration set.
  */
@@ -18,7 +19,7 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
     /** One setting: the share of images on route 1, the threshold, and the expected GFLOPs per image. */
     public record Entry(double easyShare, double threshold, double gflops) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     public ThresholdTable {
         entries = List.copyOf(entries);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.dydet.nn.ParamSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.Set;
 public record WeightReport(List<String> missing, List<String> unexpected, List<String> wrongShape) {
 
     public static WeightReport compare(List<ParamSpec> expected, Map<String, NDArray> found) {
-        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
         found.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
         return compareShapes(expected, shapes);
     }

@@ -2,11 +2,13 @@ package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import io.dydet.engine.check.ConvShape;
 import java.util.List;
 
 /**
- * The adaptive router (spec 2.16): global-average-pool each chosen first-backbone feature, concatenate,
+ * The adaptive router (design.md, Routing): global-average-pool each chosen first-backbone feature, concatenate,
  * 1x1 conv d -> d/reduction, ReLU, 1x1 conv -> 1, sigmoid. Its output is the EASINESS score s in (0, 1):
  * an image takes route 1 iff s >= threshold. Keys router.layer1.weight/bias, router.layer2.weight/bias.
  */
@@ -36,16 +38,16 @@ public record AdaptiveRouter(List<Integer> channels, int reduction) {
     }
 
     /** Its two 1x1 convolutions on the pooled features (for the engine check). */
-    public List<io.dydet.engine.check.ConvShape> convShapes() {
-        return List.of(io.dydet.engine.check.ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1),
-                io.dydet.engine.check.ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
+    public List<ConvShape> convShapes() {
+        return List.of(ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1),
+                ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
     }
 
     /** The router's input: spatial means of the features, concatenated, shape (B, d). */
     public NDArray pool(List<NDArray> features) {
         NDList means = new NDList(features.size());
         for (NDArray f : features) {
-            ai.djl.ndarray.types.Shape s = f.getShape();
+            Shape s = f.getShape();
             means.add(f.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}));
         }
         return Ops.concat(means);

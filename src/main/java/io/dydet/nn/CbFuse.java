@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import java.util.List;
 
 /**
- * Composite-connection fusion (spec 2.15): target + sum over k of chunk idx[k] of the k-th CBLinear output,
+ * Composite-connection fusion (design.md, Layers): target + sum over k of chunk idx[k] of the k-th CBLinear output,
  * each resized (nearest) to the target's size. Inputs: the CBLinear outputs, then the target.
  */
 public record CbFuse(List<Integer> chunkIndex) implements Layer {

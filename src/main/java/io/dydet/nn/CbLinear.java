@@ -2,11 +2,12 @@ package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Composite-connection projection (spec 2.14): one 1x1 convolution with bias, no BN, no activation, whose output
+ * Composite-connection projection (design.md, Layers): one 1x1 convolution with bias, no BN, no activation, whose output
  * is split into chunks of the listed widths; chunk j feeds stage j of the second backbone. Keys conv.weight/bias.
  */
 public record CbLinear(int in, List<Integer> outs) implements Layer {
@@ -43,9 +44,9 @@ public record CbLinear(int in, List<Integer> outs) implements Layer {
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(io.dydet.engine.check.ConvShape.same(in, total(), 1, 1, s.height(), s.width()));
+        return List.of(ConvShape.same(in, total(), 1, 1, s.height(), s.width()));
     }
 
     @Override

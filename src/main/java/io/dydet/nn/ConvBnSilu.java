@@ -3,6 +3,7 @@ package io.dydet.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.dydet.engine.check.ConvShape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +39,9 @@ public record ConvBnSilu(int in, int out, int kernel, int stride) implements Lay
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(io.dydet.engine.check.ConvShape.same(in, out, kernel, stride, s.height(), s.width()));
+        return List.of(ConvShape.same(in, out, kernel, stride, s.height(), s.width()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.dydet.engine.check.ConvShape;
 import java.util.List;
 
 /** Deploy form of {@link ConvBnSilu}: BatchNorm folded into the convolution. Keys conv.weight, conv.bias. */
@@ -27,9 +28,9 @@ public record FusedConv(int in, int out, int kernel, int stride) implements Laye
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(io.dydet.engine.check.ConvShape.same(in, out, kernel, stride, s.height(), s.width()));
+        return List.of(ConvShape.same(in, out, kernel, stride, s.height(), s.width()));
     }
 
     @Override

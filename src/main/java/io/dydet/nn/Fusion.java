@@ -2,7 +2,7 @@ package io.dydet.nn;
 
 import ai.djl.ndarray.NDArray;
 
-/** Folding BatchNorm into the preceding convolution (spec 2.1): W' = W * g/std, b' = beta - mean * g/std. */
+/** Folding BatchNorm into the preceding convolution (design.md, Fused model): W' = W * g/std, b' = beta - mean * g/std. */
 final class Fusion {
     private Fusion() {}
 

@@ -9,13 +9,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.dydet.engine.Scalars;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * YOLOv7's detection layer with implicit knowledge (spec 2.12). Per level i: raw = im_i * conv_i(x_i + ia_i),
+ * YOLOv7's detection layer with implicit knowledge (design.md, Layers). Per level i: raw = im_i * conv_i(x_i + ia_i),
  * viewed as (B, na, ny, nx, no). Decoding: y = sigmoid(raw); xy = (2y - 0.5 + grid) * stride;
  * wh = (2y)^2 * anchor_grid (pixels). In the fused form ia/im are folded into conv_i (their keys stay).
  */
@@ -78,11 +79,11 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
-        List<io.dydet.engine.check.ConvShape> out = new ArrayList<>();
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        List<ConvShape> out = new ArrayList<>();
         for (List<FeatureShape> in : inputs) {
             FeatureShape s = in.get(0);
-            out.add(io.dydet.engine.check.ConvShape.same((int) s.channels(), na * outputsPerAnchor(), 1, 1, s.height(), s.width()));
+            out.add(ConvShape.same((int) s.channels(), na * outputsPerAnchor(), 1, 1, s.height(), s.width()));
         }
         return out;
     }

@@ -3,6 +3,8 @@ package io.dydet.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.dydet.engine.check.ConvShape;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +31,7 @@ public interface Layer {
     }
 
     /** The convolutions this layer runs for one image of the given input shapes (for the engine check). */
-    default List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    default List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         return List.of();
     }
 
@@ -42,7 +44,7 @@ public interface Layer {
 
     /** Tensors of {@link #fused()}, computed from this layer's tensors; names relative to the prefix. */
     default Map<String, NDArray> fuseWeights(Weights weights, NDManager manager) {
-        Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+        Map<String, NDArray> out = new LinkedHashMap<>();
         for (ParamSpec p : params()) out.put(p.name(), weights.get(p.name()));
         return out;
     }

@@ -8,6 +8,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import io.dydet.engine.Layouts;
+import io.dydet.engine.NativeOps;
 import io.dydet.engine.Scalars;
 
 /** The tensor operations the layers share, with the original's numerics (BN eps 1e-3, momentum 0.03). */
@@ -69,7 +71,7 @@ public final class Ops {
 
     /** x * sigmoid(x). In eval mode the product is written into x (saves an allocation per layer). */
     public static NDArray silu(NDArray x, Mode mode) {
-        if (!mode.training() && io.dydet.engine.NativeOps.siluInPlace(x)) return x;
+        if (!mode.training() && NativeOps.siluInPlace(x)) return x;
         NDArray s = Activation.sigmoid(x);
         if (mode.training()) return x.mul(s);
         x.muli(s);
@@ -96,7 +98,7 @@ public final class Ops {
 
     /** The same NCHW tensor with channels-last (NHWC) memory (see {@link io.dydet.engine.Layouts#channelsLast}). */
     public static NDArray toChannelsLast(NDArray x) {
-        return io.dydet.engine.Layouts.channelsLast(x);
+        return Layouts.channelsLast(x);
     }
 
     /** Output size of a convolution or pooling window along one axis. */

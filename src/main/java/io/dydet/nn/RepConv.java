@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,10 +60,10 @@ public record RepConv(int in, int out, int kernel, int stride) implements Layer 
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(io.dydet.engine.check.ConvShape.same(in, out, 3, stride, s.height(), s.width()),
-                io.dydet.engine.check.ConvShape.same(in, out, 1, stride, s.height(), s.width()));
+        return List.of(ConvShape.same(in, out, 3, stride, s.height(), s.width()),
+                ConvShape.same(in, out, 1, stride, s.height(), s.width()));
     }
 
     @Override
@@ -103,7 +105,7 @@ public record RepConv(int in, int out, int kernel, int stride) implements Layer 
     /** A 1x1 kernel placed at the centre of a zero 3x3 kernel. */
     private static NDArray centreTap(NDArray k1, NDManager manager) {
         long o = k1.getShape().get(0), i = k1.getShape().get(1);
-        NDArray k3 = manager.zeros(new ai.djl.ndarray.types.Shape(o, i, 3, 3), k1.getDataType(), k1.getDevice());
+        NDArray k3 = manager.zeros(new Shape(o, i, 3, 3), k1.getDataType(), k1.getDevice());
         k3.set(new NDIndex(":, :, 1, 1"), k1.reshape(o, i));
         return k3;
     }

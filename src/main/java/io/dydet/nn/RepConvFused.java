@@ -1,6 +1,7 @@
 package io.dydet.nn;
 
 import ai.djl.ndarray.NDList;
+import io.dydet.engine.check.ConvShape;
 import java.util.List;
 
 /** Deploy form of {@link RepConv}: one 3x3 convolution with bias, then SiLU. Keys rbr_reparam.weight/bias. */
@@ -26,9 +27,9 @@ public record RepConvFused(int in, int out, int stride) implements Layer {
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(io.dydet.engine.check.ConvShape.same(in, out, 3, stride, s.height(), s.width()));
+        return List.of(ConvShape.same(in, out, 3, stride, s.height(), s.width()));
     }
 
     @Override

@@ -3,13 +3,14 @@ package io.dydet.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.dydet.engine.check.ConvShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Spatial pyramid pooling, cross-stage partial (spec 2.4): y1 = cv6(cv5([x1, pool5, pool9, pool13])) with
+ * Spatial pyramid pooling, cross-stage partial (design.md, Layers): y1 = cv6(cv5([x1, pool5, pool9, pool13])) with
  * x1 = cv4(cv3(cv1(x))); out = cv7([y1, cv2(x)]). Hidden width equals out. Keys cv1..cv7 (each a Conv).
  */
 public record Sppcspc(int in, int out, boolean isFused) implements Layer {
@@ -54,8 +55,8 @@ public record Sppcspc(int in, int out, boolean isFused) implements Layer {
     }
 
     @Override
-    public List<io.dydet.engine.check.ConvShape> convShapes(List<List<FeatureShape>> inputs) {
-        List<io.dydet.engine.check.ConvShape> out = new ArrayList<>();
+    public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
+        List<ConvShape> out = new ArrayList<>();
         for (Layer cv : convs()) out.addAll(cv.convShapes(inputs));
         return out;
     }

@@ -1,13 +1,13 @@
 package io.dydet.onnx;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.json.Json;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.Network;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,12 +34,12 @@ public final class ExportFiles {
             throws IOException {
         Files.createDirectories(dir);
         OnnxExport.Graphs g = OnnxExport.export(fused);
-        AtomicFiles.write(dir.resolve(STEM), out -> out.write(g.route1Stem()));
-        AtomicFiles.write(dir.resolve(HEAD1), out -> out.write(g.route1Head()));
-        AtomicFiles.write(dir.resolve(ROUTE2), out -> out.write(g.route2()));
+        AtomicFile.write(dir.resolve(STEM), out -> out.write(g.route1Stem()));
+        AtomicFile.write(dir.resolve(HEAD1), out -> out.write(g.route1Head()));
+        AtomicFile.write(dir.resolve(ROUTE2), out -> out.write(g.route2()));
         Map<String, Object> json = describe(fused.network(), g.layout(), artifact, imageSize, defaultThreshold);
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        AtomicFiles.write(dir.resolve(DESCRIPTION), out -> mapper.writeValue(out, json));
+        ObjectMapper mapper = Json.PRETTY;
+        AtomicFile.write(dir.resolve(DESCRIPTION), out -> mapper.writeValue(out, json));
         return g;
     }
 
@@ -81,7 +81,7 @@ public final class ExportFiles {
         m.put("anchors", net.spec().anchors()); // per level, pixel pairs w0, h0, w1, h1, ... (decoded inside the graphs)
         m.put("router_threshold", (double) defaultThreshold);
         ThresholdTable t = artifact.thresholds();
-        m.put("calibration", t == null ? null : new ObjectMapper().readTree(t.toJson()));
+        m.put("calibration", t == null ? null : Json.MAPPER.readTree(t.toJson()));
         return m;
     }
 

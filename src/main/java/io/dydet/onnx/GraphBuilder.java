@@ -5,7 +5,11 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * One ONNX graph under construction: nodes, initializers, inputs and outputs, every value name unique. Thin
@@ -26,7 +30,7 @@ final class GraphBuilder {
     }
 
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
-    private final java.util.Set<String> names = new java.util.HashSet<>();
+    private final Set<String> names = new HashSet<>();
     private int counter;
 
     GraphBuilder(String name) {
@@ -128,9 +132,9 @@ final class GraphBuilder {
     List<String> nodes(String op, List<String> inputs, int outputs, Object... attributes) {
         OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(fresh(op));
         n.addAllInput(inputs);
-        List<String> outs = new java.util.ArrayList<>(outputs);
+        List<String> outs = new ArrayList<>(outputs);
         for (int i = 0; i < outputs; i++) {
-            String o = fresh(op.toLowerCase(java.util.Locale.ROOT));
+            String o = fresh(op.toLowerCase(Locale.ROOT));
             outs.add(o);
             n.addOutput(o);
         }

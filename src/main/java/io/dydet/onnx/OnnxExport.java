@@ -10,6 +10,7 @@ import io.dydet.nn.AdaptiveRouter;
 import io.dydet.nn.CbFuse;
 import io.dydet.nn.CbLinear;
 import io.dydet.nn.Concat;
+import io.dydet.nn.FeatureShape;
 import io.dydet.nn.FusedConv;
 import io.dydet.nn.IDetect;
 import io.dydet.nn.Layer;
@@ -81,9 +82,9 @@ public final class OnnxExport {
         exported.addAll(forRoute2);
         List<Feature> features = new ArrayList<>();
         int probe = 64 * net.maxStride(); // any size that every stride divides
-        List<List<io.dydet.nn.FeatureShape>> b1 = net.shapes(probe, probe).get(Section.B1);
+        List<List<FeatureShape>> b1 = net.shapes(probe, probe).get(Section.B1);
         for (int idx : exported) {
-            io.dydet.nn.FeatureShape s = b1.get(idx).get(0);
+            FeatureShape s = b1.get(idx).get(0);
             features.add(new Feature(featureName(idx), idx, s.channels(), (int) (probe / s.height())));
         }
 

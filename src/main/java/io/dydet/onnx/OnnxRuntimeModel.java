@@ -1,7 +1,9 @@
 package io.dydet.onnx;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -15,6 +17,7 @@ import io.dydet.model.RoutedModel;
 import io.dydet.model.RoutedOutput;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,8 +91,8 @@ public final class OnnxRuntimeModel implements RoutedModel {
     }
 
     @Override
-    public ai.djl.Device device() {
-        return ai.djl.Device.cpu();
+    public Device device() {
+        return Device.cpu();
     }
 
     /** The easiness scores (B) of a batch, from the stem alone. */
@@ -97,7 +100,7 @@ public final class OnnxRuntimeModel implements RoutedModel {
     public float[] easiness(NDArray input) {
         if (!layout.dynamic()) {
             float[] nan = new float[(int) input.getShape().get(0)];
-            java.util.Arrays.fill(nan, Float.NaN);
+            Arrays.fill(nan, Float.NaN);
             return nan;
         }
         try (OnnxTensor images = tensor(input); OrtSession.Result r = stem.run(Map.of(OnnxExport.IMAGES, images))) {
@@ -126,7 +129,7 @@ public final class OnnxRuntimeModel implements RoutedModel {
             float[] scores = new float[bs];
             List<Route> routes = new ArrayList<>(bs);
             if (layout.dynamic()) scores = floats(features, OnnxExport.SCORE);
-            else java.util.Arrays.fill(scores, Float.NaN);
+            else Arrays.fill(scores, Float.NaN);
             List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
             for (int i = 0; i < bs; i++) {
                 Route r = forced != null ? forced : layout.dynamic() ? Route.choose(scores[i], thresholds[i]) : Route.HARD;
@@ -166,7 +169,7 @@ public final class OnnxRuntimeModel implements RoutedModel {
                 int k = 0;
                 for (int i : easy) inverse[i] = k++;
                 for (int i : hard) inverse[i] = k++;
-                decoded = perRoute[0].concat(perRoute[1]).get(new ai.djl.ndarray.index.NDIndex("{}", input.getManager().create(inverse)));
+                decoded = perRoute[0].concat(perRoute[1]).get(new NDIndex("{}", input.getManager().create(inverse)));
             }
             return new RoutedOutput(decoded, new NDList(), scores, routes);
         } catch (OrtException e) {
@@ -181,7 +184,7 @@ public final class OnnxRuntimeModel implements RoutedModel {
     /** The given batch rows of a tensor, copied into a new one. */
     private OnnxTensor rows(OnnxTensor full, List<Integer> subset) throws OrtException {
         long[] shape = full.getInfo().getShape().clone();
-        int row = (int) (java.util.Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b));
+        int row = (int) (Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b));
         float[] src = full.getFloatBuffer().array();
         float[] dst = new float[subset.size() * row];
         for (int k = 0; k < subset.size(); k++) System.arraycopy(src, subset.get(k) * row, dst, k * row, row);

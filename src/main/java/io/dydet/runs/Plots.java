@@ -1,5 +1,6 @@
 package io.dydet.runs;
 
+import io.dydet.files.AtomicFile;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -36,7 +37,7 @@ public final class Plots {
 
     /** Writes {@code img} as a PNG, atomically. */
     public static void writePng(Path png, BufferedImage img) throws IOException {
-        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
+        AtomicFile.write(png, out -> ImageIO.write(img, "png", out));
     }
 
     /** A line with markers and point labels; written atomically. */

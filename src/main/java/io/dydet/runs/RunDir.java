@@ -1,6 +1,7 @@
 package io.dydet.runs;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,7 +15,7 @@ public final class RunDir {
             Path p = project.resolve(i == 1 ? name : name + i);
             try {
                 return Files.createDirectory(p);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 // taken: try the next number
             }
         }

@@ -7,6 +7,7 @@ import io.dydet.infer.DetectSettings;
 import io.dydet.infer.DetectionsJson;
 import io.dydet.infer.Detector;
 import io.dydet.infer.ImageDetections;
+import io.dydet.json.Json;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -15,14 +16,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +45,7 @@ public final class DetectionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionServer.class);
     /** One line per request at INFO (method, path, status, milliseconds); off unless that logger's level allows it. */
     private static final Logger ACCESS = LoggerFactory.getLogger("dydet.access");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String ENDPOINTS = "POST /v1/detect, GET /v1/model, GET /healthz, GET /readyz, GET /metrics, GET /";
 
     private final Detector detector;
@@ -61,7 +65,7 @@ public final class DetectionServer implements AutoCloseable {
     private volatile boolean warmupStarted;
     private final CountDownLatch warmupDone = new CountDownLatch(1);
     /** Decoded pixels of requests in progress, in kilopixels: bounds the native memory of decoded images. */
-    private final java.util.concurrent.Semaphore pixelBudget;
+    private final Semaphore pixelBudget;
 
     private DetectionServer(Detector detector, BatchRunner runner, ServeSettings settings) {
         this.detector = detector;
@@ -74,7 +78,7 @@ public final class DetectionServer implements AutoCloseable {
                 arriving::get, metrics::batch);
         holder[0] = batcher;
         this.modelJson = json(ModelDescription.of(detector, settings));
-        this.pixelBudget = new java.util.concurrent.Semaphore(kilopixels(settings.decodedPixelBudget()));
+        this.pixelBudget = new Semaphore(kilopixels(settings.decodedPixelBudget()));
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -189,7 +193,7 @@ public final class DetectionServer implements AutoCloseable {
         } finally {
             double seconds = (System.nanoTime() - t0) / 1e9;
             metrics.request(endpoint, ctx.statusCode(), seconds);
-            if (ACCESS.isInfoEnabled()) ACCESS.info("{} {} {} {} {} ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(), String.format(java.util.Locale.ROOT, "%.1f", seconds * 1e3));
+            if (ACCESS.isInfoEnabled()) ACCESS.info("{} {} {} {} {} ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(), String.format(Locale.ROOT, "%.1f", seconds * 1e3));
         }
     }
 
@@ -315,7 +319,7 @@ public final class DetectionServer implements AutoCloseable {
         List<CompletableFuture<MicroBatcher.Result>> futures;
         try {
             List<String> labels = index.stream().map(i -> uploads.get(i).name()).toList();
-            futures = batcher.submit(mats, labels, java.util.Collections.nCopies(mats.size(), s));
+            futures = batcher.submit(mats, labels, Collections.nCopies(mats.size(), s));
         } catch (MicroBatcher.QueueFullException e) {
             throw new ServeException(503, "queue_full", "the service is busy: " + e.getMessage(), 1);
         } finally {

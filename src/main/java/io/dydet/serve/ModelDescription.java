@@ -1,7 +1,7 @@
 package io.dydet.serve;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dydet.infer.Detector;
+import io.dydet.json.Json;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
 import java.io.IOException;
@@ -34,7 +34,7 @@ final class ModelDescription {
         m.put("defaults", defaults);
         ThresholdTable table = detector.artifact().thresholds();
         try {
-            m.put("calibration", table == null ? null : new ObjectMapper().readTree(table.toJson()));
+            m.put("calibration", table == null ? null : Json.MAPPER.readTree(table.toJson()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

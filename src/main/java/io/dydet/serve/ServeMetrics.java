@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.function.IntSupplier;
+import java.util.stream.IntStream;
 
 /**
  * The service's Prometheus metrics, in their own registry (several servers in one JVM do not mix): requests by
@@ -46,7 +47,7 @@ final class ServeMetrics {
     }
 
     private static double[] batchBounds(int maxBatch) {
-        return java.util.stream.IntStream.rangeClosed(1, Math.max(1, maxBatch)).asDoubleStream().toArray();
+        return IntStream.rangeClosed(1, Math.max(1, maxBatch)).asDoubleStream().toArray();
     }
 
     void request(String endpoint, int status, double seconds) {

@@ -3,12 +3,13 @@ package io.dydet.train;
 import io.dydet.data.train.LabelledImage;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 
 /**
- * The original's anchor check at the start of training (spec 5.8): how well the anchors fit the data set's boxes
+ * The original's anchor check at the start of training (design.md, Training step 1): how well the anchors fit the data set's boxes
  * (best possible recall: the share of boxes whose best anchor is within the anchor_t ratio), and, below 0.98, new
  * anchors from whitened k-means and a mutation search. Works on the label sizes only; the caller writes the result
  * into the second head's anchors (the first keeps the definition's, as the original).
@@ -154,7 +155,7 @@ public final class Autoanchor {
             double[][] c = new double[k][];
             List<Integer> idx = new ArrayList<>();
             for (int i = 0; i < x.length; i++) idx.add(i);
-            java.util.Collections.shuffle(idx, rng);
+            Collections.shuffle(idx, rng);
             for (int i = 0; i < k; i++) c[i] = x[idx.get(i % x.length)].clone();
             double prev = Double.POSITIVE_INFINITY;
             for (int it = 0; it < 100; it++) {

@@ -11,7 +11,7 @@ import io.dydet.nn.IDetect;
 import java.util.List;
 
 /**
- * Step-1 loss of the cascaded detector (the original's ComputeLossOTADual, spec 5.6): the OTA loss of each head,
+ * Step-1 loss of the cascaded detector (the original's ComputeLossOTADual, design.md, Training step 1): the OTA loss of each head,
  * both assigned with the second head's anchors, summed term by term, times the batch size. Also gives each head's
  * loss alone, which the router's exit criterion (step 2) needs.
  */

@@ -17,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Exponential moving average of a model's state dict (YOLOv7's ModelEMA, spec 5.5): after every optimiser step
+ * Exponential moving average of a model's state dict (YOLOv7's ModelEMA, design.md, Training step 1): after every optimiser step
  * {@code updates += 1}, {@code d = decay*(1 - exp(-updates/tau))} and every floating entry (parameters and
  * BatchNorm running statistics) becomes {@code d*ema + (1-d)*model}. Integer entries (BatchNorm
  * {@code num_batches_tracked}) are copied, not averaged (the original leaves them as they were at the copy; they

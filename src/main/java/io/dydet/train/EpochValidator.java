@@ -2,7 +2,9 @@ package io.dydet.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.dydet.data.Images;
 import io.dydet.data.YoloLabels;
+import io.dydet.engine.Engines;
 import io.dydet.eval.CocoDetection;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.eval.DetectionMetrics;
@@ -20,7 +22,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * Per-epoch validation as the original runs it during training (spec 5.9): the EMA weights, the evaluation
+ * Per-epoch validation as the original runs it during training (design.md, Training step 1): the EMA weights, the evaluation
  * preprocessing (rect batches, pad 0.5), conf 0.001, NMS IoU 0.6, the internal AP. Both routes are measured: route 2
  * (what the original reports and picks {@code best} by) and route 1 beside it; with {@code dynamicThreshold} set
  * (step 2) the routed result at that threshold is reported as the main one.
@@ -71,13 +73,13 @@ final class EpochValidator {
      * @param dynamicThreshold route by the router at this threshold (step 2), or NaN for route 2 (step 1)
      */
     Result run(Network network, Map<String, NDArray> weights, NDManager parent, float dynamicThreshold, BiConsumer<Integer, Integer> progress) {
-        boolean grad = io.dydet.engine.Engines.isGradEnabled();
+        boolean grad = Engines.isGradEnabled();
         try (NDManager m = parent.newSubManager()) {
             DynamicDetModel model = DynamicDetModel.fromStateDict(network, weights, m.newSubManager(), "EMA weights");
             DynamicDetModel fused = model.fuse(m.newSubManager());
             NmsOptions nms = NmsOptions.forEval().withIou(TRAINING_NMS_IOU);
             float threshold = Float.isNaN(dynamicThreshold) ? 0f : dynamicThreshold;
-            Validator.Options o = new Validator.Options(imageSize, threshold, nms, batch, io.dydet.data.Images.DEFAULT_PIXEL_LIMIT, true);
+            Validator.Options o = new Validator.Options(imageSize, threshold, nms, batch, Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(fused, images, o, null, progress);
             List<CocoDetection> main = new ArrayList<>(), easy = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
@@ -89,7 +91,7 @@ final class EpochValidator {
             }
             return new Result(DetectionMetrics.compute(truth, main, ids), DetectionMetrics.compute(truth, easy, ids));
         } finally {
-            io.dydet.engine.Engines.setGradEnabled(grad);
+            Engines.setGradEnabled(grad);
         }
     }
 }

@@ -10,10 +10,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.dydet.data.Hyperparameters;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * YOLOv7's OTA detection loss of one head (spec 5.6 c, d), given the positives the assigner chose: CIoU box loss
+ * YOLOv7's OTA detection loss of one head (design.md, Training step 1), given the positives the assigner chose: CIoU box loss
  * over positives, BCE objectness over every cell with the level balance and CIoU targets (gr = 1), BCE classes
  * over positives. The three terms come back multiplied by the hyp gains, per image (not yet times batch size).
  */
@@ -51,7 +52,7 @@ final class HeadLoss {
             if (n > 0) {
                 long[] idx = new long[n];
                 float[] tbox = new float[n * 4], anc = new float[n * 2], tcls = new float[n * nc];
-                if (nc > 1) java.util.Arrays.fill(tcls, cn);
+                if (nc > 1) Arrays.fill(tcls, cn);
                 for (int k = 0; k < n; k++) {
                     idx[k] = (((long) lm.image()[k] * na + lm.anchor()[k]) * ny + lm.gj()[k]) * nx + lm.gi()[k];
                     float[] t = lm.target()[k];

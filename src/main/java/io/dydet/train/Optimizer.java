@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dydet.engine.Engines;
+import io.dydet.json.Json;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.TensorEntry;
@@ -40,7 +41,7 @@ import java.util.Map;
  * Gradient mode is switched off on the calling thread for the update and restored afterwards. Not thread-safe.
  */
 public abstract class Optimizer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     static final String KIND_KEY = "dydet.optimizer";
     static final String GROUPS_KEY = "groups";
     static final String STEPS_KEY = "steps";

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * YOLOv7's target assignment (spec 5.6 a, b): candidates are the cell holding a target's centre plus the two
+ * YOLOv7's target assignment (design.md, Training step 1): candidates are the cell holding a target's centre plus the two
  * nearest neighbours, for every anchor whose shape ratio to the target is below {@code anchor_t}; then, per
  * image, SimOTA keeps for each target its {@code dynamic_k} cheapest candidates (cost = class BCE of
  * sqrt(cls * obj) + 3 * -ln IoU) and gives a candidate chosen twice to the target that costs least.

@@ -12,8 +12,8 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The optimiser's parameter groups, built from a model's trainable tensors the way the original does (spec 5.3,
- * 6.3). The group index matters: the schedule warms group 2 (biases) up from {@code warmup_bias_lr}.
+ * The optimiser's parameter groups, built from a model's trainable tensors the way the original does (design.md, Training
+ * step 1 and Training step 2). The group index matters: the schedule warms group 2 (biases) up from {@code warmup_bias_lr}.
  *
  * <ul>
  *   <li>{@link #of(DynamicDetModel)} (step 1): group 0 "no-decay weights" (BatchNorm gammas, IDetect

@@ -1,6 +1,6 @@
 package io.dydet.train;
 
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.runs.Plots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,10 +53,10 @@ final class ResultsLog {
         StringBuilder sb = new StringBuilder(String.join(",", rows.get(rows.size() - 1).keySet())).append('\n');
         for (Map<String, Object> r : rows) {
             List<String> cells = new ArrayList<>();
-            for (Object v : r.values()) cells.add(v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.6g", d) : String.valueOf(v));
+            for (Object v : r.values()) cells.add(v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : String.valueOf(v));
             sb.append(String.join(",", cells)).append('\n');
         }
-        AtomicFiles.writeString(dir.resolve("results.csv"), sb.toString());
+        AtomicFile.writeString(dir.resolve("results.csv"), sb.toString());
         plot();
     }
 

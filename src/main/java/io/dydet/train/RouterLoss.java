@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The router's loss-based exit criterion (the original's ComputeLossOTADy, spec 6.5). Per image: the detached
+ * The router's loss-based exit criterion (the original's ComputeLossOTADy, design.md, Training step 2). Per image: the detached
  * detection losses L1 (route 1's head) and L2 (route 2's head); the offset Delta is the median of every L1 - L2 seen
  * so far (recomputed each image for the first 10,000, then every 1,000th); the loss is
  * s (L1 - Delta/2) + (1 - s)(L2 + Delta/2) with s the easiness score, so images gaining more than Delta from the

@@ -3,7 +3,7 @@ package io.dydet.train;
 import io.dydet.data.Hyperparameters;
 
 /**
- * The original's learning-rate, momentum, accumulation and weight-decay schedule (spec 5.2, 5.4, 6.3) as pure
+ * The original's learning-rate, momentum, accumulation and weight-decay schedule (design.md, Training step 1 and Training step 2) as pure
  * functions of the global iteration {@code ni = i + nb*epoch} and the epoch; nothing here has state.
  *
  * <ul>

@@ -1,5 +1,7 @@
 package io.dydet.train;
 
+import java.util.Map;
+
 /** What a training run reports while it goes; the CLI draws progress bars from it, the library never prints. */
 public interface TrainListener {
     /** Free-form news: resumed from, skipped weights, data problems, autoanchor. */
@@ -12,7 +14,7 @@ public interface TrainListener {
      *
      * @param columns running means shown on the bar, e.g. box/obj/cls/total or Delta/score/route-2 share
      */
-    default void batchDone(int epoch, int batch, int batches, java.util.Map<String, Double> columns, double imagesPerSecond) {}
+    default void batchDone(int epoch, int batch, int batches, Map<String, Double> columns, double imagesPerSecond) {}
 
     default void validating(int done, int total) {}
 

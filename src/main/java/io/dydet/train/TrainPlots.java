@@ -1,7 +1,7 @@
 package io.dydet.train;
 
 import io.dydet.data.train.TrainBatch;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.runs.Plots;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -53,7 +53,7 @@ final class TrainPlots {
             }
         }
         g.dispose();
-        AtomicFiles.write(file, out -> ImageIO.write(img, "jpg", out));
+        AtomicFile.write(file, out -> ImageIO.write(img, "jpg", out));
     }
 
     /** Class histogram and a scatter of box widths against heights (normalised); written atomically as PNG. */

@@ -21,7 +21,7 @@ import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
 import io.dydet.model.TrainOutput;
-import io.dydet.runs.AtomicFiles;
+import io.dydet.files.AtomicFile;
 import io.dydet.weights.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -124,7 +124,7 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Spec 5.8: new anchors for the second head when the definition's fit the boxes badly (best possible recall < 0.98). */
+    /** design.md, Training step 1: new anchors for the second head when the definition's fit the boxes badly (best possible recall < 0.98). */
     private void autoanchor() {
         io.dydet.nn.IDetect det = network.detect(io.dydet.model.Section.D2);
         String prefix = network.detectNode(io.dydet.model.Section.D2).prefix();
@@ -160,9 +160,9 @@ public final class Trainer implements AutoCloseable {
         ModelSpec spec = resolveSpec(args);
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, true);
         Files.createDirectories(runDir.resolve("weights"));
-        AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
-        AtomicFiles.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
-        AtomicFiles.writeString(runDir.resolve("model.yaml"), spec.toYaml());
+        AtomicFile.writeString(runDir.resolve("args.yaml"), args.toYaml());
+        AtomicFile.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
+        AtomicFile.writeString(runDir.resolve("model.yaml"), spec.toYaml());
         TrainPlots.labels(runDir.resolve("labels.png"), t.trainSet.classWidthHeight(), t.classNames);
         return t;
     }
@@ -179,7 +179,7 @@ public final class Trainer implements AutoCloseable {
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, false);
         try {
             removeInterruptedSaves(runDir.resolve("weights"), listener);
-            if (epochs != null) AtomicFiles.writeString(runDir.resolve("args.yaml"), args.toYaml());
+            if (epochs != null) AtomicFile.writeString(runDir.resolve("args.yaml"), args.toYaml());
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;
@@ -368,9 +368,7 @@ public final class Trainer implements AutoCloseable {
                     Path last = runDir.resolve("weights").resolve(LAST), bestFile = runDir.resolve("weights").resolve(BEST);
                     saveModel(last, ema.tensors(), epoch + 1);
                     if (best) {
-                        Files.copy(last, tmpSibling(bestFile), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        Files.move(tmpSibling(bestFile), bestFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        AtomicFile.write(bestFile, out -> Files.copy(last, out));
                     }
                 }
                 log.add(result);
@@ -387,7 +385,7 @@ public final class Trainer implements AutoCloseable {
 
     private static final String OPT_PREFIX = "dydet.optimizer.";
 
-    /** Step 1: SGD with Nesterov momentum or Adam; step 2: AdamW or SGD (the original's choices, spec 5.3, 6.3). */
+    /** Step 1: SGD with Nesterov momentum or Adam; step 2: AdamW or SGD (the original's choices, design.md, Training step 1 and Training step 2). */
     private Optimizer optimizer(ParameterGroups groups) {
         if (!args.adam()) return Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
         return routerStep ? Optimizers.adamW(groups, hyp.lr0(), hyp.momentum(), 0) : Optimizers.adam(groups, hyp.lr0(), hyp.momentum(), 0);

@@ -3,6 +3,7 @@ package io.dydet.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.json.Json;
 import io.dydet.weights.FiniteWeights;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
@@ -23,7 +24,7 @@ import java.util.Map;
 public final class TrainingCheckpoint {
     public static final String FILE = "last.state.safetensors";
     static final String KEY_PROGRESS = "dydet.train.progress";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     /** Sections that must be finite to resume from; the router's gap history is bookkeeping, not weights. */
     private static final List<String> FINITE_SECTIONS = List.of("model", "ema", "optimizer");
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -51,9 +52,6 @@ public final class SafeTensors {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    /** Ending of {@link #write}'s temporary files, named ".NAME.HEX.tmp" next to the target. */
-    private static final String TEMP_SUFFIX = ".tmp";
-
     private SafeTensors() {}
 
     /**
@@ -62,12 +60,7 @@ public final class SafeTensors {
      * them.
      */
     public static List<Path> leftoverTemporaryFiles(Path file) throws IOException {
-        Path target = file.toAbsolutePath();
-        Pattern name = Pattern.compile(Pattern.quote("." + target.getFileName() + ".") + "[0-9a-f]{1,16}" + Pattern.quote(TEMP_SUFFIX));
-        if (!Files.isDirectory(target.getParent())) return List.of();
-        try (Stream<Path> s = Files.list(target.getParent())) {
-            return s.filter(p -> name.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)).sorted().toList();
-        }
+        return AtomicFile.leftovers(file);
     }
 
     /**
@@ -103,34 +96,7 @@ public final class SafeTensors {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(tensors, "tensors");
         Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        // A random name in the target directory, so the final move stays on one file system (and is atomic);
-        // createFile (not createTempFile) keeps the usual permissions instead of 0600.
-        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                + TEMP_SUFFIX);
-        Files.createFile(tmp);
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                writeTo(ch, target, tensors, metadata == null ? Map.of() : metadata);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                // some file systems cannot rename atomically; a plain replace is the best they offer
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException suppressed) {
-                    // the original failure matters more; a leftover ".tmp" is harmless
-                }
-            }
-        }
+        AtomicFile.writeChannel(target, ch -> writeTo(ch, target, tensors, metadata == null ? Map.of() : metadata));
     }
 
     /** A tensor to write: its header entry and the array holding the data. */

@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -78,11 +80,11 @@ public final class TorchCheckpoint implements AutoCloseable {
             String root = pkl.substring(0, pkl.length() - "data.pkl".length());
             ZipEntry order = zip.getEntry(root + "byteorder");
             if (order != null) {
-                String bo = new String(read(zip, order, 16, file), java.nio.charset.StandardCharsets.US_ASCII).trim();
+                String bo = new String(read(zip, order, 16, file), StandardCharsets.US_ASCII).trim();
                 if (!bo.equals("little")) throw new CheckpointException(file + ": byte order '" + bo + "' is not supported (little-endian only)");
             }
             ZipEntry ver = zip.getEntry(root + "version");
-            String version = ver == null ? null : new String(read(zip, ver, 64, file), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            String version = ver == null ? null : new String(read(zip, ver, 64, file), StandardCharsets.US_ASCII).trim();
             byte[] pickle = read(zip, zip.getEntry(pkl), MAX_PICKLE_BYTES, file);
             Object content = Unpickler.load(pickle, file + " (" + pkl + ")");
             return new TorchCheckpoint(file, zip, root, content, version);
@@ -222,7 +224,7 @@ public final class TorchCheckpoint implements AutoCloseable {
                 default -> vals.add(Integer.toString(b.getInt()));
             }
         }
-        if (vals.isEmpty()) return "numpy array " + d + " " + java.util.Arrays.toString(a.shape);
+        if (vals.isEmpty()) return "numpy array " + d + " " + Arrays.toString(a.shape);
         return vals.size() == 1 ? vals.get(0) : vals.toString();
     }
 
@@ -293,7 +295,7 @@ public final class TorchCheckpoint implements AutoCloseable {
                 if (t.size()[i] > 0) maxIndex = Math.addExact(maxIndex, Math.multiplyExact(t.size()[i] - 1, t.stride()[i]));
             }
         } catch (ArithmeticException e) {
-            throw new CheckpointException(path + ": tensor '" + name + "' has a shape " + java.util.Arrays.toString(t.size()) + " whose element count overflows");
+            throw new CheckpointException(path + ": tensor '" + name + "' has a shape " + Arrays.toString(t.size()) + " whose element count overflows");
         }
         if (t.offset() < 0) throw new CheckpointException(path + ": tensor '" + name + "' has a negative storage offset");
         Unpickler.StorageRef s = t.storage();
@@ -360,7 +362,7 @@ public final class TorchCheckpoint implements AutoCloseable {
             expect *= size[i];
         }
         int from = (int) (t.offset() * es);
-        if (contiguous) return java.util.Arrays.copyOfRange(storage, from, from + (int) (numel * es));
+        if (contiguous) return Arrays.copyOfRange(storage, from, from + (int) (numel * es));
         byte[] out = new byte[(int) (numel * es)];
         long[] idx = new long[size.length];
         for (long n = 0; n < numel; n++) {

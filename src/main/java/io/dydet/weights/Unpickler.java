@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +89,7 @@ final class Unpickler {
 
     private byte[] bytes(long n) throws CheckpointException {
         if (n < 0 || n > data.length - pos) throw error("length " + n + " runs past the end of the pickle");
-        byte[] b = java.util.Arrays.copyOfRange(data, pos, pos + (int) n);
+        byte[] b = Arrays.copyOfRange(data, pos, pos + (int) n);
         pos += (int) n;
         return b;
     }
@@ -198,14 +200,14 @@ final class Unpickler {
                 case 'U' -> push(new String(bytes(u8()), StandardCharsets.ISO_8859_1)); // SHORT_BINSTRING
                 case ')' -> push(new Tuple(List.of())); // EMPTY_TUPLE
                 case 't' -> push(new Tuple(popMark())); // TUPLE
-                case 0x85 -> push(new Tuple(java.util.Collections.singletonList(pop()))); // TUPLE1
+                case 0x85 -> push(new Tuple(Collections.singletonList(pop()))); // TUPLE1
                 case 0x86 -> { // TUPLE2
                     Object b = pop(), a = pop();
-                    push(new Tuple(java.util.Arrays.asList(a, b)));
+                    push(new Tuple(Arrays.asList(a, b)));
                 }
                 case 0x87 -> { // TUPLE3
                     Object c = pop(), b = pop(), a = pop();
-                    push(new Tuple(java.util.Arrays.asList(a, b, c)));
+                    push(new Tuple(Arrays.asList(a, b, c)));
                 }
                 case ']' -> push(new ArrayList<>()); // EMPTY_LIST
                 case 'l' -> push(new ArrayList<>(popMark())); // LIST
@@ -352,7 +354,7 @@ final class Unpickler {
                 long offset = asLong(args.get(1), "storage offset");
                 long[] size = longs(args.get(2), "size");
                 long[] stride = longs(args.get(3), "stride");
-                if (size.length != stride.length) throw error("tensor size " + java.util.Arrays.toString(size) + " and stride " + java.util.Arrays.toString(stride) + " differ in rank");
+                if (size.length != stride.length) throw error("tensor size " + Arrays.toString(size) + " and stride " + Arrays.toString(stride) + " differ in rank");
                 return new TensorRef(s, offset, size, stride);
             }
             case "torch._utils._rebuild_parameter" -> {

@@ -86,7 +86,7 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     }
 
     private static Mat decode(Row r, String file) throws ImageException {
-        int content = java.util.Arrays.asList(r.schema().fieldNames()).indexOf("content");
+        int content = Arrays.asList(r.schema().fieldNames()).indexOf("content");
         if (content >= 0 && !r.isNullAt(content)) return Images.decode((byte[]) r.get(content), file, Images.DEFAULT_PIXEL_LIMIT);
         return Images.read(localPath(file), Images.DEFAULT_PIXEL_LIMIT);
     }

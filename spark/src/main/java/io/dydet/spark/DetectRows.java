@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -31,7 +32,7 @@ final class DetectRows {
 
     private DetectRows() {}
 
-    private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
+    private static StructField field(String name, DataType type, boolean nullable) {
         return DataTypes.createStructField(name, type, nullable);
     }
 

@@ -1,7 +1,9 @@
 package io.dydet.spark;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dydet.data.Sources;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -46,7 +51,7 @@ public final class SparkDetect {
     private static final String IMAGE_PATTERN = "(?i)\\.(" + String.join("|", Sources.IMAGE_EXTENSIONS) + ")$";
     /** The same extensions as a case-sensitive Hadoop glob, lower and upper case. */
     private static final String IMAGE_GLOB = "*.{" + String.join(",", Sources.IMAGE_EXTENSIONS.stream()
-            .flatMap(e -> java.util.stream.Stream.of(e, e.toUpperCase(Locale.ROOT))).sorted().toList()) + "}";
+            .flatMap(e -> Stream.of(e, e.toUpperCase(Locale.ROOT))).sorted().toList()) + "}";
 
     private SparkDetect() {}
 
@@ -97,9 +102,9 @@ public final class SparkDetect {
     public static Summary run(SparkSession spark, String source, String out, String format, int partitions, SparkDetectSettings settings)
             throws IOException {
         if (!format.equals("parquet") && !format.equals("json")) throw new IllegalArgumentException("format must be parquet or json, got " + format);
-        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
         org.apache.hadoop.fs.Path outDir = new org.apache.hadoop.fs.Path(out);
-        org.apache.hadoop.fs.FileSystem fs = outDir.getFileSystem(conf);
+        FileSystem fs = outDir.getFileSystem(conf);
         org.apache.hadoop.fs.Path targetPath = fs.makeQualified(new org.apache.hadoop.fs.Path(outDir, "detections"));
         String target = targetPath.toString();
         if (fs.exists(targetPath)) throw new IOException(target + " exists; choose another --out");
@@ -114,10 +119,10 @@ public final class SparkDetect {
         long images = totals.getLong(0), failed = totals.getLong(1);
         long r1 = totals.isNullAt(2) ? 0 : totals.getLong(2), r2 = totals.isNullAt(3) ? 0 : totals.getLong(3);
         Summary s = new Summary(images, r1, r2, failed, seconds, images / seconds, target);
-        byte[] summary = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(s.toJson());
+        byte[] summary = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(s.toJson());
         // written beside the detections, whole or not at all: a temporary name, then a rename
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(outDir, ".summary.json.part"), done = new org.apache.hadoop.fs.Path(outDir, "summary.json");
-        try (java.io.OutputStream o = fs.create(tmp, true)) {
+        try (OutputStream o = fs.create(tmp, true)) {
             o.write(summary);
         }
         fs.delete(done, false);

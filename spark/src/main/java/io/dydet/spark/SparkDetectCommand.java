@@ -1,10 +1,19 @@
 package io.dydet.spark;
 
+import io.dydet.cli.BackendOption;
+import io.dydet.cli.DetectorOptions;
+import io.dydet.cli.ModelOptions;
+import io.dydet.cli.RuntimeOptions;
+import io.dydet.cli.ThresholdOptions;
+import io.dydet.model.RouterSetting;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,13 +21,15 @@ import picocli.CommandLine.Option;
  * spark-submit on a cluster (then without --master: spark-submit's setting applies).
  */
 @Command(name = "spark-detect", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input, model or setting, or a failed job; the message says which)",
+                "2:usage error (unknown option or invalid value)", "3:some images failed (rows with an error)"},
         description = {"Detect objects in many images with Apache Spark: one row per image (the fields of detections.json) as",
                 "Parquet or JSON lines in OUT/detections, totals in OUT/summary.json. Bad images are rows with an error."})
 public final class SparkDetectCommand implements Callable<Integer> {
     @Option(names = "--source", required = true, paramLabel = "DIR|GLOB|LIST.txt", description = "images: a folder, a glob or a list file")
     String source;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder, local or a URI such as hdfs://... (must not hold detections/ yet)")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder, local or a URI such as hdfs://... (must not hold detections/ yet)")
     String out;
 
     @Option(names = "--format", defaultValue = "parquet", description = "parquet or json (JSON lines; default ${DEFAULT-VALUE})")
@@ -30,38 +41,15 @@ public final class SparkDetectCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "0", description = "partitions of the image list (default: the default parallelism)")
     int partitions;
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "model file (shipped to the executors with the job)")
-    String weights;
+    // the options of dydet detect, from the same classes, so both commands spell and document them alike
+    @Mixin ModelOptions modelOptions;
+    @Mixin DetectorOptions detectorOptions;
+    @Mixin ThresholdOptions threshold;
+    @Mixin RuntimeOptions runtime;
+    @Mixin BackendOption backend;
 
-    @Option(names = {"--model", "--cfg"}, paramLabel = "NAME|FILE", description = "definition, for weights that carry none")
-    String definition;
-
-    @Option(names = "--img", defaultValue = "0", description = "letterbox size (default: the model file's)")
-    int img;
-
-    @Option(names = "--conf", defaultValue = "0.25", description = "confidence threshold (default ${DEFAULT-VALUE})")
-    float conf;
-
-    @Option(names = "--iou", defaultValue = "0.45", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
-    float iou;
-
-    @Option(names = "--dy-thres", defaultValue = "0.5", description = "router threshold (default ${DEFAULT-VALUE})")
-    double dyThres;
-
-    @Option(names = "--easy-ratio", description = "share of images on route 1, from the model's calibration (instead of --dy-thres)")
-    Double easyRatio;
-
-    @Option(names = "--batch", defaultValue = "8", description = "images per forward pass (default ${DEFAULT-VALUE})")
+    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "8", description = "images per forward pass (default ${DEFAULT-VALUE})")
     int batch;
-
-    @Option(names = "--threads", defaultValue = "0", description = "intra-op threads per executor (default: all cores)")
-    int threads;
-
-    @Option(names = "--backend", defaultValue = "torch", description = "torch or onnxruntime (default ${DEFAULT-VALUE})")
-    String backend;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (torch backend; default ${DEFAULT-VALUE})")
-    String precision;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -71,7 +59,7 @@ public final class SparkDetectCommand implements Callable<Integer> {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new SparkDetectCommand());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
+            if (ex instanceof IllegalArgumentException || ex instanceof IOException) {
                 cmd.getErr().println("error: " + ex.getMessage());
                 return 1;
             }
@@ -80,15 +68,41 @@ public final class SparkDetectCommand implements Callable<Integer> {
         return cl.execute(args);
     }
 
+    /** The settings the executors build their detectors from. */
+    SparkDetectSettings settings() throws IOException {
+        Path weights = modelOptions.requireWeights();
+        if (modelOptions.width != null || modelOptions.classes != null)
+            throw new IllegalArgumentException("spark-detect takes the model as the weights file or --model/--cfg describe it; drop --width/--nc");
+        if (!runtime.device.equals("cpu")) throw new IllegalArgumentException("spark-detect runs on the executors' CPUs; drop --device " + runtime.device);
+        RouterSetting router = threshold.setting();
+        String mode;
+        double value;
+        if (router instanceof RouterSetting.EasyRatio e) {
+            mode = "easy-ratio";
+            value = e.ratio();
+        } else if (router instanceof RouterSetting.Threshold t) {
+            mode = "threshold";
+            value = t.value();
+        } else {
+            throw new IllegalArgumentException("spark-detect routes by --dy-thres or --easy-ratio");
+        }
+        if (backend.force) throw new IllegalArgumentException("--force is not carried to the executors");
+        SparkDetectSettings s = SparkDetectSettings.of(weights.toAbsolutePath().toString())
+                .withDetect(detectorOptions.img == null ? 0 : detectorOptions.img, detectorOptions.conf, detectorOptions.iou, batch, runtime.threads,
+                        backend.backend)
+                .withPrecision(backend.precision).withRouter(mode, value);
+        if (modelOptions.model != null && modelOptions.cfg != null) throw new IllegalArgumentException("give either --model or --cfg, not both");
+        if (modelOptions.model != null) s = s.withDefinition(modelOptions.model);
+        if (modelOptions.cfg != null) s = s.withDefinition(SparkDetectSettings.definitionOf(modelOptions.cfg.toString()));
+        return s;
+    }
+
     @Override
     public Integer call() throws Exception {
-        SparkDetectSettings s = SparkDetectSettings.of(Path.of(weights).toAbsolutePath().toString())
-                .withDetect(img, conf, iou, batch, threads, backend).withPrecision(precision)
-                .withRouter(easyRatio != null ? "easy-ratio" : "threshold", easyRatio != null ? easyRatio : dyThres);
-        if (definition != null) s = s.withDefinition(SparkDetectSettings.definitionOf(definition));
+        SparkDetectSettings s = settings();
         SparkSession.Builder b = SparkSession.builder().appName("dydet spark-detect");
         if (master != null) b.master(master);
-        else if (!new org.apache.spark.SparkConf().contains("spark.master")) b.master("local[*]");
+        else if (!new SparkConf().contains("spark.master")) b.master("local[*]");
         SparkSession spark = b.getOrCreate();
         try {
             spark.sparkContext().setLogLevel("WARN");

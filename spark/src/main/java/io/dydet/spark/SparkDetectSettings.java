@@ -6,6 +6,7 @@ import io.dydet.model.ModelSpec;
 import io.dydet.model.Precision;
 import io.dydet.model.RouterSetting;
 import io.dydet.weights.WeightsException;
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ public record SparkDetectSettings(String modelFile, String definition, int image
     }
 
     /** Reads a cfg file into a definition these settings can carry to the executors. */
-    public static String definitionOf(String builtInOrCfgFile) throws java.io.IOException {
+    public static String definitionOf(String builtInOrCfgFile) throws IOException {
         Path p = Path.of(builtInOrCfgFile);
         return Files.isRegularFile(p) ? Files.readString(p) : builtInOrCfgFile;
     }

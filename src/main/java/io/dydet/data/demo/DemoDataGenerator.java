@@ -1,8 +1,8 @@
 package io.dydet.data.demo;
 
 import io.dydet.box.Box;
-import io.dydet.data.AtomicWrite;
 import io.dydet.data.Images;
+import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +18,7 @@ import org.opencv.core.MatOfInt;
 import org.opencv.core.MatOfPoint;
 import org.opencv.core.Point;
 import org.opencv.core.Scalar;
+import org.opencv.core.Size;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
@@ -82,20 +83,20 @@ public final class DemoDataGenerator {
             if (!Imgcodecs.imencode(".png", img, png, new MatOfInt(Imgcodecs.IMWRITE_PNG_COMPRESSION, 3))) {
                 throw new IOException("cannot encode " + imageFile);
             }
-            AtomicWrite.bytes(imageFile, png.toArray());
+            AtomicFile.write(imageFile, png.toArray());
             png.release();
             img.release();
             StringBuilder labels = new StringBuilder();
             for (float[] o : scene.objects()) {
                 labels.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", (int) o[0], o[1], o[2], o[3], o[4]));
             }
-            AtomicWrite.text(labelFile, labels.toString());
+            AtomicFile.writeString(labelFile, labels.toString());
             difficulty.append(scene.file()).append(',').append(split).append(',').append(scene.hard() ? "hard" : "easy").append(',')
                     .append(scene.objects().size()).append('\n');
             objects += scene.objects().size();
             if (scene.hard()) hard++;
         }
-        AtomicWrite.text(out.resolve("difficulty.csv"), difficulty.toString());
+        AtomicFile.writeString(out.resolve("difficulty.csv"), difficulty.toString());
         StringBuilder yaml = new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
         yaml.append("train: images/train\nval: images/val\n");
         if (routerImages > 0) yaml.append("router: images/router  # held out from step 1: step 2 trains the router on these\n");
@@ -103,7 +104,7 @@ public final class DemoDataGenerator {
         for (int c = 0; c < CLASSES.size(); c++) yaml.append(c == 0 ? "" : ", ").append(CLASSES.get(c));
         yaml.append("]\n");
         Path dataYaml = out.resolve("data.yaml");
-        AtomicWrite.text(dataYaml, yaml.toString());
+        AtomicFile.writeString(dataYaml, yaml.toString());
         return new Summary(dataYaml, images - val, val, routerImages, objects, hard);
     }
 
@@ -182,7 +183,7 @@ public final class DemoDataGenerator {
     private static void draw(Mat img, int cls, double cx, double cy, double w, double h, Scalar colour) {
         Point tl = new Point(cx - w / 2, cy - h / 2), br = new Point(cx + w / 2, cy + h / 2);
         switch (cls) {
-            case 0 -> Imgproc.ellipse(img, new Point(cx, cy), new org.opencv.core.Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
+            case 0 -> Imgproc.ellipse(img, new Point(cx, cy), new Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
             case 1 -> Imgproc.rectangle(img, tl, br, colour, -1);
             case 2 -> {
                 MatOfPoint tri = new MatOfPoint(new Point(cx, cy - h / 2), new Point(cx + w / 2, cy + h / 2), new Point(cx - w / 2, cy + h / 2));

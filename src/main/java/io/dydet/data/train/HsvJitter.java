@@ -9,7 +9,7 @@ import org.opencv.core.Mat;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * The original's augment_hsv (spec 5.7 step 4): random gains g = 1 + uniform(-1, 1) * (hsv_h, hsv_s, hsv_v) applied
+ * The original's augment_hsv (design.md, Training data): random gains g = 1 + uniform(-1, 1) * (hsv_h, hsv_s, hsv_v) applied
  * in OpenCV's HSV (H in 0..179) through 256-entry lookup tables: H' = (H * g_h) mod 180, S' = clip(S * g_s),
  * V' = clip(V * g_v), values truncated to uint8 as numpy's astype does.
  */

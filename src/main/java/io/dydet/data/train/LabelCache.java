@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dydet.files.AtomicFile;
+import io.dydet.json.Json;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -28,7 +30,7 @@ final class LabelCache {
     private static final Logger LOG = LoggerFactory.getLogger(LabelCache.class);
     /** 2: an excluded image lists every problem (every malformed line), not only the first. */
     static final int VERSION = 2;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Size and modification time of the image and the label file (-1, -1 when there is no label file). */
     record Fingerprint(long imageBytes, long imageMtime, long labelBytes, long labelMtime) {
@@ -120,7 +122,7 @@ final class LabelCache {
             ArrayNode lines = n.putArray("lines");
             for (int l : x.lines()) lines.add(l);
         }
-        io.dydet.data.AtomicWrite.bytes(file, JSON.writeValueAsBytes(root));
+        AtomicFile.write(file, JSON.writeValueAsBytes(root));
     }
 
     private static void addAll(ArrayNode a, float[] v) {

@@ -8,7 +8,7 @@ import org.opencv.core.Mat;
 import org.opencv.core.Scalar;
 
 /**
- * The original's load_mosaic / load_mosaic9 canvases (spec 5.7 step 1), before the perspective warp: a 2s x 2s
+ * The original's load_mosaic / load_mosaic9 canvases (design.md, Training data), before the perspective warp: a 2s x 2s
  * canvas (pad 114) with the sample and random partners (uniform over the set, with replacement), labels shifted
  * with their tiles and clipped to [0, 2s].
  */

@@ -13,7 +13,7 @@ import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * The original's paste_in (spec 5.7 step 5): object crops cut out through their polygons from random 4-mosaic
+ * The original's paste_in (design.md, Training data): object crops cut out through their polygons from random 4-mosaic
  * canvases, pasted (resized, through the mask) into up to 20 random rectangles that cover less than 30% of every
  * existing box; each paste adds its rectangle as a box label. Needs segment labels.
  */

@@ -12,7 +12,7 @@ import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * The original's random_perspective (spec 5.7 step 3): one matrix M = T * S * R * P * C applied to the pixels
+ * The original's random_perspective (design.md, Training data): one matrix M = T * S * R * P * C applied to the pixels
  * (warpAffine, or warpPerspective when perspective != 0; border value 114) and to the boxes (through their 4
  * corners, or through their polygon resampled to 1000 points when it has one), followed by the box_candidates
  * filter. A negative border crops (the mosaic's 2s canvas becomes s).

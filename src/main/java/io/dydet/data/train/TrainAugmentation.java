@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One training sample as the original's LoadImagesAndLabels.__getitem__ builds it (spec 5.7), with the hyp values:
+ * One training sample as the original's LoadImagesAndLabels.__getitem__ builds it (design.md, Training data), with the hyp values:
  * <ol>
  * <li>with probability {@code mosaic}: a 4-mosaic (80%) or 9-mosaic (20%), random_perspective with border -s/2, and
  * with probability {@code mixup} a second mosaic blended with r ~ Beta(8, 8);</li>

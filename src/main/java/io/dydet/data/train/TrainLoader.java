@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.opencv.core.Mat;
 
 /**
- * Training batches built ahead of the consumer by worker threads (spec 5.7 "Collate" and "Sampling").
+ * Training batches built ahead of the consumer by worker threads (design.md, Training data).
  *
  * <pre>{@code
  * TrainingSet set = TrainingSet.open(dataConfig.images("train"), nc, cacheDirOrNull);  // throws on class >= nc / empty

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The checked training images and their labels (spec 5.7 "Dataset format").
+ * The checked training images and their labels (design.md, Training data).
  *
  * <pre>{@code
  * TrainingSet set = TrainingSet.open(dataConfig.images("train"), nc, cacheDirOrNull);

@@ -10,12 +10,12 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.protobuf.ByteString;
+import com.sun.jna.NativeLibrary;
 import io.dydet.engine.Engines;
 import io.dydet.engine.Layouts;
 import io.dydet.engine.NativeOps;
+import io.dydet.json.Json;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,9 +24,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -62,7 +66,7 @@ public final class ConvProbe {
         ConvSuite suite = ConvSuite.read(Path.of(a.get("--suite")));
         Set<CheckMode> modes = EnumSet.noneOf(CheckMode.class);
         for (String m : a.getOrDefault("--modes", "fp32,fp32_channels_last,bf16_channels_last,training,onnxruntime").split(",")) {
-            modes.add(CheckMode.valueOf(m.trim().toUpperCase(java.util.Locale.ROOT)));
+            modes.add(CheckMode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
         }
         Path out = Path.of(a.get("--out"));
         long start = System.nanoTime();
@@ -73,7 +77,7 @@ public final class ConvProbe {
         Map<String, ModeResult> results = probe.runAll(suite, modes);
         ProbeResult r = new ProbeResult(setting.cliName(), null, null, List.of(), results, (System.nanoTime() - start) / 1e9);
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), r);
+        Json.PRETTY.writeValue(tmp.toFile(), r);
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         exitNow(0);
     }
@@ -84,7 +88,7 @@ public final class ConvProbe {
      */
     public static void exitNow(int status) {
         System.out.flush();
-        com.sun.jna.NativeLibrary.getInstance("c").getFunction("fflush").invokeInt(new Object[] {null});
+        NativeLibrary.getInstance("c").getFunction("fflush").invokeInt(new Object[] {null});
         Runtime.getRuntime().halt(status);
     }
 
@@ -107,7 +111,7 @@ public final class ConvProbe {
      * once for all modes.
      */
     Map<String, ModeResult> runAll(ConvSuite suite, Set<CheckMode> modes) {
-        Map<CheckMode, Tally> tallies = new java.util.EnumMap<>(CheckMode.class);
+        Map<CheckMode, Tally> tallies = new EnumMap<>(CheckMode.class);
         Map<String, ModeResult> skipped = new LinkedHashMap<>();
         for (CheckMode m : modes) {
             if (m == CheckMode.BF16_CHANNELS_LAST && !NativeOps.bfloat16Available()) {
@@ -118,7 +122,7 @@ public final class ConvProbe {
         }
         OrtEnvironment env = tallies.containsKey(CheckMode.ONNXRUNTIME) ? OrtEnvironment.getEnvironment() : null;
         Set<ConvShape> forward = Set.copyOf(suite.forward()), training = Set.copyOf(suite.training());
-        List<ConvShape> all = new ArrayList<>(new java.util.LinkedHashSet<>(suite.forward()));
+        List<ConvShape> all = new ArrayList<>(new LinkedHashSet<>(suite.forward()));
         for (ConvShape c : suite.training()) if (!forward.contains(c)) all.add(c);
         tallies.forEach((m, t) -> t.planned = m == CheckMode.TRAINING ? training.size() : forward.size());
         shapes:
@@ -242,7 +246,7 @@ public final class ConvProbe {
      */
     private static float[] firstOfTwo(float[] both, double relTolerance) {
         int n = both.length / 2;
-        float[] first = java.util.Arrays.copyOf(both, n);
+        float[] first = Arrays.copyOf(both, n);
         for (int i = 0; i < n; i++) {
             if (Math.abs(both[i] - both[n + i]) > relTolerance * (Math.abs(both[i]) + Math.abs(both[n + i])) + 1e-6) first[i] = Float.NaN;
         }
@@ -259,7 +263,7 @@ public final class ConvProbe {
                 .singletonOrThrow();
         if ("crash".equals(inject)) {
             // what the faulty kernel does: an integer division by zero in native code kills the process
-            com.sun.jna.NativeLibrary.getInstance("c").getFunction("raise").invokeInt(new Object[] {8});
+            NativeLibrary.getInstance("c").getFunction("raise").invokeInt(new Object[] {8});
         }
         return y;
     }

@@ -1,8 +1,12 @@
 package io.dydet.engine.check;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * A trusted reference for one convolution, in float64 plain Java, that checks an engine's full-size result without
@@ -94,7 +98,7 @@ public final class ConvReference {
 
         @Override
         public String toString() {
-            return what + ": " + String.format(java.util.Locale.ROOT, "%.3g", worst) + " x tolerance at " + index + " (expected "
+            return what + ": " + String.format(Locale.ROOT, "%.3g", worst) + " x tolerance at " + index + " (expected "
                     + expected + ", got " + actual + ")";
         }
     }
@@ -149,8 +153,8 @@ public final class ConvReference {
 
     private void expectForward() {
         // the three families are independent: rows and columns on the common pool, positions here
-        java.util.concurrent.ForkJoinTask<double[][]> rowsTask = java.util.concurrent.ForkJoinPool.commonPool().submit(() -> expectLines(true));
-        java.util.concurrent.ForkJoinTask<double[][]> columnsTask = java.util.concurrent.ForkJoinPool.commonPool().submit(() -> expectLines(false));
+        ForkJoinTask<double[][]> rowsTask = ForkJoinPool.commonPool().submit(() -> expectLines(true));
+        ForkJoinTask<double[][]> columnsTask = ForkJoinPool.commonPool().submit(() -> expectLines(false));
         double[] wr = new double[ic * k * k], wrAbs = new double[ic * k * k];
         double br = 0, brAbs = 0;
         for (int o = 0; o < oc; o++) {
@@ -163,8 +167,8 @@ public final class ConvReference {
             }
         }
         double[] ref = new double[oh * ow], abs = new double[oh * ow];
-        java.util.Arrays.fill(ref, br);
-        java.util.Arrays.fill(abs, brAbs);
+        Arrays.fill(ref, br);
+        Arrays.fill(abs, brAbs);
         // accumulate tap by tap over whole rows, over the columns whose input is inside (no branch in the inner loop)
         for (int c = 0; c < ic; c++) {
             for (int ky = 0; ky < k; ky++) {

@@ -1,20 +1,25 @@
 package io.dydet.engine.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dydet.json.Json;
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EngineCheck {
     private static final Logger LOG = LoggerFactory.getLogger(EngineCheck.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.PRETTY;
     /** A probe that runs longer than this is stopped and counted as timed out. */
     private static final long PROBE_TIMEOUT_SECONDS = 300;
 
@@ -240,7 +245,7 @@ public final class EngineCheck {
         cmd.add("--modes");
         cmd.add(String.join(",", modes.stream().map(CheckMode::key).toList()));
         if (inject != null) cmd.addAll(List.of("--inject", inject));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         if (setting.isaCap() != null) env.put(TorchSetting.ISA_VARIABLE, setting.isaCap());
         // oneDNN names its kernels and instruction set on standard output: the proof that a cap took effect
@@ -296,9 +301,9 @@ public final class EngineCheck {
     private record OneDnnLog(String version, String isa, List<String> kernels, String lastProbeLine) {
         static OneDnnLog read(Path log) {
             String version = null, isa = null, last = null;
-            Set<String> kernels = new java.util.TreeSet<>();
+            Set<String> kernels = new TreeSet<>();
             if (Files.isRegularFile(log)) {
-                try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
+                try (Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
                     for (String l : (Iterable<String>) lines::iterator) {
                         if (l.startsWith(ConvProbe.PROGRESS)) {
                             last = l.substring(ConvProbe.PROGRESS.length());
@@ -309,7 +314,7 @@ public final class EngineCheck {
                             else if (l.contains(",primitive,exec,cpu,convolution,") && f.length > 6) kernels.add(f[6]);
                         }
                     }
-                } catch (IOException | java.io.UncheckedIOException e) {
+                } catch (IOException | UncheckedIOException e) {
                     // a partial log still tells what it can
                 }
             }
@@ -318,8 +323,8 @@ public final class EngineCheck {
     }
 
     private static void deleteQuietly(Path dir) {
-        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {
             // a temporary folder left behind is harmless
         }

@@ -1,9 +1,12 @@
 package io.dydet.engine.check;
 
+import io.dydet.engine.NativeOps;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -92,7 +95,7 @@ public record MachineFingerprint(String cpuModel, String cpuVendor, String cpuFa
 
     /** The loaded libtorch's folder (its version and build date, e.g. 2.7.1-20250812-cpu-linux-x86_64). */
     static String loadedLibtorch() {
-        Path lib = io.dydet.engine.NativeOps.libtorchPath();
+        Path lib = NativeOps.libtorchPath();
         return lib == null ? "libtorch not loaded" : lib.getParent().getFileName().toString();
     }
 
@@ -100,9 +103,9 @@ public record MachineFingerprint(String cpuModel, String cpuVendor, String cpuFa
     static String jarOf(String className) {
         try {
             Class<?> c = Class.forName(className, false, MachineFingerprint.class.getClassLoader());
-            java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
+            CodeSource cs = c.getProtectionDomain().getCodeSource();
             return cs == null ? "unknown" : Path.of(cs.getLocation().toURI()).getFileName().toString();
-        } catch (ReflectiveOperationException | java.net.URISyntaxException | RuntimeException e) {
+        } catch (ReflectiveOperationException | URISyntaxException | RuntimeException e) {
             return "not found";
         }
     }

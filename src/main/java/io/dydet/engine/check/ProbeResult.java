@@ -1,5 +1,7 @@
 package io.dydet.engine.check;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +13,7 @@ public record ProbeResult(String setting, String onednnVersion, String onednnIsa
                           double wallSeconds) {
     public ProbeResult {
         kernels = kernels == null ? List.of() : List.copyOf(kernels);
-        modes = modes == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modes));
+        modes = modes == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(modes));
     }
 
     public ModeResult mode(CheckMode m) {

@@ -3,6 +3,7 @@ package io.dydet.engine.check;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import io.dydet.engine.NativeOps;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +84,7 @@ public enum TorchSetting {
 
     /** at::globalContext().setUserEnabledMkldnn(enabled), the switch behind torch.backends.mkldnn.enabled. */
     private static void setOneDnnEnabled(boolean enabled) {
-        Path lib = io.dydet.engine.NativeOps.libtorchPath();
+        Path lib = NativeOps.libtorchPath();
         if (lib == null) throw new IllegalStateException("libtorch_cpu.so is not loaded: start the engine first");
         NativeLibrary torch = NativeLibrary.getInstance(lib.toString());
         Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
