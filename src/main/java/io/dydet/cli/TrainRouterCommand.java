@@ -1,7 +1,8 @@
 package io.dydet.cli;
 
 import io.dydet.train.TrainArgs;
-import io.dydet.train.Trainer;
+import io.dydet.train.RouterCriterion;
+import io.dydet.train.TrainingStep;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,14 +30,12 @@ final class TrainRouterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return TrainCommand.run(o, Trainer.STEP2, this::args);
+        return TrainCommand.run(o, TrainingStep.ROUTER, this::args);
     }
 
     TrainArgs args() {
         if (weights == null) throw new IllegalArgumentException("--weights STEP1_MODEL is required (or --resume RUN)");
-        return new TrainArgs(Trainer.STEP2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "finetune-dynamic",
-                o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, o.img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
-                !sgd, true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
-                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false, false, criterion);
+        return o.args(TrainingStep.ROUTER).model(null).weights(weights.toAbsolutePath().toString()).adam(!sgd).linearLr(true)
+                .dynamicThreshold(dyThres).autoanchor(false).routerCriterion(RouterCriterion.parse(criterion)).build();
     }
 }

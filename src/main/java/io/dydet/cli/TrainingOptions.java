@@ -67,4 +67,15 @@ final class TrainingOptions {
 
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "where the label cache goes (default: beside the labels)")
     Path cacheDir;
+
+    /** The settings shared by every step; the step's own defaults fill what was not given. */
+    io.dydet.train.TrainArgs.Builder args(io.dydet.train.TrainingStep step) {
+        io.dydet.train.TrainArgs.Builder b = io.dydet.train.TrainArgs.builder().step(step).data(data.toAbsolutePath().toString()).hyp(hyp).img(img)
+                .device(device).workers(workers).seed(seed).linearLr(linearLr).minWarmup(minWarmup).nominalBatch(nominalBatch).validate(!noVal)
+                .valBatch(valBatch).labelSmoothing(labelSmoothing).lr0(lr0).cacheDir(cacheDir == null ? null : cacheDir.toAbsolutePath().toString())
+                .valEvery(valEvery);
+        if (epochs != null) b.epochs(epochs);
+        if (batch != null) b.batch(batch);
+        return b;
+    }
 }
