@@ -294,23 +294,18 @@ public final class Trainer implements AutoCloseable {
                 loss.epochDone(means);
                 double[] lrs = new double[groups.size()];
                 for (int g = 0; g < lrs.length; g++) lrs[g] = opt.lr(g);
-                double p = Double.NaN, r = Double.NaN, m50 = Double.NaN, m = Double.NaN, e50 = Double.NaN, e = Double.NaN;
                 boolean validateNow = validator != null && ((epoch + 1) % args.valEvery() == 0 || epoch == args.epochs() - 1);
+                EpochResult.Validation val = EpochResult.Validation.NONE;
                 if (validateNow) {
                     EpochValidator.Result v = validator.run(network, ema.tensors(), root, step.validationThreshold(args),
                             listener::validating);
                     DetectionMetrics.Result main = v.main();
-                    p = main.precision();
-                    r = main.recall();
-                    m50 = main.map50();
-                    m = main.map();
-                    e50 = v.route1().map50();
-                    e = v.route1().map();
+                    val = new EpochResult.Validation(main.precision(), main.recall(), main.map50(), main.map(), v.route1().map50(), v.route1().map());
                 }
-                double fitness = 0.1 * m50 + 0.9 * m;
+                double fitness = 0.1 * val.map50() + 0.9 * val.map();
                 boolean best = validator == null || (validateNow && fitness > bestFitness);
                 if (validateNow && fitness > bestFitness) bestFitness = fitness;
-                EpochResult result = new EpochResult(epoch, means, p, r, m50, m, e50, e, lrs, (System.nanoTime() - t0) / 1e9, best);
+                EpochResult result = new EpochResult(epoch, means, val, lrs, (System.nanoTime() - t0) / 1e9, best);
                 // state first: a kill between the writes leaves a consistent state to resume from
                 Map<String, Map<String, NDArray>> sections = new LinkedHashMap<>();
                 sections.put("model", model.stateDict());
