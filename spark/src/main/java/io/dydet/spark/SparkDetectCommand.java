@@ -83,8 +83,10 @@ public final class SparkDetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SparkDetectSettings s = SparkDetectSettings.of(Path.of(weights).toAbsolutePath().toString())
-                .withDetect(img, conf, iou, batch, threads, backend).withPrecision(precision)
-                .withRouter(easyRatio != null ? "easy-ratio" : "threshold", easyRatio != null ? easyRatio : dyThres);
+                .withDetect(img, conf, iou, batch, threads, io.dydet.infer.Backend.parse(backend))
+                .withPrecision(io.dydet.model.Precision.parse(precision))
+                .withRouter(easyRatio != null ? SparkDetectSettings.RouterMode.EASY_RATIO : SparkDetectSettings.RouterMode.THRESHOLD,
+                        easyRatio != null ? easyRatio : dyThres);
         if (definition != null) s = s.withDefinition(SparkDetectSettings.definitionOf(definition));
         SparkSession.Builder b = SparkSession.builder().appName("dydet spark-detect");
         if (master != null) b.master(master);
