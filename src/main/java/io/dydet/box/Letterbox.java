@@ -4,11 +4,116 @@ package io.dydet.box;
  * How an image was fitted into the network input: resized by {@code ratio} to (resizedHeight, resizedWidth), then
  * padded with top/bottom/left/right pixels to (paddedHeight, paddedWidth). Maps boxes back to the original image.
  *
- * @param padX the (possibly half-pixel) horizontal padding per side, as the original reports it
- * @param padY the vertical one
+ * <ul>
+ * <li>padX: the (possibly half-pixel) horizontal padding per side, as the original reports it
+ * <li>padY: the vertical one
+ * </ul>
  */
-public record Letterbox(int originalHeight, int originalWidth, int resizedHeight, int resizedWidth, int paddedHeight, int paddedWidth,
-                        double ratio, double padX, double padY, int top, int bottom, int left, int right) {
+public final class Letterbox {
+    private final int originalHeight;
+    private final int originalWidth;
+    private final int resizedHeight;
+    private final int resizedWidth;
+    private final int paddedHeight;
+    private final int paddedWidth;
+    private final double ratio;
+    private final double padX;
+    private final double padY;
+    private final int top;
+    private final int bottom;
+    private final int left;
+    private final int right;
+
+    private Letterbox(Builder b) {
+        this.originalHeight = b.originalHeight;
+        this.originalWidth = b.originalWidth;
+        this.resizedHeight = b.resizedHeight;
+        this.resizedWidth = b.resizedWidth;
+        this.paddedHeight = b.paddedHeight;
+        this.paddedWidth = b.paddedWidth;
+        this.ratio = b.ratio;
+        this.padX = b.padX;
+        this.padY = b.padY;
+        this.top = b.top;
+        this.bottom = b.bottom;
+        this.left = b.left;
+        this.right = b.right;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values, for a copy that differs in a few. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.originalHeight = originalHeight;
+        b.originalWidth = originalWidth;
+        b.resizedHeight = resizedHeight;
+        b.resizedWidth = resizedWidth;
+        b.paddedHeight = paddedHeight;
+        b.paddedWidth = paddedWidth;
+        b.ratio = ratio;
+        b.padX = padX;
+        b.padY = padY;
+        b.top = top;
+        b.bottom = bottom;
+        b.left = left;
+        b.right = right;
+        return b;
+    }
+
+    public int originalHeight() {
+        return originalHeight;
+    }
+
+    public int originalWidth() {
+        return originalWidth;
+    }
+
+    public int resizedHeight() {
+        return resizedHeight;
+    }
+
+    public int resizedWidth() {
+        return resizedWidth;
+    }
+
+    public int paddedHeight() {
+        return paddedHeight;
+    }
+
+    public int paddedWidth() {
+        return paddedWidth;
+    }
+
+    public double ratio() {
+        return ratio;
+    }
+
+    public double padX() {
+        return padX;
+    }
+
+    public double padY() {
+        return padY;
+    }
+
+    public int top() {
+        return top;
+    }
+
+    public int bottom() {
+        return bottom;
+    }
+
+    public int left() {
+        return left;
+    }
+
+    public int right() {
+        return right;
+    }
 
     /**
      * The original's detect-path letterbox (auto=True, scaleup=True): scale the long side to {@code size}, round the
@@ -38,7 +143,9 @@ public record Letterbox(int originalHeight, int originalWidth, int resizedHeight
         dh /= 2;
         int top = (int) Math.rint(dh - 0.1), bottom = (int) Math.rint(dh + 0.1);
         int left = (int) Math.rint(dw - 0.1), right = (int) Math.rint(dw + 0.1);
-        return new Letterbox(h, w, nh, nw, nh + top + bottom, nw + left + right, r, dw, dh, top, bottom, left, right);
+        return Letterbox.builder().originalHeight(h).originalWidth(w).resizedHeight(nh).resizedWidth(nw)
+                .paddedHeight(nh + top + bottom).paddedWidth(nw + left + right).ratio(r).padX(dw).padY(dh).top(top).bottom(bottom)
+                .left(left).right(right).build();
     }
 
     /**
@@ -103,5 +210,122 @@ public record Letterbox(int originalHeight, int originalWidth, int resizedHeight
 
     private static float clip(float v, int max) {
         return Math.max(0f, Math.min(v, max));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof Letterbox x)) return false;
+        return originalHeight == x.originalHeight
+                && originalWidth == x.originalWidth
+                && resizedHeight == x.resizedHeight
+                && resizedWidth == x.resizedWidth
+                && paddedHeight == x.paddedHeight
+                && paddedWidth == x.paddedWidth
+                && Double.compare(ratio, x.ratio) == 0
+                && Double.compare(padX, x.padX) == 0
+                && Double.compare(padY, x.padY) == 0
+                && top == x.top
+                && bottom == x.bottom
+                && left == x.left
+                && right == x.right;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(originalHeight, originalWidth, resizedHeight, resizedWidth, paddedHeight, paddedWidth, ratio, padX, padY, top, bottom, left, right);
+    }
+
+    /** As a record's: {@code Letterbox[a=1, b=2]}. */
+    @Override
+    public String toString() {
+        return "Letterbox[originalHeight=" + originalHeight + ", originalWidth=" + originalWidth + ", resizedHeight=" + resizedHeight + ", resizedWidth=" + resizedWidth + ", paddedHeight=" + paddedHeight + ", paddedWidth=" + paddedWidth + ", ratio=" + ratio + ", padX=" + padX + ", padY=" + padY + ", top=" + top + ", bottom=" + bottom + ", left=" + left + ", right=" + right + "]";
+    }
+
+    public static final class Builder {
+        private int originalHeight;
+        private int originalWidth;
+        private int resizedHeight;
+        private int resizedWidth;
+        private int paddedHeight;
+        private int paddedWidth;
+        private double ratio;
+        private double padX;
+        private double padY;
+        private int top;
+        private int bottom;
+        private int left;
+        private int right;
+
+        Builder() {}
+
+        public Builder originalHeight(int v) {
+            originalHeight = v;
+            return this;
+        }
+
+        public Builder originalWidth(int v) {
+            originalWidth = v;
+            return this;
+        }
+
+        public Builder resizedHeight(int v) {
+            resizedHeight = v;
+            return this;
+        }
+
+        public Builder resizedWidth(int v) {
+            resizedWidth = v;
+            return this;
+        }
+
+        public Builder paddedHeight(int v) {
+            paddedHeight = v;
+            return this;
+        }
+
+        public Builder paddedWidth(int v) {
+            paddedWidth = v;
+            return this;
+        }
+
+        public Builder ratio(double v) {
+            ratio = v;
+            return this;
+        }
+
+        public Builder padX(double v) {
+            padX = v;
+            return this;
+        }
+
+        public Builder padY(double v) {
+            padY = v;
+            return this;
+        }
+
+        public Builder top(int v) {
+            top = v;
+            return this;
+        }
+
+        public Builder bottom(int v) {
+            bottom = v;
+            return this;
+        }
+
+        public Builder left(int v) {
+            left = v;
+            return this;
+        }
+
+        public Builder right(int v) {
+            right = v;
+            return this;
+        }
+
+        public Letterbox build() {
+            return new Letterbox(this);
+        }
     }
 }

@@ -50,11 +50,14 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         runtime.start();
-        DemoSettings d = DemoSettings.defaults(out);
-        DemoSettings s = new DemoSettings(out, images != null ? images : d.images(), routerImages != null ? routerImages : d.routerImages(), img != null ? img : d.imageSize(), d.width(),
-                epochs != null ? epochs : d.detectorEpochs(), route2Epochs != null ? route2Epochs : d.route2Epochs(),
-                routerEpochs != null ? routerEpochs : d.routerEpochs(), d.batch(), d.lr0(), d.routerLr0(), minutes, seed, runtime.device,
-                d.workers());
+        DemoSettings.Builder b = DemoSettings.defaults(out).toBuilder().minutes(minutes).seed(seed).device(runtime.device);
+        if (images != null) b.images(images);
+        if (routerImages != null) b.routerImages(routerImages);
+        if (img != null) b.imageSize(img);
+        if (epochs != null) b.detectorEpochs(epochs);
+        if (route2Epochs != null) b.route2Epochs(route2Epochs);
+        if (routerEpochs != null) b.routerEpochs(routerEpochs);
+        DemoSettings s = b.build();
         DemoReport r = DemoPipeline.run(s, new Listener());
         print(r);
         return 0;

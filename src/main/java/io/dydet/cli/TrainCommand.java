@@ -8,6 +8,7 @@ import io.dydet.train.EpochResult;
 import io.dydet.train.TrainArgs;
 import io.dydet.train.TrainListener;
 import io.dydet.train.Trainer;
+import io.dydet.train.TrainingStep;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,11 +46,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return run(o, route2Only ? Trainer.ROUTE2 : Trainer.STEP1, this::args);
+        return run(o, route2Only ? TrainingStep.ROUTE2 : TrainingStep.DETECTOR, this::args);
     }
 
     /** The shared flow of both steps: resume or start a run, train, print where everything is. */
-    static int run(TrainingOptions o, String step, Callable<TrainArgs> args) throws Exception {
+    static int run(TrainingOptions o, TrainingStep step, Callable<TrainArgs> args) throws Exception {
         Engines.start(o.threads);
         Trainer trainer;
         Listener listener = new Listener();
@@ -58,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             if (o.data == null) throw new IllegalArgumentException("--data is required (or --resume RUN)");
             TrainArgs a = args.call();
-            Path dir = RunDir.create(o.project != null ? o.project : Path.of(Trainer.STEP2.equals(step) ? "runs/train-router" : "runs/train"), o.name);
+            Path dir = RunDir.create(o.project != null ? o.project : Path.of(step == TrainingStep.ROUTER ? "runs/train-router" : "runs/train"), o.name);
             try {
                 trainer = Trainer.start(a, dir, listener);
             } catch (Exception e) {
@@ -106,15 +107,11 @@ final class TrainCommand implements Callable<Integer> {
         int img = imageSize();
         if (route2Only) {
             if (weights == null) throw new IllegalArgumentException("--route2-only needs --weights STEP1_MODEL");
-            return new TrainArgs(Trainer.ROUTE2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
-                    o.epochs == null ? 10 : o.epochs, o.batch != null ? o.batch : 16, img, o.device, o.workers, o.seed,
-                    weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
-                    o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, false, false, null);
+            return o.args(TrainingStep.ROUTE2).img(img).model(null).weights(weights.toAbsolutePath().toString()).adam(adam).autoanchor(false).build();
         }
-        return new TrainArgs(Trainer.STEP1, definition(), width, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "scratch.p5",
-                o.epochs == null ? 300 : o.epochs, o.batch != null ? o.batch : 16, img, o.device, o.workers, o.seed,
-                weights == null ? null : weights.toAbsolutePath().toString(), adam, o.linearLr, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch,
-                o.labelSmoothing, o.lr0, o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), 0.5, o.valEvery, !noAutoanchor, mirrorRoutes, null);
+        return o.args(TrainingStep.DETECTOR).img(img).model(definition()).width(width)
+                .weights(weights == null ? null : weights.toAbsolutePath().toString()).adam(adam).autoanchor(!noAutoanchor).mirrorRoutes(mirrorRoutes)
+                .build();
     }
 
     /** Progress bars per epoch and a short table line per finished epoch. */

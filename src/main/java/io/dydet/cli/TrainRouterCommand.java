@@ -3,7 +3,8 @@ package io.dydet.cli;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.train.TrainArgs;
-import io.dydet.train.Trainer;
+import io.dydet.train.RouterCriterion;
+import io.dydet.train.TrainingStep;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,7 +38,7 @@ final class TrainRouterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return TrainCommand.run(o, Trainer.STEP2, this::args);
+        return TrainCommand.run(o, TrainingStep.ROUTER, this::args);
     }
 
     TrainArgs args() throws IOException {
@@ -50,10 +51,8 @@ final class TrainRouterCommand implements Callable<Integer> {
         if (!opt.equals("adamw") && !opt.equals("sgd")) throw new IllegalArgumentException("train-router's --optimizer is adamw or sgd, got '" + opt + "'");
         Integer stored = modelOptions.storedImageSize();
         int img = o.img != null ? o.img : stored != null ? stored : 640;
-        return new TrainArgs(Trainer.STEP2, null, null, o.data.toAbsolutePath().toString(), o.hyp != null ? o.hyp : "finetune-dynamic",
-                o.epochs == null ? 2 : o.epochs, o.batch != null ? o.batch : 1, img, o.device, o.workers, o.seed, weights.toAbsolutePath().toString(),
-                opt.equals("adamw"), true, o.minWarmup, o.nominalBatch, !o.noVal, o.valBatch, o.labelSmoothing, o.lr0,
-                o.cacheDir == null ? null : o.cacheDir.toAbsolutePath().toString(), dyThres, o.valEvery, false, false, criterion);
+        return o.args(TrainingStep.ROUTER).img(img).model(null).weights(weights.toAbsolutePath().toString()).adam(opt.equals("adamw")).linearLr(true)
+                .dynamicThreshold(dyThres).autoanchor(false).routerCriterion(RouterCriterion.parse(criterion)).build();
     }
 
     /** Step 2 continues the step-1 model the file describes; a --model/--cfg that names another one is a mistake. */

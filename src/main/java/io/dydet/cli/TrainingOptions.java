@@ -1,5 +1,7 @@
 package io.dydet.cli;
 
+import io.dydet.train.TrainArgs;
+import io.dydet.train.TrainingStep;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -71,4 +73,16 @@ public final class TrainingOptions {
 
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "where the label cache goes (default: beside the labels)")
     public Path cacheDir;
+
+    /** The settings shared by every step; the step's own defaults fill what was not given. */
+    TrainArgs.Builder args(TrainingStep step) {
+        TrainArgs.Builder b = TrainArgs.builder().step(step).data(data.toAbsolutePath().toString()).hyp(hyp)
+                .device(device).workers(workers).seed(seed).linearLr(linearLr).minWarmup(minWarmup).nominalBatch(nominalBatch).validate(!noVal)
+                .valBatch(valBatch).labelSmoothing(labelSmoothing).lr0(lr0).cacheDir(cacheDir == null ? null : cacheDir.toAbsolutePath().toString())
+                .valEvery(valEvery);
+        if (epochs != null) b.epochs(epochs);
+        if (batch != null) b.batch(batch);
+        if (img != null) b.img(img);
+        return b;
+    }
 }

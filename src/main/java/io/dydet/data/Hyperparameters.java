@@ -15,15 +15,181 @@ import java.util.Map;
 /**
  * Training hyper-parameters under the original hyp YAML keys (design.md, Training step 1): optimiser and schedule, loss gains,
  * augmentation. dydet ships the original's three files as {@code scratch.p5}, {@code scratch.p6} and
- * {@code finetune-dynamic}. {@code labelSmoothing} is not a file key (the original takes it on the command line).
+ * {@code finetune-dynamic}. {@code labelSmoothing} is not a file key (the original takes it on the command line). Edited through
+ * {@link #toBuilder()}; values are read by the file key's camel-case accessor ({@code weight_decay}: {@link #weightDecay()}).
  */
-public record Hyperparameters(
-        double lr0, double lrf, double momentum, double weightDecay,
-        double warmupEpochs, double warmupMomentum, double warmupBiasLr,
-        double box, double cls, double clsPw, double obj, double objPw, double iouT, double anchorT, double flGamma,
-        double hsvH, double hsvS, double hsvV, double degrees, double translate, double scale, double shear,
-        double perspective, double flipud, double fliplr, double mosaic, double mixup, double copyPaste, double pasteIn,
-        double labelSmoothing) {
+public final class Hyperparameters {
+    private final double lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste, pasteIn, labelSmoothing;
+
+
+    private Hyperparameters(Builder b) {
+        lr0 = b.lr0;
+        lrf = b.lrf;
+        momentum = b.momentum;
+        weightDecay = b.weightDecay;
+        warmupEpochs = b.warmupEpochs;
+        warmupMomentum = b.warmupMomentum;
+        warmupBiasLr = b.warmupBiasLr;
+        box = b.box;
+        cls = b.cls;
+        clsPw = b.clsPw;
+        obj = b.obj;
+        objPw = b.objPw;
+        iouT = b.iouT;
+        anchorT = b.anchorT;
+        flGamma = b.flGamma;
+        hsvH = b.hsvH;
+        hsvS = b.hsvS;
+        hsvV = b.hsvV;
+        degrees = b.degrees;
+        translate = b.translate;
+        scale = b.scale;
+        shear = b.shear;
+        perspective = b.perspective;
+        flipud = b.flipud;
+        fliplr = b.fliplr;
+        mosaic = b.mosaic;
+        mixup = b.mixup;
+        copyPaste = b.copyPaste;
+        pasteIn = b.pasteIn;
+        labelSmoothing = b.labelSmoothing;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values, for a copy that differs in a few. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        double[] vals = fileValues();
+        for (int i = 0; i < KEYS.size(); i++) b.set(KEYS.get(i), vals[i]);
+        return b.labelSmoothing(labelSmoothing);
+    }
+
+    private double[] fileValues() {
+        return new double[] {lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste, pasteIn};
+    }
+
+    public double lr0() {
+        return lr0;
+    }
+
+    public double lrf() {
+        return lrf;
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public double warmupEpochs() {
+        return warmupEpochs;
+    }
+
+    public double warmupMomentum() {
+        return warmupMomentum;
+    }
+
+    public double warmupBiasLr() {
+        return warmupBiasLr;
+    }
+
+    public double box() {
+        return box;
+    }
+
+    public double cls() {
+        return cls;
+    }
+
+    public double clsPw() {
+        return clsPw;
+    }
+
+    public double obj() {
+        return obj;
+    }
+
+    public double objPw() {
+        return objPw;
+    }
+
+    public double iouT() {
+        return iouT;
+    }
+
+    public double anchorT() {
+        return anchorT;
+    }
+
+    public double flGamma() {
+        return flGamma;
+    }
+
+    public double hsvH() {
+        return hsvH;
+    }
+
+    public double hsvS() {
+        return hsvS;
+    }
+
+    public double hsvV() {
+        return hsvV;
+    }
+
+    public double degrees() {
+        return degrees;
+    }
+
+    public double translate() {
+        return translate;
+    }
+
+    public double scale() {
+        return scale;
+    }
+
+    public double shear() {
+        return shear;
+    }
+
+    public double perspective() {
+        return perspective;
+    }
+
+    public double flipud() {
+        return flipud;
+    }
+
+    public double fliplr() {
+        return fliplr;
+    }
+
+    public double mosaic() {
+        return mosaic;
+    }
+
+    public double mixup() {
+        return mixup;
+    }
+
+    public double copyPaste() {
+        return copyPaste;
+    }
+
+    public double pasteIn() {
+        return pasteIn;
+    }
+
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
 
     /** Every file key, in the original's order. */
     public static final List<String> KEYS = List.of("lr0", "lrf", "momentum", "weight_decay", "warmup_epochs", "warmup_momentum",
@@ -87,11 +253,9 @@ public record Hyperparameters(
         if (!unknown.isEmpty()) throw new IOException(source + ": unknown key(s) " + unknown + "; expected " + KEYS);
         List<String> missing = KEYS.stream().filter(k -> !v.containsKey(k)).toList();
         if (!missing.isEmpty()) throw new IOException(source + ": missing key(s) " + missing);
-        Hyperparameters h = new Hyperparameters(v.get("lr0"), v.get("lrf"), v.get("momentum"), v.get("weight_decay"),
-                v.get("warmup_epochs"), v.get("warmup_momentum"), v.get("warmup_bias_lr"), v.get("box"), v.get("cls"), v.get("cls_pw"),
-                v.get("obj"), v.get("obj_pw"), v.get("iou_t"), v.get("anchor_t"), v.get("fl_gamma"), v.get("hsv_h"), v.get("hsv_s"),
-                v.get("hsv_v"), v.get("degrees"), v.get("translate"), v.get("scale"), v.get("shear"), v.get("perspective"),
-                v.get("flipud"), v.get("fliplr"), v.get("mosaic"), v.get("mixup"), v.get("copy_paste"), v.get("paste_in"), 0.0);
+        Builder b = new Builder();
+        v.forEach(b::set);
+        Hyperparameters h = b.labelSmoothing(0.0).unchecked();
         h.check(source);
         return h;
     }
@@ -109,9 +273,7 @@ public record Hyperparameters(
 
     /** The file keys and values, in file order (what a run folder's hyp.yaml holds). */
     public Map<String, Double> asMap() {
-        double[] vals = {lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT,
-                anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste,
-                pasteIn};
+        double[] vals = fileValues();
         Map<String, Double> m = new LinkedHashMap<>();
         for (int i = 0; i < KEYS.size(); i++) m.put(KEYS.get(i), vals[i]);
         return m;
@@ -133,15 +295,11 @@ public record Hyperparameters(
     }
 
     public Hyperparameters withGains(double box, double cls, double obj) {
-        return new Hyperparameters(lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw,
-                iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup,
-                copyPaste, pasteIn, labelSmoothing);
+        return toBuilder().box(box).cls(cls).obj(obj).unchecked();
     }
 
     public Hyperparameters withLabelSmoothing(double eps) {
-        return new Hyperparameters(lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw,
-                iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup,
-                copyPaste, pasteIn, eps);
+        return toBuilder().labelSmoothing(eps).unchecked();
     }
 
     /** A copy with some file keys replaced (for command-line overrides); unknown keys are errors. */
@@ -154,5 +312,231 @@ public record Hyperparameters(
         StringBuilder sb = new StringBuilder();
         m.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
         return parse(sb.toString(), "overrides " + overrides).withLabelSmoothing(labelSmoothing);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Hyperparameters h && java.util.Arrays.equals(fileValues(), h.fileValues())
+                && Double.compare(labelSmoothing, h.labelSmoothing) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * java.util.Arrays.hashCode(fileValues()) + Double.hashCode(labelSmoothing);
+    }
+
+    @Override
+    public String toString() {
+        return "Hyperparameters" + asMap() + " label_smoothing " + labelSmoothing;
+    }
+
+    /** Values by name; {@link #build()} checks them as a hyp file's are checked. */
+    public static final class Builder {
+        private double lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste, pasteIn, labelSmoothing;
+
+        private Builder() {}
+
+        public Builder lr0(double v) {
+            lr0 = v;
+            return this;
+        }
+
+        public Builder lrf(double v) {
+            lrf = v;
+            return this;
+        }
+
+        public Builder momentum(double v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder warmupEpochs(double v) {
+            warmupEpochs = v;
+            return this;
+        }
+
+        public Builder warmupMomentum(double v) {
+            warmupMomentum = v;
+            return this;
+        }
+
+        public Builder warmupBiasLr(double v) {
+            warmupBiasLr = v;
+            return this;
+        }
+
+        public Builder box(double v) {
+            box = v;
+            return this;
+        }
+
+        public Builder cls(double v) {
+            cls = v;
+            return this;
+        }
+
+        public Builder clsPw(double v) {
+            clsPw = v;
+            return this;
+        }
+
+        public Builder obj(double v) {
+            obj = v;
+            return this;
+        }
+
+        public Builder objPw(double v) {
+            objPw = v;
+            return this;
+        }
+
+        public Builder iouT(double v) {
+            iouT = v;
+            return this;
+        }
+
+        public Builder anchorT(double v) {
+            anchorT = v;
+            return this;
+        }
+
+        public Builder flGamma(double v) {
+            flGamma = v;
+            return this;
+        }
+
+        public Builder hsvH(double v) {
+            hsvH = v;
+            return this;
+        }
+
+        public Builder hsvS(double v) {
+            hsvS = v;
+            return this;
+        }
+
+        public Builder hsvV(double v) {
+            hsvV = v;
+            return this;
+        }
+
+        public Builder degrees(double v) {
+            degrees = v;
+            return this;
+        }
+
+        public Builder translate(double v) {
+            translate = v;
+            return this;
+        }
+
+        public Builder scale(double v) {
+            scale = v;
+            return this;
+        }
+
+        public Builder shear(double v) {
+            shear = v;
+            return this;
+        }
+
+        public Builder perspective(double v) {
+            perspective = v;
+            return this;
+        }
+
+        public Builder flipud(double v) {
+            flipud = v;
+            return this;
+        }
+
+        public Builder fliplr(double v) {
+            fliplr = v;
+            return this;
+        }
+
+        public Builder mosaic(double v) {
+            mosaic = v;
+            return this;
+        }
+
+        public Builder mixup(double v) {
+            mixup = v;
+            return this;
+        }
+
+        public Builder copyPaste(double v) {
+            copyPaste = v;
+            return this;
+        }
+
+        public Builder pasteIn(double v) {
+            pasteIn = v;
+            return this;
+        }
+
+        public Builder labelSmoothing(double v) {
+            labelSmoothing = v;
+            return this;
+        }
+
+        /** Sets a value by its hyp file key ({@code weight_decay}, {@code copy_paste}, ...). */
+        public Builder set(String key, double v) {
+            switch (key) {
+                case "lr0" -> lr0 = v;
+                case "lrf" -> lrf = v;
+                case "momentum" -> momentum = v;
+                case "weight_decay" -> weightDecay = v;
+                case "warmup_epochs" -> warmupEpochs = v;
+                case "warmup_momentum" -> warmupMomentum = v;
+                case "warmup_bias_lr" -> warmupBiasLr = v;
+                case "box" -> box = v;
+                case "cls" -> cls = v;
+                case "cls_pw" -> clsPw = v;
+                case "obj" -> obj = v;
+                case "obj_pw" -> objPw = v;
+                case "iou_t" -> iouT = v;
+                case "anchor_t" -> anchorT = v;
+                case "fl_gamma" -> flGamma = v;
+                case "hsv_h" -> hsvH = v;
+                case "hsv_s" -> hsvS = v;
+                case "hsv_v" -> hsvV = v;
+                case "degrees" -> degrees = v;
+                case "translate" -> translate = v;
+                case "scale" -> scale = v;
+                case "shear" -> shear = v;
+                case "perspective" -> perspective = v;
+                case "flipud" -> flipud = v;
+                case "fliplr" -> fliplr = v;
+                case "mosaic" -> mosaic = v;
+                case "mixup" -> mixup = v;
+                case "copy_paste" -> copyPaste = v;
+                case "paste_in" -> pasteIn = v;
+                default -> throw new IllegalArgumentException("unknown hyper-parameter '" + key + "'; expected " + KEYS);
+            }
+            return this;
+        }
+
+        /** The values, checked as a hyp file's are: finite, >= 0, probabilities <= 1, lr0 > 0, anchor_t > 1. */
+        public Hyperparameters build() {
+            Hyperparameters h = new Hyperparameters(this);
+            try {
+                h.check("hyper-parameters");
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+            return h;
+        }
+
+        /** Derived values (the loss gains scaled for training) that need no check. */
+        private Hyperparameters unchecked() {
+            return new Hyperparameters(this);
+        }
     }
 }

@@ -31,7 +31,9 @@ import io.dydet.train.ApCriterion;
 import io.dydet.train.EpochResult;
 import io.dydet.train.ForwardingTrainListener;
 import io.dydet.train.TrainArgs;
+import io.dydet.train.RouterCriterion;
 import io.dydet.train.Trainer;
+import io.dydet.train.TrainingStep;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,27 +188,34 @@ public final class DemoPipeline {
     }
 
     private TrainArgs detectorArgs(Path dataYaml, Path hyp) {
-        return new TrainArgs(Trainer.STEP1, "dy-yolov7", settings.width(), dataYaml.toString(), hyp.toString(), settings.detectorEpochs(),
-                settings.batch(), settings.imageSize(), settings.device(), settings.workers(), settings.seed(), null, true, false, 20,
-                settings.batch(), true, 32, 0.0, settings.lr0(), null, 0.5, settings.detectorEpochs(), true, true, null);
+        return common(TrainingStep.DETECTOR, dataYaml, settings.detectorEpochs()).model("dy-yolov7").width(settings.width()).hyp(hyp.toString())
+                .adam(true).minWarmup(20).validate(true).lr0(settings.lr0()).valEvery(settings.detectorEpochs()).autoanchor(true).mirrorRoutes(true)
+                .build();
     }
 
     private TrainArgs route2Args(Path dataYaml, Path hyp, Path step1) {
-        return new TrainArgs(Trainer.ROUTE2, null, null, dataYaml.toString(), hyp.toString(), plan.epochs(Trainer.ROUTE2), settings.batch(),
-                settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, false, 20, settings.batch(),
-                true, 32, 0.0, settings.lr0(), null, 0.5, plan.epochs(Trainer.ROUTE2), false, false, null);
+        int epochs = plan.epochs(Trainer.ROUTE2);
+        return common(TrainingStep.ROUTE2, dataYaml, epochs).model(null).hyp(hyp.toString()).weights(step1.toString()).adam(true).minWarmup(20)
+                .validate(true).lr0(settings.lr0()).valEvery(epochs).build();
     }
 
     private TrainArgs routerArgs(Path dataYaml, Path step1) {
-        return new TrainArgs(Trainer.STEP2, null, null, dataYaml.toString(), "finetune-dynamic", plan.epochs(Trainer.STEP2), settings.batch(),
-                settings.imageSize(), settings.device(), settings.workers(), settings.seed(), step1.toString(), true, true, 0, settings.batch(),
-                false, 32, 0.0, settings.routerLr0(), null, 0.5, plan.epochs(Trainer.STEP2), false, false, ApCriterion.CRITERION);
+        int epochs = plan.epochs(Trainer.STEP2);
+        return common(TrainingStep.ROUTER, dataYaml, epochs).model(null).hyp("finetune-dynamic").weights(step1.toString()).adam(true).linearLr(true)
+                .minWarmup(0).validate(false).lr0(settings.routerLr0()).valEvery(epochs).routerCriterion(RouterCriterion.AP).build();
+    }
+
+    /** What the demo's runs share: its data, machine, seed and batch (accumulated to the batch itself, not 64). */
+    private TrainArgs.Builder common(TrainingStep step, Path dataYaml, int epochs) {
+        return TrainArgs.builder().step(step).data(dataYaml.toString()).epochs(epochs).batch(settings.batch()).img(settings.imageSize())
+                .device(settings.device()).workers(settings.workers()).seed(settings.seed()).nominalBatch(settings.batch()).valBatch(32)
+                .labelSmoothing(0.0).cacheDir(null).dynamicThreshold(0.5).linearLr(false).autoanchor(false).mirrorRoutes(false);
     }
 
     /** Trains one step and returns its final weights; stops early with a message when the budget cannot hold. */
     private Path train(TrainArgs args, Path runDir, int trainImages) throws IOException {
         Files.createDirectories(runDir);
-        BudgetWatch watch = new BudgetWatch(args.step(), trainImages);
+        BudgetWatch watch = new BudgetWatch(args.step().id(), trainImages);
         try (Trainer trainer = Trainer.start(args, runDir, watch)) {
             return trainer.run().last();
         }

@@ -30,8 +30,26 @@ import java.util.Objects;
  */
 public final class CocoGroundTruth {
     /** One ground-truth box. {@code iscrowd} regions are matched by intersection over detection area and ignored. */
-    public record Annotation(long id, long imageId, int categoryId, double x, double y, double width, double height,
-                             double area, boolean iscrowd) {}
+    public record Annotation(long id, long imageId, int categoryId, Bbox bbox, double area, boolean iscrowd) {
+        public double x() {
+            return bbox.x();
+        }
+
+        public double y() {
+            return bbox.y();
+        }
+
+        public double width() {
+            return bbox.width();
+        }
+
+        public double height() {
+            return bbox.height();
+        }
+    }
+
+    /** COCO's {@code bbox}: top-left corner, width and height in pixels. */
+    public record Bbox(double x, double y, double width, double height) {}
 
     /** One category: its COCO id and name (the name may be empty). */
     public record Category(int id, String name) {
@@ -271,7 +289,7 @@ public final class CocoGroundTruth {
                                 throw j.error(where + ".id", "duplicate annotation id " + id + " (also $.annotations["
                                         + prev + "])");
                             }
-                            anns.add(new Annotation(id, imageId, categoryId, box[0], box[1], box[2], box[3], area, crowd));
+                            anns.add(new Annotation(id, imageId, categoryId, new Bbox(box[0], box[1], box[2], box[3]), area, crowd));
                             idx++;
                         }
                     }
@@ -331,7 +349,7 @@ public final class CocoGroundTruth {
         /** Adds a box with an explicit COCO {@code area} and crowd flag, with the next free id. */
         public Builder addAnnotation(long imageId, int categoryId, double x, double y, double width, double height,
                                      double area, boolean iscrowd) {
-            return addAnnotation(new Annotation(nextId, imageId, categoryId, x, y, width, height, area, iscrowd));
+            return addAnnotation(new Annotation(nextId, imageId, categoryId, new Bbox(x, y, width, height), area, iscrowd));
         }
 
         /**
@@ -389,8 +407,8 @@ public final class CocoGroundTruth {
     public List<Annotation> annotations() {
         List<Annotation> out = new ArrayList<>(annId.length);
         for (int a = 0; a < annId.length; a++) {
-            out.add(new Annotation(annId[a], imageIds[annImage[a]], categoryIds[annCategory[a]], annX[a], annY[a],
-                    annW[a], annH[a], annArea[a], annCrowd[a]));
+            out.add(new Annotation(annId[a], imageIds[annImage[a]], categoryIds[annCategory[a]], new Bbox(annX[a], annY[a], annW[a], annH[a]),
+                    annArea[a], annCrowd[a]));
         }
         return Collections.unmodifiableList(out);
     }

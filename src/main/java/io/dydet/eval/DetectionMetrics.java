@@ -25,7 +25,18 @@ public final class DetectionMetrics {
 
     /** Per-class results and curves over the confidence grid (IoU 0.5). */
     public record ClassResult(int categoryId, int targets, int predictions, double precision, double recall, double ap50, double ap,
-                              double[] precisionCurve, double[] recallCurve) {}
+                              Curves curves) {
+        public double[] precisionCurve() {
+            return curves.precision();
+        }
+
+        public double[] recallCurve() {
+            return curves.recall();
+        }
+    }
+
+    /** Precision and recall over the confidence grid, one value per grid step. */
+    public record Curves(double[] precision, double[] recall) {}
 
     /** Means over the classes that have targets, as test.py prints them. */
     public record Result(double precision, double recall, double map50, double map, List<ClassResult> classes, int images, int targets) {
@@ -183,7 +194,7 @@ public final class DetectionMetrics {
         int totalTargets = 0;
         for (int c : classes) {
             double apMean = Arrays.stream(ap[ci]).average().orElse(0);
-            out.add(new ClassResult(c, nTargets[ci], nPreds[ci], pAll[ci][best], rAll[ci][best], ap[ci][0], apMean, pAll[ci], rAll[ci]));
+            out.add(new ClassResult(c, nTargets[ci], nPreds[ci], pAll[ci][best], rAll[ci][best], ap[ci][0], apMean, new Curves(pAll[ci], rAll[ci])));
             mp += pAll[ci][best];
             mr += rAll[ci][best];
             map50 += ap[ci][0];

@@ -18,30 +18,146 @@ import java.util.Map;
  * A model definition in the original DynamicDet cfg format (spec section 3), as written: no channel is scaled
  * here. {@link Network#build(ModelSpec)} applies the original's parse rules.
  *
- * @param name a short name (file name without extension, or the built-in name)
- * @param source where it came from, for error messages
- * @param anchors per level, flat pixel pairs [w0, h0, w1, h1, ...]
+ * Its name is a short name (file name without extension, or the built-in name), its source where it came from (for
+ * error messages), its anchors per level flat pixel pairs [w0, h0, w1, h1, ...]. Built by name ({@link #builder()},
+ * {@link #toBuilder()}): a definition has too many parts to spell in order.
  */
-public record ModelSpec(String name, String source, int nc, double depthMultiple, double widthMultiple,
-                        List<List<Double>> anchors, Map<Section, List<LayerRow>> rows, int nFirstLayers,
-                        List<Integer> b1Save, List<Integer> b2Save, boolean keepInput, boolean dynamic,
-                        List<Integer> routerIns, List<Integer> routerChannels, int routerReduction, int inChannels) {
+public final class ModelSpec {
+    private final String name;
+    private final String source;
+    private final int nc;
+    private final double depthMultiple;
+    private final double widthMultiple;
+    private final List<List<Double>> anchors;
+    private final Map<Section, List<LayerRow>> rows;
+    private final int nFirstLayers;
+    private final List<Integer> b1Save;
+    private final List<Integer> b2Save;
+    private final boolean keepInput;
+    private final boolean dynamic;
+    private final List<Integer> routerIns;
+    private final List<Integer> routerChannels;
+    private final int routerReduction;
+    private final int inChannels;
+
 
     /** dydet's built-in definitions; each also exists in its step-1 form as {@code <name>-step1}. */
     public static final List<String> BUILT_IN = List.of("dy-yolov7", "dy-yolov7x", "dy-yolov7-w6");
 
     private static final YAMLMapper YAML = new YAMLMapper();
 
-    public ModelSpec {
-        anchors = List.copyOf(anchors);
+    private ModelSpec(Builder b) {
+        name = b.name;
+        source = b.source;
+        nc = b.nc;
+        depthMultiple = b.depthMultiple;
+        widthMultiple = b.widthMultiple;
+        anchors = List.copyOf(b.anchors);
         Map<Section, List<LayerRow>> copy = new EnumMap<>(Section.class);
-        rows.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        b.rows.forEach((k, v) -> copy.put(k, List.copyOf(v)));
         rows = java.util.Collections.unmodifiableMap(copy);
-        b1Save = List.copyOf(b1Save);
-        b2Save = List.copyOf(b2Save);
-        routerIns = List.copyOf(routerIns);
-        routerChannels = List.copyOf(routerChannels);
+        nFirstLayers = b.nFirstLayers;
+        b1Save = List.copyOf(b.b1Save);
+        b2Save = List.copyOf(b.b2Save);
+        keepInput = b.keepInput;
+        dynamic = b.dynamic;
+        routerIns = List.copyOf(b.routerIns);
+        routerChannels = List.copyOf(b.routerChannels);
+        routerReduction = b.routerReduction;
+        inChannels = b.inChannels;
     }
+
+    /** An empty definition (no rows, no router, 3 input channels) to fill in by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this definition, for a copy that differs in a few parts. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.source = source;
+        b.nc = nc;
+        b.depthMultiple = depthMultiple;
+        b.widthMultiple = widthMultiple;
+        b.anchors = anchors;
+        b.rows = rows;
+        b.nFirstLayers = nFirstLayers;
+        b.b1Save = b1Save;
+        b.b2Save = b2Save;
+        b.keepInput = keepInput;
+        b.dynamic = dynamic;
+        b.routerIns = routerIns;
+        b.routerChannels = routerChannels;
+        b.routerReduction = routerReduction;
+        b.inChannels = inChannels;
+        return b;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public int nc() {
+        return nc;
+    }
+
+    public double depthMultiple() {
+        return depthMultiple;
+    }
+
+    public double widthMultiple() {
+        return widthMultiple;
+    }
+
+    public List<List<Double>> anchors() {
+        return anchors;
+    }
+
+    public Map<Section, List<LayerRow>> rows() {
+        return rows;
+    }
+
+    public int nFirstLayers() {
+        return nFirstLayers;
+    }
+
+    public List<Integer> b1Save() {
+        return b1Save;
+    }
+
+    public List<Integer> b2Save() {
+        return b2Save;
+    }
+
+    public boolean keepInput() {
+        return keepInput;
+    }
+
+    public boolean dynamic() {
+        return dynamic;
+    }
+
+    public List<Integer> routerIns() {
+        return routerIns;
+    }
+
+    public List<Integer> routerChannels() {
+        return routerChannels;
+    }
+
+    public int routerReduction() {
+        return routerReduction;
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
 
     public List<LayerRow> rows(Section s) {
         return rows.getOrDefault(s, List.of());
@@ -119,16 +235,16 @@ public record ModelSpec(String name, String source, int nc, double depthMultiple
             throw new ConfigException(source + ": router_ins has " + routerIns.size() + " entries but router_channels has "
                     + routerChannels.size());
         }
-        return new ModelSpec(name, source, nc, gd, gw, anchors, rows, nFirst, r.intList("b1_save", false),
-                r.intList("b2_save", false), r.bool("keep_input", false), dynamic, routerIns, routerChannels,
-                r.intValue("router_reduction", 4), r.intValue("ch", 3));
+        return builder().name(name).source(source).nc(nc).depthMultiple(gd).widthMultiple(gw).anchors(anchors).rows(rows).nFirstLayers(nFirst)
+                .b1Save(r.intList("b1_save", false)).b2Save(r.intList("b2_save", false)).keepInput(r.bool("keep_input", false)).dynamic(dynamic)
+                .routerIns(routerIns).routerChannels(routerChannels).routerReduction(r.intValue("router_reduction", 4)).inChannels(r.intValue("ch", 3))
+                .build();
     }
 
     /** The same definition with another number of classes (custom data sets). */
     public ModelSpec withClasses(int classes) {
         if (classes < 1) throw new ConfigException(source + ": number of classes must be >= 1, got " + classes);
-        return new ModelSpec(name, source, classes, depthMultiple, widthMultiple, anchors, rows, nFirstLayers, b1Save, b2Save,
-                keepInput, dynamic, routerIns, routerChannels, routerReduction, inChannels);
+        return toBuilder().nc(classes).build();
     }
 
     /**
@@ -156,8 +272,7 @@ public record ModelSpec(String name, String source, int nc, double depthMultiple
         }
         List<Integer> router = routerChannels.stream().map(c -> Network.makeDivisible(c * factor, 8)).toList();
         String newName = width == 1.0 ? name : name + "-w" + trimWidth(width);
-        return new ModelSpec(newName, source, nc, depthMultiple, width, anchors, scaled, nFirstLayers, b1Save, b2Save,
-                keepInput, dynamic, routerIns, router, routerReduction, inChannels);
+        return toBuilder().name(newName).widthMultiple(width).rows(scaled).routerChannels(router).build();
     }
 
     private static String trimWidth(double w) {
@@ -368,5 +483,125 @@ public record ModelSpec(String name, String source, int nc, double depthMultiple
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (Section s : Section.values()) counts.put(s.yamlKey(), rows(s).size());
         return "ModelSpec[" + name + " from " + source + ", nc " + nc + ", width " + widthMultiple + ", rows " + counts + ", dynamic " + dynamic + "]";
+    }
+
+    private List<Object> components() {
+        return java.util.Arrays.asList(name, source, nc, depthMultiple, widthMultiple, anchors, rows, nFirstLayers, b1Save, b2Save, keepInput, dynamic, routerIns, routerChannels, routerReduction, inChannels);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelSpec m && components().equals(m.components());
+    }
+
+    @Override
+    public int hashCode() {
+        return components().hashCode();
+    }
+
+    /** The parts of a definition by name; lists and rows are copied when built. */
+    public static final class Builder {
+        private String name;
+        private String source;
+        private int nc;
+        private double depthMultiple = 1.0;
+        private double widthMultiple = 1.0;
+        private List<List<Double>> anchors = List.of();
+        private Map<Section, List<LayerRow>> rows = Map.of();
+        private int nFirstLayers;
+        private List<Integer> b1Save = List.of();
+        private List<Integer> b2Save = List.of();
+        private boolean keepInput;
+        private boolean dynamic;
+        private List<Integer> routerIns = List.of();
+        private List<Integer> routerChannels = List.of();
+        private int routerReduction = 4;
+        private int inChannels = 3;
+
+        private Builder() {}
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder source(String v) {
+            source = v;
+            return this;
+        }
+
+        public Builder nc(int v) {
+            nc = v;
+            return this;
+        }
+
+        public Builder depthMultiple(double v) {
+            depthMultiple = v;
+            return this;
+        }
+
+        public Builder widthMultiple(double v) {
+            widthMultiple = v;
+            return this;
+        }
+
+        public Builder anchors(List<List<Double>> v) {
+            anchors = v;
+            return this;
+        }
+
+        public Builder rows(Map<Section, List<LayerRow>> v) {
+            rows = v;
+            return this;
+        }
+
+        public Builder nFirstLayers(int v) {
+            nFirstLayers = v;
+            return this;
+        }
+
+        public Builder b1Save(List<Integer> v) {
+            b1Save = v;
+            return this;
+        }
+
+        public Builder b2Save(List<Integer> v) {
+            b2Save = v;
+            return this;
+        }
+
+        public Builder keepInput(boolean v) {
+            keepInput = v;
+            return this;
+        }
+
+        public Builder dynamic(boolean v) {
+            dynamic = v;
+            return this;
+        }
+
+        public Builder routerIns(List<Integer> v) {
+            routerIns = v;
+            return this;
+        }
+
+        public Builder routerChannels(List<Integer> v) {
+            routerChannels = v;
+            return this;
+        }
+
+        public Builder routerReduction(int v) {
+            routerReduction = v;
+            return this;
+        }
+
+        public Builder inChannels(int v) {
+            inChannels = v;
+            return this;
+        }
+
+        public ModelSpec build() {
+            return new ModelSpec(this);
+        }
     }
 }

@@ -26,9 +26,8 @@ final class RouterSpecs {
             List<Integer> channels = new ArrayList<>();
             for (int idx : builtIn.routerIns()) channels.add((int) b1.get(idx).get(0).channels());
             String newName = spec.name().replace("-step1", "");
-            return new ModelSpec(newName, spec.source() + " + router of " + name, spec.nc(), spec.depthMultiple(), spec.widthMultiple(),
-                    spec.anchors(), spec.rows(), spec.nFirstLayers(), spec.b1Save(), spec.b2Save(), spec.keepInput(), true,
-                    builtIn.routerIns(), channels, builtIn.routerReduction(), spec.inChannels());
+            return spec.toBuilder().name(newName).source(spec.source() + " + router of " + name).dynamic(true).routerIns(builtIn.routerIns())
+                    .routerChannels(channels).routerReduction(builtIn.routerReduction()).build();
         }
         throw new IllegalArgumentException(spec.source() + " has no router and its first backbone matches none of the built-in models "
                 + ModelSpec.BUILT_IN + "; add 'dynamic: True', 'router_ins' and 'router_channels' to the definition");

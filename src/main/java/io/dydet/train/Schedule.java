@@ -28,30 +28,56 @@ import io.dydet.data.Hyperparameters;
  *     if (Schedule.stepsAt(ni, lastStep, accumulate)) { opt.step(); opt.zeroGrad(); ema.update(model); lastStep = ni; }
  * }</pre>
  *
- * @param lr0 initial learning rate ({@code lr0})
- * @param lrf final learning-rate factor ({@code lrf})
- * @param momentum SGD momentum / Adam beta1 after warmup
- * @param weightDecayBase {@code weight_decay} before scaling by batch and accumulation
- * @param warmupEpochs {@code warmup_epochs}
- * @param warmupMomentum SGD momentum at {@code ni = 0}
- * @param warmupBiasLr group-2 learning rate at {@code ni = 0}
- * @param epochs total epochs {@code E}
- * @param batchesPerEpoch {@code nb}
- * @param totalBatch images per optimiser forward (all processes)
- * @param linearLr the linear factor ({@code --linear-lr}, step 2) instead of the cosine one
- * @param minWarmupIterations lower bound on {@code nw} (the original: 1000)
- * @param nominalBatch {@code nbs}, the batch the accumulation aims at (the original: 64)
+ * <ul>
+ * <li>lr0: initial learning rate ({@code lr0})
+ * <li>lrf: final learning-rate factor ({@code lrf})
+ * <li>momentum: SGD momentum / Adam beta1 after warmup
+ * <li>weightDecayBase: {@code weight_decay} before scaling by batch and accumulation
+ * <li>warmupEpochs: {@code warmup_epochs}
+ * <li>warmupMomentum: SGD momentum at {@code ni = 0}
+ * <li>warmupBiasLr: group-2 learning rate at {@code ni = 0}
+ * <li>epochs: total epochs {@code E}
+ * <li>batchesPerEpoch: {@code nb}
+ * <li>totalBatch: images per optimiser forward (all processes)
+ * <li>linearLr: the linear factor ({@code --linear-lr}, step 2) instead of the cosine one
+ * <li>minWarmupIterations: lower bound on {@code nw} (the original: 1000)
+ * <li>nominalBatch: {@code nbs}, the batch the accumulation aims at (the original: 64)
+ * </ul>
  */
-public record Schedule(double lr0, double lrf, double momentum, double weightDecayBase, double warmupEpochs,
-        double warmupMomentum, double warmupBiasLr, int epochs, long batchesPerEpoch, int totalBatch, boolean linearLr,
-        long minWarmupIterations, int nominalBatch) {
+public final class Schedule {
+    private final double lr0;
+    private final double lrf;
+    private final double momentum;
+    private final double weightDecayBase;
+    private final double warmupEpochs;
+    private final double warmupMomentum;
+    private final double warmupBiasLr;
+    private final int epochs;
+    private final long batchesPerEpoch;
+    private final int totalBatch;
+    private final boolean linearLr;
+    private final long minWarmupIterations;
+    private final int nominalBatch;
 
     public static final long DEFAULT_MIN_WARMUP_ITERATIONS = 1000;
     public static final int DEFAULT_NOMINAL_BATCH = 64;
     /** {@code lastStep} before the first optimiser step. */
     public static final long NO_STEP_YET = -1;
 
-    public Schedule {
+    private Schedule(Builder b) {
+        this.lr0 = b.lr0;
+        this.lrf = b.lrf;
+        this.momentum = b.momentum;
+        this.weightDecayBase = b.weightDecayBase;
+        this.warmupEpochs = b.warmupEpochs;
+        this.warmupMomentum = b.warmupMomentum;
+        this.warmupBiasLr = b.warmupBiasLr;
+        this.epochs = b.epochs;
+        this.batchesPerEpoch = b.batchesPerEpoch;
+        this.totalBatch = b.totalBatch;
+        this.linearLr = b.linearLr;
+        this.minWarmupIterations = b.minWarmupIterations;
+        this.nominalBatch = b.nominalBatch;
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batchesPerEpoch < 1) throw new IllegalArgumentException("batches per epoch must be >= 1, got " + batchesPerEpoch);
         if (totalBatch < 1) throw new IllegalArgumentException("total batch must be >= 1, got " + totalBatch);
@@ -59,20 +85,93 @@ public record Schedule(double lr0, double lrf, double momentum, double weightDec
         if (nominalBatch < 1) throw new IllegalArgumentException("nominal batch must be >= 1, got " + nominalBatch);
     }
 
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values, for a copy that differs in a few. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.lr0 = lr0;
+        b.lrf = lrf;
+        b.momentum = momentum;
+        b.weightDecayBase = weightDecayBase;
+        b.warmupEpochs = warmupEpochs;
+        b.warmupMomentum = warmupMomentum;
+        b.warmupBiasLr = warmupBiasLr;
+        b.epochs = epochs;
+        b.batchesPerEpoch = batchesPerEpoch;
+        b.totalBatch = totalBatch;
+        b.linearLr = linearLr;
+        b.minWarmupIterations = minWarmupIterations;
+        b.nominalBatch = nominalBatch;
+        return b;
+    }
+    public double lr0() {
+        return lr0;
+    }
+
+    public double lrf() {
+        return lrf;
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    public double weightDecayBase() {
+        return weightDecayBase;
+    }
+
+    public double warmupEpochs() {
+        return warmupEpochs;
+    }
+
+    public double warmupMomentum() {
+        return warmupMomentum;
+    }
+
+    public double warmupBiasLr() {
+        return warmupBiasLr;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public long batchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    public int totalBatch() {
+        return totalBatch;
+    }
+
+    public boolean linearLr() {
+        return linearLr;
+    }
+
+    public long minWarmupIterations() {
+        return minWarmupIterations;
+    }
+
+    public int nominalBatch() {
+        return nominalBatch;
+    }
+
     /** The original's schedule for these hyper-parameters (1000 minimum warmup iterations, nominal batch 64). */
     public static Schedule of(Hyperparameters hyp, int epochs, long batchesPerEpoch, int totalBatch, boolean linearLr) {
-        return new Schedule(hyp.lr0(), hyp.lrf(), hyp.momentum(), hyp.weightDecay(), hyp.warmupEpochs(), hyp.warmupMomentum(),
-                hyp.warmupBiasLr(), epochs, batchesPerEpoch, totalBatch, linearLr, DEFAULT_MIN_WARMUP_ITERATIONS, DEFAULT_NOMINAL_BATCH);
+        return Schedule.builder().lr0(hyp.lr0()).lrf(hyp.lrf()).momentum(hyp.momentum()).weightDecayBase(hyp.weightDecay())
+                .warmupEpochs(hyp.warmupEpochs()).warmupMomentum(hyp.warmupMomentum()).warmupBiasLr(hyp.warmupBiasLr())
+                .epochs(epochs).batchesPerEpoch(batchesPerEpoch).totalBatch(totalBatch).linearLr(linearLr).build();
     }
 
     public Schedule withMinWarmupIterations(long iterations) {
-        return new Schedule(lr0, lrf, momentum, weightDecayBase, warmupEpochs, warmupMomentum, warmupBiasLr, epochs,
-                batchesPerEpoch, totalBatch, linearLr, iterations, nominalBatch);
+        return toBuilder().minWarmupIterations(iterations).build();
     }
 
     public Schedule withNominalBatch(int batch) {
-        return new Schedule(lr0, lrf, momentum, weightDecayBase, warmupEpochs, warmupMomentum, warmupBiasLr, epochs,
-                batchesPerEpoch, totalBatch, linearLr, minWarmupIterations, batch);
+        return toBuilder().nominalBatch(batch).build();
     }
 
     /** Global iteration {@code ni = i + nb*epoch}. */
@@ -152,5 +251,122 @@ public record Schedule(double lr0, double lrf, double momentum, double weightDec
         if (x <= 0) return y0;
         double slope = (y1 - y0) / (x1 - 0);
         return slope * (x - 0) + y0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof Schedule x)) return false;
+        return Double.compare(lr0, x.lr0) == 0
+                && Double.compare(lrf, x.lrf) == 0
+                && Double.compare(momentum, x.momentum) == 0
+                && Double.compare(weightDecayBase, x.weightDecayBase) == 0
+                && Double.compare(warmupEpochs, x.warmupEpochs) == 0
+                && Double.compare(warmupMomentum, x.warmupMomentum) == 0
+                && Double.compare(warmupBiasLr, x.warmupBiasLr) == 0
+                && epochs == x.epochs
+                && batchesPerEpoch == x.batchesPerEpoch
+                && totalBatch == x.totalBatch
+                && linearLr == x.linearLr
+                && minWarmupIterations == x.minWarmupIterations
+                && nominalBatch == x.nominalBatch;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(lr0, lrf, momentum, weightDecayBase, warmupEpochs, warmupMomentum, warmupBiasLr, epochs, batchesPerEpoch, totalBatch, linearLr, minWarmupIterations, nominalBatch);
+    }
+
+    /** As a record's: {@code Schedule[a=1, b=2]}. */
+    @Override
+    public String toString() {
+        return "Schedule[lr0=" + lr0 + ", lrf=" + lrf + ", momentum=" + momentum + ", weightDecayBase=" + weightDecayBase + ", warmupEpochs=" + warmupEpochs + ", warmupMomentum=" + warmupMomentum + ", warmupBiasLr=" + warmupBiasLr + ", epochs=" + epochs + ", batchesPerEpoch=" + batchesPerEpoch + ", totalBatch=" + totalBatch + ", linearLr=" + linearLr + ", minWarmupIterations=" + minWarmupIterations + ", nominalBatch=" + nominalBatch + "]";
+    }
+
+    public static final class Builder {
+        private double lr0;
+        private double lrf;
+        private double momentum;
+        private double weightDecayBase;
+        private double warmupEpochs;
+        private double warmupMomentum;
+        private double warmupBiasLr;
+        private int epochs;
+        private long batchesPerEpoch;
+        private int totalBatch;
+        private boolean linearLr;
+        private long minWarmupIterations = DEFAULT_MIN_WARMUP_ITERATIONS;
+        private int nominalBatch = DEFAULT_NOMINAL_BATCH;
+
+        Builder() {}
+
+        public Builder lr0(double v) {
+            lr0 = v;
+            return this;
+        }
+
+        public Builder lrf(double v) {
+            lrf = v;
+            return this;
+        }
+
+        public Builder momentum(double v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecayBase(double v) {
+            weightDecayBase = v;
+            return this;
+        }
+
+        public Builder warmupEpochs(double v) {
+            warmupEpochs = v;
+            return this;
+        }
+
+        public Builder warmupMomentum(double v) {
+            warmupMomentum = v;
+            return this;
+        }
+
+        public Builder warmupBiasLr(double v) {
+            warmupBiasLr = v;
+            return this;
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batchesPerEpoch(long v) {
+            batchesPerEpoch = v;
+            return this;
+        }
+
+        public Builder totalBatch(int v) {
+            totalBatch = v;
+            return this;
+        }
+
+        public Builder linearLr(boolean v) {
+            linearLr = v;
+            return this;
+        }
+
+        public Builder minWarmupIterations(long v) {
+            minWarmupIterations = v;
+            return this;
+        }
+
+        public Builder nominalBatch(int v) {
+            nominalBatch = v;
+            return this;
+        }
+
+        public Schedule build() {
+            return new Schedule(this);
+        }
     }
 }

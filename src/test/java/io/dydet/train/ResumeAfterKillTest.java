@@ -31,8 +31,9 @@ class ResumeAfterKillTest {
         Path hyp = TrainData.quietHyp(dir);
         int epochs = 4;
         // batch 2 of 8 images: 4 iterations per epoch, an optimiser step every 2 (nominal batch 4)
-        TrainArgs args = new TrainArgs(Trainer.STEP1, "dy-yolov7", 0.25, data.toString(), hyp.toString(), epochs, 2, 64, "cpu", 1, 0, null, false,
-                false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, false, false, null);
+        TrainArgs args = TrainArgs.builder().step(TrainingStep.DETECTOR).width(0.25).data(data.toString()).hyp(hyp.toString())
+                .epochs(epochs).batch(2).img(64).workers(1).adam(false).linearLr(false).minWarmup(0)
+                .nominalBatch(4).validate(false).valBatch(4).lr0(0.01).autoanchor(false).build();
 
         Path killed = dir.resolve("killed");
         Files.createDirectories(killed);

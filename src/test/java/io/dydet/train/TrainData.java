@@ -50,7 +50,8 @@ final class TrainData {
     }
 
     static TrainArgs step1(Path data, Path hyp, int epochs) {
-        return new TrainArgs(Trainer.STEP1, "dy-yolov7", 0.25, data.toString(), hyp.toString(), epochs, 4, 64, "cpu", 1, 0, null, false, false,
-                0, 4, true, 4, 0.0, 0.01, null, 0.5, 1, true, false, null);
+        return TrainArgs.builder().step(TrainingStep.DETECTOR).width(0.25).data(data.toString()).hyp(hyp.toString())
+                .epochs(epochs).batch(4).img(64).workers(1).adam(false).linearLr(false).minWarmup(0)
+                .nominalBatch(4).valBatch(4).lr0(0.01).autoanchor(true).build();
     }
 }

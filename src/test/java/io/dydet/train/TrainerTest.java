@@ -55,8 +55,9 @@ class TrainerTest {
         Path run = dir.resolve("run1");
         Trainer.Outcome o;
         TrainArgs args = TrainData.step1(data, TrainData.quietHyp(dir), 6);
-        args = new TrainArgs(args.step(), args.model(), args.width(), args.data(), args.hyp(), 6, 4, 64, "cpu", 1, 0, null, true, false, 0, 4, true,
-                4, 0.0, 0.003, null, 0.5, 1, true, false, null);
+        args = TrainArgs.builder().step(args.step()).model(args.model()).width(args.width()).data(args.data())
+                .hyp(args.hyp()).epochs(6).batch(4).img(64).workers(1).adam(true).linearLr(false).minWarmup(0)
+                .nominalBatch(4).valBatch(4).lr0(0.003).autoanchor(true).build();
         try (Trainer t = Trainer.start(args, run, rec)) {
             o = t.run();
         }
@@ -118,8 +119,9 @@ class TrainerTest {
     @Order(3)
     void trainRouterAddsARouterToAStepOneModel() throws Exception {
         Path data = dir.resolve("set/data.yaml");
-        TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, data.toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0, step1Model.toString(),
-                true, true, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false, null);
+        TrainArgs a = TrainArgs.builder().step(TrainingStep.ROUTER).model(null).data(data.toString()).hyp("finetune-dynamic")
+                .epochs(1).batch(2).img(64).workers(1).weights(step1Model.toString()).adam(true)
+                .linearLr(true).minWarmup(0).nominalBatch(2).valBatch(4).lr0(1e-3).autoanchor(false).build();
         Recorder rec = new Recorder();
         Path run = dir.resolve("router1");
         try (Trainer t = Trainer.start(a, run, rec)) {
@@ -193,8 +195,10 @@ class TrainerTest {
             Files.writeString(set.resolve("data-router.yaml"), "train: images/train\nval: images/train\nrouter: images/router\ndifficulty: difficulty.csv\n"
                     + "nc: 80\nnames: " + TrainData.namesJson() + "\n");
         }
-        TrainArgs a = new TrainArgs(Trainer.STEP2, null, null, set.resolve("data-router.yaml").toString(), "finetune-dynamic", 1, 2, 64, "cpu", 1, 0,
-                step1Model.toString(), true, true, 0, 2, false, 4, 0.0, 1e-3, null, 0.5, 1, false, false, criterion);
+        TrainArgs a = TrainArgs.builder().step(TrainingStep.ROUTER).model(null).data(set.resolve("data-router.yaml").toString())
+                .hyp("finetune-dynamic").epochs(1).batch(2).img(64).workers(1).weights(step1Model.toString())
+                .adam(true).linearLr(true).minWarmup(0).nominalBatch(2).validate(false).valBatch(4).lr0(1e-3)
+                .autoanchor(false).routerCriterion(RouterCriterion.parse(criterion)).build();
         Path run = dir.resolve(name);
         try (Trainer t = Trainer.start(a, run, rec)) {
             t.run();
@@ -206,8 +210,10 @@ class TrainerTest {
     @Order(4)
     void route2AloneTrainsOnlyRoute2sOwnTensors() throws Exception {
         Path data = dir.resolve("set/data.yaml");
-        TrainArgs a = new TrainArgs(Trainer.ROUTE2, null, null, data.toString(), TrainData.quietHyp(dir).toString(), 1, 2, 64, "cpu", 1, 0,
-                step1Model.toString(), true, false, 0, 2, true, 4, 0.0, 1e-3, null, 0.5, 1, false, false, null);
+        TrainArgs a = TrainArgs.builder().step(TrainingStep.ROUTE2).model(null).data(data.toString())
+                .hyp(TrainData.quietHyp(dir).toString()).epochs(1).batch(2).img(64).workers(1)
+                .weights(step1Model.toString()).adam(true).linearLr(false).minWarmup(0).nominalBatch(2)
+                .valBatch(4).lr0(1e-3).autoanchor(false).build();
         Path run = dir.resolve("route2");
         try (Trainer t = Trainer.start(a, run, new Recorder())) {
             assertFalse(t.model().network().isDynamic(), "the step-1 form, no router");
@@ -241,8 +247,10 @@ class TrainerTest {
         TrainArgs base = TrainData.step1(data, TrainData.quietHyp(dir), 2);
         List<float[]> weights = new ArrayList<>();
         for (int workers : new int[] {1, 2}) {
-            TrainArgs a = new TrainArgs(base.step(), base.model(), base.width(), base.data(), "scratch.p5",
-                    2, 2, 64, "cpu", workers, 7, null, false, false, 0, 4, false, 4, 0.0, 0.01, null, 0.5, 1, true, false, null);
+            TrainArgs a = TrainArgs.builder().step(base.step()).model(base.model()).width(base.width()).data(base.data())
+                    .hyp("scratch.p5").epochs(2).batch(2).img(64).workers(workers).seed(7).adam(false)
+                    .linearLr(false).minWarmup(0).nominalBatch(4).validate(false).valBatch(4).lr0(0.01)
+                    .autoanchor(true).build();
             Path run = dir.resolve("seeded-run" + workers);
             try (Trainer t = Trainer.start(a, run, TrainListener.SILENT)) {
                 t.run();

@@ -23,10 +23,18 @@ import org.opencv.core.Mat;
  * batches equal letterboxed shapes and routes each image. An image that cannot be used becomes a row with an error.
  */
 final class DetectPartition implements MapPartitionsFunction<Row, Row> {
+    /**
+     * Test hook: the first attempt of this partition fails after its first image (-1: never), to show that a retried
+     * task leaves each image once. Read when the job is planned, so it travels to the executors with the task.
+     */
+    static volatile int failFirstAttemptOfPartition = -1;
+
     private final SparkDetectSettings settings;
+    private final int failPartition;
 
     DetectPartition(SparkDetectSettings settings) {
         this.settings = settings;
+        this.failPartition = failFirstAttemptOfPartition;
     }
 
     @Override
@@ -34,7 +42,7 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
         Detector detector = ExecutorDetectors.get(settings);
         int chunk = Math.max(16, 2 * settings.batch());
         TaskContext task = TaskContext.get();
-        boolean fail = task != null && task.partitionId() == settings.failFirstAttemptOfPartition() && task.attemptNumber() == 0;
+        boolean fail = task != null && task.partitionId() == failPartition && task.attemptNumber() == 0;
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
             private int emitted;

@@ -75,13 +75,13 @@ public final class SparkDetectCommand implements Callable<Integer> {
             throw new IllegalArgumentException("spark-detect takes the model as the weights file or --model/--cfg describe it; drop --width/--nc");
         if (!runtime.device.equals("cpu")) throw new IllegalArgumentException("spark-detect runs on the executors' CPUs; drop --device " + runtime.device);
         RouterSetting router = threshold.setting();
-        String mode;
+        SparkDetectSettings.RouterMode mode;
         double value;
         if (router instanceof RouterSetting.EasyRatio e) {
-            mode = "easy-ratio";
+            mode = SparkDetectSettings.RouterMode.EASY_RATIO;
             value = e.ratio();
         } else if (router instanceof RouterSetting.Threshold t) {
-            mode = "threshold";
+            mode = SparkDetectSettings.RouterMode.THRESHOLD;
             value = t.value();
         } else {
             throw new IllegalArgumentException("spark-detect routes by --dy-thres or --easy-ratio");
@@ -89,8 +89,8 @@ public final class SparkDetectCommand implements Callable<Integer> {
         if (backend.force) throw new IllegalArgumentException("--force is not carried to the executors");
         SparkDetectSettings s = SparkDetectSettings.of(weights.toAbsolutePath().toString())
                 .withDetect(detectorOptions.img == null ? 0 : detectorOptions.img, detectorOptions.conf, detectorOptions.iou, batch, runtime.threads,
-                        backend.backend)
-                .withPrecision(backend.precision).withRouter(mode, value);
+                        backend.get())
+                .withPrecision(backend.precision()).withRouter(mode, value);
         if (modelOptions.model != null && modelOptions.cfg != null) throw new IllegalArgumentException("give either --model or --cfg, not both");
         if (modelOptions.model != null) s = s.withDefinition(modelOptions.model);
         if (modelOptions.cfg != null) s = s.withDefinition(SparkDetectSettings.definitionOf(modelOptions.cfg.toString()));

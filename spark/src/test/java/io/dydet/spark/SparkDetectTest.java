@@ -40,7 +40,7 @@ class SparkDetectTest {
                 .config("spark.sql.shuffle.partitions", "2").getOrCreate();
         settings = SparkDetectSettings.of(GOLDEN.resolve("dy-yolov7-w025.safetensors").toAbsolutePath().toString())
                 .withDefinition(SparkDetectSettings.definitionOf(GOLDEN.resolve("dy-yolov7-w025.yaml").toString()))
-                .withDetect(192, 0.25f, 0.45f, 4, 1, "torch").withRouter("threshold", 0.526);
+                .withDetect(192, 0.25f, 0.45f, 4, 1, io.dydet.infer.Backend.TORCH).withRouter(SparkDetectSettings.RouterMode.THRESHOLD, 0.526);
         images = Files.createDirectories(dir.resolve("images"));
         Files.copy(GOLDEN.resolve("images/demo.png"), images.resolve("demo.png"));
         Files.copy(GOLDEN.resolve("images/grace_hopper.png"), images.resolve("grace_hopper.png"));
@@ -125,7 +125,13 @@ class SparkDetectTest {
         try (Stream<Path> files = Files.list(images)) {
             Files.write(list, files.sorted().map(Path::toString).filter(p -> !p.endsWith(".txt")).toList());
         }
-        SparkDetect.Summary s = SparkDetect.run(spark, list.toString(), dir.resolve("retried").toString(), "json", 2, settings.withInjectedFailure(0));
+        SparkDetect.Summary s;
+        DetectPartition.failFirstAttemptOfPartition = 0;
+        try {
+            s = SparkDetect.run(spark, list.toString(), dir.resolve("retried").toString(), "json", 2, settings);
+        } finally {
+            DetectPartition.failFirstAttemptOfPartition = -1;
+        }
         assertEquals(14, s.images(), "each image once although partition 0's first attempt failed midway");
         Map<String, Row> rows = byName(dir.resolve("retried/detections"), "json");
         assertEquals(14, rows.size());

@@ -21,18 +21,139 @@ import java.util.TreeSet;
  * cap already in the environment, and the check itself (its version and suite). Equal fingerprints share one cached
  * verdict.
  */
-public record MachineFingerprint(String cpuModel, String cpuVendor, String cpuFamily, String cpuModelNumber, String cpuStepping,
-                                 int cpus, String caches, String libtorch, String onnxRuntime, String isaFromEnvironment, int checkVersion,
-                                 String suite, String flagsDigest) {
+@com.fasterxml.jackson.databind.annotation.JsonDeserialize(builder = MachineFingerprint.Builder.class)
+@com.fasterxml.jackson.annotation.JsonPropertyOrder({"cpuModel", "cpuVendor", "cpuFamily", "cpuModelNumber", "cpuStepping", "cpus", "caches", "libtorch", "onnxRuntime", "isaFromEnvironment", "checkVersion", "suite", "flagsDigest"})
+@com.fasterxml.jackson.annotation.JsonAutoDetect(getterVisibility = com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE, isGetterVisibility = com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE)
+public final class MachineFingerprint {
+    private final String cpuModel;
+    private final String cpuVendor;
+    private final String cpuFamily;
+    private final String cpuModelNumber;
+    private final String cpuStepping;
+    private final int cpus;
+    private final String caches;
+    private final String libtorch;
+    private final String onnxRuntime;
+    private final String isaFromEnvironment;
+    private final int checkVersion;
+    private final String suite;
+    private final String flagsDigest;
+
+    private MachineFingerprint(Builder b) {
+        this.cpuModel = b.cpuModel;
+        this.cpuVendor = b.cpuVendor;
+        this.cpuFamily = b.cpuFamily;
+        this.cpuModelNumber = b.cpuModelNumber;
+        this.cpuStepping = b.cpuStepping;
+        this.cpus = b.cpus;
+        this.caches = b.caches;
+        this.libtorch = b.libtorch;
+        this.onnxRuntime = b.onnxRuntime;
+        this.isaFromEnvironment = b.isaFromEnvironment;
+        this.checkVersion = b.checkVersion;
+        this.suite = b.suite;
+        this.flagsDigest = b.flagsDigest;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values, for a copy that differs in a few. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.cpuModel = cpuModel;
+        b.cpuVendor = cpuVendor;
+        b.cpuFamily = cpuFamily;
+        b.cpuModelNumber = cpuModelNumber;
+        b.cpuStepping = cpuStepping;
+        b.cpus = cpus;
+        b.caches = caches;
+        b.libtorch = libtorch;
+        b.onnxRuntime = onnxRuntime;
+        b.isaFromEnvironment = isaFromEnvironment;
+        b.checkVersion = checkVersion;
+        b.suite = suite;
+        b.flagsDigest = flagsDigest;
+        return b;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String cpuModel() {
+        return cpuModel;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String cpuVendor() {
+        return cpuVendor;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String cpuFamily() {
+        return cpuFamily;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String cpuModelNumber() {
+        return cpuModelNumber;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String cpuStepping() {
+        return cpuStepping;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public int cpus() {
+        return cpus;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String caches() {
+        return caches;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String libtorch() {
+        return libtorch;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String onnxRuntime() {
+        return onnxRuntime;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String isaFromEnvironment() {
+        return isaFromEnvironment;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public int checkVersion() {
+        return checkVersion;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String suite() {
+        return suite;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonProperty
+    public String flagsDigest() {
+        return flagsDigest;
+    }
+
     /** Bump when the check's meaning changes (modes, tolerances, reference). */
     public static final int CHECK_VERSION = 2;
 
     /** This machine, with libtorch already loaded. */
     public static MachineFingerprint current(String suiteText) {
         CpuInfo cpu = CpuInfo.read();
-        return new MachineFingerprint(cpu.model, cpu.vendor, cpu.family, cpu.modelNumber, cpu.stepping, Runtime.getRuntime().availableProcessors(),
-                readCaches(), loadedLibtorch(), jarOf("ai.onnxruntime.OrtEnvironment"), System.getenv(TorchSetting.ISA_VARIABLE), CHECK_VERSION,
-                digest(suiteText), digest(String.join(" ", cpu.flags)));
+        return MachineFingerprint.builder().cpuModel(cpu.model).cpuVendor(cpu.vendor).cpuFamily(cpu.family)
+                .cpuModelNumber(cpu.modelNumber).cpuStepping(cpu.stepping).cpus(Runtime.getRuntime().availableProcessors())
+                .caches(readCaches()).libtorch(loadedLibtorch()).onnxRuntime(jarOf("ai.onnxruntime.OrtEnvironment"))
+                .isaFromEnvironment(System.getenv(TorchSetting.ISA_VARIABLE)).checkVersion(CHECK_VERSION).suite(digest(suiteText))
+                .flagsDigest(digest(String.join(" ", cpu.flags))).build();
     }
 
     /** The CPU flags of this machine (from /proc/cpuinfo; empty where there is none). */
@@ -115,6 +236,124 @@ public record MachineFingerprint(String cpuModel, String cpuVendor, String cpuFa
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof MachineFingerprint x)) return false;
+        return java.util.Objects.equals(cpuModel, x.cpuModel)
+                && java.util.Objects.equals(cpuVendor, x.cpuVendor)
+                && java.util.Objects.equals(cpuFamily, x.cpuFamily)
+                && java.util.Objects.equals(cpuModelNumber, x.cpuModelNumber)
+                && java.util.Objects.equals(cpuStepping, x.cpuStepping)
+                && cpus == x.cpus
+                && java.util.Objects.equals(caches, x.caches)
+                && java.util.Objects.equals(libtorch, x.libtorch)
+                && java.util.Objects.equals(onnxRuntime, x.onnxRuntime)
+                && java.util.Objects.equals(isaFromEnvironment, x.isaFromEnvironment)
+                && checkVersion == x.checkVersion
+                && java.util.Objects.equals(suite, x.suite)
+                && java.util.Objects.equals(flagsDigest, x.flagsDigest);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(cpuModel, cpuVendor, cpuFamily, cpuModelNumber, cpuStepping, cpus, caches, libtorch, onnxRuntime, isaFromEnvironment, checkVersion, suite, flagsDigest);
+    }
+
+    /** As a record's: {@code MachineFingerprint[a=1, b=2]}. */
+    @Override
+    public String toString() {
+        return "MachineFingerprint[cpuModel=" + cpuModel + ", cpuVendor=" + cpuVendor + ", cpuFamily=" + cpuFamily + ", cpuModelNumber=" + cpuModelNumber + ", cpuStepping=" + cpuStepping + ", cpus=" + cpus + ", caches=" + caches + ", libtorch=" + libtorch + ", onnxRuntime=" + onnxRuntime + ", isaFromEnvironment=" + isaFromEnvironment + ", checkVersion=" + checkVersion + ", suite=" + suite + ", flagsDigest=" + flagsDigest + "]";
+    }
+
+    @com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder(withPrefix = "")
+    public static final class Builder {
+        private String cpuModel;
+        private String cpuVendor;
+        private String cpuFamily;
+        private String cpuModelNumber;
+        private String cpuStepping;
+        private int cpus;
+        private String caches;
+        private String libtorch;
+        private String onnxRuntime;
+        private String isaFromEnvironment;
+        private int checkVersion;
+        private String suite;
+        private String flagsDigest;
+
+        Builder() {}
+
+        public Builder cpuModel(String v) {
+            cpuModel = v;
+            return this;
+        }
+
+        public Builder cpuVendor(String v) {
+            cpuVendor = v;
+            return this;
+        }
+
+        public Builder cpuFamily(String v) {
+            cpuFamily = v;
+            return this;
+        }
+
+        public Builder cpuModelNumber(String v) {
+            cpuModelNumber = v;
+            return this;
+        }
+
+        public Builder cpuStepping(String v) {
+            cpuStepping = v;
+            return this;
+        }
+
+        public Builder cpus(int v) {
+            cpus = v;
+            return this;
+        }
+
+        public Builder caches(String v) {
+            caches = v;
+            return this;
+        }
+
+        public Builder libtorch(String v) {
+            libtorch = v;
+            return this;
+        }
+
+        public Builder onnxRuntime(String v) {
+            onnxRuntime = v;
+            return this;
+        }
+
+        public Builder isaFromEnvironment(String v) {
+            isaFromEnvironment = v;
+            return this;
+        }
+
+        public Builder checkVersion(int v) {
+            checkVersion = v;
+            return this;
+        }
+
+        public Builder suite(String v) {
+            suite = v;
+            return this;
+        }
+
+        public Builder flagsDigest(String v) {
+            flagsDigest = v;
+            return this;
+        }
+
+        public MachineFingerprint build() {
+            return new MachineFingerprint(this);
         }
     }
 }
