@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Imports point one way, along the data's path: engine, box, runs at the bottom; nn, weights, data on them; model
- * and eval above; infer; train; demo (the end-to-end pipeline); cli on top. A package may use only the packages listed for it here,
+ * and eval above; infer; djl (DJL's model zoo and translator) and serve on infer; train; demo (the end-to-end pipeline); cli on top. A package may use only the packages listed for it here,
  * and every package the foundations below everything: json (the shared mappers) and files (atomic writes).
  */
 class PackageLayersTest {
@@ -37,6 +37,7 @@ class PackageLayersTest {
             Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "onnx")),
             Map.entry("train", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
             Map.entry("demo", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")),
+            Map.entry("djl", Set.of("engine", "box", "data", "model", "weights", "eval", "infer")),
             Map.entry("serve", Set.of("onnx", "engine", "box", "data", "model", "weights", "eval", "runs", "infer")),
             Map.entry("cli", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo", "serve")));
 
