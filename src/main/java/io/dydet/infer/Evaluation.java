@@ -142,7 +142,7 @@ public final class Evaluation implements AutoCloseable {
             ok++;
             ids.add(r.imageId());
             dets.addAll(r.detections());
-            if (r.route() == Route.EASY) easy++;
+            if (r.route() == Route.ROUTE1) easy++;
             gflops += network.gflops(r.route(), r.letterbox().paddedHeight(), r.letterbox().paddedWidth());
             ms += r.modelMs();
         }

@@ -74,7 +74,7 @@ public final class PrecisionDrift {
             try (NDManager m = NDManager.newBaseManager(reference.model().device())) {
                 NDArray input = reference.input(m, bgr);
                 for (OutputDrift d : outputs(reference.model(), other.model(), input)) {
-                    int r = d.route() == Route.EASY ? 0 : 1;
+                    int r = d.route() == Route.ROUTE1 ? 0 : 1;
                     box[r] = Math.max(box[r], d.maxBoxPx());
                     conf[r] = Math.max(conf[r], d.maxConfidence());
                     score = Double.isNaN(d.maxScore()) ? Double.NaN : Math.max(score, d.maxScore());
@@ -83,7 +83,7 @@ public final class PrecisionDrift {
                 bgr.release();
             }
         }
-        return List.of(new OutputDrift(Route.EASY, box[0], conf[0], score), new OutputDrift(Route.HARD, box[1], conf[1], score));
+        return List.of(new OutputDrift(Route.ROUTE1, box[0], conf[0], score), new OutputDrift(Route.ROUTE2, box[1], conf[1], score));
     }
 
     /**

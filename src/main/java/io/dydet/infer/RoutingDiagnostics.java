@@ -80,15 +80,15 @@ public final class RoutingDiagnostics {
             IntStream.range(0, ok.size()).parallel().forEach(i -> {
                 Validator.ImageResult r = ok.get(i);
                 List<Long> id = List.of(r.imageId());
-                ap[i] = new double[] {CocoEvaluator.evaluate(gt, routeResult(r, Route.EASY).detections(), id).ap(),
-                        CocoEvaluator.evaluate(gt, routeResult(r, Route.HARD).detections(), id).ap()};
+                ap[i] = new double[] {CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE1).detections(), id).ap(),
+                        CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE2).detections(), id).ap()};
             });
             Map<Long, Double> gain = new HashMap<>(), fpGain = new HashMap<>();
             for (int i = 0; i < ok.size(); i++) {
                 Validator.ImageResult r = ok.get(i);
                 boolean defined = ap[i][0] >= 0 && ap[i][1] >= 0; // -1: no ground truth in this image
                 gain.put(r.imageId(), defined ? ap[i][1] - ap[i][0] : 0.0);
-                if (!defined) fpGain.put(r.imageId(), (double) (confident(routeResult(r, Route.EASY).detections()) - confident(routeResult(r, Route.HARD).detections())));
+                if (!defined) fpGain.put(r.imageId(), (double) (confident(routeResult(r, Route.ROUTE1).detections()) - confident(routeResult(r, Route.ROUTE2).detections())));
             }
             return new Oracle(AP_GAIN, gain, fpGain);
         }
@@ -107,8 +107,8 @@ public final class RoutingDiagnostics {
             List<Long> ids = ok.stream().map(Validator.ImageResult::imageId).toList();
             List<List<CocoDetection>> route1 = new ArrayList<>(n), route2 = new ArrayList<>(n);
             for (Validator.ImageResult r : ok) {
-                route1.add(routeResult(r, Route.EASY).detections());
-                route2.add(routeResult(r, Route.HARD).detections());
+                route1.add(routeResult(r, Route.ROUTE1).detections());
+                route2.add(routeResult(r, Route.ROUTE2).detections());
             }
             double all1 = apWithOneSwapped(gt, ids, route1, route2, -1), all2 = apWithOneSwapped(gt, ids, route2, route1, -1);
             double[] benefit = new double[n];
@@ -198,8 +198,8 @@ public final class RoutingDiagnostics {
         for (int i = 0; i < n; i++) index.put(ids.get(i), i);
         List<List<CocoDetection>> route1 = new ArrayList<>(n), route2 = new ArrayList<>(n);
         for (Validator.ImageResult r : ok) {
-            route1.add(routeResult(r, Route.EASY).detections());
-            route2.add(routeResult(r, Route.HARD).detections());
+            route1.add(routeResult(r, Route.ROUTE1).detections());
+            route2.add(routeResult(r, Route.ROUTE2).detections());
         }
 
         int rowCount = rows.size();

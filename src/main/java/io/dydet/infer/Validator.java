@@ -107,7 +107,7 @@ public final class Validator {
                 perRoute.put(r, new RouteResult(coco(decoded.get(r).get(k), o, p, images.get(i), categoryIds),
                         ms.get(r), model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
             }
-            Route route = Float.isNaN(scores[k]) ? Route.HARD : Route.choose(scores[k], o.routerThreshold());
+            Route route = Float.isNaN(scores[k]) ? Route.ROUTE2 : Route.choose(scores[k], o.routerThreshold());
             RouteResult taken = perRoute.get(route);
             out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), p.height(), p.width(), lb, scores[k], route, taken.detections(),
                     taken.modelMs(), null, perRoute));
