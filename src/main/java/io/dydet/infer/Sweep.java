@@ -73,8 +73,7 @@ public final class Sweep {
         List<Validator.ImageResult> out = new ArrayList<>(results.size());
         for (Validator.ImageResult r : results) {
             float s = (float) rng.nextDouble();
-            out.add(new Validator.ImageResult(r.file(), r.imageId(), r.height(), r.width(), r.letterbox(), r.error() == null ? s : r.routerScore(),
-                    r.route(), r.detections(), r.modelMs(), r.error(), r.perRoute()));
+            out.add(r.withRouterScore(r.error() == null ? s : r.routerScore()));
         }
         return out;
     }
