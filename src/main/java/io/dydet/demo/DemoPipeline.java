@@ -167,8 +167,8 @@ public final class DemoPipeline {
             List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, gains, loaded.artifact().classNames(), out.resolve("annotated"));
             RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
             lap("report", t);
-            DemoReport report = new DemoReport(out, settings, data, rows, routing, rvd, threshold, routed, modelFile, plan.toJson(), stageSeconds,
-                    seconds(started));
+            DemoReport report = new DemoReport(new DemoReport.Run(out, settings, data, modelFile, plan.toJson(), stageSeconds, seconds(started)), rows,
+                    routing, rvd, threshold, routed);
             report.write();
             return report;
         }
@@ -248,7 +248,7 @@ public final class DemoPipeline {
                 dets.add(new Detection(b, (float) d.score(), d.categoryId(), names.get(d.categoryId())));
             }
             Path target = dir.resolve(route == Route.ROUTE1 ? "easy" : "hard").resolve(stem + ".jpg");
-            Annotator.draw(img, new ImageDetections(file, r.width(), r.height(), dets, r.routerScore(), route, 0, null, null));
+            Annotator.draw(img, new ImageDetections(file, r.width(), r.height(), dets, new ImageDetections.Routing(r.routerScore(), route, 0), null, null));
             MatOfByte jpg = new MatOfByte();
             Imgcodecs.imencode(".jpg", img, jpg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 92));
             byte[] bytes = jpg.toArray();

@@ -146,27 +146,49 @@ public final class RoutingDiagnostics {
      * sample sd over {@code draws}) and of the oracle. {@code efficacy} is NaN when undefined, with the reason in
      * {@code efficacyNote} (null when defined).
      */
-    public record Result(double[] easyShares, double[] routerAp, double[] randomApMean, double[] randomApSd, double[] oracleAp,
-                         double efficacy, int draws, String oracleCriterion, String efficacyNote) {
+    public record Result(Curves curves, double efficacy, int draws, String oracleCriterion, String efficacyNote) {
+        /** Per easy share (one row each): the trained router's AP, the random routers' mean and SD, the oracle's AP. */
+        public record Curves(double[] easyShares, double[] routerAp, double[] randomApMean, double[] randomApSd, double[] oracleAp) {}
+
+        public double[] easyShares() {
+            return curves.easyShares();
+        }
+
+        public double[] routerAp() {
+            return curves.routerAp();
+        }
+
+        public double[] randomApMean() {
+            return curves.randomApMean();
+        }
+
+        public double[] randomApSd() {
+            return curves.randomApSd();
+        }
+
+        public double[] oracleAp() {
+            return curves.oracleAp();
+        }
+
         public boolean efficacyDefined() {
             return !Double.isNaN(efficacy);
         }
 
         /** Per row: whether the router's AP is above the random router's mean. */
         public boolean[] aboveRandom() {
-            boolean[] b = new boolean[routerAp.length];
-            for (int i = 0; i < b.length; i++) b[i] = routerAp[i] > randomApMean[i];
+            boolean[] b = new boolean[routerAp().length];
+            for (int i = 0; i < b.length; i++) b[i] = routerAp()[i] > randomApMean()[i];
             return b;
         }
 
         /** routing.json; an undefined efficacy is written as null. */
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("easy_shares", easyShares);
-            m.put("router_ap", routerAp);
-            m.put("random_ap_mean", randomApMean);
-            m.put("random_ap_sd", randomApSd);
-            m.put("oracle_ap", oracleAp);
+            m.put("easy_shares", easyShares());
+            m.put("router_ap", routerAp());
+            m.put("random_ap_mean", randomApMean());
+            m.put("random_ap_sd", randomApSd());
+            m.put("oracle_ap", oracleAp());
             m.put("efficacy", efficacyDefined() ? efficacy : null);
             m.put("random_draws", draws);
             m.put("oracle_criterion", oracleCriterion);
@@ -262,7 +284,7 @@ public final class RoutingDiagnostics {
             note = String.format("undefined: the %s oracle is no better than the random router between easy shares %.1f and %.1f (area %.3g)",
                     oracle.criterion(), SHARE_FROM, SHARE_TO, oracleArea);
         }
-        return new Result(shares, routerAp, mean, sd, oracleAp, efficacy, draws, oracle.criterion(), note);
+        return new Result(new Result.Curves(shares, routerAp, mean, sd, oracleAp), efficacy, draws, oracle.criterion(), note);
     }
 
     /**
