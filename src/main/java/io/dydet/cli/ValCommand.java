@@ -83,8 +83,10 @@ final class ValCommand implements Callable<Integer> {
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
         modelOptions.requireWeights();
-        Evaluation.Settings settings = new Evaluation.Settings(modelOptions.weights, modelOptions.spec(), runtime.start(), backend.get(),
-                backend.precision(), img, batch, conf, iou, threshold.setting(), gt, sweep, router.equals("random"), seed, randomDraws);
+        Evaluation.Settings settings = Evaluation.Settings.builder().weights(modelOptions.weights).spec(modelOptions.spec()).device(runtime.start())
+                .backend(backend.get()).precision(backend.precision()).imageSize(img).batch(batch).confidence(conf).iou(iou)
+                .router(threshold.setting()).groundTruth(gt).sweep(sweep).randomRouter(router.equals("random")).seed(seed)
+                .randomDraws(randomDraws).build();
         try (Evaluation evaluation = Evaluation.open(data, dc, images, settings)) {
             ProgressBar bar = new ProgressBar("val", images.size());
             List<Validator.ImageResult> results = evaluation.evaluate((d, t) -> bar.update(d));

@@ -167,8 +167,8 @@ public final class DemoPipeline {
             List<DemoReport.RoutedImage> routed = annotate(results, threshold, hard, gains, loaded.artifact().classNames(), out.resolve("annotated"));
             RouterVsDifficulty rvd = scoreAgainstDifficulty(routed, out.resolve("router_vs_difficulty.png"));
             lap("report", t);
-            DemoReport report = new DemoReport(out, settings, data, rows, routing, rvd, threshold, routed, modelFile, plan.toJson(), stageSeconds,
-                    seconds(started));
+            DemoReport report = new DemoReport(new DemoReport.Run(out, settings, data, modelFile, plan.toJson(), stageSeconds, seconds(started)), rows,
+                    routing, rvd, threshold, routed);
             report.write();
             return report;
         }
@@ -230,7 +230,7 @@ public final class DemoPipeline {
             String stem = file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file;
             Boolean isHard = hard.get(stem);
             if (isHard == null) throw new IOException("difficulty.csv has no row for " + stem);
-            Route route = r.routerScore() >= (float) threshold ? Route.EASY : Route.HARD;
+            Route route = r.routerScore() >= (float) threshold ? Route.ROUTE1 : Route.ROUTE2;
             Mat img;
             try {
                 img = Images.read(r.file(), Images.DEFAULT_PIXEL_LIMIT);
@@ -247,8 +247,8 @@ public final class DemoPipeline {
                 Box b = new Box((float) (k * d.x()), (float) (k * d.y()), (float) (k * (d.x() + d.width())), (float) (k * (d.y() + d.height())));
                 dets.add(new Detection(b, (float) d.score(), d.categoryId(), names.get(d.categoryId())));
             }
-            Path target = dir.resolve(route == Route.EASY ? "easy" : "hard").resolve(stem + ".jpg");
-            Annotator.draw(img, new ImageDetections(file, r.width(), r.height(), dets, r.routerScore(), route, 0, null, null));
+            Path target = dir.resolve(route == Route.ROUTE1 ? "easy" : "hard").resolve(stem + ".jpg");
+            Annotator.draw(img, new ImageDetections(file, r.width(), r.height(), dets, new ImageDetections.Routing(r.routerScore(), route, 0), null, null));
             MatOfByte jpg = new MatOfByte();
             Imgcodecs.imencode(".jpg", img, jpg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 92));
             byte[] bytes = jpg.toArray();

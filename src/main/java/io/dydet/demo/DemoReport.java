@@ -23,11 +23,45 @@ import java.util.Map;
  *
  * @param routing per sweep row, the router's AP against the random router's band and the oracle's, and the efficacy
  * @param threshold the router threshold of the annotated images (half the validation images on route 1)
- * @param plan the training plan: epochs planned and run per step (shortened when the budget required)
  */
-public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summary data, List<Sweep.Row> rows, RoutingDiagnostics.Result routing,
-                         RouterVsDifficulty router, double threshold, List<RoutedImage> images, Path model, Map<String, Object> plan,
-                         Map<String, Double> stageSeconds, double totalSeconds) {
+public record DemoReport(Run run, List<Sweep.Row> rows, RoutingDiagnostics.Result routing, RouterVsDifficulty router, double threshold,
+                         List<RoutedImage> images) {
+    /**
+     * The run itself: its folder and settings, the generated data, the calibrated model file, the training plan as
+     * run and the stage times.
+     *
+     * @param plan the training plan: epochs planned and run per step (shortened when the budget required)
+     */
+    public record Run(Path out, DemoSettings settings, DemoDataGenerator.Summary data, Path model, Map<String, Object> plan,
+                      Map<String, Double> stageSeconds, double totalSeconds) {}
+
+    public Path out() {
+        return run.out();
+    }
+
+    public DemoSettings settings() {
+        return run.settings();
+    }
+
+    public DemoDataGenerator.Summary data() {
+        return run.data();
+    }
+
+    public Path model() {
+        return run.model();
+    }
+
+    public Map<String, Object> plan() {
+        return run.plan();
+    }
+
+    public Map<String, Double> stageSeconds() {
+        return run.stageSeconds();
+    }
+
+    public double totalSeconds() {
+        return run.totalSeconds();
+    }
 
     /**
      * A validation image as the demo routed it at {@link #threshold}; {@code route2Gain} is what moving it to route 2
@@ -134,22 +168,22 @@ public record DemoReport(Path out, DemoSettings settings, DemoDataGenerator.Summ
         }
         m.put("images", imgs);
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("images", settings.images());
-        s.put("router_images", settings.routerImages());
-        s.put("image_size", settings.imageSize());
-        s.put("width", settings.width());
-        s.put("detector_epochs", settings.detectorEpochs());
-        s.put("route2_epochs", settings.route2Epochs());
-        s.put("router_epochs", settings.routerEpochs());
-        s.put("batch", settings.batch());
-        s.put("seed", settings.seed());
-        s.put("minutes", settings.minutes());
+        s.put("images", settings().images());
+        s.put("router_images", settings().routerImages());
+        s.put("image_size", settings().imageSize());
+        s.put("width", settings().width());
+        s.put("detector_epochs", settings().detectorEpochs());
+        s.put("route2_epochs", settings().route2Epochs());
+        s.put("router_epochs", settings().routerEpochs());
+        s.put("batch", settings().batch());
+        s.put("seed", settings().seed());
+        s.put("minutes", settings().minutes());
         m.put("settings", s);
-        m.put("model", model.toString());
-        m.put("plan", plan);
-        m.put("stage_seconds", stageSeconds);
-        m.put("total_seconds", totalSeconds);
+        m.put("model", model().toString());
+        m.put("plan", plan());
+        m.put("stage_seconds", stageSeconds());
+        m.put("total_seconds", totalSeconds());
         ObjectMapper mapper = Json.PRETTY;
-        AtomicFile.write(out.resolve("demo.json"), os -> mapper.writeValue(os, m));
+        AtomicFile.write(out().resolve("demo.json"), os -> mapper.writeValue(os, m));
     }
 }

@@ -32,7 +32,26 @@ public final class NativeOps {
     /** sizeof(at::Tensor): one intrusive pointer. */
     private static final long TENSOR_BYTES = 8;
 
+    /**
+     * Whether the native operators are used; the system property {@code dydet.noNativeOps} (kept for old scripts)
+     * switches them off by default (design.md, Model options).
+     */
+    private static volatile boolean enabled = !Boolean.getBoolean("dydet.noNativeOps");
+
     private NativeOps() {}
+
+    /**
+     * Switches the native operators on or off for this process (off: plain DJL operators, and no bfloat16). Set it
+     * before models are fused or run; a pass already running may see either setting.
+     */
+    public static void setEnabled(boolean on) {
+        enabled = on;
+    }
+
+    /** Whether the native operators are switched on (they may still be missing from the loaded libtorch). */
+    public static boolean enabled() {
+        return enabled;
+    }
 
     /** The symbols, looked up once, on first use (by then the engine has loaded libtorch). */
     private static final class Symbols {
@@ -42,7 +61,6 @@ public final class NativeOps {
         static final Function NEW = find(OPERATOR_NEW);
 
         private static NativeLibrary libtorch() {
-            if (Boolean.getBoolean("dydet.noNativeOps")) return null;
             try {
                 Path lib = libtorchPath();
                 return lib == null ? null : NativeLibrary.getInstance(lib.toString());
@@ -85,7 +103,7 @@ public final class NativeOps {
 
     /** Whether {@link #toBFloat16} works here: a PyTorch engine whose libtorch has the operator. */
     public static boolean bfloat16Available() {
-        return Symbols.CAST != null && Symbols.NEW != null;
+        return enabled && Symbols.CAST != null && Symbols.NEW != null;
     }
 
     /**
@@ -97,7 +115,7 @@ public final class NativeOps {
     public static NDArray toBFloat16(NDArray x) {
         if (!bfloat16Available() || !(x instanceof PtNDArray p)) {
             throw new UnsupportedOperationException("bfloat16 needs the PyTorch engine with libtorch's to_dtype operator (" + TO_DTYPE
-                    + "), not found in the loaded libtorch" + (Boolean.getBoolean("dydet.noNativeOps") ? " (-Ddydet.noNativeOps is set)" : ""));
+                    + "), not found in the loaded libtorch" + (enabled ? "" : " (native operators are switched off)"));
         }
         Pointer handle = Symbols.NEW.invokePointer(new Object[] {TENSOR_BYTES});
         // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer)
@@ -110,6 +128,7 @@ public final class NativeOps {
      * Not for tensors that autograd tracks.
      */
     public static boolean siluInPlace(NDArray x) {
+        if (!enabled) return false;
         Function f = Symbols.SILU;
         if (f == null || !(x instanceof PtNDArray p)) return false;
         f.invokePointer(new Object[] {new Pointer(p.getHandle())});

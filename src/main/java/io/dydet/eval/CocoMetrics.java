@@ -15,29 +15,41 @@ import java.util.TreeMap;
  * at area "all", 100 detections per image. A value of -1 means "no data" (as in COCOeval: no ground truth for
  * the category or area range).
  *
- * @param ap AP at IoU .50:.95, all areas, maxDets 100
- * @param ap50 AP at IoU .50
- * @param ap75 AP at IoU .75
- * @param apSmall AP for area &lt; 32<sup>2</sup>
- * @param apMedium AP for 32<sup>2</sup> .. 96<sup>2</sup>
- * @param apLarge AP for area &gt; 96<sup>2</sup>
- * @param ar1 AR with 1 detection per image
- * @param ar10 AR with 10 detections per image
- * @param ar100 AR with 100 detections per image
- * @param arSmall AR small, maxDets 100
- * @param arMedium AR medium, maxDets 100
- * @param arLarge AR large, maxDets 100
+ * @param precision   the six AP stats (COCOeval's first six)
+ * @param recall      the six AR stats (COCOeval's last six)
  * @param perCategory per category id (ascending): AP and AP50, -1 when the category has no ground truth
  */
-public record CocoMetrics(double ap, double ap50, double ap75, double apSmall, double apMedium, double apLarge,
-                          double ar1, double ar10, double ar100, double arSmall, double arMedium, double arLarge,
-                          Map<Integer, CategoryAp> perCategory) {
+public record CocoMetrics(AveragePrecision precision, AverageRecall recall, Map<Integer, CategoryAp> perCategory) {
     /** Names of the 12 stats in COCOeval's order, as used by {@link #toJson()}. */
     public static final List<String> STAT_NAMES = List.of("AP", "AP50", "AP75", "AP_small", "AP_medium", "AP_large",
             "AR1", "AR10", "AR100", "AR_small", "AR_medium", "AR_large");
 
     /** AP (IoU .50:.95) and AP50 of one category at area "all", maxDets 100; -1 without ground truth. */
     public record CategoryAp(double ap, double ap50) {}
+
+    /**
+     * COCOeval's AP stats, maxDets 100.
+     *
+     * @param ap       IoU .50:.95, all areas
+     * @param ap50     IoU .50
+     * @param ap75     IoU .75
+     * @param small    IoU .50:.95, area &lt; 32<sup>2</sup>
+     * @param medium   IoU .50:.95, area 32<sup>2</sup> .. 96<sup>2</sup>
+     * @param large    IoU .50:.95, area &gt; 96<sup>2</sup>
+     */
+    public record AveragePrecision(double ap, double ap50, double ap75, double small, double medium, double large) {}
+
+    /**
+     * COCOeval's AR stats, IoU .50:.95.
+     *
+     * @param ar1      1 detection per image
+     * @param ar10     10 detections per image
+     * @param ar100    100 detections per image
+     * @param small    area small, maxDets 100
+     * @param medium   area medium, maxDets 100
+     * @param large    area large, maxDets 100
+     */
+    public record AverageRecall(double ar1, double ar10, double ar100, double small, double medium, double large) {}
 
     public CocoMetrics {
         perCategory = Collections.unmodifiableMap(new TreeMap<>(perCategory));
@@ -46,13 +58,63 @@ public record CocoMetrics(double ap, double ap50, double ap75, double apSmall, d
     /** Builds from the 12 stats in COCOeval's order. */
     public static CocoMetrics of(double[] stats, Map<Integer, CategoryAp> perCategory) {
         if (stats.length != 12) throw new IllegalArgumentException("expected 12 stats, got " + stats.length);
-        return new CocoMetrics(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], stats[6], stats[7],
-                stats[8], stats[9], stats[10], stats[11], perCategory);
+        return new CocoMetrics(new AveragePrecision(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]),
+                new AverageRecall(stats[6], stats[7], stats[8], stats[9], stats[10], stats[11]), perCategory);
+    }
+
+    // the single stats by their COCOeval names, as before the grouping
+
+    public double ap() {
+        return precision.ap();
+    }
+
+    public double ap50() {
+        return precision.ap50();
+    }
+
+    public double ap75() {
+        return precision.ap75();
+    }
+
+    public double apSmall() {
+        return precision.small();
+    }
+
+    public double apMedium() {
+        return precision.medium();
+    }
+
+    public double apLarge() {
+        return precision.large();
+    }
+
+    public double ar1() {
+        return recall.ar1();
+    }
+
+    public double ar10() {
+        return recall.ar10();
+    }
+
+    public double ar100() {
+        return recall.ar100();
+    }
+
+    public double arSmall() {
+        return recall.small();
+    }
+
+    public double arMedium() {
+        return recall.medium();
+    }
+
+    public double arLarge() {
+        return recall.large();
     }
 
     /** The 12 stats in COCOeval's order ({@code COCOeval.stats}), a new array. */
     public double[] stats() {
-        return new double[] {ap, ap50, ap75, apSmall, apMedium, apLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge};
+        return new double[] {ap(), ap50(), ap75(), apSmall(), apMedium(), apLarge(), ar1(), ar10(), ar100(), arSmall(), arMedium(), arLarge()};
     }
 
     /**

@@ -69,8 +69,8 @@ public final class Calibrator {
             for (int i = 0; i < s.length; i++) {
                 scores.add(s[i]);
                 int h = mats.get(i).rows(), w = mats.get(i).cols();
-                g1.add(costs.gflops(Route.EASY, h, w));
-                g2.add(costs.gflops(Route.HARD, h, w));
+                g1.add(costs.gflops(Route.ROUTE1, h, w));
+                g2.add(costs.gflops(Route.ROUTE2, h, w));
             }
         } finally {
             for (Mat m : mats) m.release();

@@ -74,7 +74,7 @@ public final class DetectJob {
                     failed++;
                     continue;
                 }
-                if (r.route() == Route.EASY) r1++;
+                if (r.route() == Route.ROUTE1) r1++;
                 else r2++;
                 pre += r.timings().preMs();
                 mdl += r.timings().modelMs();
@@ -131,7 +131,7 @@ public final class DetectJob {
                     Map<String, Object> row = toJson(video, r);
                     row.put("frame", frame + k);
                     json.add(row);
-                    if (r.route() == Route.EASY) s.route1++;
+                    if (r.route() == Route.ROUTE1) s.route1++;
                     else s.route2++;
                     s.pre += r.timings().preMs();
                     s.model += r.timings().modelMs();

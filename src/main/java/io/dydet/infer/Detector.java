@@ -253,8 +253,8 @@ public final class Detector implements AutoCloseable {
                 Route r = routed.routes().get(k);
                 Preprocess.Prepared p = prepared.get(k);
                 Letterbox lb = p.letterbox();
-                out[i] = new ImageDetections(labels.get(i), p.width(), p.height(), dets.get(k), routed.scores()[k], r,
-                        gflops(r, lb.paddedHeight(), lb.paddedWidth()), new Timings(pre + decodeMs.get(i), mdl, nmsMs), null);
+                out[i] = new ImageDetections(labels.get(i), p.width(), p.height(), dets.get(k),
+                        new ImageDetections.Routing(routed.scores()[k], r, gflops(r, lb.paddedHeight(), lb.paddedWidth())), new Timings(pre + decodeMs.get(i), mdl, nmsMs), null);
             }
         }
     }

@@ -45,7 +45,7 @@ public final class EndToEndBenchmark {
             for (ImageDetections d : out) {
                 if (!d.ok()) continue;
                 ok++;
-                if (d.route() == Route.EASY) easy++;
+                if (d.route() == Route.ROUTE1) easy++;
                 pre += d.timings().preMs();
                 model += d.timings().modelMs();
                 nms += d.timings().nmsMs();

@@ -42,22 +42,421 @@ import java.util.function.Consumer;
  */
 public final class Evaluation implements AutoCloseable {
     /**
-     * What to evaluate and how.
+     * What to evaluate and how, built by name ({@link #builder()} starts from the val command's defaults):
      *
-     * @param imageSize   null: the size stored in the model file
-     * @param groundTruth COCO instances JSON; null: annotations/instances_&lt;split folder&gt;.json beside the images, else the YOLO labels
-     * @param sweep run both routes once per image and evaluate every easy/hard split
-     * @param randomRouter with a sweep: a seeded random easiness score per image instead of the router's (the baseline)
-     * @param randomDraws with a sweep: random routers behind the routing diagnostics (0: none)
+     * <ul>
+     * <li>weights: the model file</li>
+     * <li>spec: the definition when the weights carry none (an original checkpoint)</li>
+     * <li>device: where the model runs</li>
+     * <li>backend: libtorch or ONNX Runtime</li>
+     * <li>precision: the deploy form's number format</li>
+     * <li>imageSize: null: the size stored in the model file</li>
+     * <li>batch: images per forward, among images of one shape</li>
+     * <li>confidence: the original test.py's confidence threshold</li>
+     * <li>iou: the original test.py's NMS IoU threshold</li>
+     * <li>router: the router threshold (the original's default 0.5)</li>
+     * <li>groundTruth: COCO instances JSON; null: annotations/instances_&lt;split folder&gt;.json beside the images, else the YOLO labels</li>
+     * <li>sweep: run both routes once per image and evaluate every easy/hard split</li>
+     * <li>randomRouter: with a sweep: a seeded random easiness score per image instead of the router's (the baseline)</li>
+     * <li>seed: seed of the random router and of the random draws</li>
+     * <li>randomDraws: with a sweep: random routers behind the routing diagnostics (0: none)</li>
+     * </ul>
      */
-    public record Settings(Path weights, ModelSpec spec, Device device, Backend backend, Precision precision, Integer imageSize, int batch,
-                           float confidence, float iou, RouterSetting router, Path groundTruth, boolean sweep, boolean randomRouter, long seed,
-                           int randomDraws) {}
+    public static final class Settings {
+        private final Path weights;
+        private final ModelSpec spec;
+        private final Device device;
+        private final Backend backend;
+        private final Precision precision;
+        private final Integer imageSize;
+        private final int batch;
+        private final float confidence;
+        private final float iou;
+        private final RouterSetting router;
+        private final Path groundTruth;
+        private final boolean sweep;
+        private final boolean randomRouter;
+        private final long seed;
+        private final int randomDraws;
 
-    /** What a run measured, and the run folder it wrote. */
-    public record Report(Path runDir, CocoMetrics coco, DetectionMetrics.Result internal, CocoGroundTruth truth, float routerThreshold,
-                         int images, int unreadable, int route1, double gflopsPerImage, double modelMsPerImage, Map<String, Object> metrics,
-                         List<Sweep.Row> sweep, RoutingDiagnostics.Result diagnostics) {}
+        private Settings(Builder b) {
+            this.weights = b.weights;
+            this.spec = b.spec;
+            this.device = b.device;
+            this.backend = b.backend;
+            this.precision = b.precision;
+            this.imageSize = b.imageSize;
+            this.batch = b.batch;
+            this.confidence = b.confidence;
+            this.iou = b.iou;
+            this.router = b.router;
+            this.groundTruth = b.groundTruth;
+            this.sweep = b.sweep;
+            this.randomRouter = b.randomRouter;
+            this.seed = b.seed;
+            this.randomDraws = b.randomDraws;
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** A builder holding these values, for a copy that differs in a few. */
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.weights = weights;
+            b.spec = spec;
+            b.device = device;
+            b.backend = backend;
+            b.precision = precision;
+            b.imageSize = imageSize;
+            b.batch = batch;
+            b.confidence = confidence;
+            b.iou = iou;
+            b.router = router;
+            b.groundTruth = groundTruth;
+            b.sweep = sweep;
+            b.randomRouter = randomRouter;
+            b.seed = seed;
+            b.randomDraws = randomDraws;
+            return b;
+        }
+
+        public Path weights() {
+            return weights;
+        }
+
+        public ModelSpec spec() {
+            return spec;
+        }
+
+        public Device device() {
+            return device;
+        }
+
+        public Backend backend() {
+            return backend;
+        }
+
+        public Precision precision() {
+            return precision;
+        }
+
+        public Integer imageSize() {
+            return imageSize;
+        }
+
+        public int batch() {
+            return batch;
+        }
+
+        public float confidence() {
+            return confidence;
+        }
+
+        public float iou() {
+            return iou;
+        }
+
+        public RouterSetting router() {
+            return router;
+        }
+
+        public Path groundTruth() {
+            return groundTruth;
+        }
+
+        public boolean sweep() {
+            return sweep;
+        }
+
+        public boolean randomRouter() {
+            return randomRouter;
+        }
+
+        public long seed() {
+            return seed;
+        }
+
+        public int randomDraws() {
+            return randomDraws;
+        }
+
+        public static final class Builder {
+            private Path weights;
+            private ModelSpec spec;
+            private Device device;
+            private Backend backend = Backend.TORCH;
+            private Precision precision = Precision.FLOAT32;
+            private Integer imageSize;
+            private int batch = 32;
+            private float confidence = 0.001f;
+            private float iou = 0.65f;
+            private RouterSetting router = new RouterSetting.Threshold(0.5f);
+            private Path groundTruth;
+            private boolean sweep;
+            private boolean randomRouter;
+            private long seed;
+            private int randomDraws;
+
+            private Builder() {}
+
+            public Builder weights(Path v) {
+                this.weights = v;
+                return this;
+            }
+
+            public Builder spec(ModelSpec v) {
+                this.spec = v;
+                return this;
+            }
+
+            public Builder device(Device v) {
+                this.device = v;
+                return this;
+            }
+
+            public Builder backend(Backend v) {
+                this.backend = v;
+                return this;
+            }
+
+            public Builder precision(Precision v) {
+                this.precision = v;
+                return this;
+            }
+
+            public Builder imageSize(Integer v) {
+                this.imageSize = v;
+                return this;
+            }
+
+            public Builder batch(int v) {
+                this.batch = v;
+                return this;
+            }
+
+            public Builder confidence(float v) {
+                this.confidence = v;
+                return this;
+            }
+
+            public Builder iou(float v) {
+                this.iou = v;
+                return this;
+            }
+
+            public Builder router(RouterSetting v) {
+                this.router = v;
+                return this;
+            }
+
+            public Builder groundTruth(Path v) {
+                this.groundTruth = v;
+                return this;
+            }
+
+            public Builder sweep(boolean v) {
+                this.sweep = v;
+                return this;
+            }
+
+            public Builder randomRouter(boolean v) {
+                this.randomRouter = v;
+                return this;
+            }
+
+            public Builder seed(long v) {
+                this.seed = v;
+                return this;
+            }
+
+            public Builder randomDraws(int v) {
+                this.randomDraws = v;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(this);
+            }
+        }
+    }
+
+    /** What a run measured, and the run folder it wrote (built by name: too many values for positions). */
+    public static final class Report {
+        private final Path runDir;
+        private final CocoMetrics coco;
+        private final DetectionMetrics.Result internal;
+        private final CocoGroundTruth truth;
+        private final float routerThreshold;
+        private final int images;
+        private final int unreadable;
+        private final int route1;
+        private final double gflopsPerImage;
+        private final double modelMsPerImage;
+        private final Map<String, Object> metrics;
+        private final List<Sweep.Row> sweep;
+        private final RoutingDiagnostics.Result diagnostics;
+
+        private Report(Builder b) {
+            this.runDir = b.runDir;
+            this.coco = b.coco;
+            this.internal = b.internal;
+            this.truth = b.truth;
+            this.routerThreshold = b.routerThreshold;
+            this.images = b.images;
+            this.unreadable = b.unreadable;
+            this.route1 = b.route1;
+            this.gflopsPerImage = b.gflopsPerImage;
+            this.modelMsPerImage = b.modelMsPerImage;
+            this.metrics = b.metrics;
+            this.sweep = b.sweep;
+            this.diagnostics = b.diagnostics;
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public Path runDir() {
+            return runDir;
+        }
+
+        public CocoMetrics coco() {
+            return coco;
+        }
+
+        public DetectionMetrics.Result internal() {
+            return internal;
+        }
+
+        public CocoGroundTruth truth() {
+            return truth;
+        }
+
+        public float routerThreshold() {
+            return routerThreshold;
+        }
+
+        public int images() {
+            return images;
+        }
+
+        public int unreadable() {
+            return unreadable;
+        }
+
+        public int route1() {
+            return route1;
+        }
+
+        public double gflopsPerImage() {
+            return gflopsPerImage;
+        }
+
+        public double modelMsPerImage() {
+            return modelMsPerImage;
+        }
+
+        public Map<String, Object> metrics() {
+            return metrics;
+        }
+
+        public List<Sweep.Row> sweep() {
+            return sweep;
+        }
+
+        public RoutingDiagnostics.Result diagnostics() {
+            return diagnostics;
+        }
+
+        public static final class Builder {
+            private Path runDir;
+            private CocoMetrics coco;
+            private DetectionMetrics.Result internal;
+            private CocoGroundTruth truth;
+            private float routerThreshold;
+            private int images;
+            private int unreadable;
+            private int route1;
+            private double gflopsPerImage;
+            private double modelMsPerImage;
+            private Map<String, Object> metrics;
+            private List<Sweep.Row> sweep;
+            private RoutingDiagnostics.Result diagnostics;
+
+            private Builder() {}
+
+            public Builder runDir(Path v) {
+                this.runDir = v;
+                return this;
+            }
+
+            public Builder coco(CocoMetrics v) {
+                this.coco = v;
+                return this;
+            }
+
+            public Builder internal(DetectionMetrics.Result v) {
+                this.internal = v;
+                return this;
+            }
+
+            public Builder truth(CocoGroundTruth v) {
+                this.truth = v;
+                return this;
+            }
+
+            public Builder routerThreshold(float v) {
+                this.routerThreshold = v;
+                return this;
+            }
+
+            public Builder images(int v) {
+                this.images = v;
+                return this;
+            }
+
+            public Builder unreadable(int v) {
+                this.unreadable = v;
+                return this;
+            }
+
+            public Builder route1(int v) {
+                this.route1 = v;
+                return this;
+            }
+
+            public Builder gflopsPerImage(double v) {
+                this.gflopsPerImage = v;
+                return this;
+            }
+
+            public Builder modelMsPerImage(double v) {
+                this.modelMsPerImage = v;
+                return this;
+            }
+
+            public Builder metrics(Map<String, Object> v) {
+                this.metrics = v;
+                return this;
+            }
+
+            public Builder sweep(List<Sweep.Row> v) {
+                this.sweep = v;
+                return this;
+            }
+
+            public Builder diagnostics(RoutingDiagnostics.Result v) {
+                this.diagnostics = v;
+                return this;
+            }
+
+            public Report build() {
+                return new Report(this);
+            }
+        }
+    }
 
     private final Settings settings;
     private final Path data;
@@ -142,7 +541,7 @@ public final class Evaluation implements AutoCloseable {
             ok++;
             ids.add(r.imageId());
             dets.addAll(r.detections());
-            if (r.route() == Route.EASY) easy++;
+            if (r.route() == Route.ROUTE1) easy++;
             gflops += network.gflops(r.route(), r.letterbox().paddedHeight(), r.letterbox().paddedWidth());
             ms += r.modelMs();
         }
@@ -182,7 +581,8 @@ public final class Evaluation implements AutoCloseable {
             if (settings.randomDraws() > 0) diagnostics = RoutingDiagnostics.compute(routed, truth, sweep, settings.randomDraws(), settings.seed());
             SweepFiles.write(run, sweep, diagnostics);
         }
-        return new Report(run, m, internal, truth, routerThreshold, ok, failed, easy, gflops / ok, ms / ok, metrics, sweep, diagnostics);
+        return Report.builder().runDir(run).coco(m).internal(internal).truth(truth).routerThreshold(routerThreshold).images(ok).unreadable(failed)
+                .route1(easy).gflopsPerImage(gflops / ok).modelMsPerImage(ms / ok).metrics(metrics).sweep(sweep).diagnostics(diagnostics).build();
     }
 
     /** The model's calibrated thresholds when it has them, else the percentiles of these scores. */

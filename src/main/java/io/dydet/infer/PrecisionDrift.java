@@ -74,7 +74,7 @@ public final class PrecisionDrift {
             try (NDManager m = NDManager.newBaseManager(reference.model().device())) {
                 NDArray input = reference.input(m, bgr);
                 for (OutputDrift d : outputs(reference.model(), other.model(), input)) {
-                    int r = d.route() == Route.EASY ? 0 : 1;
+                    int r = d.route() == Route.ROUTE1 ? 0 : 1;
                     box[r] = Math.max(box[r], d.maxBoxPx());
                     conf[r] = Math.max(conf[r], d.maxConfidence());
                     score = Double.isNaN(d.maxScore()) ? Double.NaN : Math.max(score, d.maxScore());
@@ -83,7 +83,7 @@ public final class PrecisionDrift {
                 bgr.release();
             }
         }
-        return List.of(new OutputDrift(Route.EASY, box[0], conf[0], score), new OutputDrift(Route.HARD, box[1], conf[1], score));
+        return List.of(new OutputDrift(Route.ROUTE1, box[0], conf[0], score), new OutputDrift(Route.ROUTE2, box[1], conf[1], score));
     }
 
     /**
@@ -91,17 +91,47 @@ public final class PrecisionDrift {
      * the same class whose corners are all within {@code boxTolerancePx} (original image pixels); an image changed
      * when it took another route or any of its detections was not kept.
      */
-    public record DetectionDrift(int images, int imagesChanged, int routesChanged, int referenceDetections, int otherDetections,
-                                 int lost, int added, double maxBoxPx, double maxConfidence, double boxTolerancePx, List<String> changed) {
+    public record DetectionDrift(Counts counts, double maxBoxPx, double maxConfidence, double boxTolerancePx, List<String> changed) {
+        /** How many images and detections there were, and how many changed. */
+        public record Counts(int images, int imagesChanged, int routesChanged, int referenceDetections, int otherDetections, int lost, int added) {}
+
+        public int images() {
+            return counts.images();
+        }
+
+        public int imagesChanged() {
+            return counts.imagesChanged();
+        }
+
+        public int routesChanged() {
+            return counts.routesChanged();
+        }
+
+        public int referenceDetections() {
+            return counts.referenceDetections();
+        }
+
+        public int otherDetections() {
+            return counts.otherDetections();
+        }
+
+        public int lost() {
+            return counts.lost();
+        }
+
+        public int added() {
+            return counts.added();
+        }
+
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("images", images);
-            m.put("images_changed", imagesChanged);
-            m.put("routes_changed", routesChanged);
-            m.put("reference_detections", referenceDetections);
-            m.put("other_detections", otherDetections);
-            m.put("lost", lost);
-            m.put("added", added);
+            m.put("images", images());
+            m.put("images_changed", imagesChanged());
+            m.put("routes_changed", routesChanged());
+            m.put("reference_detections", referenceDetections());
+            m.put("other_detections", otherDetections());
+            m.put("lost", lost());
+            m.put("added", added());
             m.put("max_box_px_kept", maxBoxPx);
             m.put("max_confidence_kept", maxConfidence);
             m.put("box_tolerance_px", boxTolerancePx);
@@ -154,7 +184,8 @@ public final class PrecisionDrift {
                         + (lostHere + addedHere > 0 ? " (" + lostHere + " lost, " + addedHere + " added)" : ""));
             }
         }
-        return new DetectionDrift(want.size(), changedImages, routes, refCount, otherCount, lost, added, maxBox, maxConf, boxTolerancePx, changed);
+        return new DetectionDrift(new DetectionDrift.Counts(want.size(), changedImages, routes, refCount, otherCount, lost, added), maxBox, maxConf,
+                boxTolerancePx, changed);
     }
 
     private static double cornerDistance(Detection a, Detection b) {

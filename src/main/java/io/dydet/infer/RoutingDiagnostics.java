@@ -80,15 +80,15 @@ public final class RoutingDiagnostics {
             IntStream.range(0, ok.size()).parallel().forEach(i -> {
                 Validator.ImageResult r = ok.get(i);
                 List<Long> id = List.of(r.imageId());
-                ap[i] = new double[] {CocoEvaluator.evaluate(gt, routeResult(r, Route.EASY).detections(), id).ap(),
-                        CocoEvaluator.evaluate(gt, routeResult(r, Route.HARD).detections(), id).ap()};
+                ap[i] = new double[] {CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE1).detections(), id).ap(),
+                        CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE2).detections(), id).ap()};
             });
             Map<Long, Double> gain = new HashMap<>(), fpGain = new HashMap<>();
             for (int i = 0; i < ok.size(); i++) {
                 Validator.ImageResult r = ok.get(i);
                 boolean defined = ap[i][0] >= 0 && ap[i][1] >= 0; // -1: no ground truth in this image
                 gain.put(r.imageId(), defined ? ap[i][1] - ap[i][0] : 0.0);
-                if (!defined) fpGain.put(r.imageId(), (double) (confident(routeResult(r, Route.EASY).detections()) - confident(routeResult(r, Route.HARD).detections())));
+                if (!defined) fpGain.put(r.imageId(), (double) (confident(routeResult(r, Route.ROUTE1).detections()) - confident(routeResult(r, Route.ROUTE2).detections())));
             }
             return new Oracle(AP_GAIN, gain, fpGain);
         }
@@ -107,8 +107,8 @@ public final class RoutingDiagnostics {
             List<Long> ids = ok.stream().map(Validator.ImageResult::imageId).toList();
             List<List<CocoDetection>> route1 = new ArrayList<>(n), route2 = new ArrayList<>(n);
             for (Validator.ImageResult r : ok) {
-                route1.add(routeResult(r, Route.EASY).detections());
-                route2.add(routeResult(r, Route.HARD).detections());
+                route1.add(routeResult(r, Route.ROUTE1).detections());
+                route2.add(routeResult(r, Route.ROUTE2).detections());
             }
             double all1 = apWithOneSwapped(gt, ids, route1, route2, -1), all2 = apWithOneSwapped(gt, ids, route2, route1, -1);
             double[] benefit = new double[n];
@@ -146,27 +146,49 @@ public final class RoutingDiagnostics {
      * sample sd over {@code draws}) and of the oracle. {@code efficacy} is NaN when undefined, with the reason in
      * {@code efficacyNote} (null when defined).
      */
-    public record Result(double[] easyShares, double[] routerAp, double[] randomApMean, double[] randomApSd, double[] oracleAp,
-                         double efficacy, int draws, String oracleCriterion, String efficacyNote) {
+    public record Result(Curves curves, double efficacy, int draws, String oracleCriterion, String efficacyNote) {
+        /** Per easy share (one row each): the trained router's AP, the random routers' mean and SD, the oracle's AP. */
+        public record Curves(double[] easyShares, double[] routerAp, double[] randomApMean, double[] randomApSd, double[] oracleAp) {}
+
+        public double[] easyShares() {
+            return curves.easyShares();
+        }
+
+        public double[] routerAp() {
+            return curves.routerAp();
+        }
+
+        public double[] randomApMean() {
+            return curves.randomApMean();
+        }
+
+        public double[] randomApSd() {
+            return curves.randomApSd();
+        }
+
+        public double[] oracleAp() {
+            return curves.oracleAp();
+        }
+
         public boolean efficacyDefined() {
             return !Double.isNaN(efficacy);
         }
 
         /** Per row: whether the router's AP is above the random router's mean. */
         public boolean[] aboveRandom() {
-            boolean[] b = new boolean[routerAp.length];
-            for (int i = 0; i < b.length; i++) b[i] = routerAp[i] > randomApMean[i];
+            boolean[] b = new boolean[routerAp().length];
+            for (int i = 0; i < b.length; i++) b[i] = routerAp()[i] > randomApMean()[i];
             return b;
         }
 
         /** routing.json; an undefined efficacy is written as null. */
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("easy_shares", easyShares);
-            m.put("router_ap", routerAp);
-            m.put("random_ap_mean", randomApMean);
-            m.put("random_ap_sd", randomApSd);
-            m.put("oracle_ap", oracleAp);
+            m.put("easy_shares", easyShares());
+            m.put("router_ap", routerAp());
+            m.put("random_ap_mean", randomApMean());
+            m.put("random_ap_sd", randomApSd());
+            m.put("oracle_ap", oracleAp());
             m.put("efficacy", efficacyDefined() ? efficacy : null);
             m.put("random_draws", draws);
             m.put("oracle_criterion", oracleCriterion);
@@ -198,8 +220,8 @@ public final class RoutingDiagnostics {
         for (int i = 0; i < n; i++) index.put(ids.get(i), i);
         List<List<CocoDetection>> route1 = new ArrayList<>(n), route2 = new ArrayList<>(n);
         for (Validator.ImageResult r : ok) {
-            route1.add(routeResult(r, Route.EASY).detections());
-            route2.add(routeResult(r, Route.HARD).detections());
+            route1.add(routeResult(r, Route.ROUTE1).detections());
+            route2.add(routeResult(r, Route.ROUTE2).detections());
         }
 
         int rowCount = rows.size();
@@ -262,7 +284,7 @@ public final class RoutingDiagnostics {
             note = String.format("undefined: the %s oracle is no better than the random router between easy shares %.1f and %.1f (area %.3g)",
                     oracle.criterion(), SHARE_FROM, SHARE_TO, oracleArea);
         }
-        return new Result(shares, routerAp, mean, sd, oracleAp, efficacy, draws, oracle.criterion(), note);
+        return new Result(new Result.Curves(shares, routerAp, mean, sd, oracleAp), efficacy, draws, oracle.criterion(), note);
     }
 
     /**

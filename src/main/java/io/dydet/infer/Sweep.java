@@ -48,9 +48,9 @@ public final class Sweep {
             int easy = 0;
             double gflops = 0, ms = 0;
             for (Validator.ImageResult r : ok) {
-                Route route = r.routerScore() >= (float) t ? Route.EASY : Route.HARD;
-                if (Float.isNaN(r.routerScore())) route = Route.HARD;
-                if (route == Route.EASY) easy++;
+                Route route = r.routerScore() >= (float) t ? Route.ROUTE1 : Route.ROUTE2;
+                if (Float.isNaN(r.routerScore())) route = Route.ROUTE2;
+                if (route == Route.ROUTE1) easy++;
                 Validator.RouteResult rr = r.perRoute().get(route);
                 if (rr == null) throw new IllegalStateException("sweep needs both routes per image (Options.bothRoutes)");
                 dets.addAll(rr.detections());
@@ -73,8 +73,7 @@ public final class Sweep {
         List<Validator.ImageResult> out = new ArrayList<>(results.size());
         for (Validator.ImageResult r : results) {
             float s = (float) rng.nextDouble();
-            out.add(new Validator.ImageResult(r.file(), r.imageId(), r.height(), r.width(), r.letterbox(), r.error() == null ? s : r.routerScore(),
-                    r.route(), r.detections(), r.modelMs(), r.error(), r.perRoute()));
+            out.add(r.withRouterScore(r.error() == null ? s : r.routerScore()));
         }
         return out;
     }

@@ -35,12 +35,42 @@ public final class Validator {
     /** For sweeps: an image's detections and model time on each route. */
     public record RouteResult(List<CocoDetection> detections, double modelMs, double gflops) {}
 
-    /** One evaluated image: its id, sizes, letterbox, router score, route, detections as COCO rows, timings. */
-    public record ImageResult(Path file, long imageId, int height, int width, Letterbox letterbox, float routerScore, Route route,
-                              List<CocoDetection> detections, double modelMs, String error, Map<Route, RouteResult> perRoute) {
-        public ImageResult(Path file, long imageId, int height, int width, Letterbox letterbox, float routerScore, Route route,
-                           List<CocoDetection> detections, double modelMs, String error) {
-            this(file, imageId, height, width, letterbox, routerScore, route, detections, modelMs, error, Map.of());
+    /** Which image a result is for: its file, COCO id, original size and the letterbox it was fed through (null when unreadable). */
+    public record ImageRef(Path file, long imageId, int height, int width, Letterbox letterbox) {}
+
+    /**
+     * One evaluated image: which image, its router score and route, detections as COCO rows, model time, the error
+     * when it could not be read, and with a sweep each route's result. The image's fields are also read directly.
+     */
+    public record ImageResult(ImageRef image, float routerScore, Route route, List<CocoDetection> detections, double modelMs, String error,
+                              Map<Route, RouteResult> perRoute) {
+        public ImageResult(ImageRef image, float routerScore, Route route, List<CocoDetection> detections, double modelMs, String error) {
+            this(image, routerScore, route, detections, modelMs, error, Map.of());
+        }
+
+        public Path file() {
+            return image.file();
+        }
+
+        public long imageId() {
+            return image.imageId();
+        }
+
+        public int height() {
+            return image.height();
+        }
+
+        public int width() {
+            return image.width();
+        }
+
+        public Letterbox letterbox() {
+            return image.letterbox();
+        }
+
+        /** The same result with another router score (a sweep's random router). */
+        public ImageResult withRouterScore(float score) {
+            return new ImageResult(image, score, route, detections, modelMs, error, perRoute);
         }
     }
 
@@ -107,15 +137,15 @@ public final class Validator {
                 perRoute.put(r, new RouteResult(coco(decoded.get(r).get(k), o, p, images.get(i), categoryIds),
                         ms.get(r), model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
             }
-            Route route = Float.isNaN(scores[k]) ? Route.HARD : Route.choose(scores[k], o.routerThreshold());
+            Route route = Float.isNaN(scores[k]) ? Route.ROUTE2 : Route.choose(scores[k], o.routerThreshold());
             RouteResult taken = perRoute.get(route);
-            out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), p.height(), p.width(), lb, scores[k], route, taken.detections(),
+            out.set(i, new ImageResult(new ImageRef(images.get(i), imageId(images.get(i)), p.height(), p.width(), lb), scores[k], route, taken.detections(),
                     taken.modelMs(), null, perRoute));
         }
     }
 
     private static ImageResult failed(Path f, String error) {
-        return new ImageResult(f, imageId(f), 0, 0, null, Float.NaN, null, List.of(), 0, error);
+        return new ImageResult(new ImageRef(f, imageId(f), 0, 0, null), Float.NaN, null, List.of(), 0, error);
     }
 
     /** COCO's convention: the numeric file stem, else a stable hash of the name. */
@@ -160,7 +190,7 @@ public final class Validator {
                 int i = ok.get(k);
                 Preprocess.Prepared p = prepared.get(k);
                 List<CocoDetection> dets = coco(routed.decoded().get(k), o, p, images.get(i), categoryIds);
-                out.set(i, new ImageResult(images.get(i), imageId(images.get(i)), p.height(), p.width(), p.letterbox(), routed.scores()[k],
+                out.set(i, new ImageResult(new ImageRef(images.get(i), imageId(images.get(i)), p.height(), p.width(), p.letterbox()), routed.scores()[k],
                         routed.routes().get(k), dets, ms, null));
             }
         } finally {

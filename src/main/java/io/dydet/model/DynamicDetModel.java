@@ -17,7 +17,7 @@ import io.dydet.nn.Weights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -42,7 +42,8 @@ public final class DynamicDetModel implements RoutedModel {
     private final Weights routerWeights;
     private final boolean channelsLast;
     private final Precision precision;
-    private final Map<Route, Map<Node, List<Source>>> deadAfter;
+    /** Which layer outputs die after which layer, for eval passes that free them early. */
+    private final Releases releases;
 
     private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state) {
         this(network, manager, state, false, Precision.FLOAT32);
@@ -51,7 +52,7 @@ public final class DynamicDetModel implements RoutedModel {
     private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast, Precision precision) {
         this.channelsLast = channelsLast;
         this.precision = precision;
-        this.deadAfter = deadOutputs(network);
+        this.releases = releases(network);
         this.network = network;
         this.manager = manager;
         this.state = state;
@@ -135,7 +136,7 @@ public final class DynamicDetModel implements RoutedModel {
      * into the detection convolutions. The new model lives in {@code target}; this model is unchanged.
      */
     public DynamicDetModel fuse(NDManager target) {
-        return fuse(target, Precision.FLOAT32);
+        return fuse(target, FuseOptions.defaults());
     }
 
     /**
@@ -144,6 +145,12 @@ public final class DynamicDetModel implements RoutedModel {
      * and the decoding of the heads' outputs run in float32, so scores, boxes and confidences come out in float32.
      */
     public DynamicDetModel fuse(NDManager target, Precision precision) {
+        return fuse(target, FuseOptions.defaults().withPrecision(precision));
+    }
+
+    /** The deploy form with explicit options (precision, memory layout); see {@link FuseOptions}. */
+    public DynamicDetModel fuse(NDManager target, FuseOptions options) {
+        Precision precision = options.precision();
         if (network.isFused()) throw new IllegalStateException("model is already fused");
         if (precision == Precision.BFLOAT16 && !NativeOps.bfloat16Available()) {
             throw new UnsupportedOperationException("bf16 is not available with this engine: it needs libtorch's to_dtype operator through "
@@ -151,7 +158,7 @@ public final class DynamicDetModel implements RoutedModel {
         }
         Network fusedNet = network.fused();
         Map<String, NDArray> fusedState = new LinkedHashMap<>();
-        boolean cpu = "cpu".equals(target.getDevice().getDeviceType()) && !Boolean.getBoolean("dydet.nchw");
+        boolean cpu = "cpu".equals(target.getDevice().getDeviceType()) && options.channelsLastOnCpu();
         try (NDScope scope = new NDScope()) {
             List<NDArray> keep = new ArrayList<>();
             if (network.isDynamic()) {
@@ -196,21 +203,110 @@ public final class DynamicDetModel implements RoutedModel {
 
     // ------------------------------------------------------------------------------------------------ forward
 
+    /**
+     * The one forward entry: runs the parts of the network the plan asks for, in the modes it asks for. The methods
+     * below are conveniences over the usual plans. Sections run in the order first backbone, router, composite
+     * connections and second backbone, first head, second head (design.md, The data's path).
+     */
+    public ForwardResult run(NDArray input, ForwardPlan plan) {
+        int bs = (int) input.getShape().get(0);
+        if (plan.routing() == ForwardPlan.Routing.PER_IMAGE && plan.thresholds().length != bs) {
+            throw new IllegalArgumentException(bs + " images but " + plan.thresholds().length + " router thresholds");
+        }
+        boolean runRouter = switch (plan.router()) {
+            case SKIP -> false;
+            case IF_PRESENT -> network.isDynamic();
+            case REQUIRED -> {
+                if (!network.isDynamic()) throw new IllegalStateException("model " + network.spec().name() + " has no router");
+                yield true;
+            }
+        };
+        boolean free = plan.frees();
+        Trace t = newTrace(input);
+        runSection(Section.B1, t, plan.backbone1(), free ? releases.backbone1() : null);
+        if (runRouter) route(t);
+        NDArray scores = runRouter ? t.score : null;
+        switch (plan.routing()) {
+            case ROUTER_ONLY:
+                return new ForwardResult(t, scores, List.of(), null, null, null);
+            case BOTH: {
+                runSection(Section.DUAL, t, plan.rest(), null);
+                runSection(Section.D1, t, plan.rest(), null);
+                runSection(Section.D2, t, plan.rest(), null);
+                return new ForwardResult(t, scores, List.of(), null, rawOutput(t, Section.D1), rawOutput(t, Section.D2));
+            }
+            case FIXED: {
+                Route r = plan.route();
+                runRoute(t, r, plan.rest(), free);
+                HeadOutput out = headOutput(t, head(r), plan.decode());
+                return new ForwardResult(t, scores, Collections.nCopies(bs, r), out, r == Route.ROUTE1 ? out.raw() : null,
+                        r == Route.ROUTE2 ? out.raw() : null);
+            }
+            case PER_IMAGE:
+                return perImage(t, plan, scores, bs, free);
+            default:
+                throw new AssertionError(plan.routing());
+        }
+    }
+
+    /** Image i takes route 1 iff its score >= thresholds[i]; a model without router sends every image to route 2. */
+    private ForwardResult perImage(Trace t, ForwardPlan plan, NDArray scoreArray, int bs, boolean free) {
+        float[] thresholds = plan.thresholds();
+        List<Route> routes = new ArrayList<>(bs);
+        if (scoreArray != null) {
+            float[] scores = scoreArray.toFloatArray();
+            for (int i = 0; i < bs; i++) routes.add(Route.choose(scores[i], thresholds[i]));
+        } else {
+            for (int i = 0; i < bs; i++) routes.add(Route.ROUTE2);
+        }
+        List<Integer> rows1 = new ArrayList<>(), rows2 = new ArrayList<>();
+        for (int i = 0; i < bs; i++) (routes.get(i) == Route.ROUTE1 ? rows1 : rows2).add(i);
+        if (rows2.isEmpty() || rows1.isEmpty()) {
+            Route only = rows2.isEmpty() ? Route.ROUTE1 : Route.ROUTE2;
+            runRoute(t, only, plan.rest(), free);
+            HeadOutput out = headOutput(t, head(only), plan.decode());
+            return new ForwardResult(t, scoreArray, routes, out, only == Route.ROUTE1 ? out.raw() : null, only == Route.ROUTE2 ? out.raw() : null);
+        }
+        NDArray input = t.input();
+        NDManager m = input.getManager();
+        HeadOutput e = runSubset(t, rows1, Route.ROUTE1, m, plan, free);
+        HeadOutput h = runSubset(t, rows2, Route.ROUTE2, m, plan, free);
+        long[] inverse = new long[bs];
+        int k = 0;
+        for (int i : rows1) inverse[i] = k++;
+        for (int i : rows2) inverse[i] = k++;
+        NDArray order = m.create(inverse).toDevice(input.getDevice(), false);
+        NDArray decoded = plan.decode() ? NDArrays.concat(new NDList(e.decoded(), h.decoded()), 0).get(new NDIndex("{}", order)) : null;
+        NDList raw = new NDList(e.raw().size());
+        for (int lvl = 0; lvl < e.raw().size(); lvl++) {
+            raw.add(NDArrays.concat(new NDList(e.raw().get(lvl), h.raw().get(lvl)), 0).get(new NDIndex("{}", order)));
+        }
+        return new ForwardResult(t, scoreArray, routes, new HeadOutput(decoded, raw), null, null);
+    }
+
+    private HeadOutput runSubset(Trace full, List<Integer> rows, Route route, NDManager m, ForwardPlan plan, boolean free) {
+        long[] idx = rows.stream().mapToLong(Integer::longValue).toArray();
+        Trace sub = full.subset(m.create(idx).toDevice(full.input().getDevice(), false), network);
+        runRoute(sub, route, plan.rest(), free);
+        return headOutput(sub, head(route), plan.decode());
+    }
+
+    private static Section head(Route r) {
+        return r == Route.ROUTE1 ? Section.D1 : Section.D2;
+    }
+
+    private NDList rawOutput(Trace t, Section head) {
+        return t.output(head, network.detectNode(head).index());
+    }
+
     /** Runs the first backbone and the router: easiness scores (B, 1). Only for dynamic models. */
     public NDArray routerScores(NDArray input) {
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
-        route(t);
-        return t.score;
+        return run(input, ForwardPlan.routerOnly()).scores();
     }
 
     /** Runs every image of the batch through one route (eval mode). */
     public HeadOutput forward(NDArray input, Route route) {
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
-        if (network.isDynamic()) route(t);
-        runRoute(t, route, Mode.EVAL, true);
-        return headOutput(t, route == Route.EASY ? Section.D1 : Section.D2);
+        return run(input, ForwardPlan.fixed(route)).output();
     }
 
     /**
@@ -218,15 +314,15 @@ public final class DynamicDetModel implements RoutedModel {
      * The router runs too when the model has one.
      */
     public Trace trace(NDArray input, Route route) {
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL);
-        if (network.isDynamic()) route(t);
-        runRoute(t, route, Mode.EVAL);
-        return t;
+        return run(input, ForwardPlan.fixed(route).withKeepOutputs(true).withDecode(false)).trace();
     }
 
     /** Decoded and raw output of a head that ran in a trace. */
     public HeadOutput headOutput(Trace t, Section head) {
+        return headOutput(t, head, true);
+    }
+
+    private HeadOutput headOutput(Trace t, Section head, boolean decode) {
         Node det = network.detectNode(head);
         NDList raw = t.output(head, det.index());
         if (precision != Precision.FLOAT32) {
@@ -234,7 +330,7 @@ public final class DynamicDetModel implements RoutedModel {
             for (NDArray r : raw) wide.add(toFloat32(r));
             raw = wide;
         }
-        return new HeadOutput(((IDetect) det.layer()).decode(raw, nodeWeights.get(det)), raw);
+        return new HeadOutput(decode ? ((IDetect) det.layer()).decode(raw, nodeWeights.get(det)) : null, raw);
     }
 
     @Override
@@ -262,47 +358,8 @@ public final class DynamicDetModel implements RoutedModel {
     public RoutedOutput forward(NDArray input, float[] thresholds) {
         int bs = (int) input.getShape().get(0);
         if (thresholds.length != bs) throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL, deadAfter.get(null));
-        float[] scores = new float[bs];
-        List<Route> routes = new ArrayList<>(bs);
-        if (network.isDynamic()) {
-            route(t);
-            scores = t.score.toFloatArray();
-            for (int i = 0; i < bs; i++) routes.add(Route.choose(scores[i], thresholds[i]));
-        } else {
-            Arrays.fill(scores, Float.NaN);
-            for (int i = 0; i < bs; i++) routes.add(Route.HARD);
-        }
-        List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
-        for (int i = 0; i < bs; i++) (routes.get(i) == Route.EASY ? easy : hard).add(i);
-        if (hard.isEmpty() || easy.isEmpty()) {
-            Route only = hard.isEmpty() ? Route.EASY : Route.HARD;
-            runRoute(t, only, Mode.EVAL, true);
-            HeadOutput out = headOutput(t, only == Route.EASY ? Section.D1 : Section.D2);
-            return new RoutedOutput(out.decoded(), out.raw(), scores, routes);
-        }
-        NDManager m = input.getManager();
-        HeadOutput e = runSubset(t, easy, Route.EASY, m);
-        HeadOutput h = runSubset(t, hard, Route.HARD, m);
-        long[] inverse = new long[bs];
-        int k = 0;
-        for (int i : easy) inverse[i] = k++;
-        for (int i : hard) inverse[i] = k++;
-        NDArray order = m.create(inverse).toDevice(input.getDevice(), false);
-        NDArray decoded = NDArrays.concat(new NDList(e.decoded(), h.decoded()), 0).get(new NDIndex("{}", order));
-        NDList raw = new NDList(e.raw().size());
-        for (int lvl = 0; lvl < e.raw().size(); lvl++) {
-            raw.add(NDArrays.concat(new NDList(e.raw().get(lvl), h.raw().get(lvl)), 0).get(new NDIndex("{}", order)));
-        }
-        return new RoutedOutput(decoded, raw, scores, routes);
-    }
-
-    private HeadOutput runSubset(Trace full, List<Integer> rows, Route route, NDManager m) {
-        long[] idx = rows.stream().mapToLong(Integer::longValue).toArray();
-        Trace sub = full.subset(m.create(idx).toDevice(full.input().getDevice(), false), network);
-        runRoute(sub, route, Mode.EVAL, true);
-        return headOutput(sub, route == Route.EASY ? Section.D1 : Section.D2);
+        ForwardResult r = run(input, ForwardPlan.perImage(thresholds));
+        return new RoutedOutput(r.output().decoded(), r.output().raw(), r.scoreArray(bs), r.routes());
     }
 
     /**
@@ -310,14 +367,7 @@ public final class DynamicDetModel implements RoutedModel {
      * every part runs, and both heads return raw logits.
      */
     public TrainOutput forwardTrain(NDArray input) {
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.TRAIN);
-        if (network.isDynamic()) route(t);
-        runSection(Section.DUAL, t, Mode.TRAIN);
-        runSection(Section.D1, t, Mode.TRAIN);
-        runSection(Section.D2, t, Mode.TRAIN);
-        Node d1 = network.detectNode(Section.D1), d2 = network.detectNode(Section.D2);
-        return new TrainOutput(t.output(Section.D1, d1.index()), t.output(Section.D2, d2.index()), t.score);
+        return run(input, ForwardPlan.bothRoutes(Mode.TRAIN)).toTrainOutput();
     }
 
     /**
@@ -326,12 +376,8 @@ public final class DynamicDetModel implements RoutedModel {
      * is not run. {@link TrainOutput#head1()} is null.
      */
     public TrainOutput forwardTrainRoute2(NDArray input) {
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL);
-        runSection(Section.DUAL, t, Mode.TRAIN);
-        runSection(Section.D2, t, Mode.TRAIN);
-        Node d2 = network.detectNode(Section.D2);
-        return new TrainOutput(null, t.output(Section.D2, d2.index()), t.score);
+        return run(input, ForwardPlan.fixed(Route.ROUTE2).withBackbone1(Mode.EVAL).withRest(Mode.TRAIN)
+                .withRouter(ForwardPlan.RouterUse.SKIP).withDecode(false)).toTrainOutput();
     }
 
     /** Tensors of route 2 alone: the composite connections, the second backbone and the second head. */
@@ -345,15 +391,7 @@ public final class DynamicDetModel implements RoutedModel {
      * whatever tensors require them (in step 2 only the router's).
      */
     public TrainOutput forwardFrozen(NDArray input) {
-        if (!network.isDynamic()) throw new IllegalStateException("model " + network.spec().name() + " has no router");
-        Trace t = newTrace(input);
-        runSection(Section.B1, t, Mode.EVAL);
-        route(t);
-        runSection(Section.D1, t, Mode.EVAL);
-        runSection(Section.DUAL, t, Mode.EVAL);
-        runSection(Section.D2, t, Mode.EVAL);
-        Node d1 = network.detectNode(Section.D1), d2 = network.detectNode(Section.D2);
-        return new TrainOutput(t.output(Section.D1, d1.index()), t.output(Section.D2, d2.index()), t.score);
+        return run(input, ForwardPlan.bothRoutes(Mode.EVAL).withRouter(ForwardPlan.RouterUse.REQUIRED)).toTrainOutput();
     }
 
     private Trace newTrace(NDArray input) {
@@ -372,17 +410,14 @@ public final class DynamicDetModel implements RoutedModel {
         return new Trace(precision == Precision.BFLOAT16 ? NativeOps.toBFloat16(x) : x, network);
     }
 
-    private void runRoute(Trace t, Route route, Mode mode) {
-        runRoute(t, route, mode, false);
-    }
-
-    /** Runs one route; {@code lean} closes every layer output as soon as its last reader has run (less memory traffic). */
-    private void runRoute(Trace t, Route route, Mode mode, boolean lean) {
-        if (route == Route.EASY) {
-            runSection(Section.D1, t, mode, lean ? route : null);
+    /** Runs one route; {@code free} closes every layer output as soon as its last reader has run (less memory traffic). */
+    private void runRoute(Trace t, Route route, Mode mode, boolean free) {
+        Map<Node, List<Source>> dead = free ? releases.routes().get(route) : null;
+        if (route == Route.ROUTE1) {
+            runSection(Section.D1, t, mode, dead);
         } else {
-            runSection(Section.DUAL, t, mode, lean ? route : null);
-            runSection(Section.D2, t, mode, lean ? route : null);
+            runSection(Section.DUAL, t, mode, dead);
+            runSection(Section.D2, t, mode, dead);
         }
     }
 
@@ -400,19 +435,8 @@ public final class DynamicDetModel implements RoutedModel {
         return precision == Precision.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     }
 
-    private void runSection(Section s, Trace t, Mode mode) {
-        runSection(s, t, mode, (Map<Node, List<Source>>) null);
-    }
-
-    private static final boolean LEAN = !"false".equals(System.getProperty("dydet.lean"));
-
-    private void runSection(Section s, Trace t, Mode mode, Route leanRoute) {
-        runSection(s, t, mode, leanRoute == null || !LEAN ? null : deadAfter.get(leanRoute));
-    }
-
     private void runSection(Section s, Trace t, Mode mode, Map<Node, List<Source>> dead) {
         ObjLongConsumer<Node> timer = layerTimer;
-        if (!LEAN) dead = null;
         for (Node n : network.nodes(s)) {
             List<NDList> inputs = new ArrayList<>(n.sources().size());
             for (Source src : n.sources()) inputs.add(t.get(src));
@@ -426,9 +450,14 @@ public final class DynamicDetModel implements RoutedModel {
     /**
      * Per route, the outputs that die after each layer: those whose last reader it is. First-backbone outputs are
      * never released here (the router and the other route of a mixed batch read them), nor are the head outputs.
+     *
+     * @param backbone1 inside the first backbone, whichever route follows
+     * @param routes    inside each route's own sections
      */
-    private static Map<Route, Map<Node, List<Source>>> deadOutputs(Network net) {
-        Map<Route, Map<Node, List<Source>>> out = new HashMap<>();
+    private record Releases(Map<Node, List<Source>> backbone1, Map<Route, Map<Node, List<Source>>> routes) {}
+
+    private static Releases releases(Network net) {
+        Map<Route, Map<Node, List<Source>>> out = new EnumMap<>(Route.class);
         // first-backbone outputs read only inside the first backbone die there, whatever the route
         Set<Source> readOutside = new HashSet<>();
         for (Section s : List.of(Section.DUAL, Section.D1, Section.D2)) for (Node n : net.nodes(s)) readOutside.addAll(n.sources());
@@ -440,9 +469,8 @@ public final class DynamicDetModel implements RoutedModel {
         lastInB1.forEach((src, node) -> {
             if (!src.isInput() && !readOutside.contains(src)) b1Dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
         });
-        out.put(null, b1Dead);
         for (Route r : Route.values()) {
-            List<Section> order = r == Route.EASY ? List.of(Section.D1) : List.of(Section.DUAL, Section.D2);
+            List<Section> order = r == Route.ROUTE1 ? List.of(Section.D1) : List.of(Section.DUAL, Section.D2);
             Map<Source, Node> last = new LinkedHashMap<>();
             for (Section s : order) for (Node n : net.nodes(s)) for (Source src : n.sources()) last.put(src, n);
             Map<Node, List<Source>> dead = new IdentityHashMap<>();
@@ -452,7 +480,7 @@ public final class DynamicDetModel implements RoutedModel {
             });
             out.put(r, dead);
         }
-        return out;
+        return new Releases(b1Dead, out);
     }
 
     private volatile ObjLongConsumer<Node> layerTimer;

@@ -17,7 +17,7 @@ public record ModelInfo(String model, int imageSize, Map<String, Long> params, d
     public static ModelInfo of(Network network, int imageSize) {
         Network fused = network.fused();
         return new ModelInfo(network.spec().name(), imageSize, network.parameterCounts(),
-                fused.gflops(Route.EASY, imageSize, imageSize), fused.gflops(Route.HARD, imageSize, imageSize));
+                fused.gflops(Route.ROUTE1, imageSize, imageSize), fused.gflops(Route.ROUTE2, imageSize, imageSize));
     }
 
     public long totalParams() {

@@ -201,7 +201,7 @@ public final class Network {
     public double gflops(Route route, long height, long width) {
         Map<Section, Long> m = macs(height, width);
         long total = m.get(Section.B1) + (router != null ? router.macs() : 0);
-        total += route == Route.EASY ? m.get(Section.D1) : m.get(Section.DUAL) + m.get(Section.D2);
+        total += route == Route.ROUTE1 ? m.get(Section.D1) : m.get(Section.DUAL) + m.get(Section.D2);
         return 2.0 * total / 1e9;
     }
 

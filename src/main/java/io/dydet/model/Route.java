@@ -1,13 +1,14 @@
 package io.dydet.model;
 
 /**
- * The two routes of a DynamicDet model. Route 1 ({@link #EASY}) runs the first backbone and the first head;
- * route 2 ({@link #HARD}) runs the first backbone, the composite connections, the second backbone and the second
- * head. The router sends an image to route 1 iff its easiness score is at least the threshold.
+ * The two routes of a DynamicDet model, numbered as in the DynamicDet paper (Overall architecture): {@link #ROUTE1}
+ * runs the first backbone and the first head; {@link #ROUTE2} runs the first backbone, the composite connections,
+ * the second backbone and the second head. The router sends an image to route 1 iff its easiness score is at least
+ * the threshold (design.md, Routing). Outputs spell a route by its {@link #number()}.
  */
 public enum Route {
-    EASY(1),
-    HARD(2);
+    ROUTE1(1),
+    ROUTE2(2);
 
     private final int number;
 
@@ -22,6 +23,6 @@ public enum Route {
 
     /** The route the router chooses: route 1 iff score >= threshold (compared in float32, as the original). */
     public static Route choose(float score, float threshold) {
-        return score >= threshold ? EASY : HARD;
+        return score >= threshold ? ROUTE1 : ROUTE2;
     }
 }

@@ -75,8 +75,8 @@ public final class ExportFiles {
                 + "then one probability per class; confidence = objectness x class probability, then per-class NMS (IoU 0.45, confidence 0.25 "
                 + "for detection), then undo the letterbox");
         Map<String, Object> gflops = new LinkedHashMap<>();
-        gflops.put("route1", net.gflops(Route.EASY, imageSize, imageSize));
-        gflops.put("route2", net.gflops(Route.HARD, imageSize, imageSize));
+        gflops.put("route1", net.gflops(Route.ROUTE1, imageSize, imageSize));
+        gflops.put("route2", net.gflops(Route.ROUTE2, imageSize, imageSize));
         m.put("gflops_at_image_size", gflops);
         m.put("anchors", net.spec().anchors()); // per level, pixel pairs w0, h0, w1, h1, ... (decoded inside the graphs)
         m.put("router_threshold", (double) defaultThreshold);

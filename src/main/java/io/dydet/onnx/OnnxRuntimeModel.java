@@ -132,19 +132,19 @@ public final class OnnxRuntimeModel implements RoutedModel {
             else Arrays.fill(scores, Float.NaN);
             List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
             for (int i = 0; i < bs; i++) {
-                Route r = forced != null ? forced : layout.dynamic() ? Route.choose(scores[i], thresholds[i]) : Route.HARD;
+                Route r = forced != null ? forced : layout.dynamic() ? Route.choose(scores[i], thresholds[i]) : Route.ROUTE2;
                 routes.add(r);
-                (r == Route.EASY ? easy : hard).add(i);
+                (r == Route.ROUTE1 ? easy : hard).add(i);
             }
             // each head's predictions go to the engine once; a mixed batch is put back in order there
             NDArray[] perRoute = new NDArray[2];
             for (Route r : Route.values()) {
-                List<Integer> subset = r == Route.EASY ? easy : hard;
+                List<Integer> subset = r == Route.ROUTE1 ? easy : hard;
                 if (subset.isEmpty()) continue;
                 Map<String, OnnxTensor> in = new HashMap<>();
                 List<OnnxTensor> owned = new ArrayList<>();
                 try {
-                    for (String name : r == Route.EASY ? layout.route1HeadInputs() : layout.route2Inputs()) {
+                    for (String name : r == Route.ROUTE1 ? layout.route1HeadInputs() : layout.route2Inputs()) {
                         OnnxTensor full = name.equals(OnnxExport.IMAGES) ? images : (OnnxTensor) features.get(name).orElseThrow();
                         if (subset.size() == bs) in.put(name, full);
                         else {
@@ -153,7 +153,7 @@ public final class OnnxRuntimeModel implements RoutedModel {
                             in.put(name, part);
                         }
                     }
-                    try (OrtSession.Result out = (r == Route.EASY ? head1 : route2).run(in)) {
+                    try (OrtSession.Result out = (r == Route.ROUTE1 ? head1 : route2).run(in)) {
                         OnnxTensor p = (OnnxTensor) out.get(OnnxExport.PREDICTIONS).orElseThrow();
                         perRoute[r.ordinal()] = input.getManager().create(p.getFloatBuffer(), new Shape(p.getInfo().getShape()));
                     }
@@ -162,8 +162,8 @@ public final class OnnxRuntimeModel implements RoutedModel {
                 }
             }
             NDArray decoded;
-            if (hard.isEmpty()) decoded = perRoute[Route.EASY.ordinal()];
-            else if (easy.isEmpty()) decoded = perRoute[Route.HARD.ordinal()];
+            if (hard.isEmpty()) decoded = perRoute[Route.ROUTE1.ordinal()];
+            else if (easy.isEmpty()) decoded = perRoute[Route.ROUTE2.ordinal()];
             else {
                 long[] inverse = new long[bs];
                 int k = 0;

@@ -1,5 +1,6 @@
 package io.dydet.serve;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,9 +21,49 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a warm-up, and the mean batch size from the service's own metrics.
  */
 public final class LoadTest {
-    /** One load level. */
-    public record Result(int clients, int requests, int errors, double seconds, double requestsPerSecond, double p50Ms, double p90Ms,
-                         double p99Ms, double meanBatch) {}
+    /**
+     * One load level. serve-benchmark writes it with Jackson: the groups are unwrapped so that the file keeps one flat
+     * object per level ({@code ServeBenchmarkJsonTest}).
+     */
+    public record Result(@JsonUnwrapped Load load, @JsonUnwrapped Latency latency, double meanBatch) {
+        /** How much was asked and answered. */
+        public record Load(int clients, int requests, int errors, double seconds, double requestsPerSecond) {}
+
+        /** Latency percentiles of the answered requests, in milliseconds. */
+        public record Latency(double p50Ms, double p90Ms, double p99Ms) {}
+
+        public int clients() {
+            return load.clients();
+        }
+
+        public int requests() {
+            return load.requests();
+        }
+
+        public int errors() {
+            return load.errors();
+        }
+
+        public double seconds() {
+            return load.seconds();
+        }
+
+        public double requestsPerSecond() {
+            return load.requestsPerSecond();
+        }
+
+        public double p50Ms() {
+            return latency.p50Ms();
+        }
+
+        public double p90Ms() {
+            return latency.p90Ms();
+        }
+
+        public double p99Ms() {
+            return latency.p99Ms();
+        }
+    }
 
     /** An encoded image and its Content-Type. */
     public record Body(byte[] bytes, String contentType) {}
@@ -55,8 +96,8 @@ public final class LoadTest {
             long[] all = ok.stream().mapToLong(Long::longValue).sorted().toArray();
             double images = metric(after, "dydet_batch_size_sum") - metric(before, "dydet_batch_size_sum");
             double batches = metric(after, "dydet_batch_size_count") - metric(before, "dydet_batch_size_count");
-            return new Result(clients, n, errors, seconds, all.length / seconds, percentile(all, 0.5), percentile(all, 0.9), percentile(all, 0.99),
-                    batches == 0 ? 0 : images / batches);
+            return new Result(new Result.Load(clients, n, errors, seconds, all.length / seconds),
+                    new Result.Latency(percentile(all, 0.5), percentile(all, 0.9), percentile(all, 0.99)), batches == 0 ? 0 : images / batches);
         } finally {
             pool.shutdownNow();
         }

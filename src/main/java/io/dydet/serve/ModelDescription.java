@@ -24,8 +24,8 @@ final class ModelDescription {
         m.put("backend", detector.backend().cliName());
         m.put("precision", detector.precision().cliName());
         Map<String, Object> gflops = new LinkedHashMap<>();
-        gflops.put("route1", detector.gflops(Route.EASY, s, s));
-        gflops.put("route2", detector.gflops(Route.HARD, s, s));
+        gflops.put("route1", detector.gflops(Route.ROUTE1, s, s));
+        gflops.put("route2", detector.gflops(Route.ROUTE2, s, s));
         m.put("gflops", gflops);
         Map<String, Object> defaults = new LinkedHashMap<>();
         defaults.put("dy_thres", (double) detector.routerThreshold());

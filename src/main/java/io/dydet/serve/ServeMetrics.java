@@ -58,7 +58,7 @@ final class ServeMetrics {
     void batch(List<MicroBatcher.Result> results) {
         batchSize.observe(results.size());
         for (MicroBatcher.Result r : results) {
-            if (r.detections().ok()) images.labelValues(r.detections().route() == Route.EASY ? "1" : "2").inc();
+            if (r.detections().ok()) images.labelValues(r.detections().route() == Route.ROUTE1 ? "1" : "2").inc();
             else images.labelValues("error").inc();
         }
     }

@@ -86,8 +86,8 @@ final class EpochValidator {
             for (Validator.ImageResult r : results) {
                 if (r.error() != null) continue;
                 ids.add(r.imageId());
-                main.addAll(Float.isNaN(dynamicThreshold) ? r.perRoute().get(Route.HARD).detections() : r.detections());
-                easy.addAll(r.perRoute().get(Route.EASY).detections());
+                main.addAll(Float.isNaN(dynamicThreshold) ? r.perRoute().get(Route.ROUTE2).detections() : r.detections());
+                easy.addAll(r.perRoute().get(Route.ROUTE1).detections());
             }
             return new Result(DetectionMetrics.compute(truth, main, ids), DetectionMetrics.compute(truth, easy, ids));
         } finally {

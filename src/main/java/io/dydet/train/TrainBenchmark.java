@@ -19,10 +19,43 @@ import java.util.function.IntConsumer;
  */
 public final class TrainBenchmark {
     /** Median, min and max seconds per step and the resulting images per second. */
-    public record Result(int batch, int imageSize, double medianSeconds, double minSeconds, double maxSeconds, double forwardSeconds,
-                         double lossSeconds, double backwardSeconds, double optimizerSeconds) {
+    public record Result(int batch, int imageSize, Step step, Phases phases) {
+        /** Whole training steps' seconds. */
+        public record Step(double medianSeconds, double minSeconds, double maxSeconds) {}
+
+        /** Median seconds of each phase of a step. */
+        public record Phases(double forwardSeconds, double lossSeconds, double backwardSeconds, double optimizerSeconds) {}
+
+        public double medianSeconds() {
+            return step.medianSeconds();
+        }
+
+        public double minSeconds() {
+            return step.minSeconds();
+        }
+
+        public double maxSeconds() {
+            return step.maxSeconds();
+        }
+
+        public double forwardSeconds() {
+            return phases.forwardSeconds();
+        }
+
+        public double lossSeconds() {
+            return phases.lossSeconds();
+        }
+
+        public double backwardSeconds() {
+            return phases.backwardSeconds();
+        }
+
+        public double optimizerSeconds() {
+            return phases.optimizerSeconds();
+        }
+
         public double imagesPerSecond() {
-            return batch / medianSeconds;
+            return batch / medianSeconds();
         }
     }
 
@@ -78,8 +111,8 @@ public final class TrainBenchmark {
         }
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
-        return new Result(batch, imageSize, median(seconds), sorted[0], sorted[sorted.length - 1], median(phases[0]), median(phases[1]),
-                median(phases[2]), median(phases[3]));
+        return new Result(batch, imageSize, new Result.Step(median(seconds), sorted[0], sorted[sorted.length - 1]),
+                new Result.Phases(median(phases[0]), median(phases[1]), median(phases[2]), median(phases[3])));
     }
 
     private static double median(double[] v) {

@@ -45,8 +45,8 @@ class RoutingDiagnosticsTest {
     }
 
     static Validator.ImageResult result(long id, float score, List<CocoDetection> route1, List<CocoDetection> route2) {
-        return new Validator.ImageResult(Path.of(id + ".jpg"), id, 100, 100, null, score, Route.choose(score, 0.5f), route1, 1.0, null,
-                Map.of(Route.EASY, new Validator.RouteResult(route1, 1.0, 1.0), Route.HARD, new Validator.RouteResult(route2, 2.0, 2.0)));
+        return new Validator.ImageResult(new Validator.ImageRef(Path.of(id + ".jpg"), id, 100, 100, null), score, Route.choose(score, 0.5f), route1, 1.0, null,
+                Map.of(Route.ROUTE1, new Validator.RouteResult(route1, 1.0, 1.0), Route.ROUTE2, new Validator.RouteResult(route2, 2.0, 2.0)));
     }
 
     /** The 10 images with these easiness scores; route 1 misses images 5-9 unless {@code sameRoutes}. */

@@ -91,7 +91,7 @@ class ValidatorTest {
             Map<Long, Validator.ImageResult> byId = new HashMap<>();
             for (Validator.ImageResult r : results) {
                 assertEquals(null, r.error());
-                assertEquals(routeNumber == 1 ? Route.EASY : Route.HARD, r.route());
+                assertEquals(routeNumber == 1 ? Route.ROUTE1 : Route.ROUTE2, r.route());
                 byId.put(r.imageId(), r);
             }
             // letterbox shapes, ratios and pads per image

@@ -53,7 +53,7 @@ class BFloat16Test {
                 assertEquals(DataType.FLOAT32, score.getDataType(), "the router runs in float32");
                 double s = assertClose(name + " " + image + " score", g.tensor(m, image + ".score"), score, 2e-3);
                 for (Route r : Route.values()) {
-                    String key = image + "." + (r == Route.EASY ? "easy" : "hard");
+                    String key = image + "." + (r == Route.ROUTE1 ? "easy" : "hard");
                     HeadOutput out = bf16.forward(x, r);
                     assertEquals(DataType.FLOAT32, out.decoded().getDataType(), "decoding runs in float32");
                     NDArray want = g.tensor(m, key + ".decoded");
@@ -106,9 +106,9 @@ class BFloat16Test {
             NDArray demo = g.input(m, "demo");
             NDArray batch = NDArrays.concat(new NDList(demo, demo.flip(3), demo), 0);
             RoutedOutput out = bf16.forward(batch, new float[] {0f, 1f, 1f});
-            assertEquals(List.of(Route.EASY, Route.HARD, Route.HARD), out.routes());
-            NDArray[] singles = {bf16.forward(demo, Route.EASY).decoded(), bf16.forward(demo.flip(3), Route.HARD).decoded(),
-                    bf16.forward(demo, Route.HARD).decoded()};
+            assertEquals(List.of(Route.ROUTE1, Route.ROUTE2, Route.ROUTE2), out.routes());
+            NDArray[] singles = {bf16.forward(demo, Route.ROUTE1).decoded(), bf16.forward(demo.flip(3), Route.ROUTE2).decoded(),
+                    bf16.forward(demo, Route.ROUTE2).decoded()};
             for (int i = 0; i < 3; i++) {
                 assertClose("image " + i + " xywh", singles[i].get(":, :, 0:4"), out.decoded().get(i + ":" + (i + 1) + ", :, 0:4"), 0.05);
                 assertClose("image " + i + " obj/cls", singles[i].get(":, :, 4:"), out.decoded().get(i + ":" + (i + 1) + ", :, 4:"), 1e-3);

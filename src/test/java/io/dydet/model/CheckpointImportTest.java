@@ -47,7 +47,7 @@ class CheckpointImportTest {
                 NDArray x = g.input(m, img);
                 assertClose(img + ".score", g.tensor(m, img + ".score"), model.routerScores(x), 1e-6);
                 for (Route r : Route.values()) {
-                    String key = img + "." + (r == Route.EASY ? "easy" : "hard");
+                    String key = img + "." + (r == Route.ROUTE1 ? "easy" : "hard");
                     HeadOutput out = model.forward(x, r);
                     for (int l = 0; l < 3; l++) assertClose(key + ".raw." + l, g.tensor(m, key + ".raw." + l), out.raw().get(l), 1e-3);
                 }

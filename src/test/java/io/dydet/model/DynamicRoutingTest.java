@@ -45,7 +45,7 @@ class DynamicRoutingTest {
             Arrays.sort(sorted);
             float threshold = (sorted[2] + sorted[3]) / 2; // three images each way
             RoutedOutput out = model.forward(batch, threshold);
-            long easy = out.routes().stream().filter(r -> r == Route.EASY).count();
+            long easy = out.routes().stream().filter(r -> r == Route.ROUTE1).count();
             assertEquals(3, easy, "routes " + out.routes() + " scores " + Arrays.toString(scores));
             for (int i = 0; i < images.size(); i++) {
                 Route expected = Route.choose(scores[i], threshold);
@@ -69,17 +69,17 @@ class DynamicRoutingTest {
             NDArray x = g.input(m, "demo");
             RoutedOutput zero = model.forward(x, 0f);
             RoutedOutput one = model.forward(x, 1f);
-            assertEquals(List.of(Route.EASY), zero.routes());
-            assertEquals(List.of(Route.HARD), one.routes());
-            assertClose("route 1 equals B1 + D1", model.forward(x, Route.EASY).decoded(), zero.decoded(), 0);
-            assertClose("route 2 equals B1 + dual + D2", model.forward(x, Route.HARD).decoded(), one.decoded(), 0);
+            assertEquals(List.of(Route.ROUTE1), zero.routes());
+            assertEquals(List.of(Route.ROUTE2), one.routes());
+            assertClose("route 1 equals B1 + D1", model.forward(x, Route.ROUTE1).decoded(), zero.decoded(), 0);
+            assertClose("route 2 equals B1 + dual + D2", model.forward(x, Route.ROUTE2).decoded(), one.decoded(), 0);
             // the golden boundary: threshold equal to the score is easy, the next float above is hard
             float score = (float) g.meta().at("/inputs/demo/route_at_boundary/dy_thres_equal_to_score/dy_thres").asDouble();
             float above = (float) g.meta().at("/inputs/demo/route_at_boundary/dy_thres_next_float32_above_score/dy_thres").asDouble();
             float ours = zero.scores()[0];
             assertClose("score", m.create(new float[] {score}), m.create(new float[] {ours}), 1e-6);
-            assertEquals(Route.EASY, model.forward(x, ours).routes().get(0));
-            assertEquals(Route.HARD, model.forward(x, Math.nextUp(ours)).routes().get(0));
+            assertEquals(Route.ROUTE1, model.forward(x, ours).routes().get(0));
+            assertEquals(Route.ROUTE2, model.forward(x, Math.nextUp(ours)).routes().get(0));
             assertTrue(above > score);
         }
     }
@@ -91,8 +91,8 @@ class DynamicRoutingTest {
             DynamicDetModel model = DynamicDetModel.initialized(Network.build(spec), m.newSubManager(), 1);
             NDArray x = m.randomUniform(0f, 1f, new Shape(2, 3, 64, 64));
             RoutedOutput out = model.forward(x, 0f);
-            assertEquals(List.of(Route.HARD, Route.HARD), new ArrayList<>(out.routes()));
-            assertClose("step-1 eval = route 2", model.forward(x, Route.HARD).decoded(), out.decoded(), 0);
+            assertEquals(List.of(Route.ROUTE2, Route.ROUTE2), new ArrayList<>(out.routes()));
+            assertClose("step-1 eval = route 2", model.forward(x, Route.ROUTE2).decoded(), out.decoded(), 0);
         }
     }
 }

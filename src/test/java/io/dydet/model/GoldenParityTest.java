@@ -46,11 +46,11 @@ class GoldenParityTest {
                 for (String img : List.of("random", "demo", "grace_hopper")) {
                     try (NDManager pass = m.newSubManager()) {
                         NDArray x = g.input(pass, img);
-                        Trace t = mm.trace(x, Route.EASY);
+                        Trace t = mm.trace(x, Route.ROUTE1);
                         assertClose(img + ".score" + form, g.tensor(pass, img + ".score"), t.score(), 1e-6);
                         assertCloseRelMax(img + ".router_pooled" + form, g.tensor(pass, img + ".router_pooled"), t.routerPooled(), 1e-5);
                         for (Route r : Route.values()) {
-                            String key = img + "." + (r == Route.EASY ? "easy" : "hard");
+                            String key = img + "." + (r == Route.ROUTE1 ? "easy" : "hard");
                             HeadOutput out = mm.forward(x, r);
                             assertEquals(g.spec().anchors().size(), out.raw().size(), "levels");
                             for (int l = 0; l < out.raw().size(); l++) {
@@ -72,8 +72,8 @@ class GoldenParityTest {
         try (Golden g = Golden.open(name); NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             NDArray x = g.input(m, "demo");
-            Trace easy = model.trace(x, Route.EASY);
-            Trace hard = model.trace(x, Route.HARD);
+            Trace easy = model.trace(x, Route.ROUTE1);
+            Trace hard = model.trace(x, Route.ROUTE2);
             int checked = 0;
             for (Section s : List.of(Section.B1, Section.DUAL)) {
                 String part = s == Section.B1 ? "model_b" : "model_b2";

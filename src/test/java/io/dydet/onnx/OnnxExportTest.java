@@ -57,7 +57,7 @@ class OnnxExportTest {
                         float score = ort.easiness(x)[0];
                         assertClose(img + ".score", g.tensor(pass, img + ".score"), pass.create(new float[] {score}).reshape(1, 1), 1e-6);
                         for (Route r : Route.values()) {
-                            String key = img + "." + (r == Route.EASY ? "easy" : "hard");
+                            String key = img + "." + (r == Route.ROUTE1 ? "easy" : "hard");
                             NDArray got = ort.decode(x, r);
                             NDArray want = g.tensor(pass, key + ".decoded");
                             assertEquals(want.getShape(), got.getShape(), key);
@@ -82,7 +82,7 @@ class OnnxExportTest {
                 RoutedOutput a = ort.forward(batch, thresholds);
                 RoutedOutput b = fused.forward(batch, thresholds);
                 assertEquals(b.routes(), a.routes());
-                assertEquals(List.of(Route.EASY, Route.HARD), a.routes().subList(0, 2));
+                assertEquals(List.of(Route.ROUTE1, Route.ROUTE2), a.routes().subList(0, 2));
                 for (int i = 0; i < 3; i++) assertEquals(b.scores()[i], a.scores()[i], 1e-6f);
                 assertClose("mixed batch xywh", b.decoded().get(new NDIndex("..., 0:4")), a.decoded().get(new NDIndex("..., 0:4")), 0.05);
                 assertClose("mixed batch obj/cls", b.decoded().get(new NDIndex("..., 4:")), a.decoded().get(new NDIndex("..., 4:")), 1e-4);

@@ -69,8 +69,8 @@ class ServeIntegrationTest {
         assertEquals(80, m.get("classes").size());
         assertEquals("person", m.get("classes").get(0).asText());
         assertEquals(Http.IMAGE_SIZE, m.get("image_size").asInt());
-        assertEquals(detector.gflops(Route.EASY, Http.IMAGE_SIZE, Http.IMAGE_SIZE), m.at("/gflops/route1").asDouble(), 1e-9);
-        assertEquals(detector.gflops(Route.HARD, Http.IMAGE_SIZE, Http.IMAGE_SIZE), m.at("/gflops/route2").asDouble(), 1e-9);
+        assertEquals(detector.gflops(Route.ROUTE1, Http.IMAGE_SIZE, Http.IMAGE_SIZE), m.at("/gflops/route1").asDouble(), 1e-9);
+        assertEquals(detector.gflops(Route.ROUTE2, Http.IMAGE_SIZE, Http.IMAGE_SIZE), m.at("/gflops/route2").asDouble(), 1e-9);
         assertTrue(m.at("/gflops/route2").asDouble() > m.at("/gflops/route1").asDouble());
         assertTrue(m.get("dynamic").asBoolean());
         assertTrue(m.get("calibration").isNull(), "the golden weights carry no calibration");
