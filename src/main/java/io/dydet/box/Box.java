@@ -4,8 +4,11 @@ package io.dydet.box;
 public record Box(float x1, float y1, float x2, float y2) {
     public Box {
         if (!(Float.isFinite(x1) && Float.isFinite(y1) && Float.isFinite(x2) && Float.isFinite(y2)))
-            throw new IllegalArgumentException("box coordinates must be finite, got " + x1 + ", " + y1 + ", " + x2 + ", " + y2);
-        if (x2 < x1 || y2 < y1) throw new IllegalArgumentException("box needs x2 >= x1 and y2 >= y1, got " + x1 + ", " + y1 + ", " + x2 + ", " + y2);
+            throw new IllegalArgumentException(
+                    "box coordinates must be finite, got " + x1 + ", " + y1 + ", " + x2 + ", " + y2);
+        if (x2 < x1 || y2 < y1)
+            throw new IllegalArgumentException(
+                    "box needs x2 >= x1 and y2 >= y1, got " + x1 + ", " + y1 + ", " + x2 + ", " + y2);
     }
 
     /** From centre, width and height (the model's output format). */

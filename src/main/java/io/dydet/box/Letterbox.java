@@ -143,9 +143,21 @@ public final class Letterbox {
         dh /= 2;
         int top = (int) Math.rint(dh - 0.1), bottom = (int) Math.rint(dh + 0.1);
         int left = (int) Math.rint(dw - 0.1), right = (int) Math.rint(dw + 0.1);
-        return Letterbox.builder().originalHeight(h).originalWidth(w).resizedHeight(nh).resizedWidth(nw)
-                .paddedHeight(nh + top + bottom).paddedWidth(nw + left + right).ratio(r).padX(dw).padY(dh).top(top).bottom(bottom)
-                .left(left).right(right).build();
+        return Letterbox.builder()
+                .originalHeight(h)
+                .originalWidth(w)
+                .resizedHeight(nh)
+                .resizedWidth(nw)
+                .paddedHeight(nh + top + bottom)
+                .paddedWidth(nw + left + right)
+                .ratio(r)
+                .padX(dw)
+                .padY(dh)
+                .top(top)
+                .bottom(bottom)
+                .left(left)
+                .right(right)
+                .build();
     }
 
     /**
@@ -183,7 +195,10 @@ public final class Letterbox {
             sh = 1;
             sw = 1 / ar;
         }
-        return new int[] {(int) (Math.ceil(sh * imgSize / stride + pad) * stride), (int) (Math.ceil(sw * imgSize / stride + pad) * stride)};
+        return new int[] {
+            (int) (Math.ceil(sh * imgSize / stride + pad) * stride),
+            (int) (Math.ceil(sw * imgSize / stride + pad) * stride)
+        };
     }
 
     /**
@@ -233,13 +248,29 @@ public final class Letterbox {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(originalHeight, originalWidth, resizedHeight, resizedWidth, paddedHeight, paddedWidth, ratio, padX, padY, top, bottom, left, right);
+        return java.util.Objects.hash(
+                originalHeight,
+                originalWidth,
+                resizedHeight,
+                resizedWidth,
+                paddedHeight,
+                paddedWidth,
+                ratio,
+                padX,
+                padY,
+                top,
+                bottom,
+                left,
+                right);
     }
 
     /** As a record's: {@code Letterbox[a=1, b=2]}. */
     @Override
     public String toString() {
-        return "Letterbox[originalHeight=" + originalHeight + ", originalWidth=" + originalWidth + ", resizedHeight=" + resizedHeight + ", resizedWidth=" + resizedWidth + ", paddedHeight=" + paddedHeight + ", paddedWidth=" + paddedWidth + ", ratio=" + ratio + ", padX=" + padX + ", padY=" + padY + ", top=" + top + ", bottom=" + bottom + ", left=" + left + ", right=" + right + "]";
+        return "Letterbox[originalHeight=" + originalHeight + ", originalWidth=" + originalWidth + ", resizedHeight="
+                + resizedHeight + ", resizedWidth=" + resizedWidth + ", paddedHeight=" + paddedHeight + ", paddedWidth="
+                + paddedWidth + ", ratio=" + ratio + ", padX=" + padX + ", padY=" + padY + ", top=" + top + ", bottom="
+                + bottom + ", left=" + left + ", right=" + right + "]";
     }
 
     public static final class Builder {

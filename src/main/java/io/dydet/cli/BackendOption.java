@@ -8,17 +8,28 @@ import picocli.CommandLine.Option;
 
 /** The inference backend and precision, shared by the commands that run the deploy-form model. */
 public final class BackendOption {
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|torch|onnxruntime",
-            description = "inference engine: auto (the faster of those the engine check found right on this machine), torch (libtorch, CPU or CUDA) "
-                    + "or onnxruntime (the exported graphs, CPU); default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--backend",
+            defaultValue = "auto",
+            paramLabel = "auto|torch|onnxruntime",
+            description =
+                    "inference engine: auto (the faster of those the engine check found right on this machine), torch (libtorch, CPU or CUDA) "
+                            + "or onnxruntime (the exported graphs, CPU); default ${DEFAULT-VALUE}")
     public String backend;
 
-    @Option(names = "--force", description = "run a backend or precision even when the engine check found it wrong on this machine (results will be wrong)")
+    @Option(
+            names = "--force",
+            description =
+                    "run a backend or precision even when the engine check found it wrong on this machine (results will be wrong)")
     public boolean force;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
-            description = "number format of the convolutions: fp32, or bf16 (torch backend; about twice as fast on CPUs with AVX512-BF16 "
-                    + "or AMX, with small drift; router and box decoding stay fp32; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            paramLabel = "fp32|bf16",
+            description =
+                    "number format of the convolutions: fp32, or bf16 (torch backend; about twice as fast on CPUs with AVX512-BF16 "
+                            + "or AMX, with small drift; router and box decoding stay fp32; default ${DEFAULT-VALUE})")
     public String precision;
 
     public Backend get() {

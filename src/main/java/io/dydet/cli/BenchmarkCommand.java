@@ -7,8 +7,8 @@ import io.dydet.engine.Engines;
 import io.dydet.infer.Backend;
 import io.dydet.infer.Detector;
 import io.dydet.infer.EndToEndBenchmark;
-import io.dydet.infer.LatencyBenchmark.Timing;
 import io.dydet.infer.LatencyBenchmark;
+import io.dydet.infer.LatencyBenchmark.Timing;
 import io.dydet.json.Json;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelFiles;
@@ -27,18 +27,37 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "benchmark", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
+@Command(
+        name = "benchmark",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
+            "2:usage error (unknown option or invalid value)"
+        },
         description = "Model forward latency per route (median, min, max after warm-up) and images/s.")
 final class BenchmarkCommand implements Callable<Integer> {
-    @Mixin ModelOptions modelOptions;
-    @Mixin RuntimeOptions runtime;
-    @Mixin BackendOption backend;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "square input size (default: the model file's, else 640; 1280 for W6)")
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = {"--img", "--img-size"},
+            paramLabel = "N",
+            description = "square input size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
-    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "1", description = "images per forward (default ${DEFAULT-VALUE})")
+    @Option(
+            names = {"--batch", "--batch-size"},
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "images per forward (default ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--fused", description = "fold BatchNorm, RepConv and implicit layers first, as deployment does")
@@ -47,20 +66,31 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed passes per route (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--runs", paramLabel = "N", description = "timed passes per route (default 10); with --source, timed passes over the images after one warm-up pass (default 3)")
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            description =
+                    "timed passes per route (default 10); with --source, timed passes over the images after one warm-up pass (default 3)")
     Integer runs;
 
-    @Option(names = "--train", description = "time a step-1 training step instead (forward of both routes, OTA loss, backward, SGD step, EMA) on a synthetic batch")
+    @Option(
+            names = "--train",
+            description =
+                    "time a step-1 training step instead (forward of both routes, OTA loss, backward, SGD step, EMA) on a synthetic batch")
     boolean train;
 
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
-    @Option(names = "--source", paramLabel = "FILE|DIR|GLOB|LIST.txt",
-            description = "end to end instead: decode, letterbox, model (per-image routing), NMS over these images; needs --weights")
+    @Option(
+            names = "--source",
+            paramLabel = "FILE|DIR|GLOB|LIST.txt",
+            description =
+                    "end to end instead: decode, letterbox, model (per-image routing), NMS over these images; needs --weights")
     String source;
 
-    @Mixin ThresholdOptions threshold;
+    @Mixin
+    ThresholdOptions threshold;
 
     // the old name of --runs with --source
     @Option(names = "--rounds", hidden = true, paramLabel = "N")
@@ -72,17 +102,30 @@ final class BenchmarkCommand implements Callable<Integer> {
         if (modelOptions.weights == null) throw new IllegalArgumentException("--source needs --weights");
         int rounds = runs != null ? runs : 3;
         List<Path> files = Sources.resolve(source);
-        Detector.Builder b = backend.apply(Detector.builder().weights(modelOptions.weights).model(modelOptions.spec())
-                .device(runtime.device).threads(runtime.threads).router(threshold.setting()).batchSize(batch));
+        Detector.Builder b = backend.apply(Detector.builder()
+                .weights(modelOptions.weights)
+                .model(modelOptions.spec())
+                .device(runtime.device)
+                .threads(runtime.threads)
+                .router(threshold.setting())
+                .batchSize(batch));
         if (img != null) b.imageSize(img);
         try (Detector d = b.build()) {
             EndToEndBenchmark.Result r = EndToEndBenchmark.run(d, files, rounds);
             if (json) {
                 System.out.println(Json.PRETTY.writeValueAsString(r.toJson()));
             } else {
-                System.out.printf("end to end over %d images x %d rounds, batch %d, %d threads, threshold %.4f%n", files.size(), rounds, batch, Engines.threads(), d.routerThreshold());
-                System.out.printf("images/s: median %.2f (rounds: %s); route 1 share %.1f%%; per image pre %.1f ms, model %.1f ms, NMS %.1f ms%n",
-                        r.medianImagesPerSecond(), r.imagesPerSecond(), 100 * r.route1Share(), r.preMs(), r.modelMs(), r.nmsMs());
+                System.out.printf(
+                        "end to end over %d images x %d rounds, batch %d, %d threads, threshold %.4f%n",
+                        files.size(), rounds, batch, Engines.threads(), d.routerThreshold());
+                System.out.printf(
+                        "images/s: median %.2f (rounds: %s); route 1 share %.1f%%; per image pre %.1f ms, model %.1f ms, NMS %.1f ms%n",
+                        r.medianImagesPerSecond(),
+                        r.imagesPerSecond(),
+                        100 * r.route1Share(),
+                        r.preMs(),
+                        r.modelMs(),
+                        r.nmsMs());
             }
         }
         return 0;
@@ -103,33 +146,66 @@ final class BenchmarkCommand implements Callable<Integer> {
                     ? ModelFiles.load(modelOptions.weights, spec, root.newSubManager())
                     : DynamicDetModel.initialized(net, root.newSubManager(), 0);
             if (train) {
-                if (fused) throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
+                if (fused)
+                    throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
-                TrainBenchmark.Result r = TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
+                TrainBenchmark.Result r =
+                        TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
                 if (json) {
-                    System.out.println(Json.PRETTY.writeValueAsString(Map.of("model", spec.name(), "img", size,
-                            "batch", batch, "threads", Engines.threads(), "median_s", r.medianSeconds(), "min_s", r.minSeconds(), "max_s", r.maxSeconds(),
-                            "images_per_s", r.imagesPerSecond())));
+                    System.out.println(Json.PRETTY.writeValueAsString(Map.of(
+                            "model",
+                            spec.name(),
+                            "img",
+                            size,
+                            "batch",
+                            batch,
+                            "threads",
+                            Engines.threads(),
+                            "median_s",
+                            r.medianSeconds(),
+                            "min_s",
+                            r.minSeconds(),
+                            "max_s",
+                            r.maxSeconds(),
+                            "images_per_s",
+                            r.imagesPerSecond())));
                 } else {
-                    System.out.printf("%s training step at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s%n", spec.name(),
-                            size, size, batch, Engines.threads(), r.medianSeconds(), r.minSeconds(), r.maxSeconds(), r.imagesPerSecond());
-                    System.out.printf("phases (median s): forward %.3f, loss %.3f, backward %.3f, optimiser + EMA %.3f%n", r.forwardSeconds(),
-                            r.lossSeconds(), r.backwardSeconds(), r.optimizerSeconds());
+                    System.out.printf(
+                            "%s training step at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s%n",
+                            spec.name(),
+                            size,
+                            size,
+                            batch,
+                            Engines.threads(),
+                            r.medianSeconds(),
+                            r.minSeconds(),
+                            r.maxSeconds(),
+                            r.imagesPerSecond());
+                    System.out.printf(
+                            "phases (median s): forward %.3f, loss %.3f, backward %.3f, optimiser + EMA %.3f%n",
+                            r.forwardSeconds(), r.lossSeconds(), r.backwardSeconds(), r.optimizerSeconds());
                 }
                 return 0;
             }
             Precision precision = backend.precision();
-            if (backend.get() == Backend.ONNXRUNTIME && !fused) throw new IllegalArgumentException("--backend " + backend.backend + " runs the deploy form: add --fused");
+            if (backend.get() == Backend.ONNXRUNTIME && !fused)
+                throw new IllegalArgumentException(
+                        "--backend " + backend.backend + " runs the deploy form: add --fused");
             // the training form runs on torch only
             Backend chosen = fused ? backend.resolve(device) : Backend.TORCH.resolve(precision, device);
-            if (precision != Precision.FLOAT32 && !fused) throw new IllegalArgumentException("--precision " + precision.cliName() + " runs the deploy form: add --fused");
+            if (precision != Precision.FLOAT32 && !fused)
+                throw new IllegalArgumentException(
+                        "--precision " + precision.cliName() + " runs the deploy form: add --fused");
             if (fused) model = model.fuse(root.newSubManager(), precision);
             Map<Route, Timing> timings = new LinkedHashMap<>();
             try (RoutedModel run = chosen.open(model)) {
                 for (Route r : Route.values()) {
                     ProgressBar bar = json ? null : new ProgressBar("route " + r.number(), warmup + runs);
-                    timings.put(r, LatencyBenchmark.run(run, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
+                    timings.put(
+                            r,
+                            LatencyBenchmark.run(
+                                    run, r, batch, size, size, warmup, runs, bar == null ? null : bar::update));
                     if (bar != null) bar.finish();
                 }
             }
@@ -143,14 +219,26 @@ final class BenchmarkCommand implements Callable<Integer> {
                 m.put("backend", chosen.cliName());
                 m.put("precision", precision.cliName());
                 m.put("device", device.toString());
-                for (Route r : Route.values()) m.put("route" + r.number(), timings.get(r).toJson());
+                for (Route r : Route.values())
+                    m.put("route" + r.number(), timings.get(r).toJson());
                 System.out.println(Json.PRETTY.writeValueAsString(m));
             } else {
-                System.out.printf("%s at %dx%d, batch %d, %d threads, %s, %s, %s, %s%n", spec.name(), size, size, batch, Engines.threads(),
-                        fused ? "fused" : "unfused", device, chosen.cliName(), precision.cliName());
+                System.out.printf(
+                        "%s at %dx%d, batch %d, %d threads, %s, %s, %s, %s%n",
+                        spec.name(),
+                        size,
+                        size,
+                        batch,
+                        Engines.threads(),
+                        fused ? "fused" : "unfused",
+                        device,
+                        chosen.cliName(),
+                        precision.cliName());
                 System.out.printf("%-7s %10s %10s %10s %10s%n", "route", "median s", "min s", "max s", "images/s");
                 for (Timing t : timings.values())
-                    System.out.printf("%-7d %10.4f %10.4f %10.4f %10.2f%n", t.route().number(), t.medianSeconds(), t.minSeconds(), t.maxSeconds(), t.imagesPerSecond());
+                    System.out.printf(
+                            "%-7d %10.4f %10.4f %10.4f %10.2f%n",
+                            t.route().number(), t.medianSeconds(), t.minSeconds(), t.maxSeconds(), t.imagesPerSecond());
             }
         }
         return 0;

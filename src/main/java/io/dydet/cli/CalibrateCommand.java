@@ -17,24 +17,50 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "calibrate", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
+@Command(
+        name = "calibrate",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
+            "2:usage error (unknown option or invalid value)"
+        },
         description = "Router thresholds for easy shares 100%%..0%% from a validation set, stored in the model file.")
 final class CalibrateCommand implements Callable<Integer> {
-    @Mixin ModelOptions modelOptions;
-    @Mixin RuntimeOptions runtime;
-    @Mixin BackendOption backend;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Option(names = "--data", required = true, paramLabel = "D.yaml", description = "calibration images: the data set's val split")
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "D.yaml",
+            description = "calibration images: the data set's val split")
     Path data;
 
-    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "image size (default: the model file's, else 640; 1280 for W6)")
+    @Option(
+            names = {"--img", "--img-size"},
+            paramLabel = "N",
+            description = "image size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
-    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
+    @Option(
+            names = {"--batch", "--batch-size"},
+            paramLabel = "N",
+            defaultValue = "32",
+            description = "images per forward among images of one shape (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "MODEL.safetensors", description = "model file to write (default: update --weights in place when it is a dydet model file)")
+    @Option(
+            names = {"-o", "--out"},
+            paramLabel = "MODEL.safetensors",
+            description = "model file to write (default: update --weights in place when it is a dydet model file)")
     Path output;
 
     // the old spelling of --out
@@ -50,7 +76,9 @@ final class CalibrateCommand implements Callable<Integer> {
         Device device = runtime.start();
         try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), device)) {
             // the size the model runs at: a W6 model file is calibrated at its 1280, not at 640
-            int img = loader.network().checkImageSize(this.img != null ? this.img : loader.artifact().imageSize());
+            int img = loader.network()
+                    .checkImageSize(
+                            this.img != null ? this.img : loader.artifact().imageSize());
             Path target = output;
             if (target == null) {
                 boolean modelFile = false;
@@ -59,21 +87,33 @@ final class CalibrateCommand implements Callable<Integer> {
                         modelFile = ModelArtifact.isModelFile(f.metadata());
                     }
                 }
-                if (!modelFile) throw new IllegalArgumentException(modelOptions.weights + " is not a dydet model file; give -o MODEL.safetensors");
+                if (!modelFile)
+                    throw new IllegalArgumentException(
+                            modelOptions.weights + " is not a dydet model file; give -o MODEL.safetensors");
                 target = modelOptions.weights;
             }
             ProgressBar bar = new ProgressBar("calibrate", images.size());
             // the training form stays: it is saved again with the calibration
-            Calibrator.Scores s = Calibrator.scores(loader.deploy(backend.precision(), backend.get(), false), images, img, batch,
-                    Images.DEFAULT_PIXEL_LIMIT, (d, t) -> bar.update(d));
+            Calibrator.Scores s = Calibrator.scores(
+                    loader.deploy(backend.precision(), backend.get(), false),
+                    images,
+                    img,
+                    batch,
+                    Images.DEFAULT_PIXEL_LIMIT,
+                    (d, t) -> bar.update(d));
             bar.finish();
             for (String skip : s.skipped()) System.err.println("skipped " + skip);
-            ThresholdTable table = ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), img, data.toString());
+            ThresholdTable table =
+                    ThresholdTable.fromScores(s.scores(), s.route1Gflops(), s.route2Gflops(), img, data.toString());
             ModelFiles.save(target, loader.trainingForm(), loader.artifact().withCalibration(table));
             System.out.printf("%-8s %-8s %-12s %s%n", "easy %", "hard %", "threshold", "GFLOPs/image");
             for (ThresholdTable.Entry e : table.entries())
-                System.out.printf("%-8.0f %-8.0f %-12.6f %.2f%n", 100 * e.easyShare(), 100 * (1 - e.easyShare()), e.threshold(), e.gflops());
-            System.out.printf("%d images at %d; written to %s (use --easy-ratio or --gflops with detect and val)%n", s.scores().length, img, target);
+                System.out.printf(
+                        "%-8.0f %-8.0f %-12.6f %.2f%n",
+                        100 * e.easyShare(), 100 * (1 - e.easyShare()), e.threshold(), e.gflops());
+            System.out.printf(
+                    "%d images at %d; written to %s (use --easy-ratio or --gflops with detect and val)%n",
+                    s.scores().length, img, target);
         }
         return 0;
     }

@@ -8,14 +8,29 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "cocoeval", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
+@Command(
+        name = "cocoeval",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
+            "2:usage error (unknown option or invalid value)"
+        },
         description = "Score COCO results JSON against COCO ground truth (bbox), equal to pycocotools' COCOeval.")
 final class CocoEvalCommand implements Callable<Integer> {
-    @Option(names = "--gt", required = true, paramLabel = "INSTANCES.json", description = "ground truth in COCO instances format")
+    @Option(
+            names = "--gt",
+            required = true,
+            paramLabel = "INSTANCES.json",
+            description = "ground truth in COCO instances format")
     Path gt;
 
-    @Option(names = "--dt", required = true, paramLabel = "RESULTS.json", description = "detections in COCO results format")
+    @Option(
+            names = "--dt",
+            required = true,
+            paramLabel = "RESULTS.json",
+            description = "detections in COCO results format")
     Path dt;
 
     @Option(names = "--json", description = "print {\"stats\": {...}, \"per_category\": {...}}")

@@ -5,15 +5,44 @@ import io.dydet.model.ConfigException;
 import io.dydet.model.ModelLoadException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code dydet} command line. Commands only parse arguments, call the library and print its results. */
-@Command(name = "dydet", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"}, versionProvider = Main.Version.class,
+@Command(
+        name = "dydet",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
+            "2:usage error (unknown option or invalid value)"
+        },
+        versionProvider = Main.Version.class,
         description = "Dynamic object detection (DynamicDet, CVPR 2023) on the JVM.",
-        footer = {"", "Also: ./dydet spark-detect --help (detection as an Apache Spark job; the Spark module in spark/)."},
-        subcommands = {InfoCommand.class, DetectCommand.class, ValCommand.class, TrainCommand.class, TrainRouterCommand.class, DemoCommand.class, DemoDataCommand.class, CalibrateCommand.class, CocoEvalCommand.class, BenchmarkCommand.class, ServeCommand.class, ServeBenchmarkCommand.class, ExportCommand.class, ImportCommand.class, PrecisionDriftCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+        footer = {
+            "",
+            "Also: ./dydet spark-detect --help (detection as an Apache Spark job; the Spark module in spark/)."
+        },
+        subcommands = {
+            InfoCommand.class,
+            DetectCommand.class,
+            ValCommand.class,
+            TrainCommand.class,
+            TrainRouterCommand.class,
+            DemoCommand.class,
+            DemoDataCommand.class,
+            CalibrateCommand.class,
+            CocoEvalCommand.class,
+            BenchmarkCommand.class,
+            ServeCommand.class,
+            ServeBenchmarkCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
+            PrecisionDriftCommand.class,
+            DoctorCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -24,8 +53,11 @@ public final class Main {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            if (ex instanceof ConfigException || ex instanceof ModelLoadException || ex instanceof IllegalArgumentException
-                    || ex instanceof IOException || ex instanceof DemoBudgetException
+            if (ex instanceof ConfigException
+                    || ex instanceof ModelLoadException
+                    || ex instanceof IllegalArgumentException
+                    || ex instanceof IOException
+                    || ex instanceof DemoBudgetException
                     || ex instanceof UnsupportedOperationException) {
                 err.println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
                 if (Boolean.getBoolean("dydet.debug")) ex.printStackTrace(err);

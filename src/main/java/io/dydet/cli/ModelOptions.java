@@ -16,17 +16,27 @@ import picocli.CommandLine.Option;
  * a weights file ({@code --weights FILE}). Public so that other modules' commands (spark-detect) use the same options.
  */
 public final class ModelOptions {
-    @Option(names = "--model", paramLabel = "NAME", description = "built-in definition: dy-yolov7, dy-yolov7x, dy-yolov7-w6 (add -step1 for the form without router)")
+    @Option(
+            names = "--model",
+            paramLabel = "NAME",
+            description =
+                    "built-in definition: dy-yolov7, dy-yolov7x, dy-yolov7-w6 (add -step1 for the form without router)")
     public String model;
 
     @Option(names = "--cfg", paramLabel = "FILE", description = "model definition in the original cfg YAML format")
     public Path cfg;
 
     // --weight: the original train_step2.py's spelling
-    @Option(names = {"--weights", "--weight"}, paramLabel = "FILE", description = "weights (.safetensors with the original state-dict names, or a dydet model file)")
+    @Option(
+            names = {"--weights", "--weight"},
+            paramLabel = "FILE",
+            description = "weights (.safetensors with the original state-dict names, or a dydet model file)")
     public Path weights;
 
-    @Option(names = "--width", paramLabel = "W", description = "width multiple for a built-in definition (also scales CBLinear and router widths)")
+    @Option(
+            names = "--width",
+            paramLabel = "W",
+            description = "width multiple for a built-in definition (also scales CBLinear and router widths)")
     public Double width;
 
     @Option(names = "--nc", paramLabel = "N", description = "number of classes (overrides the definition's nc)")
@@ -39,7 +49,8 @@ public final class ModelOptions {
         if (cfg != null) spec = ModelSpec.load(cfg);
         else if (model != null) spec = ModelSpec.builtIn(model);
         if (spec == null) {
-            if (weights == null) throw new IllegalArgumentException("name a model with --model NAME, --cfg FILE or --weights FILE");
+            if (weights == null)
+                throw new IllegalArgumentException("name a model with --model NAME, --cfg FILE or --weights FILE");
             return null;
         }
         if (width != null) {
@@ -75,7 +86,9 @@ public final class ModelOptions {
         try (SafeTensorsFile f = SafeTensors.open(weights)) {
             meta = f.metadata();
         }
-        return ModelArtifact.isModelFile(meta) ? ModelArtifact.fromMetadata(meta, weights.toString()).imageSize() : null;
+        return ModelArtifact.isModelFile(meta)
+                ? ModelArtifact.fromMetadata(meta, weights.toString()).imageSize()
+                : null;
     }
 
     /** Built-in default image size: 1280 for models with a stride-64 level (W6), else 640. */

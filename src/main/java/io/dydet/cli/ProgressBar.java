@@ -57,7 +57,9 @@ final class ProgressBar {
         }
         int width = 30;
         int filled = (int) (width * Math.min(done, total) / Math.max(total, 1));
-        out.printf("\r%-10s [%s%s] %d/%d  %s it/s  ETA %s %s", label, "#".repeat(filled), ".".repeat(width - filled), done, total, rate, eta, columns);
+        out.printf(
+                "\r%-10s [%s%s] %d/%d  %s it/s  ETA %s %s",
+                label, "#".repeat(filled), ".".repeat(width - filled), done, total, rate, eta, columns);
         out.flush();
     }
 
@@ -67,6 +69,8 @@ final class ProgressBar {
 
     private static String time(double s) {
         long t = Math.round(s);
-        return t >= 3600 ? String.format("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String.format("%d:%02d", t / 60, t % 60);
+        return t >= 3600
+                ? String.format("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
+                : String.format("%d:%02d", t / 60, t % 60);
     }
 }

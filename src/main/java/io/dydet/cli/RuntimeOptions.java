@@ -10,7 +10,11 @@ public final class RuntimeOptions {
     @Option(names = "--threads", paramLabel = "N", description = "intra-op threads (default: all cores)")
     public int threads;
 
-    @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--device",
+            paramLabel = "DEV",
+            defaultValue = "cpu",
+            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
     public String device;
 
     /** Starts the engine with these threads and returns the device. */

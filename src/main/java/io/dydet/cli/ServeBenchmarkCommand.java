@@ -3,12 +3,12 @@ package io.dydet.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.dydet.data.Sources;
+import io.dydet.files.AtomicFile;
 import io.dydet.infer.Detector;
 import io.dydet.json.Json;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
-import io.dydet.files.AtomicFile;
 import io.dydet.serve.LoadTest;
 import io.dydet.serve.ServeBenchmark;
 import java.nio.file.Files;
@@ -24,40 +24,84 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve-benchmark", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)", "3:some requests failed (counted in the errors column)"},
-        description = {"Load-test dydet serve on loopback: requests/s and p50/p99 latency per number of concurrent clients,",
-                "with micro-batching and without it. Without --weights, a built-in --model with initialised weights (speed only)."})
+@Command(
+        name = "serve-benchmark",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
+            "2:usage error (unknown option or invalid value)",
+            "3:some requests failed (counted in the errors column)"
+        },
+        description = {
+            "Load-test dydet serve on loopback: requests/s and p50/p99 latency per number of concurrent clients,",
+            "with micro-batching and without it. Without --weights, a built-in --model with initialised weights (speed only)."
+        })
 final class ServeBenchmarkCommand implements Callable<Integer> {
-    @Mixin ModelOptions modelOptions;
-    @Mixin RuntimeOptions runtime;
-    @Mixin BackendOption backend;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Option(names = "--source", required = true, paramLabel = "FILE|DIR|GLOB|LIST.txt", description = "images to send (cycled)")
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = "--source",
+            required = true,
+            paramLabel = "FILE|DIR|GLOB|LIST.txt",
+            description = "images to send (cycled)")
     String source;
 
-    @Option(names = "--images", defaultValue = "64", description = "use at most this many of them (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--images",
+            defaultValue = "64",
+            description = "use at most this many of them (default ${DEFAULT-VALUE})")
     int images;
 
-    @Option(names = {"--img", "--img-size"}, paramLabel = "N", description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
+    @Option(
+            names = {"--img", "--img-size"},
+            paramLabel = "N",
+            description = "letterbox size (default: the model file's, else 640; 1280 for W6)")
     Integer img;
 
-    @Option(names = "--clients", split = ",", defaultValue = "1,4,16", description = "concurrent clients per level (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--clients",
+            split = ",",
+            defaultValue = "1,4,16",
+            description = "concurrent clients per level (default ${DEFAULT-VALUE})")
     List<Integer> clients;
 
-    @Option(names = "--seconds", defaultValue = "20", description = "measured time per level (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "20",
+            description = "measured time per level (default ${DEFAULT-VALUE})")
     int seconds;
 
-    @Option(names = "--warmup-seconds", defaultValue = "5", description = "unmeasured load before each level (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup-seconds",
+            defaultValue = "5",
+            description = "unmeasured load before each level (default ${DEFAULT-VALUE})")
     int warmupSeconds;
 
-    @Option(names = "--max-batch", defaultValue = "8", description = "max batch of the batching mode (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-batch",
+            defaultValue = "8",
+            description = "max batch of the batching mode (default ${DEFAULT-VALUE})")
     int maxBatch;
 
-    @Option(names = "--max-wait-ms", defaultValue = "5", description = "max wait of the batching mode (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-wait-ms",
+            defaultValue = "5",
+            description = "max wait of the batching mode (default ${DEFAULT-VALUE})")
     int maxWaitMs;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "write the results as JSON")
+    @Option(
+            names = {"-o", "--out"},
+            paramLabel = "FILE",
+            description = "write the results as JSON")
     Path out;
 
     @Override
@@ -81,27 +125,50 @@ final class ServeBenchmarkCommand implements Callable<Integer> {
         Path w = weights;
         ModelSpec s = spec;
         ServeBenchmark.DetectorFactory detectors = () -> {
-            Detector.Builder b = backend.apply(Detector.builder().weights(w).model(s).device(runtime.device).threads(runtime.threads)
+            Detector.Builder b = backend.apply(Detector.builder()
+                    .weights(w)
+                    .model(s)
+                    .device(runtime.device)
+                    .threads(runtime.threads)
                     .batchSize(Math.max(1, maxBatch)));
             if (img != null) b.imageSize(img);
             return b.build();
         };
-        System.out.printf("%-12s %8s %9s %7s %9s %9s %9s %10s%n", "mode", "clients", "requests", "errors", "req/s", "p50 ms", "p99 ms", "mean batch");
-        List<ServeBenchmark.Row> rows = ServeBenchmark.run(detectors, bodies, clients, Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds),
-                maxBatch, maxWaitMs, r -> System.out.printf("%-12s %8d %9d %7d %9.2f %9.1f %9.1f %10.2f%n",
-                        r.batching() ? "batch<=" + r.maxBatch() : "no batching", r.result().clients(), r.result().requests(), r.result().errors(),
-                        r.result().requestsPerSecond(), r.result().p50Ms(), r.result().p99Ms(), r.result().meanBatch()));
+        System.out.printf(
+                "%-12s %8s %9s %7s %9s %9s %9s %10s%n",
+                "mode", "clients", "requests", "errors", "req/s", "p50 ms", "p99 ms", "mean batch");
+        List<ServeBenchmark.Row> rows = ServeBenchmark.run(
+                detectors,
+                bodies,
+                clients,
+                Duration.ofSeconds(warmupSeconds),
+                Duration.ofSeconds(seconds),
+                maxBatch,
+                maxWaitMs,
+                r -> System.out.printf(
+                        "%-12s %8d %9d %7d %9.2f %9.1f %9.1f %10.2f%n",
+                        r.batching() ? "batch<=" + r.maxBatch() : "no batching",
+                        r.result().clients(),
+                        r.result().requests(),
+                        r.result().errors(),
+                        r.result().requestsPerSecond(),
+                        r.result().p50Ms(),
+                        r.result().p99Ms(),
+                        r.result().meanBatch()));
         if (out != null) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("weights", modelOptions.weights == null ? "initialised " + modelOptions.model : modelOptions.weights.toString());
+            json.put(
+                    "weights",
+                    modelOptions.weights == null
+                            ? "initialised " + modelOptions.model
+                            : modelOptions.weights.toString());
             json.put("images", files.size());
             json.put("threads", runtime.threads);
             json.put("backend", backend.get().cliName());
             json.put("precision", backend.precision().cliName());
             json.put("seconds_per_level", seconds);
             json.put("rows", rows);
-            ObjectMapper mapper = Json.PRETTY.copy()
-                    .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+            ObjectMapper mapper = Json.PRETTY.copy().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
             AtomicFile.write(out, o -> mapper.writeValue(o, json));
             System.out.println("results in " + out);
         }

@@ -19,15 +19,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input file, model or setting, or an engine error; the message says which)", "2:usage error (unknown option or invalid value)"},
-        description = "Training step 1: the cascaded detector (both routes) on a data set, with the original's loss, schedule and augmentation.")
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
+            "2:usage error (unknown option or invalid value)"
+        },
+        description =
+                "Training step 1: the cascaded detector (both routes) on a data set, with the original's loss, schedule and augmentation.")
 final class TrainCommand implements Callable<Integer> {
-    @Mixin TrainingOptions o;
+    @Mixin
+    TrainingOptions o;
 
     // --model NAME or --cfg FILE (step 1 trains the definition's step-1 form), --width; --weights: start from these
     // weights by name and shape (anchors excluded), listing what it skipped
-    @Mixin ModelOptions modelOptions;
+    @Mixin
+    ModelOptions modelOptions;
 
     // the old spelling of --optimizer adam
     @Option(names = "--adam", hidden = true)
@@ -35,13 +45,21 @@ final class TrainCommand implements Callable<Integer> {
         if (on) o.optimizer = "adam";
     }
 
-    @Option(names = "--noautoanchor", description = "keep the definition's anchors even when they fit the data set's boxes badly")
+    @Option(
+            names = "--noautoanchor",
+            description = "keep the definition's anchors even when they fit the data set's boxes badly")
     boolean noAutoanchor;
 
-    @Option(names = "--route2-only", description = "train only route 2's own layers (second backbone, composite connections, second head) on route 2's loss with route 1 frozen, starting from --weights (a step-1 model); lets route 2 pull ahead of route 1 after a short step 1")
+    @Option(
+            names = "--route2-only",
+            description =
+                    "train only route 2's own layers (second backbone, composite connections, second head) on route 2's loss with route 1 frozen, starting from --weights (a step-1 model); lets route 2 pull ahead of route 1 after a short step 1")
     boolean route2Only;
 
-    @Option(names = "--mirror-routes", description = "start route 2 as a copy of route 1 with zero composite connections: route 2 then learns at route 1's pace (for short runs and small data; not the original's recipe)")
+    @Option(
+            names = "--mirror-routes",
+            description =
+                    "start route 2 as a copy of route 1 with zero composite connections: route 2 then learns at route 1's pace (for short runs and small data; not the original's recipe)")
     boolean mirrorRoutes;
 
     @Override
@@ -59,13 +77,18 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             if (o.data == null) throw new IllegalArgumentException("--data is required (or --resume RUN)");
             TrainArgs a = args.call();
-            Path dir = RunDir.create(o.project != null ? o.project : Path.of(step == TrainingStep.ROUTER ? "runs/train-router" : "runs/train"), o.name);
+            Path dir = RunDir.create(
+                    o.project != null
+                            ? o.project
+                            : Path.of(step == TrainingStep.ROUTER ? "runs/train-router" : "runs/train"),
+                    o.name);
             try {
                 trainer = Trainer.start(a, dir, listener);
             } catch (Exception e) {
                 // the data check failed before training: leave no empty or half-made run folder behind
                 try (var files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    files.sorted(Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
                 }
                 throw e;
             }
@@ -73,8 +96,14 @@ final class TrainCommand implements Callable<Integer> {
         try (trainer) {
             System.err.println("training " + trainer.model().network().spec().name() + " in " + trainer.runDir());
             Trainer.Outcome out = trainer.run();
-            System.out.printf("%d epochs done in %s%nlast: %s%nbest: %s (fitness %.4f)%nresults: %s%n", out.epochs().size(), out.runDir(), out.last(),
-                    out.best(), out.bestFitness(), out.runDir().resolve("results.csv"));
+            System.out.printf(
+                    "%d epochs done in %s%nlast: %s%nbest: %s (fitness %.4f)%nresults: %s%n",
+                    out.epochs().size(),
+                    out.runDir(),
+                    out.last(),
+                    out.best(),
+                    out.bestFitness(),
+                    out.runDir().resolve("results.csv"));
         }
         return 0;
     }
@@ -82,7 +111,8 @@ final class TrainCommand implements Callable<Integer> {
     /** Adam or SGD (the default). */
     private boolean adam() {
         String opt = o.optimizer == null ? "sgd" : o.optimizer;
-        if (!opt.equals("sgd") && !opt.equals("adam")) throw new IllegalArgumentException("train's --optimizer is sgd or adam, got '" + opt + "'");
+        if (!opt.equals("sgd") && !opt.equals("adam"))
+            throw new IllegalArgumentException("train's --optimizer is sgd or adam, got '" + opt + "'");
         return opt.equals("adam");
     }
 
@@ -95,22 +125,38 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private String definition() {
-        if (modelOptions.model != null && modelOptions.cfg != null) throw new IllegalArgumentException("give either --model or --cfg, not both");
-        return modelOptions.cfg != null ? modelOptions.cfg.toAbsolutePath().toString() : modelOptions.model != null ? modelOptions.model : "dy-yolov7";
+        if (modelOptions.model != null && modelOptions.cfg != null)
+            throw new IllegalArgumentException("give either --model or --cfg, not both");
+        return modelOptions.cfg != null
+                ? modelOptions.cfg.toAbsolutePath().toString()
+                : modelOptions.model != null ? modelOptions.model : "dy-yolov7";
     }
 
     TrainArgs args() throws IOException {
-        if (modelOptions.classes != null) throw new IllegalArgumentException("train takes the number of classes from --data; drop --nc");
+        if (modelOptions.classes != null)
+            throw new IllegalArgumentException("train takes the number of classes from --data; drop --nc");
         Path weights = modelOptions.weights;
         Double width = modelOptions.width;
         boolean adam = adam();
         int img = imageSize();
         if (route2Only) {
             if (weights == null) throw new IllegalArgumentException("--route2-only needs --weights STEP1_MODEL");
-            return o.args(TrainingStep.ROUTE2).img(img).model(null).weights(weights.toAbsolutePath().toString()).adam(adam).autoanchor(false).build();
+            return o.args(TrainingStep.ROUTE2)
+                    .img(img)
+                    .model(null)
+                    .weights(weights.toAbsolutePath().toString())
+                    .adam(adam)
+                    .autoanchor(false)
+                    .build();
         }
-        return o.args(TrainingStep.DETECTOR).img(img).model(definition()).width(width)
-                .weights(weights == null ? null : weights.toAbsolutePath().toString()).adam(adam).autoanchor(!noAutoanchor).mirrorRoutes(mirrorRoutes)
+        return o.args(TrainingStep.DETECTOR)
+                .img(img)
+                .model(definition())
+                .width(width)
+                .weights(weights == null ? null : weights.toAbsolutePath().toString())
+                .adam(adam)
+                .autoanchor(!noAutoanchor)
+                .mirrorRoutes(mirrorRoutes)
                 .build();
     }
 
@@ -158,12 +204,24 @@ final class TrainCommand implements Callable<Integer> {
             val = null;
             bar = null;
             if (Double.isNaN(r.map())) {
-                System.err.printf("epoch %d: total loss %.4f (not validated)  %.0f s%n", r.epoch() + 1, r.losses().values().stream().reduce((a, b) -> b).orElse(Double.NaN),
+                System.err.printf(
+                        "epoch %d: total loss %.4f (not validated)  %.0f s%n",
+                        r.epoch() + 1,
+                        r.losses().values().stream().reduce((a, b) -> b).orElse(Double.NaN),
                         r.seconds());
                 return;
             }
-            System.err.printf("epoch %d: P %.3f R %.3f mAP@.5 %.4f mAP@.5:.95 %.4f (route 1: %.4f / %.4f)%s  %.0f s%n", r.epoch() + 1, r.precision(),
-                    r.recall(), r.map50(), r.map(), r.route1Map50(), r.route1Map(), r.best() ? "  best" : "", r.seconds());
+            System.err.printf(
+                    "epoch %d: P %.3f R %.3f mAP@.5 %.4f mAP@.5:.95 %.4f (route 1: %.4f / %.4f)%s  %.0f s%n",
+                    r.epoch() + 1,
+                    r.precision(),
+                    r.recall(),
+                    r.map50(),
+                    r.map(),
+                    r.route1Map50(),
+                    r.route1Map(),
+                    r.best() ? "  best" : "",
+                    r.seconds());
         }
     }
 }

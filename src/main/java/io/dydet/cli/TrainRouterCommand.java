@@ -2,8 +2,8 @@ package io.dydet.cli;
 
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
-import io.dydet.train.TrainArgs;
 import io.dydet.train.RouterCriterion;
+import io.dydet.train.TrainArgs;
 import io.dydet.train.TrainingStep;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,15 +12,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train-router", mixinStandardHelpOptions = true,
-        description = {"Training step 2: freeze a step-1 model (--weights) and train its router with the loss-based exit criterion (defaults: the original's recipe).",
-                "--model/--cfg, when given, must name the definition the step-1 model file describes."},
+@Command(
+        name = "train-router",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Training step 2: freeze a step-1 model (--weights) and train its router with the loss-based exit criterion (defaults: the original's recipe).",
+            "--model/--cfg, when given, must name the definition the step-1 model file describes."
+        },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:failure (bad data set, model file or settings; the message says which)", "2:usage error (unknown or invalid option)"})
+        exitCodeList = {
+            "0:success",
+            "1:failure (bad data set, model file or settings; the message says which)",
+            "2:usage error (unknown or invalid option)"
+        })
 final class TrainRouterCommand implements Callable<Integer> {
-    @Mixin TrainingOptions o;
+    @Mixin
+    TrainingOptions o;
 
-    @Mixin ModelOptions modelOptions;
+    @Mixin
+    ModelOptions modelOptions;
 
     // the old spelling of --optimizer sgd
     @Option(names = "--sgd", hidden = true)
@@ -28,12 +38,20 @@ final class TrainRouterCommand implements Callable<Integer> {
         if (on) o.optimizer = "sgd";
     }
 
-    @Option(names = "--dy-thres", defaultValue = "0.5", paramLabel = "T", description = "router threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--dy-thres",
+            defaultValue = "0.5",
+            paramLabel = "T",
+            description = "router threshold of the per-epoch dynamic validation (default ${DEFAULT-VALUE})")
     double dyThres;
 
-    @Option(names = "--criterion", defaultValue = "loss", description = "exit criterion: 'loss' (the original's: each image's detection loss gap "
-            + "L1 - L2) or 'ap' (each image's contribution to the set's AP when it moves to route 2, measured once on the frozen detector; "
-            + "beyond the original, for small data sets, best with a held-out 'router' split) (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--criterion",
+            defaultValue = "loss",
+            description =
+                    "exit criterion: 'loss' (the original's: each image's detection loss gap "
+                            + "L1 - L2) or 'ap' (each image's contribution to the set's AP when it moves to route 2, measured once on the frozen detector; "
+                            + "beyond the original, for small data sets, best with a held-out 'router' split) (default ${DEFAULT-VALUE})")
     String criterion;
 
     @Override
@@ -45,14 +63,24 @@ final class TrainRouterCommand implements Callable<Integer> {
         Path weights = modelOptions.weights;
         if (weights == null) throw new IllegalArgumentException("--weights STEP1_MODEL is required (or --resume RUN)");
         if (modelOptions.width != null || modelOptions.classes != null)
-            throw new IllegalArgumentException("train-router takes the width from the step-1 model and the classes from --data; drop --width/--nc");
+            throw new IllegalArgumentException(
+                    "train-router takes the width from the step-1 model and the classes from --data; drop --width/--nc");
         checkDefinition(weights);
         String opt = o.optimizer == null ? "adamw" : o.optimizer;
-        if (!opt.equals("adamw") && !opt.equals("sgd")) throw new IllegalArgumentException("train-router's --optimizer is adamw or sgd, got '" + opt + "'");
+        if (!opt.equals("adamw") && !opt.equals("sgd"))
+            throw new IllegalArgumentException("train-router's --optimizer is adamw or sgd, got '" + opt + "'");
         Integer stored = modelOptions.storedImageSize();
         int img = o.img != null ? o.img : stored != null ? stored : 640;
-        return o.args(TrainingStep.ROUTER).img(img).model(null).weights(weights.toAbsolutePath().toString()).adam(opt.equals("adamw")).linearLr(true)
-                .dynamicThreshold(dyThres).autoanchor(false).routerCriterion(RouterCriterion.parse(criterion)).build();
+        return o.args(TrainingStep.ROUTER)
+                .img(img)
+                .model(null)
+                .weights(weights.toAbsolutePath().toString())
+                .adam(opt.equals("adamw"))
+                .linearLr(true)
+                .dynamicThreshold(dyThres)
+                .autoanchor(false)
+                .routerCriterion(RouterCriterion.parse(criterion))
+                .build();
     }
 
     /** Step 2 continues the step-1 model the file describes; a --model/--cfg that names another one is a mistake. */

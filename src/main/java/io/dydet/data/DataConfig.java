@@ -23,7 +23,15 @@ import java.util.stream.Stream;
  * exit criterion has nothing to learn from); {@code difficulty}, a CSV {@code file,split,easy|hard,...} of known image
  * difficulty (the demo's generator writes one) that step 2 reports the router against.
  */
-public record DataConfig(Path file, Object train, Object val, Object test, Object router, String difficulty, int nc, List<String> names) {
+public record DataConfig(
+        Path file,
+        Object train,
+        Object val,
+        Object test,
+        Object router,
+        String difficulty,
+        int nc,
+        List<String> names) {
     public DataConfig {
         names = List.copyOf(names);
     }
@@ -37,9 +45,11 @@ public record DataConfig(Path file, Object train, Object val, Object test, Objec
         } catch (IOException e) {
             throw new IOException("data YAML " + file + " is not valid YAML: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new IOException(file + ": expected a mapping with train/val, nc and names");
+        if (root == null || !root.isObject())
+            throw new IOException(file + ": expected a mapping with train/val, nc and names");
         JsonNode nc = root.get("nc");
-        if (nc == null || !nc.isIntegralNumber() || nc.intValue() < 1) throw new IOException(file + ": key 'nc' must be a positive integer, got " + nc);
+        if (nc == null || !nc.isIntegralNumber() || nc.intValue() < 1)
+            throw new IOException(file + ": key 'nc' must be a positive integer, got " + nc);
         List<String> names = new ArrayList<>();
         JsonNode n = root.get("names");
         if (n == null) {
@@ -55,11 +65,20 @@ public record DataConfig(Path file, Object train, Object val, Object test, Objec
         } else {
             throw new IOException(file + ": key 'names' must be a list of class names");
         }
-        if (names.size() != nc.intValue()) throw new IOException(file + ": nc is " + nc.intValue() + " but 'names' has " + names.size() + " entries");
+        if (names.size() != nc.intValue())
+            throw new IOException(file + ": nc is " + nc.intValue() + " but 'names' has " + names.size() + " entries");
         JsonNode difficulty = root.get("difficulty");
-        if (difficulty != null && !difficulty.isNull() && !difficulty.isTextual()) throw new IOException(file + ": key 'difficulty' must name a CSV file");
-        return new DataConfig(file, plain(root.get("train")), plain(root.get("val")), plain(root.get("test")), plain(root.get("router")),
-                difficulty == null || difficulty.isNull() ? null : difficulty.asText(), nc.intValue(), names);
+        if (difficulty != null && !difficulty.isNull() && !difficulty.isTextual())
+            throw new IOException(file + ": key 'difficulty' must name a CSV file");
+        return new DataConfig(
+                file,
+                plain(root.get("train")),
+                plain(root.get("val")),
+                plain(root.get("test")),
+                plain(root.get("router")),
+                difficulty == null || difficulty.isNull() ? null : difficulty.asText(),
+                nc.intValue(),
+                names);
     }
 
     private static Object plain(JsonNode n) {
@@ -88,8 +107,8 @@ public record DataConfig(Path file, Object train, Object val, Object test, Objec
         for (Path p : images("train")) step1.add(real(p));
         List<Path> shared = held.stream().filter(p -> step1.contains(real(p))).toList();
         if (!shared.isEmpty()) {
-            throw new IOException(file + ": the 'router' split must hold images step 1 did not train on, but " + shared.size() + " of its "
-                    + held.size() + " are also in 'train', e.g. " + shared.get(0));
+            throw new IOException(file + ": the 'router' split must hold images step 1 did not train on, but "
+                    + shared.size() + " of its " + held.size() + " are also in 'train', e.g. " + shared.get(0));
         }
         return held;
     }
@@ -104,38 +123,49 @@ public record DataConfig(Path file, Object train, Object val, Object test, Objec
 
     /** The difficulty CSV, resolved against the YAML's folder, or null. */
     public Path difficultyFile() {
-        return difficulty == null ? null : file.toAbsolutePath().getParent().resolve(difficulty).normalize();
+        return difficulty == null
+                ? null
+                : file.toAbsolutePath().getParent().resolve(difficulty).normalize();
     }
 
     /** The images of a split ("train", "val", "test" or "router"), sorted within each folder. */
     public List<Path> images(String split) throws IOException {
-        Object entry = switch (split) {
-            case "train" -> train;
-            case "val" -> val;
-            case "test" -> test;
-            case "router" -> router;
-            default -> throw new IllegalArgumentException("split must be train, val, test or router, got " + split);
-        };
+        Object entry =
+                switch (split) {
+                    case "train" -> train;
+                    case "val" -> val;
+                    case "test" -> test;
+                    case "router" -> router;
+                    default ->
+                        throw new IllegalArgumentException("split must be train, val, test or router, got " + split);
+                };
         if (entry == null) throw new IOException(file + ": no '" + split + "' entry");
-        List<String> parts = entry instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of((String) entry);
+        List<String> parts =
+                entry instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of((String) entry);
         List<Path> out = new ArrayList<>();
         Path base = file.toAbsolutePath().getParent();
         for (String part : parts) {
             Path p = base.resolve(part).normalize();
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(Files::isRegularFile).filter(Sources::isImageName).sorted().forEach(out::add);
+                    s.filter(Files::isRegularFile)
+                            .filter(Sources::isImageName)
+                            .sorted()
+                            .forEach(out::add);
                 }
             } else if (Files.isRegularFile(p) && p.toString().endsWith(".txt")) {
                 Path listBase = p.getParent();
                 for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
                     if (line.isBlank()) continue;
                     String s = line.strip();
-                    Path img = s.startsWith("./") ? listBase.resolve(s.substring(2)) : Path.of(s).isAbsolute() ? Path.of(s) : listBase.resolve(s);
+                    Path img = s.startsWith("./")
+                            ? listBase.resolve(s.substring(2))
+                            : Path.of(s).isAbsolute() ? Path.of(s) : listBase.resolve(s);
                     out.add(img.normalize());
                 }
             } else {
-                throw new IOException(file + ": '" + split + "' entry " + part + " (" + p + ") is neither a folder nor a .txt list");
+                throw new IOException(
+                        file + ": '" + split + "' entry " + part + " (" + p + ") is neither a folder nor a .txt list");
             }
         }
         if (out.isEmpty()) throw new IOException(file + ": the '" + split + "' split holds no images");

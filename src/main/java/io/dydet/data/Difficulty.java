@@ -36,7 +36,8 @@ public final class Difficulty {
             if (lines.get(i).isBlank()) continue;
             String[] f = lines.get(i).split(",");
             if (f.length < 3 || !(f[2].equals("easy") || f[2].equals("hard"))) {
-                throw new IOException(csv + ":" + (i + 1) + ": expected file,split,easy|hard,objects, got '" + lines.get(i) + "'");
+                throw new IOException(
+                        csv + ":" + (i + 1) + ": expected file,split,easy|hard,objects, got '" + lines.get(i) + "'");
             }
             out.put(f[0], f[2].equals("hard"));
         }

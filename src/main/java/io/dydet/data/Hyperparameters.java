@@ -19,8 +19,36 @@ import java.util.Map;
  * {@link #toBuilder()}; values are read by the file key's camel-case accessor ({@code weight_decay}: {@link #weightDecay()}).
  */
 public final class Hyperparameters {
-    private final double lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste, pasteIn, labelSmoothing;
-
+    private final double lr0,
+            lrf,
+            momentum,
+            weightDecay,
+            warmupEpochs,
+            warmupMomentum,
+            warmupBiasLr,
+            box,
+            cls,
+            clsPw,
+            obj,
+            objPw,
+            iouT,
+            anchorT,
+            flGamma,
+            hsvH,
+            hsvS,
+            hsvV,
+            degrees,
+            translate,
+            scale,
+            shear,
+            perspective,
+            flipud,
+            fliplr,
+            mosaic,
+            mixup,
+            copyPaste,
+            pasteIn,
+            labelSmoothing;
 
     private Hyperparameters(Builder b) {
         lr0 = b.lr0;
@@ -68,7 +96,37 @@ public final class Hyperparameters {
     }
 
     private double[] fileValues() {
-        return new double[] {lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste, pasteIn};
+        return new double[] {
+            lr0,
+            lrf,
+            momentum,
+            weightDecay,
+            warmupEpochs,
+            warmupMomentum,
+            warmupBiasLr,
+            box,
+            cls,
+            clsPw,
+            obj,
+            objPw,
+            iouT,
+            anchorT,
+            flGamma,
+            hsvH,
+            hsvS,
+            hsvV,
+            degrees,
+            translate,
+            scale,
+            shear,
+            perspective,
+            flipud,
+            fliplr,
+            mosaic,
+            mixup,
+            copyPaste,
+            pasteIn
+        };
     }
 
     public double lr0() {
@@ -192,9 +250,36 @@ public final class Hyperparameters {
     }
 
     /** Every file key, in the original's order. */
-    public static final List<String> KEYS = List.of("lr0", "lrf", "momentum", "weight_decay", "warmup_epochs", "warmup_momentum",
-            "warmup_bias_lr", "box", "cls", "cls_pw", "obj", "obj_pw", "iou_t", "anchor_t", "fl_gamma", "hsv_h", "hsv_s", "hsv_v",
-            "degrees", "translate", "scale", "shear", "perspective", "flipud", "fliplr", "mosaic", "mixup", "copy_paste", "paste_in");
+    public static final List<String> KEYS = List.of(
+            "lr0",
+            "lrf",
+            "momentum",
+            "weight_decay",
+            "warmup_epochs",
+            "warmup_momentum",
+            "warmup_bias_lr",
+            "box",
+            "cls",
+            "cls_pw",
+            "obj",
+            "obj_pw",
+            "iou_t",
+            "anchor_t",
+            "fl_gamma",
+            "hsv_h",
+            "hsv_s",
+            "hsv_v",
+            "degrees",
+            "translate",
+            "scale",
+            "shear",
+            "perspective",
+            "flipud",
+            "fliplr",
+            "mosaic",
+            "mixup",
+            "copy_paste",
+            "paste_in");
 
     /** Keys of the original's files that dydet accepts and ignores (YOLOv7's {@code loss_ota}: the OTA loss is always used). */
     private static final List<String> IGNORED = List.of("loss_ota");
@@ -211,7 +296,9 @@ public final class Hyperparameters {
 
     public static Hyperparameters builtIn(String name) {
         String res = BUILT_IN.get(name);
-        if (res == null) throw new IllegalArgumentException("no built-in hyper-parameters '" + name + "'; built in: " + BUILT_IN.keySet());
+        if (res == null)
+            throw new IllegalArgumentException(
+                    "no built-in hyper-parameters '" + name + "'; built in: " + BUILT_IN.keySet());
         try (InputStream in = Hyperparameters.class.getResourceAsStream("hyp/" + res)) {
             return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in " + res);
         } catch (IOException e) {
@@ -224,7 +311,8 @@ public final class Hyperparameters {
         if (BUILT_IN.containsKey(nameOrFile)) return builtIn(nameOrFile);
         Path p = Path.of(nameOrFile);
         if (!Files.isRegularFile(p)) {
-            throw new IOException("hyper-parameters '" + nameOrFile + "' is neither a file nor a built-in name " + BUILT_IN.keySet());
+            throw new IOException(
+                    "hyper-parameters '" + nameOrFile + "' is neither a file nor a built-in name " + BUILT_IN.keySet());
         }
         return parse(Files.readString(p, StandardCharsets.UTF_8), p.toString());
     }
@@ -237,7 +325,8 @@ public final class Hyperparameters {
         } catch (IOException e) {
             throw new IOException(source + " is not valid YAML: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new IOException(source + ": expected a mapping of hyper-parameters " + KEYS);
+        if (root == null || !root.isObject())
+            throw new IOException(source + ": expected a mapping of hyper-parameters " + KEYS);
         Map<String, Double> v = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
         for (var it = root.fields(); it.hasNext(); ) {
@@ -247,7 +336,9 @@ public final class Hyperparameters {
                 unknown.add(e.getKey());
                 continue;
             }
-            if (!e.getValue().isNumber()) throw new IOException(source + ": key '" + e.getKey() + "' must be a number, got '" + e.getValue().asText() + "'");
+            if (!e.getValue().isNumber())
+                throw new IOException(source + ": key '" + e.getKey() + "' must be a number, got '"
+                        + e.getValue().asText() + "'");
             v.put(e.getKey(), e.getValue().doubleValue());
         }
         if (!unknown.isEmpty()) throw new IOException(source + ": unknown key(s) " + unknown + "; expected " + KEYS);
@@ -262,10 +353,13 @@ public final class Hyperparameters {
 
     private void check(String source) throws IOException {
         for (var e : asMap().entrySet()) {
-            if (!Double.isFinite(e.getValue()) || e.getValue() < 0) throw new IOException(source + ": key '" + e.getKey() + "' must be a finite number >= 0, got " + e.getValue());
+            if (!Double.isFinite(e.getValue()) || e.getValue() < 0)
+                throw new IOException(
+                        source + ": key '" + e.getKey() + "' must be a finite number >= 0, got " + e.getValue());
         }
         for (String p : List.of("flipud", "fliplr", "mosaic", "mixup", "copy_paste", "paste_in")) {
-            if (asMap().get(p) > 1) throw new IOException(source + ": key '" + p + "' is a probability, got " + asMap().get(p));
+            if (asMap().get(p) > 1)
+                throw new IOException(source + ": key '" + p + "' is a probability, got " + asMap().get(p));
         }
         if (lr0 <= 0) throw new IOException(source + ": key 'lr0' must be > 0, got " + lr0);
         if (anchorT <= 1) throw new IOException(source + ": key 'anchor_t' must be > 1, got " + anchorT);
@@ -306,7 +400,8 @@ public final class Hyperparameters {
     public Hyperparameters with(Map<String, Double> overrides) throws IOException {
         Map<String, Double> m = asMap();
         for (var e : overrides.entrySet()) {
-            if (!m.containsKey(e.getKey())) throw new IOException("unknown hyper-parameter '" + e.getKey() + "'; expected " + KEYS);
+            if (!m.containsKey(e.getKey()))
+                throw new IOException("unknown hyper-parameter '" + e.getKey() + "'; expected " + KEYS);
             m.put(e.getKey(), e.getValue());
         }
         StringBuilder sb = new StringBuilder();
@@ -316,7 +411,8 @@ public final class Hyperparameters {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Hyperparameters h && java.util.Arrays.equals(fileValues(), h.fileValues())
+        return o instanceof Hyperparameters h
+                && java.util.Arrays.equals(fileValues(), h.fileValues())
                 && Double.compare(labelSmoothing, h.labelSmoothing) == 0;
     }
 
@@ -332,7 +428,36 @@ public final class Hyperparameters {
 
     /** Values by name; {@link #build()} checks them as a hyp file's are checked. */
     public static final class Builder {
-        private double lr0, lrf, momentum, weightDecay, warmupEpochs, warmupMomentum, warmupBiasLr, box, cls, clsPw, obj, objPw, iouT, anchorT, flGamma, hsvH, hsvS, hsvV, degrees, translate, scale, shear, perspective, flipud, fliplr, mosaic, mixup, copyPaste, pasteIn, labelSmoothing;
+        private double lr0,
+                lrf,
+                momentum,
+                weightDecay,
+                warmupEpochs,
+                warmupMomentum,
+                warmupBiasLr,
+                box,
+                cls,
+                clsPw,
+                obj,
+                objPw,
+                iouT,
+                anchorT,
+                flGamma,
+                hsvH,
+                hsvS,
+                hsvV,
+                degrees,
+                translate,
+                scale,
+                shear,
+                perspective,
+                flipud,
+                fliplr,
+                mosaic,
+                mixup,
+                copyPaste,
+                pasteIn,
+                labelSmoothing;
 
         private Builder() {}
 
@@ -518,7 +643,8 @@ public final class Hyperparameters {
                 case "mixup" -> mixup = v;
                 case "copy_paste" -> copyPaste = v;
                 case "paste_in" -> pasteIn = v;
-                default -> throw new IllegalArgumentException("unknown hyper-parameter '" + key + "'; expected " + KEYS);
+                default ->
+                    throw new IllegalArgumentException("unknown hyper-parameter '" + key + "'; expected " + KEYS);
             }
             return this;
         }

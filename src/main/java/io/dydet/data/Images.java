@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import io.dydet.box.Letterbox;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
@@ -42,6 +41,7 @@ public final class Images {
      * 8 images at its 40 M pixel limit). Eight 100-megapixel images would take 2.4 GB.
      */
     public static final long DEFAULT_DECODED_PIXEL_BUDGET = 320_000_000L;
+
     private static volatile boolean loaded;
 
     private Images() {}
@@ -77,7 +77,9 @@ public final class Images {
         Mat m = Imgcodecs.imread(file.toString(), Imgcodecs.IMREAD_COLOR);
         if (m.empty()) {
             m.release();
-            throw new ImageException(ImageException.Kind.CORRUPT, file + ": not a decodable image (corrupt, or a format OpenCV cannot read)");
+            throw new ImageException(
+                    ImageException.Kind.CORRUPT,
+                    file + ": not a decodable image (corrupt, or a format OpenCV cannot read)");
         }
         return checkDecoded(file.toString(), m, pixelLimit);
     }
@@ -147,12 +149,14 @@ public final class Images {
     }
 
     private static ImageException truncatedJpeg(String label) {
-        return new ImageException(ImageException.Kind.CORRUPT, label + ": corrupt JPEG (truncated: no end-of-image marker)");
+        return new ImageException(
+                ImageException.Kind.CORRUPT, label + ": corrupt JPEG (truncated: no end-of-image marker)");
     }
 
     private static void checkPixels(String label, int[] hw, long pixelLimit) throws ImageException {
         if ((long) hw[0] * hw[1] > pixelLimit) {
-            throw new ImageException(ImageException.Kind.TOO_LARGE,
+            throw new ImageException(
+                    ImageException.Kind.TOO_LARGE,
                     label + ": " + hw[1] + "x" + hw[0] + " pixels exceeds the limit of " + pixelLimit + " pixels");
         }
     }
@@ -160,7 +164,10 @@ public final class Images {
     private static Mat checkDecoded(String label, Mat m, long pixelLimit) throws ImageException {
         if ((long) m.rows() * m.cols() > pixelLimit) {
             m.release();
-            throw new ImageException(ImageException.Kind.TOO_LARGE, label + ": " + m.cols() + "x" + m.rows() + " pixels exceeds the limit of " + pixelLimit + " pixels");
+            throw new ImageException(
+                    ImageException.Kind.TOO_LARGE,
+                    label + ": " + m.cols() + "x" + m.rows() + " pixels exceeds the limit of " + pixelLimit
+                            + " pixels");
         }
         return m;
     }
@@ -173,8 +180,18 @@ public final class Images {
         if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) return "jpeg";
         if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "png";
         if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
-        if (b.length >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0) || (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42))) return "tiff";
-        if (b.length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P') return "webp";
+        if (b.length >= 4
+                && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0)
+                        || (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42))) return "tiff";
+        if (b.length >= 12
+                && b[0] == 'R'
+                && b[1] == 'I'
+                && b[2] == 'F'
+                && b[3] == 'F'
+                && b[8] == 'W'
+                && b[9] == 'E'
+                && b[10] == 'B'
+                && b[11] == 'P') return "webp";
         if (b.length >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return "pnm";
         return null;
     }
@@ -189,19 +206,24 @@ public final class Images {
         if (bytes.length == 0) throw new ImageException(ImageException.Kind.EMPTY, label + ": empty image (0 bytes)");
         String format = sniffFormat(bytes);
         if (format == null) {
-            throw new ImageException(ImageException.Kind.UNSUPPORTED, label + ": not an image in a supported format (JPEG, PNG, BMP, TIFF, WebP, PNM); it starts with "
-                    + describeStart(bytes));
+            throw new ImageException(
+                    ImageException.Kind.UNSUPPORTED,
+                    label + ": not an image in a supported format (JPEG, PNG, BMP, TIFF, WebP, PNM); it starts with "
+                            + describeStart(bytes));
         }
         int[] hw = headerDims(bytes);
         if (hw != null) checkPixels(label, hw, pixelLimit);
-        if (format.equals("jpeg") && !hasJpegEnd(bytes, Math.max(0, bytes.length - 4096), bytes.length)) throw truncatedJpeg(label);
+        if (format.equals("jpeg") && !hasJpegEnd(bytes, Math.max(0, bytes.length - 4096), bytes.length))
+            throw truncatedJpeg(label);
         Mat buf = new Mat(1, bytes.length, CvType.CV_8UC1);
         buf.put(0, 0, bytes);
         Mat m = Imgcodecs.imdecode(buf, Imgcodecs.IMREAD_COLOR);
         buf.release();
         if (m.empty()) {
             m.release();
-            throw new ImageException(ImageException.Kind.CORRUPT, label + ": a " + format.toUpperCase(Locale.ROOT) + " header, but the image data cannot be decoded");
+            throw new ImageException(
+                    ImageException.Kind.CORRUPT,
+                    label + ": a " + format.toUpperCase(Locale.ROOT) + " header, but the image data cannot be decoded");
         }
         return checkDecoded(label, m, pixelLimit);
     }
@@ -230,7 +252,15 @@ public final class Images {
             Imgproc.resize(bgr, resized, new Size(lb.resizedWidth(), lb.resizedHeight()), 0, 0, interp);
         }
         Mat out = new Mat();
-        Core.copyMakeBorder(resized, out, lb.top(), lb.bottom(), lb.left(), lb.right(), Core.BORDER_CONSTANT, new Scalar(114, 114, 114));
+        Core.copyMakeBorder(
+                resized,
+                out,
+                lb.top(),
+                lb.bottom(),
+                lb.left(),
+                lb.right(),
+                Core.BORDER_CONSTANT,
+                new Scalar(114, 114, 114));
         if (resized != bgr) resized.release();
         return out;
     }
@@ -251,7 +281,8 @@ public final class Images {
         byte[] row = new byte[h * w * 3];
         for (Mat m : bgr) {
             if (m.rows() != h || m.cols() != w || m.type() != CvType.CV_8UC3)
-                throw new IllegalArgumentException("images of one batch must share size and be 8-bit BGR; got " + m.size() + " type " + m.type() + " after " + w + "x" + h);
+                throw new IllegalArgumentException("images of one batch must share size and be 8-bit BGR; got "
+                        + m.size() + " type " + m.type() + " after " + w + "x" + h);
             Mat c = m.isContinuous() ? m : m.clone();
             c.get(0, 0, row);
             if (c != m) c.release();

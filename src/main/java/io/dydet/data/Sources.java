@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 /** Resolves a detection source: an image file, a folder (its images, sorted), a glob, or a .txt list of paths. */
 public final class Sources {
     /** Extensions taken from folders and globs (as the original's image formats). */
-    public static final Set<String> IMAGE_EXTENSIONS = Set.of("bmp", "jpg", "jpeg", "png", "tif", "tiff", "dng", "webp", "mpo");
+    public static final Set<String> IMAGE_EXTENSIONS =
+            Set.of("bmp", "jpg", "jpeg", "png", "tif", "tiff", "dng", "webp", "mpo");
 
     private Sources() {}
 
@@ -31,8 +32,13 @@ public final class Sources {
         if (!Files.exists(p)) throw new IOException("source " + source + " does not exist");
         if (Files.isDirectory(p)) {
             try (Stream<Path> s = Files.list(p)) {
-                List<Path> files = s.filter(Files::isRegularFile).filter(f -> isImageName(f) || Videos.isVideoName(f)).sorted().toList();
-                if (files.isEmpty()) throw new IOException("source folder " + source + " holds no images (" + String.join(", ", IMAGE_EXTENSIONS) + ")");
+                List<Path> files = s.filter(Files::isRegularFile)
+                        .filter(f -> isImageName(f) || Videos.isVideoName(f))
+                        .sorted()
+                        .toList();
+                if (files.isEmpty())
+                    throw new IOException("source folder " + source + " holds no images ("
+                            + String.join(", ", IMAGE_EXTENSIONS) + ")");
                 return files;
             }
         }
@@ -58,7 +64,10 @@ public final class Sources {
         Path root = slash < 0 ? Path.of(".") : Path.of(pattern.substring(0, slash + 1));
         PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
         try (Stream<Path> s = Files.walk(root)) {
-            List<Path> files = s.filter(Files::isRegularFile).filter(f -> m.matches(slash < 0 ? root.relativize(f) : f)).sorted().toList();
+            List<Path> files = s.filter(Files::isRegularFile)
+                    .filter(f -> m.matches(slash < 0 ? root.relativize(f) : f))
+                    .sorted()
+                    .toList();
             if (files.isEmpty()) throw new IOException("glob " + pattern + " matches no file");
             return files;
         }

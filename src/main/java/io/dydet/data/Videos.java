@@ -32,8 +32,9 @@ public final class Videos {
         VideoCapture c = new VideoCapture(file.toString(), Videoio.CAP_OPENCV_MJPEG);
         if (!c.isOpened()) {
             c.release();
-            throw new ImageException(file + ": cannot read this video; dydet's OpenCV build reads Motion-JPEG AVI files only. "
-                    + "Convert it, e.g. ffmpeg -i in.mp4 -c:v mjpeg -q:v 2 out.avi");
+            throw new ImageException(
+                    file + ": cannot read this video; dydet's OpenCV build reads Motion-JPEG AVI files only. "
+                            + "Convert it, e.g. ffmpeg -i in.mp4 -c:v mjpeg -q:v 2 out.avi");
         }
         return c;
     }
@@ -47,7 +48,12 @@ public final class Videos {
     /** A Motion-JPEG AVI writer. */
     public static VideoWriter writer(Path file, double fps, int width, int height) throws ImageException {
         Images.loadOpenCv();
-        VideoWriter w = new VideoWriter(file.toString(), Videoio.CAP_OPENCV_MJPEG, VideoWriter.fourcc('M', 'J', 'P', 'G'), fps, new Size(width, height));
+        VideoWriter w = new VideoWriter(
+                file.toString(),
+                Videoio.CAP_OPENCV_MJPEG,
+                VideoWriter.fourcc('M', 'J', 'P', 'G'),
+                fps,
+                new Size(width, height));
         if (!w.isOpened()) {
             w.release();
             throw new ImageException(file + ": cannot open a Motion-JPEG AVI writer");

@@ -78,7 +78,8 @@ public final class YoloLabels {
         }
         if (cls < 0 || cls >= nc) return where + ": class " + cls + " outside 0.." + (nc - 1) + " (nc " + nc + ")";
         for (int k = 0; k < 4; k++) {
-            if (!(v[k] >= 0f && v[k] <= 1f)) return where + ": coordinates must be normalised to 0..1, got '" + line + "'";
+            if (!(v[k] >= 0f && v[k] <= 1f))
+                return where + ": coordinates must be normalised to 0..1, got '" + line + "'";
         }
         out.add(new Label(cls, v[0], v[1], v[2], v[3]));
         return null;

@@ -18,7 +18,9 @@ final class DemoPlan {
     /** Calibration, sweep, routing diagnostics and report: measured 10-25 s on 2 cores at the demo's size. */
     private static final double TAIL_SECONDS = 30;
 
-    private final Map<String, Integer> planned = new LinkedHashMap<>(), epochs = new LinkedHashMap<>(), minimum = new LinkedHashMap<>();
+    private final Map<String, Integer> planned = new LinkedHashMap<>(),
+            epochs = new LinkedHashMap<>(),
+            minimum = new LinkedHashMap<>();
     private final Map<String, Double> perEpoch = new LinkedHashMap<>();
     private final double routerImageRatio;
 
@@ -78,7 +80,8 @@ final class DemoPlan {
     /** This plan with the current and later steps at their minimum (the current one no shorter than done). */
     DemoPlan smallest(String step, int done) {
         DemoPlan p = new DemoPlan(this);
-        for (String t : later(step)) p.epochs.put(t, Math.min(epochs.get(t), Math.max(minimum.get(t), t.equals(step) ? done : 0)));
+        for (String t : later(step))
+            p.epochs.put(t, Math.min(epochs.get(t), Math.max(minimum.get(t), t.equals(step) ? done : 0)));
         return p;
     }
 
@@ -99,7 +102,11 @@ final class DemoPlan {
 
     /** "step 1 22, route 2 12, step 2 8 epochs". */
     String describe() {
-        return String.format(Locale.ROOT, "step 1 %d, route 2 %d, step 2 %d epochs", epochs.get(Trainer.STEP1), epochs.get(Trainer.ROUTE2),
+        return String.format(
+                Locale.ROOT,
+                "step 1 %d, route 2 %d, step 2 %d epochs",
+                epochs.get(Trainer.STEP1),
+                epochs.get(Trainer.ROUTE2),
                 epochs.get(Trainer.STEP2));
     }
 

@@ -24,16 +24,27 @@ import java.util.Map;
  * @param routing per sweep row, the router's AP against the random router's band and the oracle's, and the efficacy
  * @param threshold the router threshold of the annotated images (half the validation images on route 1)
  */
-public record DemoReport(Run run, List<Sweep.Row> rows, RoutingDiagnostics.Result routing, RouterVsDifficulty router, double threshold,
-                         List<RoutedImage> images) {
+public record DemoReport(
+        Run run,
+        List<Sweep.Row> rows,
+        RoutingDiagnostics.Result routing,
+        RouterVsDifficulty router,
+        double threshold,
+        List<RoutedImage> images) {
     /**
      * The run itself: its folder and settings, the generated data, the calibrated model file, the training plan as
      * run and the stage times.
      *
      * @param plan the training plan: epochs planned and run per step (shortened when the budget required)
      */
-    public record Run(Path out, DemoSettings settings, DemoDataGenerator.Summary data, Path model, Map<String, Object> plan,
-                      Map<String, Double> stageSeconds, double totalSeconds) {}
+    public record Run(
+            Path out,
+            DemoSettings settings,
+            DemoDataGenerator.Summary data,
+            Path model,
+            Map<String, Object> plan,
+            Map<String, Double> stageSeconds,
+            double totalSeconds) {}
 
     public Path out() {
         return run.out();
@@ -67,11 +78,22 @@ public record DemoReport(Run run, List<Sweep.Row> rows, RoutingDiagnostics.Resul
      * A validation image as the demo routed it at {@link #threshold}; {@code route2Gain} is what moving it to route 2
      * adds to the set's AP (what the routing diagnostics' oracle ranks by).
      */
-    public record RoutedImage(String file, float score, Route route, boolean generatedHard, double route2Gain, int detections, String annotated) {}
+    public record RoutedImage(
+            String file,
+            float score,
+            Route route,
+            boolean generatedHard,
+            double route2Gain,
+            int detections,
+            String annotated) {}
 
     /** The mean AP gain from route 2 per generated-hard ({@code true}) or generated-easy image. */
     public double meanRoute2Gain(boolean generatedHard) {
-        return images.stream().filter(i -> i.generatedHard() == generatedHard).mapToDouble(RoutedImage::route2Gain).average().orElse(Double.NaN);
+        return images.stream()
+                .filter(i -> i.generatedHard() == generatedHard)
+                .mapToDouble(RoutedImage::route2Gain)
+                .average()
+                .orElse(Double.NaN);
     }
 
     /** The demo's premise: route 2 helps the generated-hard images more than the easy ones. */
@@ -81,16 +103,22 @@ public record DemoReport(Run run, List<Sweep.Row> rows, RoutingDiagnostics.Resul
 
     /** The row with all images on route 1 and the row with all on route 2. */
     public Sweep.Row allRoute1() {
-        return rows.stream().max(Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
+        return rows.stream()
+                .max(Comparator.comparingDouble(Sweep.Row::easyShare))
+                .orElseThrow();
     }
 
     public Sweep.Row allRoute2() {
-        return rows.stream().min(Comparator.comparingDouble(Sweep.Row::easyShare)).orElseThrow();
+        return rows.stream()
+                .min(Comparator.comparingDouble(Sweep.Row::easyShare))
+                .orElseThrow();
     }
 
     /** Rank correlation of AP with the route-2 share over the sweep's rows (1: AP rises at every step). */
     public double apRankCorrelation() {
-        return Spearman.rho(rows.stream().mapToDouble(r -> 1 - r.easyShare()).toArray(), rows.stream().mapToDouble(r -> r.metrics().ap()).toArray());
+        return Spearman.rho(
+                rows.stream().mapToDouble(r -> 1 - r.easyShare()).toArray(),
+                rows.stream().mapToDouble(r -> r.metrics().ap()).toArray());
     }
 
     public boolean apRises() {
@@ -100,7 +128,9 @@ public record DemoReport(Run run, List<Sweep.Row> rows, RoutingDiagnostics.Resul
     /** The row closest to the 50/50 split. */
     public int halfRow() {
         int half = 0;
-        for (int i = 0; i < rows.size(); i++) if (Math.abs(rows.get(i).easyShare() - 0.5) < Math.abs(rows.get(half).easyShare() - 0.5)) half = i;
+        for (int i = 0; i < rows.size(); i++)
+            if (Math.abs(rows.get(i).easyShare() - 0.5)
+                    < Math.abs(rows.get(half).easyShare() - 0.5)) half = i;
         return half;
     }
 
@@ -114,7 +144,9 @@ public record DemoReport(Run run, List<Sweep.Row> rows, RoutingDiagnostics.Resul
         boolean[] above = routing.aboveRandom();
         for (int i = 0; i < above.length; i++) {
             double share = routing.easyShares()[i];
-            if (share >= RoutingDiagnostics.SHARE_FROM - 1e-9 && share <= RoutingDiagnostics.SHARE_TO + 1e-9 && !above[i]) return false;
+            if (share >= RoutingDiagnostics.SHARE_FROM - 1e-9
+                    && share <= RoutingDiagnostics.SHARE_TO + 1e-9
+                    && !above[i]) return false;
         }
         return true;
     }

@@ -58,8 +58,10 @@ public final class DemoSettings {
         this.workers = b.workers;
         if (images < 8) throw new IllegalArgumentException("the demo needs at least 8 images, got " + images);
         if (routerImages < 0) throw new IllegalArgumentException("--router-images must be >= 0, got " + routerImages);
-        if (imageSize < 64 || imageSize % 32 != 0) throw new IllegalArgumentException("--img must be a multiple of 32 and at least 64, got " + imageSize);
-        if (detectorEpochs < 1 || routerEpochs < 1 || route2Epochs < 0) throw new IllegalArgumentException("epochs must be >= 1");
+        if (imageSize < 64 || imageSize % 32 != 0)
+            throw new IllegalArgumentException("--img must be a multiple of 32 and at least 64, got " + imageSize);
+        if (detectorEpochs < 1 || routerEpochs < 1 || route2Epochs < 0)
+            throw new IllegalArgumentException("epochs must be >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (!(minutes > 0)) throw new IllegalArgumentException("--minutes must be > 0, got " + minutes);
     }
@@ -88,6 +90,7 @@ public final class DemoSettings {
         b.workers = workers;
         return b;
     }
+
     public Path out() {
         return out;
     }
@@ -154,7 +157,16 @@ public final class DemoSettings {
 
     /** A few images and steps: every stage and output, in about a minute. */
     public static DemoSettings reduced(Path out) {
-        return builder().out(out).images(16).routerImages(4).imageSize(64).detectorEpochs(1).route2Epochs(1).routerEpochs(1).batch(4).build();
+        return builder()
+                .out(out)
+                .images(16)
+                .routerImages(4)
+                .imageSize(64)
+                .detectorEpochs(1)
+                .route2Epochs(1)
+                .routerEpochs(1)
+                .batch(4)
+                .build();
     }
 
     public DemoSettings withMinutes(double m) {
@@ -184,13 +196,32 @@ public final class DemoSettings {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(out, images, routerImages, imageSize, width, detectorEpochs, route2Epochs, routerEpochs, batch, lr0, routerLr0, minutes, seed, device, workers);
+        return java.util.Objects.hash(
+                out,
+                images,
+                routerImages,
+                imageSize,
+                width,
+                detectorEpochs,
+                route2Epochs,
+                routerEpochs,
+                batch,
+                lr0,
+                routerLr0,
+                minutes,
+                seed,
+                device,
+                workers);
     }
 
     /** As a record's: {@code DemoSettings[a=1, b=2]}. */
     @Override
     public String toString() {
-        return "DemoSettings[out=" + out + ", images=" + images + ", routerImages=" + routerImages + ", imageSize=" + imageSize + ", width=" + width + ", detectorEpochs=" + detectorEpochs + ", route2Epochs=" + route2Epochs + ", routerEpochs=" + routerEpochs + ", batch=" + batch + ", lr0=" + lr0 + ", routerLr0=" + routerLr0 + ", minutes=" + minutes + ", seed=" + seed + ", device=" + device + ", workers=" + workers + "]";
+        return "DemoSettings[out=" + out + ", images=" + images + ", routerImages=" + routerImages + ", imageSize="
+                + imageSize + ", width=" + width + ", detectorEpochs=" + detectorEpochs + ", route2Epochs="
+                + route2Epochs + ", routerEpochs=" + routerEpochs + ", batch=" + batch + ", lr0=" + lr0 + ", routerLr0="
+                + routerLr0 + ", minutes=" + minutes + ", seed=" + seed + ", device=" + device + ", workers=" + workers
+                + "]";
     }
 
     /** Named settings, starting from {@link #defaults}. */

@@ -13,9 +13,15 @@ public record RouterVsDifficulty(int easyImages, int hardImages, double meanEasy
 
     public static RouterVsDifficulty of(double[] easyScores, double[] hardScores) {
         if (easyScores.length == 0 || hardScores.length == 0) {
-            throw new IllegalArgumentException("need easy and hard images, got " + easyScores.length + " easy and " + hardScores.length + " hard");
+            throw new IllegalArgumentException(
+                    "need easy and hard images, got " + easyScores.length + " easy and " + hardScores.length + " hard");
         }
-        return new RouterVsDifficulty(easyScores.length, hardScores.length, mean(easyScores), mean(hardScores), Auc.of(easyScores, hardScores));
+        return new RouterVsDifficulty(
+                easyScores.length,
+                hardScores.length,
+                mean(easyScores),
+                mean(hardScores),
+                Auc.of(easyScores, hardScores));
     }
 
     /** The router's score is lower on hard images than on easy ones. */

@@ -67,16 +67,19 @@ public final class DydetModelLoader implements ModelLoader {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria) throws IOException, ModelNotFoundException, MalformedModelException {
+    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
+            throws IOException, ModelNotFoundException, MalformedModelException {
         // ModelNotFoundException lets Criteria go on to other zoos' loaders; once the criteria name a dydet file,
         // its problems are the user's answer and are thrown as such
         if (criteria.getInputClass() != Image.class || criteria.getOutputClass() != DetectedObjects.class) {
-            throw new ModelNotFoundException("dydet gives DetectedObjects for an Image, not " + criteria.getOutputClass().getName()
-                    + " for " + criteria.getInputClass().getName());
+            throw new ModelNotFoundException("dydet gives DetectedObjects for an Image, not "
+                    + criteria.getOutputClass().getName() + " for "
+                    + criteria.getInputClass().getName());
         }
         Map<String, Object> args = criteria.getArguments();
         String location = ArgumentsUtil.stringValue(args, MODEL_PATH);
-        if (location == null) throw new ModelNotFoundException("dydet needs the model file as optArgument(\"" + MODEL_PATH + "\", path)");
+        if (location == null)
+            throw new ModelNotFoundException("dydet needs the model file as optArgument(\"" + MODEL_PATH + "\", path)");
         Path file = modelFile(Path.of(location));
         Device device = criteria.getDevice() != null ? criteria.getDevice() : Device.cpu();
         Detector detector;
@@ -99,10 +102,15 @@ public final class DydetModelLoader implements ModelLoader {
     }
 
     static Detector detector(Path file, Map<String, ?> args, Device device) throws WeightsException {
-        Detector.Builder b = Detector.builder().weights(file).device(device).threads(ArgumentsUtil.intValue(args, "threads", 0))
-                .confidence(ArgumentsUtil.floatValue(args, "confidence", ArgumentsUtil.floatValue(args, "threshold", 0.25f)))
+        Detector.Builder b = Detector.builder()
+                .weights(file)
+                .device(device)
+                .threads(ArgumentsUtil.intValue(args, "threads", 0))
+                .confidence(ArgumentsUtil.floatValue(
+                        args, "confidence", ArgumentsUtil.floatValue(args, "threshold", 0.25f)))
                 .iou(ArgumentsUtil.floatValue(args, "iou", ArgumentsUtil.floatValue(args, "nmsThreshold", 0.45f)));
-        if (args.containsKey("dyThres") && args.containsKey("easyRatio")) throw new IllegalArgumentException("give dyThres or easyRatio, not both");
+        if (args.containsKey("dyThres") && args.containsKey("easyRatio"))
+            throw new IllegalArgumentException("give dyThres or easyRatio, not both");
         if (args.containsKey("dyThres")) b.routerThreshold(ArgumentsUtil.floatValue(args, "dyThres"));
         if (args.containsKey("easyRatio")) b.easyRatio(ArgumentsUtil.floatValue(args, "easyRatio"));
         if (args.containsKey("model")) b.model(ModelSpec.resolve(ArgumentsUtil.stringValue(args, "model")));
@@ -113,14 +121,22 @@ public final class DydetModelLoader implements ModelLoader {
     /** The file itself, or the one .safetensors file in a folder; errors name what was looked at. */
     static Path modelFile(Path location) throws IOException {
         if (Files.isRegularFile(location)) return location;
-        if (!Files.isDirectory(location)) throw new FileNotFoundException("dydet model file not found: " + location.toAbsolutePath());
+        if (!Files.isDirectory(location))
+            throw new FileNotFoundException("dydet model file not found: " + location.toAbsolutePath());
         List<Path> found;
         try (Stream<Path> s = Files.list(location)) {
-            found = s.filter(p -> p.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(p)).sorted().toList();
+            found = s.filter(p -> p.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(p))
+                    .sorted()
+                    .toList();
         }
         if (found.size() != 1) {
-            throw new FileNotFoundException("dydet needs exactly one .safetensors model file in " + location.toAbsolutePath() + ", found "
-                    + (found.isEmpty() ? "none" : found.stream().map(p -> p.getFileName().toString()).toList()));
+            throw new FileNotFoundException(
+                    "dydet needs exactly one .safetensors model file in " + location.toAbsolutePath() + ", found "
+                            + (found.isEmpty()
+                                    ? "none"
+                                    : found.stream()
+                                            .map(p -> p.getFileName().toString())
+                                            .toList()));
         }
         return found.get(0);
     }

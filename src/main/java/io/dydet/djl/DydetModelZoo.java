@@ -41,9 +41,12 @@ public final class DydetModelZoo extends ModelZoo {
      * {@code optArgument("dyThres", 0.3)} or {@code optArgument("easyRatio", 0.6)} before {@code build()}.
      */
     public static Criteria.Builder<Image, DetectedObjects> criteria(Path model) {
-        return Criteria.builder().setTypes(Image.class, DetectedObjects.class)
+        return Criteria.builder()
+                .setTypes(Image.class, DetectedObjects.class)
                 .optApplication(Application.CV.OBJECT_DETECTION)
-                .optGroupId(GROUP_ID).optArtifactId(DydetModelLoader.ARTIFACT_ID).optEngine("PyTorch")
+                .optGroupId(GROUP_ID)
+                .optArtifactId(DydetModelLoader.ARTIFACT_ID)
+                .optEngine("PyTorch")
                 .optArgument(DydetModelLoader.MODEL_PATH, model.toString());
     }
 }

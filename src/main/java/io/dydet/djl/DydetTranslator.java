@@ -71,7 +71,8 @@ public final class DydetTranslator implements NoBatchifyTranslator<Image, Detect
     public NDList processInput(TranslatorContext ctx, Image input) throws TranslateException {
         Mat bgr = toBgr(ctx.getNDManager(), input);
         try {
-            ImageDetections r = detector.detectDecoded(List.of(bgr), List.of("image"), List.of(settings)).get(0);
+            ImageDetections r = detector.detectDecoded(List.of(bgr), List.of("image"), List.of(settings))
+                    .get(0);
             if (!r.ok()) throw new TranslateException(r.error());
             ctx.setAttachment(RESULT, r);
         } finally {
@@ -94,7 +95,11 @@ public final class DydetTranslator implements NoBatchifyTranslator<Image, Detect
         for (Detection d : r.detections()) {
             names.add(d.className());
             probs.add((double) d.confidence());
-            boxes.add(new Rectangle(d.box().x1() / w, d.box().y1() / h, d.box().width() / w, d.box().height() / h));
+            boxes.add(new Rectangle(
+                    d.box().x1() / w,
+                    d.box().y1() / h,
+                    d.box().width() / w,
+                    d.box().height() / h));
         }
         return new DetectedObjects(names, probs, boxes);
     }
@@ -112,7 +117,8 @@ public final class DydetTranslator implements NoBatchifyTranslator<Image, Detect
             if (a.getDataType() != DataType.UINT8) a = a.toType(DataType.UINT8, false);
             rgb = a.toByteArray();
         }
-        if (rgb.length != (long) h * w * 3) throw new IllegalArgumentException("image gave " + rgb.length + " bytes for " + w + "x" + h + " RGB");
+        if (rgb.length != (long) h * w * 3)
+            throw new IllegalArgumentException("image gave " + rgb.length + " bytes for " + w + "x" + h + " RGB");
         Mat mat = new Mat(h, w, CvType.CV_8UC3);
         mat.put(0, 0, rgb);
         Imgproc.cvtColor(mat, mat, Imgproc.COLOR_RGB2BGR);

@@ -29,17 +29,23 @@ public final class DydetTranslatorFactory implements TranslatorFactory {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments) throws TranslateException {
-        if (!isSupported(input, output)) throw new IllegalArgumentException("dydet gives DetectedObjects for an Image, not " + output + " for " + input);
+    public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
+            throws TranslateException {
+        if (!isSupported(input, output))
+            throw new IllegalArgumentException(
+                    "dydet gives DetectedObjects for an Image, not " + output + " for " + input);
         Path dir = model.getModelPath();
         Path named = dir.resolve(model.getName());
         try {
-            Path file = Files.isRegularFile(named) ? named
-                    : Files.isRegularFile(dir.resolve(model.getName() + ".safetensors")) ? dir.resolve(model.getName() + ".safetensors")
-                    : DydetModelLoader.modelFile(dir);
+            Path file = Files.isRegularFile(named)
+                    ? named
+                    : Files.isRegularFile(dir.resolve(model.getName() + ".safetensors"))
+                            ? dir.resolve(model.getName() + ".safetensors")
+                            : DydetModelLoader.modelFile(dir);
             Detector detector;
             try {
-                detector = DydetModelLoader.detector(file, arguments, model.getNDManager().getDevice());
+                detector = DydetModelLoader.detector(
+                        file, arguments, model.getNDManager().getDevice());
             } catch (Exception e) {
                 throw new TranslateException(file + ": not a dydet model file (" + e.getMessage() + ")", e);
             }

@@ -43,14 +43,16 @@ public final class Engines {
     private static void applyEngineCheck() {
         String mode = EngineCheck.mode();
         if (mode.equals("off")) {
-            LOG.warn("engine check is off (dydet.engineCheck / DYDET_ENGINE_CHECK): torch runs with its defaults, unverified on this machine");
+            LOG.warn(
+                    "engine check is off (dydet.engineCheck / DYDET_ENGINE_CHECK): torch runs with its defaults, unverified on this machine");
             return;
         }
         EngineReport r = EngineCheck.verdict(false, mode.equals("refresh"));
         TorchSetting s = r.chosenSetting();
         if (s != null && s != TorchSetting.DEFAULT) s.applyInProcess();
         report = r;
-        if (!r.defaultIsCorrect() || !r.onnxRuntimeCorrect()) LOG.warn("engine check: {} (details: dydet doctor)", r.summary());
+        if (!r.defaultIsCorrect() || !r.onnxRuntimeCorrect())
+            LOG.warn("engine check: {} (details: dydet doctor)", r.summary());
     }
 
     /** The engine check's verdict for this process, or null when the check is off or the engine not started. */
@@ -74,8 +76,9 @@ public final class Engines {
     public static void requireTorchCorrect(CheckMode mode, String what) {
         EngineReport r = report;
         if (r == null || r.torchCorrect(mode) || forced()) return;
-        throw new IllegalStateException(what + " is refused: on this machine torch computes convolutions wrong (" + mode.description() + "): "
-                + r.summary() + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway, with wrong results");
+        throw new IllegalStateException(what + " is refused: on this machine torch computes convolutions wrong ("
+                + mode.description() + "): " + r.summary()
+                + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway, with wrong results");
     }
 
     /** Starts the engine without the engine check: for the check's own probe processes. */

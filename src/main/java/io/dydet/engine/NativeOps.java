@@ -24,7 +24,8 @@ public final class NativeOps {
     /** at::_ops::silu_::call(at::Tensor&); DJL's array handle is a pointer to its at::Tensor. */
     private static final String SILU_INPLACE = "_ZN2at4_ops5silu_4callERNS_6TensorE";
     /** at::_ops::to_dtype::call(const at::Tensor&, c10::ScalarType, bool non_blocking, bool copy, std::optional<MemoryFormat>). */
-    private static final String TO_DTYPE = "_ZN2at4_ops8to_dtype4callERKNS_6TensorEN3c1010ScalarTypeEbbSt8optionalINS5_12MemoryFormatEE";
+    private static final String TO_DTYPE =
+            "_ZN2at4_ops8to_dtype4callERKNS_6TensorEN3c1010ScalarTypeEbbSt8optionalINS5_12MemoryFormatEE";
     /** operator new(size_t): DJL frees an array's handle with delete, so the handle is allocated with new. */
     private static final String OPERATOR_NEW = "_Znwm";
     /** c10::ScalarType::BFloat16. */
@@ -114,12 +115,15 @@ public final class NativeOps {
      */
     public static NDArray toBFloat16(NDArray x) {
         if (!bfloat16Available() || !(x instanceof PtNDArray p)) {
-            throw new UnsupportedOperationException("bfloat16 needs the PyTorch engine with libtorch's to_dtype operator (" + TO_DTYPE
-                    + "), not found in the loaded libtorch" + (enabled ? "" : " (native operators are switched off)"));
+            throw new UnsupportedOperationException(
+                    "bfloat16 needs the PyTorch engine with libtorch's to_dtype operator (" + TO_DTYPE
+                            + "), not found in the loaded libtorch"
+                            + (enabled ? "" : " (native operators are switched off)"));
         }
         Pointer handle = Symbols.NEW.invokePointer(new Object[] {TENSOR_BYTES});
         // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer)
-        Symbols.CAST.invokeVoid(new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
+        Symbols.CAST.invokeVoid(
+                new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
         return new PtNDArray((PtNDManager) p.getManager(), Pointer.nativeValue(handle));
     }
 

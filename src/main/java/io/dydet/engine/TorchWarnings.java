@@ -31,11 +31,13 @@ final class TorchWarnings {
     private static final int C10_ERROR = 2;
     /** Itanium C++ ABI: a vtable's entries start after offset-to-top and the type info; process is the third entry. */
     private static final int VTABLE_HEADER = 16;
+
     private static final int PROCESS_SLOT = 2;
     private static final int VTABLE_BYTES = VTABLE_HEADER + (PROCESS_SLOT + 1) * 8;
 
     /** Held for the life of the process: libtorch calls them from any thread until it exits. */
     private static Process callback;
+
     private static Memory vtable;
     private static Function message;
     private static Function location;
@@ -65,7 +67,8 @@ final class TorchWarnings {
         try {
             if (userLevel) c10.getFunction("_ZN3c1011initLoggingEv").invokeVoid(new Object[0]);
             if (mode().equals("stderr")) return;
-            if (!userLevel) c10.getGlobalVariableAddress("FLAGS_caffe2_log_level").setInt(0, C10_ERROR);
+            if (!userLevel)
+                c10.getGlobalVariableAddress("FLAGS_caffe2_log_level").setInt(0, C10_ERROR);
         } catch (UnsatisfiedLinkError e) {
             LOG.debug("c10's log level cannot be set here: {}", e.toString());
         }
@@ -81,15 +84,19 @@ final class TorchWarnings {
             // c10::Warning::msg returns the libstdc++ (cxx11) std::string read below; the tag in the name says which
             message = c10.getFunction("_ZNK3c107Warning3msgB5cxx11Ev");
             location = c10.getFunction("_ZNK3c107Warning15source_locationEv");
-            handler = c10.getFunction("_ZN3c1012WarningUtils19get_warning_handlerEv").invokePointer(new Object[0]);
-            expected = c10.getGlobalVariableAddress("_ZTVN3c1014WarningHandlerE").share(VTABLE_HEADER);
+            handler = c10.getFunction("_ZN3c1012WarningUtils19get_warning_handlerEv")
+                    .invokePointer(new Object[0]);
+            expected =
+                    c10.getGlobalVariableAddress("_ZTVN3c1014WarningHandlerE").share(VTABLE_HEADER);
             process = Pointer.nativeValue(c10.getFunction("_ZN3c1014WarningHandler7processERKNS_7WarningE"));
         } catch (UnsatisfiedLinkError e) {
             return e.getMessage();
         }
         // only c10's own base handler, laid out as expected: anything else (another handler set on this thread, another
         // ABI) is left alone
-        if (handler == null || !expected.equals(handler.getPointer(0)) || Pointer.nativeValue(expected.getPointer(PROCESS_SLOT * 8L)) != process) {
+        if (handler == null
+                || !expected.equals(handler.getPointer(0))
+                || Pointer.nativeValue(expected.getPointer(PROCESS_SLOT * 8L)) != process) {
             return "the warning handler is not c10's base handler";
         }
         callback = (h, warning) -> log(warning);
@@ -107,7 +114,8 @@ final class TorchWarnings {
             Pointer text = message.invokePointer(new Object[] {warning});
             // libstdc++'s std::string: the character pointer, then the length
             long length = text.getLong(8);
-            String msg = new String(text.getPointer(0).getByteArray(0, (int) Math.min(length, 1 << 20)), StandardCharsets.UTF_8);
+            String msg = new String(
+                    text.getPointer(0).getByteArray(0, (int) Math.min(length, 1 << 20)), StandardCharsets.UTF_8);
             Pointer where = location.invokePointer(new Object[] {warning});
             Pointer file = where.getPointer(8);
             String name = file == null ? "?" : file.getString(0);

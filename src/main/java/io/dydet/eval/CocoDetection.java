@@ -29,13 +29,13 @@ import java.util.Objects;
  * @param height box height
  * @param score confidence; higher ranks first
  */
-public record CocoDetection(long imageId, int categoryId, double x, double y, double width, double height,
-                            double score) {
+public record CocoDetection(
+        long imageId, int categoryId, double x, double y, double width, double height, double score) {
     /** @throws IllegalArgumentException a box coordinate or the score is NaN or infinite */
     public CocoDetection {
         if (!(Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(width) && Double.isFinite(height))) {
-            throw new IllegalArgumentException("detection box must be finite: [" + x + ", " + y + ", " + width + ", "
-                    + height + "]");
+            throw new IllegalArgumentException(
+                    "detection box must be finite: [" + x + ", " + y + ", " + width + ", " + height + "]");
         }
         if (!Double.isFinite(score)) throw new IllegalArgumentException("detection score must be finite: " + score);
     }
@@ -71,8 +71,8 @@ public record CocoDetection(long imageId, int categoryId, double x, double y, do
         JsonIn j = JsonIn.open(in, src);
         try (JsonParser p = j.p) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
-                throw j.error("$", "expected a JSON array of detections (COCO results format), got "
-                        + JsonIn.describe(p));
+                throw j.error(
+                        "$", "expected a JSON array of detections (COCO results format), got " + JsonIn.describe(p));
             }
             List<CocoDetection> out = new ArrayList<>();
             double[] box = new double[4];
@@ -88,10 +88,22 @@ public record CocoDetection(long imageId, int categoryId, double x, double y, do
                     String f = p.currentName();
                     p.nextToken();
                     switch (f) {
-                        case "image_id" -> { imageId = j.readLong(where + ".image_id"); have |= 1; }
-                        case "category_id" -> { categoryId = j.readInt(where + ".category_id"); have |= 2; }
-                        case "bbox" -> { j.readBox(where + ".bbox", box); have |= 4; }
-                        case "score" -> { score = j.readNumber(where + ".score"); have |= 8; }
+                        case "image_id" -> {
+                            imageId = j.readLong(where + ".image_id");
+                            have |= 1;
+                        }
+                        case "category_id" -> {
+                            categoryId = j.readInt(where + ".category_id");
+                            have |= 2;
+                        }
+                        case "bbox" -> {
+                            j.readBox(where + ".bbox", box);
+                            have |= 4;
+                        }
+                        case "score" -> {
+                            score = j.readNumber(where + ".score");
+                            have |= 8;
+                        }
                         default -> p.skipChildren();
                     }
                 }

@@ -83,8 +83,7 @@ public final class CocoEvaluator {
      *
      * @throws IllegalArgumentException a detection's image, or one of {@code imageIds}, is not in the ground truth
      */
-    public static CocoMetrics evaluate(CocoGroundTruth gt, List<CocoDetection> detections,
-                                       Collection<Long> imageIds) {
+    public static CocoMetrics evaluate(CocoGroundTruth gt, List<CocoDetection> detections, Collection<Long> imageIds) {
         try {
             return run(gt, detections, imageIds, null);
         } catch (CocoFormatException e) {
@@ -132,8 +131,9 @@ public final class CocoEvaluator {
         }
     }
 
-    private static CocoMetrics run(CocoGroundTruth gt, List<CocoDetection> dts, Collection<Long> imageIds,
-                                   String source) throws CocoFormatException {
+    private static CocoMetrics run(
+            CocoGroundTruth gt, List<CocoDetection> dts, Collection<Long> imageIds, String source)
+            throws CocoFormatException {
         Objects.requireNonNull(gt, "gt");
         Objects.requireNonNull(dts, "detections");
         final int nI = gt.imageIds.length;
@@ -206,7 +206,8 @@ public final class CocoEvaluator {
                 return ps[a] > ps[b] ? -1 : (ps[a] < ps[b] ? 1 : 0);
             };
             for (int i = 0; i < nI; i++) {
-                if (perImage[i + 1] - perImage[i] > 1) Sorting.mergeSort(order, perImage[i], perImage[i + 1], tmp, byCatScore);
+                if (perImage[i + 1] - perImage[i] > 1)
+                    Sorting.mergeSort(order, perImage[i], perImage[i + 1], tmp, byCatScore);
             }
         }
 
@@ -310,8 +311,19 @@ public final class CocoEvaluator {
          * (already sorted by score and truncated). Adds the non-ignored ground-truth counts to {@code npig} and
          * writes the detections' flags at {@code rows.n ..}.
          */
-        void evaluate(int g0, int G, int[] order, int d0, int D, double[] px, double[] py, double[] pw, double[] ph,
-                      int[] npig, int k, CategoryRows rows) {
+        void evaluate(
+                int g0,
+                int G,
+                int[] order,
+                int d0,
+                int D,
+                double[] px,
+                double[] py,
+                double[] pw,
+                double[] ph,
+                int[] npig,
+                int k,
+                CategoryRows rows) {
             if (G > gtIgnore.length) {
                 int cap = Math.max(G, gtIgnore.length * 2);
                 gtIgnore = new boolean[cap];

@@ -104,12 +104,16 @@ public final class CocoGroundTruth {
             Annotation an = anns.get(a);
             int i = imageIndex.get(an.imageId());
             if (i < 0) {
-                throw problem(source, "annotations", a, "image_id",
-                        "image_id " + an.imageId() + " is not among the images");
+                throw problem(
+                        source, "annotations", a, "image_id", "image_id " + an.imageId() + " is not among the images");
             }
             int k = categoryIndex.get(an.categoryId());
             if (k < 0) {
-                throw problem(source, "annotations", a, "category_id",
+                throw problem(
+                        source,
+                        "annotations",
+                        a,
+                        "category_id",
                         "category_id " + an.categoryId() + " is not among the categories");
             }
             img[a] = i;
@@ -155,8 +159,8 @@ public final class CocoGroundTruth {
     }
 
     private static CocoFormatException problem(String source, String array, int index, String field, String msg) {
-        return new CocoFormatException(source + ": $." + array + "[" + index + "]" + (field == null ? "" : "." + field)
-                + ": " + msg);
+        return new CocoFormatException(
+                source + ": $." + array + "[" + index + "]" + (field == null ? "" : "." + field) + ": " + msg);
     }
 
     // ------------------------------------------------------------------------------------------------ reading
@@ -271,12 +275,30 @@ public final class CocoGroundTruth {
                                 String f = p.currentName();
                                 p.nextToken();
                                 switch (f) {
-                                    case "id" -> { id = j.readLong(where + ".id"); have |= 1; }
-                                    case "image_id" -> { imageId = j.readLong(where + ".image_id"); have |= 2; }
-                                    case "category_id" -> { categoryId = j.readInt(where + ".category_id"); have |= 4; }
-                                    case "bbox" -> { j.readBox(where + ".bbox", box); have |= 8; }
-                                    case "area" -> { area = j.readNumber(where + ".area"); have |= 16; }
-                                    case "iscrowd" -> { crowd = j.readFlag(where + ".iscrowd"); have |= 32; }
+                                    case "id" -> {
+                                        id = j.readLong(where + ".id");
+                                        have |= 1;
+                                    }
+                                    case "image_id" -> {
+                                        imageId = j.readLong(where + ".image_id");
+                                        have |= 2;
+                                    }
+                                    case "category_id" -> {
+                                        categoryId = j.readInt(where + ".category_id");
+                                        have |= 4;
+                                    }
+                                    case "bbox" -> {
+                                        j.readBox(where + ".bbox", box);
+                                        have |= 8;
+                                    }
+                                    case "area" -> {
+                                        area = j.readNumber(where + ".area");
+                                        have |= 16;
+                                    }
+                                    case "iscrowd" -> {
+                                        crowd = j.readFlag(where + ".iscrowd");
+                                        have |= 32;
+                                    }
                                     default -> p.skipChildren();
                                 }
                             }
@@ -286,10 +308,12 @@ public final class CocoGroundTruth {
                             }
                             int prev = seen.putIfAbsent(id, idx);
                             if (prev >= 0) {
-                                throw j.error(where + ".id", "duplicate annotation id " + id + " (also $.annotations["
-                                        + prev + "])");
+                                throw j.error(
+                                        where + ".id",
+                                        "duplicate annotation id " + id + " (also $.annotations[" + prev + "])");
                             }
-                            anns.add(new Annotation(id, imageId, categoryId, new Bbox(box[0], box[1], box[2], box[3]), area, crowd));
+                            anns.add(new Annotation(
+                                    id, imageId, categoryId, new Bbox(box[0], box[1], box[2], box[3]), area, crowd));
                             idx++;
                         }
                     }
@@ -347,9 +371,17 @@ public final class CocoGroundTruth {
         }
 
         /** Adds a box with an explicit COCO {@code area} and crowd flag, with the next free id. */
-        public Builder addAnnotation(long imageId, int categoryId, double x, double y, double width, double height,
-                                     double area, boolean iscrowd) {
-            return addAnnotation(new Annotation(nextId, imageId, categoryId, new Bbox(x, y, width, height), area, iscrowd));
+        public Builder addAnnotation(
+                long imageId,
+                int categoryId,
+                double x,
+                double y,
+                double width,
+                double height,
+                double area,
+                boolean iscrowd) {
+            return addAnnotation(
+                    new Annotation(nextId, imageId, categoryId, new Bbox(x, y, width, height), area, iscrowd));
         }
 
         /**
@@ -367,7 +399,8 @@ public final class CocoGroundTruth {
          */
         public CocoGroundTruth build() {
             try {
-                return new CocoGroundTruth(Arrays.copyOf(images, nImages), categories, annotations, "in-memory ground truth");
+                return new CocoGroundTruth(
+                        Arrays.copyOf(images, nImages), categories, annotations, "in-memory ground truth");
             } catch (CocoFormatException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
@@ -407,16 +440,21 @@ public final class CocoGroundTruth {
     public List<Annotation> annotations() {
         List<Annotation> out = new ArrayList<>(annId.length);
         for (int a = 0; a < annId.length; a++) {
-            out.add(new Annotation(annId[a], imageIds[annImage[a]], categoryIds[annCategory[a]], new Bbox(annX[a], annY[a], annW[a], annH[a]),
-                    annArea[a], annCrowd[a]));
+            out.add(new Annotation(
+                    annId[a],
+                    imageIds[annImage[a]],
+                    categoryIds[annCategory[a]],
+                    new Bbox(annX[a], annY[a], annW[a], annH[a]),
+                    annArea[a],
+                    annCrowd[a]));
         }
         return Collections.unmodifiableList(out);
     }
 
     @Override
     public String toString() {
-        return "CocoGroundTruth[" + imageIds.length + " images, " + categoryIds.length + " categories, "
-                + annId.length + " annotations]";
+        return "CocoGroundTruth[" + imageIds.length + " images, " + categoryIds.length + " categories, " + annId.length
+                + " annotations]";
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
@@ -530,7 +568,9 @@ public final class CocoGroundTruth {
     /** Typed reading of JSON values with errors that name the file and the JSON path. */
     static final class JsonIn {
         private static final JsonFactory FACTORY = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .build())
                 .build();
         final JsonParser p;
         final String source;

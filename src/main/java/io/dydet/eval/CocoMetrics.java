@@ -21,8 +21,19 @@ import java.util.TreeMap;
  */
 public record CocoMetrics(AveragePrecision precision, AverageRecall recall, Map<Integer, CategoryAp> perCategory) {
     /** Names of the 12 stats in COCOeval's order, as used by {@link #toJson()}. */
-    public static final List<String> STAT_NAMES = List.of("AP", "AP50", "AP75", "AP_small", "AP_medium", "AP_large",
-            "AR1", "AR10", "AR100", "AR_small", "AR_medium", "AR_large");
+    public static final List<String> STAT_NAMES = List.of(
+            "AP",
+            "AP50",
+            "AP75",
+            "AP_small",
+            "AP_medium",
+            "AP_large",
+            "AR1",
+            "AR10",
+            "AR100",
+            "AR_small",
+            "AR_medium",
+            "AR_large");
 
     /** AP (IoU .50:.95) and AP50 of one category at area "all", maxDets 100; -1 without ground truth. */
     public record CategoryAp(double ap, double ap50) {}
@@ -58,8 +69,10 @@ public record CocoMetrics(AveragePrecision precision, AverageRecall recall, Map<
     /** Builds from the 12 stats in COCOeval's order. */
     public static CocoMetrics of(double[] stats, Map<Integer, CategoryAp> perCategory) {
         if (stats.length != 12) throw new IllegalArgumentException("expected 12 stats, got " + stats.length);
-        return new CocoMetrics(new AveragePrecision(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]),
-                new AverageRecall(stats[6], stats[7], stats[8], stats[9], stats[10], stats[11]), perCategory);
+        return new CocoMetrics(
+                new AveragePrecision(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]),
+                new AverageRecall(stats[6], stats[7], stats[8], stats[9], stats[10], stats[11]),
+                perCategory);
     }
 
     // the single stats by their COCOeval names, as before the grouping
@@ -114,7 +127,20 @@ public record CocoMetrics(AveragePrecision precision, AverageRecall recall, Map<
 
     /** The 12 stats in COCOeval's order ({@code COCOeval.stats}), a new array. */
     public double[] stats() {
-        return new double[] {ap(), ap50(), ap75(), apSmall(), apMedium(), apLarge(), ar1(), ar10(), ar100(), arSmall(), arMedium(), arLarge()};
+        return new double[] {
+            ap(),
+            ap50(),
+            ap75(),
+            apSmall(),
+            apMedium(),
+            apLarge(),
+            ar1(),
+            ar10(),
+            ar100(),
+            arSmall(),
+            arMedium(),
+            arLarge()
+        };
     }
 
     /**
@@ -155,17 +181,37 @@ public record CocoMetrics(AveragePrecision precision, AverageRecall recall, Map<
 
     /** The 12 lines COCOeval's {@code summarize()} prints, same format. */
     public String summary() {
-        String[] iou = {"0.50:0.95", "0.50", "0.75", "0.50:0.95", "0.50:0.95", "0.50:0.95",
-            "0.50:0.95", "0.50:0.95", "0.50:0.95", "0.50:0.95", "0.50:0.95", "0.50:0.95"};
-        String[] area = {"all", "all", "all", "small", "medium", "large", "all", "all", "all", "small", "medium", "large"};
+        String[] iou = {
+            "0.50:0.95",
+            "0.50",
+            "0.75",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95",
+            "0.50:0.95"
+        };
+        String[] area = {
+            "all", "all", "all", "small", "medium", "large", "all", "all", "all", "small", "medium", "large"
+        };
         int[] maxDets = {100, 100, 100, 100, 100, 100, 1, 10, 100, 100, 100, 100};
         double[] v = stats();
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 12; i++) {
             boolean isAp = i < 6;
-            sb.append(String.format(Locale.ROOT, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %.3f%n",
-                    isAp ? "Average Precision" : "Average Recall", isAp ? "(AP)" : "(AR)", iou[i], area[i],
-                    maxDets[i], v[i]));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %.3f%n",
+                    isAp ? "Average Precision" : "Average Recall",
+                    isAp ? "(AP)" : "(AR)",
+                    iou[i],
+                    area[i],
+                    maxDets[i],
+                    v[i]));
         }
         return sb.toString();
     }

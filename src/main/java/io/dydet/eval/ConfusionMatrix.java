@@ -24,14 +24,19 @@ public final class ConfusionMatrix {
         counts = new long[categoryIds.length + 1][categoryIds.length + 1];
     }
 
-    public static ConfusionMatrix compute(CocoGroundTruth gt, List<CocoDetection> dets, Collection<Long> imageIds, double conf, double iou) {
+    public static ConfusionMatrix compute(
+            CocoGroundTruth gt, List<CocoDetection> dets, Collection<Long> imageIds, double conf, double iou) {
         ConfusionMatrix cm = new ConfusionMatrix(gt.categoryIds());
         int bg = cm.categoryIds.length;
         Set<Long> ids = new HashSet<>(imageIds);
         Map<Long, List<CocoGroundTruth.Annotation>> truth = new HashMap<>();
-        for (CocoGroundTruth.Annotation a : gt.annotations()) if (!a.iscrowd() && ids.contains(a.imageId())) truth.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
+        for (CocoGroundTruth.Annotation a : gt.annotations())
+            if (!a.iscrowd() && ids.contains(a.imageId()))
+                truth.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
         Map<Long, List<CocoDetection>> pred = new HashMap<>();
-        for (CocoDetection d : dets) if (d.score() > conf && ids.contains(d.imageId())) pred.computeIfAbsent(d.imageId(), k -> new ArrayList<>()).add(d);
+        for (CocoDetection d : dets)
+            if (d.score() > conf && ids.contains(d.imageId()))
+                pred.computeIfAbsent(d.imageId(), k -> new ArrayList<>()).add(d);
         for (long id : ids) {
             List<CocoGroundTruth.Annotation> t = truth.getOrDefault(id, List.of());
             List<CocoDetection> p = pred.getOrDefault(id, List.of());
@@ -51,8 +56,10 @@ public final class ConfusionMatrix {
                 detUsed.add(dj);
                 cm.add(p.get(dj).categoryId(), t.get(gi).categoryId());
             }
-            for (int i = 0; i < t.size(); i++) if (!gtUsed.contains(i)) cm.counts[bg][cm.idx(t.get(i).categoryId())]++;
-            for (int j = 0; j < p.size(); j++) if (!detUsed.contains(j)) cm.counts[cm.idx(p.get(j).categoryId())][bg]++;
+            for (int i = 0; i < t.size(); i++)
+                if (!gtUsed.contains(i)) cm.counts[bg][cm.idx(t.get(i).categoryId())]++;
+            for (int j = 0; j < p.size(); j++)
+                if (!detUsed.contains(j)) cm.counts[cm.idx(p.get(j).categoryId())][bg]++;
         }
         return cm;
     }

@@ -24,8 +24,15 @@ public final class DetectionMetrics {
     public static final int GRID = 1000;
 
     /** Per-class results and curves over the confidence grid (IoU 0.5). */
-    public record ClassResult(int categoryId, int targets, int predictions, double precision, double recall, double ap50, double ap,
-                              Curves curves) {
+    public record ClassResult(
+            int categoryId,
+            int targets,
+            int predictions,
+            double precision,
+            double recall,
+            double ap50,
+            double ap,
+            Curves curves) {
         public double[] precisionCurve() {
             return curves.precision();
         }
@@ -39,7 +46,14 @@ public final class DetectionMetrics {
     public record Curves(double[] precision, double[] recall) {}
 
     /** Means over the classes that have targets, as test.py prints them. */
-    public record Result(double precision, double recall, double map50, double map, List<ClassResult> classes, int images, int targets) {
+    public record Result(
+            double precision,
+            double recall,
+            double map50,
+            double map,
+            List<ClassResult> classes,
+            int images,
+            int targets) {
         /** The training fitness: 0.1 mAP@.5 + 0.9 mAP@.5:.95. */
         public double fitness() {
             return 0.1 * map50 + 0.9 * map;
@@ -73,11 +87,14 @@ public final class DetectionMetrics {
         Set<Long> ids = new HashSet<>(imageIds);
         Map<Long, List<CocoGroundTruth.Annotation>> targets = new HashMap<>();
         for (CocoGroundTruth.Annotation a : gt.annotations()) {
-            if (a.iscrowd() || !ids.contains(a.imageId())) continue; // the YOLO labels the original uses leave crowds out
+            if (a.iscrowd() || !ids.contains(a.imageId()))
+                continue; // the YOLO labels the original uses leave crowds out
             targets.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
         }
         Map<Long, List<CocoDetection>> preds = new HashMap<>();
-        for (CocoDetection d : detections) if (ids.contains(d.imageId())) preds.computeIfAbsent(d.imageId(), k -> new ArrayList<>()).add(d);
+        for (CocoDetection d : detections)
+            if (ids.contains(d.imageId()))
+                preds.computeIfAbsent(d.imageId(), k -> new ArrayList<>()).add(d);
         List<boolean[]> correct = new ArrayList<>();
         List<Double> conf = new ArrayList<>();
         List<Integer> pcls = new ArrayList<>();
@@ -101,7 +118,8 @@ public final class DetectionMetrics {
     /** test.py's matching: per class, each prediction's best target; first come (by confidence), first matched. */
     private static void match(List<CocoDetection> p, List<CocoGroundTruth.Annotation> t, boolean[][] corr) {
         Set<Integer> detected = new HashSet<>();
-        for (int cls : new TreeSet<>(t.stream().map(CocoGroundTruth.Annotation::categoryId).toList())) {
+        for (int cls : new TreeSet<>(
+                t.stream().map(CocoGroundTruth.Annotation::categoryId).toList())) {
             List<Integer> ti = new ArrayList<>(), pi = new ArrayList<>();
             for (int k = 0; k < t.size(); k++) if (t.get(k).categoryId() == cls) ti.add(k);
             for (int k = 0; k < p.size(); k++) if (p.get(k).categoryId() == cls) pi.add(k);
@@ -134,7 +152,8 @@ public final class DetectionMetrics {
         return inter / (d.width() * d.height() + a.width() * a.height() - inter + 1e-16);
     }
 
-    private static Result apPerClass(List<boolean[]> correct, List<Double> conf, List<Integer> pcls, List<Integer> tcls, int images) {
+    private static Result apPerClass(
+            List<boolean[]> correct, List<Double> conf, List<Integer> pcls, List<Integer> tcls, int images) {
         int n = conf.size();
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
@@ -182,7 +201,8 @@ public final class DetectionMetrics {
         double bestF1 = -1;
         for (int g = 0; g < GRID; g++) {
             double f = 0;
-            for (int k = 0; k < classes.size(); k++) f += 2 * pAll[k][g] * rAll[k][g] / (pAll[k][g] + rAll[k][g] + 1e-16);
+            for (int k = 0; k < classes.size(); k++)
+                f += 2 * pAll[k][g] * rAll[k][g] / (pAll[k][g] + rAll[k][g] + 1e-16);
             f /= Math.max(1, classes.size());
             if (f > bestF1) {
                 bestF1 = f;
@@ -194,7 +214,15 @@ public final class DetectionMetrics {
         int totalTargets = 0;
         for (int c : classes) {
             double apMean = Arrays.stream(ap[ci]).average().orElse(0);
-            out.add(new ClassResult(c, nTargets[ci], nPreds[ci], pAll[ci][best], rAll[ci][best], ap[ci][0], apMean, new Curves(pAll[ci], rAll[ci])));
+            out.add(new ClassResult(
+                    c,
+                    nTargets[ci],
+                    nPreds[ci],
+                    pAll[ci][best],
+                    rAll[ci][best],
+                    ap[ci][0],
+                    apMean,
+                    new Curves(pAll[ci], rAll[ci])));
             mp += pAll[ci][best];
             mr += rAll[ci][best];
             map50 += ap[ci][0];

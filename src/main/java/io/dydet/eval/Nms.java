@@ -63,7 +63,8 @@ public final class Nms {
             if (multi) {
                 for (int c = 0; c < nc; c++) {
                     float conf = v[base + 5 + c] * obj;
-                    if (conf > o.confidence() && (o.classes() == null || o.classes().contains(c))) cand.add(r, c, conf);
+                    if (conf > o.confidence()
+                            && (o.classes() == null || o.classes().contains(c))) cand.add(r, c, conf);
                 }
             } else {
                 int best = 0;
@@ -75,7 +76,8 @@ public final class Nms {
                         best = c;
                     }
                 }
-                if (bestConf > o.confidence() && (o.classes() == null || o.classes().contains(best))) cand.add(r, best, bestConf);
+                if (bestConf > o.confidence()
+                        && (o.classes() == null || o.classes().contains(best))) cand.add(r, best, bestConf);
             }
         }
         int m = cand.size;
@@ -88,7 +90,11 @@ public final class Nms {
         final float[] conf = candConf;
         Arrays.sort(order, (a, b) -> Float.compare(conf[b], conf[a]));
         int count = Math.min(m, o.maxCandidates());
-        float[] x1 = new float[count], y1 = new float[count], x2 = new float[count], y2 = new float[count], area = new float[count];
+        float[] x1 = new float[count],
+                y1 = new float[count],
+                x2 = new float[count],
+                y2 = new float[count],
+                area = new float[count];
         for (int k = 0; k < count; k++) {
             int i = order[k];
             int base = candRow[i] * no;

@@ -13,11 +13,19 @@ import java.util.Set;
  * @param maxDetections at most this many rows per image
  * @param maxCandidates at most this many candidates enter the greedy pass (the most confident)
  */
-public record NmsOptions(float confidence, float iou, boolean multiLabel, boolean agnostic, Set<Integer> classes, int maxDetections,
-                         int maxCandidates) {
+public record NmsOptions(
+        float confidence,
+        float iou,
+        boolean multiLabel,
+        boolean agnostic,
+        Set<Integer> classes,
+        int maxDetections,
+        int maxCandidates) {
     public NmsOptions {
-        if (!(confidence >= 0f && confidence < 1f)) throw new IllegalArgumentException("confidence threshold must be in [0, 1), got " + confidence);
-        if (!(iou >= 0f && iou <= 1f)) throw new IllegalArgumentException("IoU threshold must be in [0, 1], got " + iou);
+        if (!(confidence >= 0f && confidence < 1f))
+            throw new IllegalArgumentException("confidence threshold must be in [0, 1), got " + confidence);
+        if (!(iou >= 0f && iou <= 1f))
+            throw new IllegalArgumentException("IoU threshold must be in [0, 1], got " + iou);
         if (maxDetections < 1) throw new IllegalArgumentException("maxDetections must be >= 1, got " + maxDetections);
         classes = classes == null ? null : Set.copyOf(classes);
     }
@@ -28,7 +36,8 @@ public record NmsOptions(float confidence, float iou, boolean multiLabel, boolea
     }
 
     /** Detection with its thresholds, class filter and row limit (the best class per box, as detect.py). */
-    public static NmsOptions forDetect(float confidence, float iou, boolean agnostic, Set<Integer> classes, int maxDetections) {
+    public static NmsOptions forDetect(
+            float confidence, float iou, boolean agnostic, Set<Integer> classes, int maxDetections) {
         return new NmsOptions(confidence, iou, false, agnostic, classes, maxDetections, 30000);
     }
 

@@ -93,7 +93,8 @@ public final class AtomicFile {
         Files.createDirectories(t.getParent());
         // a dot name, so listings and globs of the folder do not pick up a half-written file; createFile (not
         // createTempFile) keeps the usual permissions instead of 0600
-        Path tmp = t.resolveSibling("." + t.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ending);
+        Path tmp = t.resolveSibling("." + t.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ending);
         Files.createFile(tmp);
         return tmp;
     }
@@ -119,10 +120,13 @@ public final class AtomicFile {
      */
     public static List<Path> leftovers(Path target) throws IOException {
         Path t = target.toAbsolutePath();
-        Pattern name = Pattern.compile(Pattern.quote("." + t.getFileName() + ".") + "[0-9a-f]{1,16}" + Pattern.quote(TEMP_SUFFIX));
+        Pattern name = Pattern.compile(
+                Pattern.quote("." + t.getFileName() + ".") + "[0-9a-f]{1,16}" + Pattern.quote(TEMP_SUFFIX));
         if (!Files.isDirectory(t.getParent())) return List.of();
         try (Stream<Path> s = Files.list(t.getParent())) {
-            return s.filter(p -> name.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)).sorted().toList();
+            return s.filter(p -> name.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -28,7 +28,8 @@ public enum Backend {
             case "auto" -> AUTO;
             case "torch", "pytorch", "libtorch" -> TORCH;
             case "onnxruntime", "ort", "onnx" -> ONNXRUNTIME;
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; use auto, torch or onnxruntime");
+            default ->
+                throw new IllegalArgumentException("unknown backend '" + name + "'; use auto, torch or onnxruntime");
         };
     }
 
@@ -42,8 +43,7 @@ public enum Backend {
     public Backend resolve(Precision precision, Device device) {
         EngineReport r = Engines.checkReport();
         boolean bf16 = precision != Precision.FLOAT32;
-        CheckMode torchMode = bf16 ? CheckMode.BF16_CHANNELS_LAST
-                : CheckMode.FP32_CHANNELS_LAST;
+        CheckMode torchMode = bf16 ? CheckMode.BF16_CHANNELS_LAST : CheckMode.FP32_CHANNELS_LAST;
         String what = "--backend " + cliName() + (bf16 ? " --precision " + precision.cliName() : "");
         if (this == TORCH || device.isGpu()) {
             // the check proves the CPU kernels; GPU kernels are the vendor's
@@ -53,8 +53,9 @@ public enum Backend {
         if (this == ONNXRUNTIME) {
             checkPrecision(precision);
             if (r != null && !r.onnxRuntimeCorrect() && !Engines.forced()) {
-                throw new IllegalStateException(what + " is refused: on this machine ONNX Runtime computes convolutions wrong: " + r.summary()
-                        + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway");
+                throw new IllegalStateException(
+                        what + " is refused: on this machine ONNX Runtime computes convolutions wrong: " + r.summary()
+                                + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway");
             }
             return ONNXRUNTIME;
         }
@@ -78,16 +79,20 @@ public enum Backend {
         if (this == AUTO) throw new IllegalStateException("resolve the auto backend first (Backend.resolve)");
         if (this == TORCH) return fused;
         checkPrecision(fused.precision());
-        if (!fused.network().isFused()) throw new IllegalArgumentException("the onnxruntime backend runs the deploy form: fuse the model first");
-        if (fused.device().isGpu()) throw new IllegalArgumentException("the onnxruntime backend runs on the CPU; use --backend torch for " + fused.device());
+        if (!fused.network().isFused())
+            throw new IllegalArgumentException("the onnxruntime backend runs the deploy form: fuse the model first");
+        if (fused.device().isGpu())
+            throw new IllegalArgumentException(
+                    "the onnxruntime backend runs on the CPU; use --backend torch for " + fused.device());
         return OnnxRuntimeModel.of(fused, Engines.threads());
     }
 
     /** Refuses a precision this backend cannot run, before any model is loaded. */
     public void checkPrecision(Precision precision) {
         if (this == ONNXRUNTIME && precision != Precision.FLOAT32) {
-            throw new IllegalArgumentException("the onnxruntime backend runs fp32 only (its CPU provider has no bfloat16 convolutions on x86); "
-                    + "use --backend torch for --precision " + precision.cliName());
+            throw new IllegalArgumentException(
+                    "the onnxruntime backend runs fp32 only (its CPU provider has no bfloat16 convolutions on x86); "
+                            + "use --backend torch for --precision " + precision.cliName());
         }
     }
 

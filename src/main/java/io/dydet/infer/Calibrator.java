@@ -3,9 +3,9 @@ package io.dydet.infer;
 import ai.djl.ndarray.NDManager;
 import io.dydet.data.ImageException;
 import io.dydet.engine.Engines;
-import io.dydet.model.RoutedModel;
 import io.dydet.model.Network;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.ThresholdTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +25,15 @@ public final class Calibrator {
     private Calibrator() {}
 
     /** @param progress called with (images done, total): (0, total) first, when the work starts */
-    public static Scores scores(RoutedModel model, List<Path> images, int imageSize, int batch, long pixelLimit, BiConsumer<Integer, Integer> progress) {
-        if (!model.network().isDynamic()) throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
+    public static Scores scores(
+            RoutedModel model,
+            List<Path> images,
+            int imageSize,
+            int batch,
+            long pixelLimit,
+            BiConsumer<Integer, Integer> progress) {
+        if (!model.network().isDynamic())
+            throw new IllegalArgumentException("the model has no router to calibrate (a step-1 definition)");
         if (progress != null) progress.accept(0, images.size());
         Engines.setGradEnabled(false);
         RectStage rect = new RectStage(imageSize, model.network().maxStride());
@@ -39,7 +46,8 @@ public final class Calibrator {
         for (Path f : images) {
             try {
                 Preprocess.Prepared p = rect.read(f, pixelLimit);
-                List<Preprocess.Prepared> full = batcher.add(new int[] {p.padded().rows(), p.padded().cols()}, p);
+                List<Preprocess.Prepared> full =
+                        batcher.add(new int[] {p.padded().rows(), p.padded().cols()}, p);
                 if (full != null) {
                     flush(model, costs, full, scores, g1, g2);
                     done += full.size();
@@ -61,7 +69,13 @@ public final class Calibrator {
         return new Scores(s, a, b, skipped);
     }
 
-    private static void flush(RoutedModel model, Network costs, List<Preprocess.Prepared> g, List<Float> scores, List<Double> g1, List<Double> g2) {
+    private static void flush(
+            RoutedModel model,
+            Network costs,
+            List<Preprocess.Prepared> g,
+            List<Float> scores,
+            List<Double> g1,
+            List<Double> g2) {
         List<Mat> mats = new ArrayList<>();
         for (Preprocess.Prepared p : g) mats.add(p.padded());
         try (NDManager pass = NDManager.newBaseManager(model.device())) {

@@ -32,7 +32,8 @@ public final class DetectJob {
     public record Options(boolean saveImages, boolean saveTxt, int chunk) {}
 
     /** Totals of a run. */
-    public record Summary(int images, int failed, int route1, int route2, double preMs, double modelMs, double nmsMs, Path runDir) {
+    public record Summary(
+            int images, int failed, int route1, int route2, double preMs, double modelMs, double nmsMs, Path runDir) {
         public double route1Share() {
             int ok = images - failed;
             return ok == 0 ? 0 : (double) route1 / ok;
@@ -44,7 +45,8 @@ public final class DetectJob {
     /**
      * @param progress called with (images done, total) after each chunk
      */
-    public static Summary run(Detector detector, List<Path> files, Path runDir, Options options, BiConsumer<Integer, Integer> progress)
+    public static Summary run(
+            Detector detector, List<Path> files, Path runDir, Options options, BiConsumer<Integer, Integer> progress)
             throws IOException {
         if (options.saveTxt()) Files.createDirectories(runDir.resolve("labels"));
         List<Map<String, Object>> json = new ArrayList<>();
@@ -81,7 +83,8 @@ public final class DetectJob {
                 nms += r.timings().nmsMs();
                 String stem = stem(file);
                 if (options.saveTxt()) writeTxt(runDir.resolve("labels").resolve(stem + ".txt"), r);
-                if (options.saveImages()) writeAnnotated(file, runDir.resolve(file.getFileName().toString()), r);
+                if (options.saveImages())
+                    writeAnnotated(file, runDir.resolve(file.getFileName().toString()), r);
             }
             if (progress != null) progress.accept(Math.min(files.size(), from + chunk), files.size());
         }
@@ -89,7 +92,8 @@ public final class DetectJob {
         AtomicFile.write(runDir.resolve("detections.json"), out -> mapper.writeValue(out, json));
         int total = files.size() + videoFrames;
         int ok = total - failed;
-        return new Summary(total, failed, r1, r2, ok == 0 ? 0 : pre / ok, ok == 0 ? 0 : mdl / ok, ok == 0 ? 0 : nms / ok, runDir);
+        return new Summary(
+                total, failed, r1, r2, ok == 0 ? 0 : pre / ok, ok == 0 ? 0 : mdl / ok, ok == 0 ? 0 : nms / ok, runDir);
     }
 
     private static final class VideoSummary {
@@ -98,7 +102,8 @@ public final class DetectJob {
     }
 
     /** Frame by frame: detections per frame in the JSON (with "frame"), an annotated Motion-JPEG AVI in the run folder. */
-    private static VideoSummary runVideo(Detector detector, Path video, Path runDir, Options options, List<Map<String, Object>> json)
+    private static VideoSummary runVideo(
+            Detector detector, Path video, Path runDir, Options options, List<Map<String, Object>> json)
             throws IOException {
         VideoSummary s = new VideoSummary();
         VideoCapture cap;
@@ -171,9 +176,11 @@ public final class DetectJob {
     private static void writeTxt(Path target, ImageDetections r) throws IOException {
         StringBuilder b = new StringBuilder();
         for (Detection d : r.detections()) {
-            double cx = (d.box().x1() + d.box().x2()) / 2 / r.width(), cy = (d.box().y1() + d.box().y2()) / 2 / r.height();
+            double cx = (d.box().x1() + d.box().x2()) / 2 / r.width(),
+                    cy = (d.box().y1() + d.box().y2()) / 2 / r.height();
             double w = d.box().width() / r.width(), h = d.box().height() / r.height();
-            b.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f %.5f%n", d.classId(), cx, cy, w, h, d.confidence()));
+            b.append(String.format(
+                    Locale.ROOT, "%d %.6f %.6f %.6f %.6f %.5f%n", d.classId(), cx, cy, w, h, d.confidence()));
         }
         AtomicFile.write(target, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
     }

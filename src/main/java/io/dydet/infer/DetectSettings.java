@@ -10,7 +10,8 @@ import java.util.Set;
  */
 public record DetectSettings(float routerThreshold, NmsOptions nms) {
     public DetectSettings {
-        if (!(routerThreshold >= 0f && routerThreshold <= 1f)) throw new IllegalArgumentException("router threshold must be in [0, 1], got " + routerThreshold);
+        if (!(routerThreshold >= 0f && routerThreshold <= 1f))
+            throw new IllegalArgumentException("router threshold must be in [0, 1], got " + routerThreshold);
         Objects.requireNonNull(nms, "nms");
     }
 

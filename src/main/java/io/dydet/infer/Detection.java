@@ -11,7 +11,8 @@ import java.util.Objects;
 public record Detection(Box box, float confidence, int classId, String className) {
     public Detection {
         Objects.requireNonNull(box, "box");
-        if (!(confidence >= 0f && confidence <= 1f)) throw new IllegalArgumentException("confidence must be in [0, 1], got " + confidence);
+        if (!(confidence >= 0f && confidence <= 1f))
+            throw new IllegalArgumentException("confidence must be in [0, 1], got " + confidence);
         if (classId < 0) throw new IllegalArgumentException("classId must be >= 0, got " + classId);
     }
 }

@@ -24,7 +24,9 @@ public final class DetectionsJson {
         List<Map<String, Object>> dets = new ArrayList<>();
         for (Detection d : r.detections()) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("box", new double[] {d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2()});
+            o.put("box", new double[] {
+                d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2()
+            });
             o.put("confidence", (double) d.confidence());
             o.put("class_id", d.classId());
             o.put("class_name", d.className());

@@ -59,7 +59,8 @@ public final class Detector implements AutoCloseable {
         this.precision = b.precision;
         this.imageSize = imageSize;
         this.source = String.valueOf(b.weights);
-        this.defaults = new DetectSettings(b.router.resolve(artifact, source),
+        this.defaults = new DetectSettings(
+                b.router.resolve(artifact, source),
                 NmsOptions.forDetect(b.confidence, b.iou, b.agnostic, b.classes, b.maxDetections));
         this.pixelLimit = b.pixelLimit;
         this.decodedPixelBudget = b.decodedPixelBudget;
@@ -146,7 +147,8 @@ public final class Detector implements AutoCloseable {
     public List<ImageDetections> detect(List<Path> files) {
         List<ImageDetections> out = new ArrayList<>(Collections.nCopies(files.size(), (ImageDetections) null));
         long[] pixels = new long[files.size()];
-        for (int i = 0; i < pixels.length; i++) pixels[i] = Images.decodedPixels(Images.headerDims(files.get(i)), pixelLimit);
+        for (int i = 0; i < pixels.length; i++)
+            pixels[i] = Images.decodedPixels(Images.headerDims(files.get(i)), pixelLimit);
         for (int from = 0, to; from < files.size(); from = to) {
             long sum = pixels[from];
             for (to = from + 1; to < files.size() && sum + pixels[to] <= decodedPixelBudget; to++) sum += pixels[to];
@@ -189,7 +191,8 @@ public final class Detector implements AutoCloseable {
 
     /** Detects objects in decoded 8-bit BGR images, in order. */
     public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels) {
-        if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
+        if (bgr.size() != labels.size())
+            throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
         return detectDecoded(bgr, labels, Collections.nCopies(bgr.size(), defaults));
     }
 
@@ -199,22 +202,32 @@ public final class Detector implements AutoCloseable {
      * with its settings.
      */
     public List<ImageDetections> detectDecoded(List<Mat> bgr, List<String> labels, List<DetectSettings> settings) {
-        if (bgr.size() != labels.size()) throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
-        if (bgr.size() != settings.size()) throw new IllegalArgumentException(bgr.size() + " images but " + settings.size() + " settings");
+        if (bgr.size() != labels.size())
+            throw new IllegalArgumentException(bgr.size() + " images but " + labels.size() + " labels");
+        if (bgr.size() != settings.size())
+            throw new IllegalArgumentException(bgr.size() + " images but " + settings.size() + " settings");
         return run(bgr, labels, Collections.nCopies(bgr.size(), 0.0), settings);
     }
 
-    private List<ImageDetections> run(List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings) {
+    private List<ImageDetections> run(
+            List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings) {
         ImageDetections[] out = new ImageDetections[bgr.size()];
         int[][] shapes = new int[bgr.size()][];
-        for (int i = 0; i < bgr.size(); i++) shapes[i] = preprocess.paddedShape(bgr.get(i).rows(), bgr.get(i).cols());
+        for (int i = 0; i < bgr.size(); i++)
+            shapes[i] = preprocess.paddedShape(bgr.get(i).rows(), bgr.get(i).cols());
         Engines.setGradEnabled(false);
-        for (List<Integer> batch : ShapeBatcher.plan(shapes, batchSize)) runBatch(batch, bgr, labels, decodeMs, settings, out);
+        for (List<Integer> batch : ShapeBatcher.plan(shapes, batchSize))
+            runBatch(batch, bgr, labels, decodeMs, settings, out);
         return List.of(out);
     }
 
-    private void runBatch(List<Integer> images, List<Mat> bgr, List<String> labels, List<Double> decodeMs, List<DetectSettings> settings,
-                          ImageDetections[] out) {
+    private void runBatch(
+            List<Integer> images,
+            List<Mat> bgr,
+            List<String> labels,
+            List<Double> decodeMs,
+            List<DetectSettings> settings,
+            ImageDetections[] out) {
         try (NDManager pass = loader.newSubManager()) {
             long t0 = System.nanoTime();
             List<Preprocess.Prepared> prepared = new ArrayList<>(images.size());
@@ -239,22 +252,36 @@ public final class Detector implements AutoCloseable {
             }
             long t1 = System.nanoTime();
             float[] thresholds = new float[batch.size()];
-            for (int k = 0; k < batch.size(); k++) thresholds[k] = settings.get(batch.get(k)).routerThreshold();
+            for (int k = 0; k < batch.size(); k++)
+                thresholds[k] = settings.get(batch.get(k)).routerThreshold();
             RoutedOutput routed = model.forward(input, thresholds);
             long t2 = System.nanoTime();
             List<List<Detection>> dets = new ArrayList<>();
             for (int k = 0; k < batch.size(); k++) {
-                dets.add(Postprocess.detections(routed.decoded().get(k), settings.get(batch.get(k)).nms(), prepared.get(k).letterbox(), classNames()));
+                dets.add(Postprocess.detections(
+                        routed.decoded().get(k),
+                        settings.get(batch.get(k)).nms(),
+                        prepared.get(k).letterbox(),
+                        classNames()));
             }
             long t3 = System.nanoTime();
-            double pre = (t1 - t0) / 1e6 / batch.size(), mdl = (t2 - t1) / 1e6 / batch.size(), nmsMs = (t3 - t2) / 1e6 / batch.size();
+            double pre = (t1 - t0) / 1e6 / batch.size(),
+                    mdl = (t2 - t1) / 1e6 / batch.size(),
+                    nmsMs = (t3 - t2) / 1e6 / batch.size();
             for (int k = 0; k < batch.size(); k++) {
                 int i = batch.get(k);
                 Route r = routed.routes().get(k);
                 Preprocess.Prepared p = prepared.get(k);
                 Letterbox lb = p.letterbox();
-                out[i] = new ImageDetections(labels.get(i), p.width(), p.height(), dets.get(k),
-                        new ImageDetections.Routing(routed.scores()[k], r, gflops(r, lb.paddedHeight(), lb.paddedWidth())), new Timings(pre + decodeMs.get(i), mdl, nmsMs), null);
+                out[i] = new ImageDetections(
+                        labels.get(i),
+                        p.width(),
+                        p.height(),
+                        dets.get(k),
+                        new ImageDetections.Routing(
+                                routed.scores()[k], r, gflops(r, lb.paddedHeight(), lb.paddedWidth())),
+                        new Timings(pre + decodeMs.get(i), mdl, nmsMs),
+                        null);
             }
         }
     }
@@ -428,8 +455,14 @@ public final class Detector implements AutoCloseable {
             ModelLoader loader = ModelLoader.open(weights, spec, device);
             try {
                 // options checked before the model is fused and opened, as serve and the other commands check them
-                int size = loader.network().checkImageSize(imageSize != null ? imageSize : loader.artifact().imageSize());
-                if (classes != null) for (int c : classes) ClassNames.checkId(c, loader.artifact().classNames());
+                int size = loader.network()
+                        .checkImageSize(
+                                imageSize != null
+                                        ? imageSize
+                                        : loader.artifact().imageSize());
+                if (classes != null)
+                    for (int c : classes)
+                        ClassNames.checkId(c, loader.artifact().classNames());
                 loader.warnWhenUnchecked(size);
                 loader.deploy(precision, backend, true);
                 return new Detector(this, loader, size);

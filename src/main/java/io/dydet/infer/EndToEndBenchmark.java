@@ -10,9 +10,19 @@ import java.util.Map;
 /** Images per second through the whole detect path (decode, letterbox, model with per-image routing, NMS). */
 public final class EndToEndBenchmark {
     /** Per-round throughput and where the time went (per image, averaged over all rounds). */
-    public record Result(List<Double> imagesPerSecond, double route1Share, double preMs, double modelMs, double nmsMs, int images, int batch) {
+    public record Result(
+            List<Double> imagesPerSecond,
+            double route1Share,
+            double preMs,
+            double modelMs,
+            double nmsMs,
+            int images,
+            int batch) {
         public double medianImagesPerSecond() {
-            double[] s = imagesPerSecond.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] s = imagesPerSecond.stream()
+                    .mapToDouble(Double::doubleValue)
+                    .sorted()
+                    .toArray();
             return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
         }
 

@@ -11,6 +11,8 @@ import io.dydet.eval.CocoMetrics;
 import io.dydet.eval.ConfusionMatrix;
 import io.dydet.eval.DetectionMetrics;
 import io.dydet.eval.NmsOptions;
+import io.dydet.files.AtomicFile;
+import io.dydet.json.Json;
 import io.dydet.model.ClassNames;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
@@ -18,8 +20,6 @@ import io.dydet.model.Precision;
 import io.dydet.model.Route;
 import io.dydet.model.RouterSetting;
 import io.dydet.model.ThresholdTable;
-import io.dydet.files.AtomicFile;
-import io.dydet.json.Json;
 import io.dydet.runs.Plots;
 import io.dydet.runs.RunDir;
 import io.dydet.weights.WeightsException;
@@ -465,12 +465,14 @@ public final class Evaluation implements AutoCloseable {
     private final ModelLoader loader;
     /** The deploy form's network: its GFLOPs are the ones reported. */
     private final Network network;
+
     private final float routerThreshold;
     private final Path groundTruth;
     private final boolean coco;
     private final int imageSize;
 
-    private Evaluation(Settings settings, int imageSize, Path data, DataConfig config, List<Path> images, ModelLoader loader) {
+    private Evaluation(
+            Settings settings, int imageSize, Path data, DataConfig config, List<Path> images, ModelLoader loader) {
         this.settings = settings;
         this.imageSize = imageSize;
         this.data = data;
@@ -485,13 +487,19 @@ public final class Evaluation implements AutoCloseable {
     }
 
     /** Loads the model (the engine started) and checks it against the data set: image size, number of classes. */
-    public static Evaluation open(Path data, DataConfig config, List<Path> images, Settings settings) throws WeightsException {
+    public static Evaluation open(Path data, DataConfig config, List<Path> images, Settings settings)
+            throws WeightsException {
         ModelLoader loader = ModelLoader.open(settings.weights(), settings.spec(), settings.device());
         try {
             // the size the model runs at: a W6 model file is evaluated at its 1280, not at 640
-            int size = loader.network().checkImageSize(settings.imageSize() != null ? settings.imageSize() : loader.artifact().imageSize());
+            int size = loader.network()
+                    .checkImageSize(
+                            settings.imageSize() != null
+                                    ? settings.imageSize()
+                                    : loader.artifact().imageSize());
             if (loader.network().classes() != config.nc()) {
-                throw new IllegalArgumentException(data + " has nc " + config.nc() + " but the model has " + loader.network().classes() + " classes");
+                throw new IllegalArgumentException(data + " has nc " + config.nc() + " but the model has "
+                        + loader.network().classes() + " classes");
             }
             loader.deploy(settings.precision(), settings.backend(), true);
             return new Evaluation(settings, size, data, config, images, loader);
@@ -511,8 +519,13 @@ public final class Evaluation implements AutoCloseable {
      * @param progress called with (images done, total): (0, total) first, when the work starts
      */
     public List<Validator.ImageResult> evaluate(BiConsumer<Integer, Integer> progress) {
-        Validator.Options o = new Validator.Options(imageSize, routerThreshold, NmsOptions.forEval(settings.confidence(), settings.iou()),
-                settings.batch(), Images.DEFAULT_PIXEL_LIMIT, settings.sweep());
+        Validator.Options o = new Validator.Options(
+                imageSize,
+                routerThreshold,
+                NmsOptions.forEval(settings.confidence(), settings.iou()),
+                settings.batch(),
+                Images.DEFAULT_PIXEL_LIMIT,
+                settings.sweep());
         try {
             return Validator.run(loader.model(), images, o, coco ? ClassNames.COCO80_TO_91 : null, progress);
         } finally {
@@ -526,8 +539,11 @@ public final class Evaluation implements AutoCloseable {
      * @param skipped told each image that could not be evaluated ("file: why")
      * @throws IllegalArgumentException when no image could be evaluated
      */
-    public Report report(List<Validator.ImageResult> results, Path project, String name, Consumer<String> skipped) throws IOException {
-        CocoGroundTruth truth = groundTruth != null ? CocoGroundTruth.read(groundTruth) : YoloGroundTruth.build(images, config.nc(), config.names());
+    public Report report(List<Validator.ImageResult> results, Path project, String name, Consumer<String> skipped)
+            throws IOException {
+        CocoGroundTruth truth = groundTruth != null
+                ? CocoGroundTruth.read(groundTruth)
+                : YoloGroundTruth.build(images, config.nc(), config.names());
         List<CocoDetection> dets = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         int easy = 0, ok = 0, failed = 0;
@@ -542,7 +558,8 @@ public final class Evaluation implements AutoCloseable {
             ids.add(r.imageId());
             dets.addAll(r.detections());
             if (r.route() == Route.ROUTE1) easy++;
-            gflops += network.gflops(r.route(), r.letterbox().paddedHeight(), r.letterbox().paddedWidth());
+            gflops += network.gflops(
+                    r.route(), r.letterbox().paddedHeight(), r.letterbox().paddedWidth());
             ms += r.modelMs();
         }
         if (ok == 0) throw new IllegalArgumentException("no image of " + data + " could be evaluated");
@@ -576,18 +593,41 @@ public final class Evaluation implements AutoCloseable {
         RoutingDiagnostics.Result diagnostics = null;
         if (settings.sweep()) {
             // a random router gets the same diagnostics: its efficacy near 0 shows the measurement is unbiased
-            List<Validator.ImageResult> routed = settings.randomRouter() ? Sweep.withRandomScores(results, settings.seed()) : results;
-            sweep = Sweep.run(routed, truth, sweepThresholds(routed, settings.randomRouter() ? null : loader.artifact().thresholds()));
-            if (settings.randomDraws() > 0) diagnostics = RoutingDiagnostics.compute(routed, truth, sweep, settings.randomDraws(), settings.seed());
+            List<Validator.ImageResult> routed =
+                    settings.randomRouter() ? Sweep.withRandomScores(results, settings.seed()) : results;
+            sweep = Sweep.run(
+                    routed,
+                    truth,
+                    sweepThresholds(
+                            routed,
+                            settings.randomRouter() ? null : loader.artifact().thresholds()));
+            if (settings.randomDraws() > 0)
+                diagnostics = RoutingDiagnostics.compute(routed, truth, sweep, settings.randomDraws(), settings.seed());
             SweepFiles.write(run, sweep, diagnostics);
         }
-        return Report.builder().runDir(run).coco(m).internal(internal).truth(truth).routerThreshold(routerThreshold).images(ok).unreadable(failed)
-                .route1(easy).gflopsPerImage(gflops / ok).modelMsPerImage(ms / ok).metrics(metrics).sweep(sweep).diagnostics(diagnostics).build();
+        return Report.builder()
+                .runDir(run)
+                .coco(m)
+                .internal(internal)
+                .truth(truth)
+                .routerThreshold(routerThreshold)
+                .images(ok)
+                .unreadable(failed)
+                .route1(easy)
+                .gflopsPerImage(gflops / ok)
+                .modelMsPerImage(ms / ok)
+                .metrics(metrics)
+                .sweep(sweep)
+                .diagnostics(diagnostics)
+                .build();
     }
 
     /** The model's calibrated thresholds when it has them, else the percentiles of these scores. */
     private static double[] sweepThresholds(List<Validator.ImageResult> results, ThresholdTable calibration) {
-        if (calibration != null) return calibration.entries().stream().mapToDouble(ThresholdTable.Entry::threshold).toArray();
+        if (calibration != null)
+            return calibration.entries().stream()
+                    .mapToDouble(ThresholdTable.Entry::threshold)
+                    .toArray();
         List<Float> list = new ArrayList<>();
         for (Validator.ImageResult r : results) if (r.error() == null) list.add(r.routerScore());
         float[] scores = new float[list.size()];
@@ -601,8 +641,13 @@ public final class Evaluation implements AutoCloseable {
         List<String> labels = new ArrayList<>();
         for (int id : cm.categoryIds()) labels.add(names.getOrDefault(id, Integer.toString(id)));
         labels.add("background");
-        Plots.heatmap(run.resolve("confusion_matrix.png"), "Confusion matrix (conf 0.25, IoU 0.45), columns normalised",
-                "predicted", "true", cm.normalisedByTrueClass(), labels);
+        Plots.heatmap(
+                run.resolve("confusion_matrix.png"),
+                "Confusion matrix (conf 0.25, IoU 0.45), columns normalised",
+                "predicted",
+                "true",
+                cm.normalisedByTrueClass(),
+                labels);
     }
 
     /** PR curve and F1 curve (means over classes, IoU 0.5) as PNGs. */
@@ -616,13 +661,29 @@ public final class Evaluation implements AutoCloseable {
             for (DetectionMetrics.ClassResult c : r.classes()) {
                 p[i] += c.precisionCurve()[i] / k;
                 rec[i] += c.recallCurve()[i] / k;
-                f += 2 * c.precisionCurve()[i] * c.recallCurve()[i] / (c.precisionCurve()[i] + c.recallCurve()[i] + 1e-16);
+                f += 2
+                        * c.precisionCurve()[i]
+                        * c.recallCurve()[i]
+                        / (c.precisionCurve()[i] + c.recallCurve()[i] + 1e-16);
             }
             f1[i] = f / k;
         }
-        Plots.line(run.resolve("PR_curve.png"), String.format("Precision-recall (all classes, IoU 0.5), mAP@.5 %.3f", r.map50()),
-                "recall", "precision", rec, p, null);
-        Plots.line(run.resolve("F1_curve.png"), "F1 against confidence (mean over classes)", "confidence", "F1", conf, f1, null);
+        Plots.line(
+                run.resolve("PR_curve.png"),
+                String.format("Precision-recall (all classes, IoU 0.5), mAP@.5 %.3f", r.map50()),
+                "recall",
+                "precision",
+                rec,
+                p,
+                null);
+        Plots.line(
+                run.resolve("F1_curve.png"),
+                "F1 against confidence (mean over classes)",
+                "confidence",
+                "F1",
+                conf,
+                f1,
+                null);
     }
 
     /** annotations/instances_&lt;folder&gt;.json beside the images folder, as COCO-style data sets lay it out. */

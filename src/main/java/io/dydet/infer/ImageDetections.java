@@ -11,8 +11,14 @@ import java.util.List;
  * @param source the file name or a caller-given label
  * @param routing the router's score, the route taken and its cost
  */
-public record ImageDetections(String source, int width, int height, List<Detection> detections, Routing routing, Timings timings,
-                              String error) {
+public record ImageDetections(
+        String source,
+        int width,
+        int height,
+        List<Detection> detections,
+        Routing routing,
+        Timings timings,
+        String error) {
     /**
      * How an image was routed.
      *
@@ -27,7 +33,8 @@ public record ImageDetections(String source, int width, int height, List<Detecti
     }
 
     public static ImageDetections failed(String source, String error) {
-        return new ImageDetections(source, 0, 0, List.of(), new Routing(Float.NaN, null, 0), new Timings(0, 0, 0), error);
+        return new ImageDetections(
+                source, 0, 0, List.of(), new Routing(Float.NaN, null, 0), new Timings(0, 0, 0), error);
     }
 
     public float routerScore() {

@@ -3,8 +3,8 @@ package io.dydet.infer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.dydet.model.RoutedModel;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,8 +38,15 @@ public final class LatencyBenchmark {
     /**
      * @param progress called after each pass with the number of passes done for this route (warm-up included)
      */
-    public static Timing run(RoutedModel model, Route route, int batch, int height, int width, int warmup, int runs,
-                             IntConsumer progress) {
+    public static Timing run(
+            RoutedModel model,
+            Route route,
+            int batch,
+            int height,
+            int width,
+            int warmup,
+            int runs,
+            IntConsumer progress) {
         if (runs < 1) throw new IllegalArgumentException("runs must be >= 1, got " + runs);
         double[] seconds = new double[runs];
         for (int i = 0; i < warmup + runs; i++) {
@@ -59,7 +66,8 @@ public final class LatencyBenchmark {
         return new Timing(route, median, sorted[0], sorted[runs - 1], batch);
     }
 
-    public static List<Timing> runBoth(RoutedModel model, int batch, int size, int warmup, int runs, IntConsumer progress) {
+    public static List<Timing> runBoth(
+            RoutedModel model, int batch, int size, int warmup, int runs, IntConsumer progress) {
         List<Timing> out = new ArrayList<>();
         for (Route r : Route.values()) out.add(run(model, r, batch, size, size, warmup, runs, progress));
         return out;

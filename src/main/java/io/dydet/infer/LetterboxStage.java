@@ -37,8 +37,9 @@ public record LetterboxStage(int imageSize, int stride) implements Preprocess {
         try {
             return new Prepared(Images.letterbox(bgr, lb), lb, bgr.rows(), bgr.cols());
         } catch (CvException e) {
-            throw new ImageException(label + ": a " + bgr.cols() + "x" + bgr.rows() + " image cannot be letterboxed for --img " + imageSize
-                    + " (" + e.getMessage().strip() + ")");
+            throw new ImageException(
+                    label + ": a " + bgr.cols() + "x" + bgr.rows() + " image cannot be letterboxed for --img "
+                            + imageSize + " (" + e.getMessage().strip() + ")");
         }
     }
 }

@@ -57,7 +57,8 @@ public final class ModelLoader implements AutoCloseable {
 
     /** The model as the file holds it (unfused), e.g. to save it again with a calibration. */
     public DynamicDetModel trainingForm() {
-        if (trainingForm == null) throw new IllegalStateException("the training form was released when the model was deployed");
+        if (trainingForm == null)
+            throw new IllegalStateException("the training form was released when the model was deployed");
         return trainingForm;
     }
 
@@ -74,8 +75,12 @@ public final class ModelLoader implements AutoCloseable {
         EngineReport r = Engines.checkReport();
         if (r == null || (r.defaultIsCorrect() && r.onnxRuntimeCorrect())) return;
         if (ConvSuite.builtIn().covers(new ConvSuite(network().fused().convShapes(size, size), List.of()))) return;
-        LoggerFactory.getLogger(Detector.class).warn("engine check: this machine computes some convolutions wrong, and this model's "
-                + "convolutions at {} px are not all in the checked suite; prove them with: dydet doctor --weights FILE --img {}", size, size);
+        LoggerFactory.getLogger(Detector.class)
+                .warn(
+                        "engine check: this machine computes some convolutions wrong, and this model's "
+                                + "convolutions at {} px are not all in the checked suite; prove them with: dydet doctor --weights FILE --img {}",
+                        size,
+                        size);
     }
 
     /** The router threshold a setting gives for this model (e.g. an easy share through the model's calibration). */

@@ -22,7 +22,8 @@ public final class Postprocess {
         for (float[] r : rows) {
             Box original = lb.toOriginal(new Box(r[0], r[1], r[2], r[3]));
             int cls = (int) r[5];
-            list.add(new Detection(original, Math.min(1f, r[4]), cls, cls < classNames.size() ? classNames.get(cls) : "class" + cls));
+            list.add(new Detection(
+                    original, Math.min(1f, r[4]), cls, cls < classNames.size() ? classNames.get(cls) : "class" + cls));
         }
         return list;
     }
@@ -32,8 +33,15 @@ public final class Postprocess {
      *
      * @param categoryIds maps a model class id to the COCO category id written (identity if null)
      */
-    public static List<CocoDetection> coco(NDArray decoded, NmsOptions nms, Letterbox lb, int h0, int w0, int imageSize, long imageId,
-                                           int[] categoryIds) {
+    public static List<CocoDetection> coco(
+            NDArray decoded,
+            NmsOptions nms,
+            Letterbox lb,
+            int h0,
+            int w0,
+            int imageSize,
+            long imageId,
+            int[] categoryIds) {
         float[][] rows = Nms.apply(decoded, nms);
         // scale_coords with ratio_pad: the load ratio (height, unless clamped) for both axes, the letterbox pad
         float gain = (float) Letterbox.loadGain(h0, w0, imageSize);
@@ -47,7 +55,8 @@ public final class Postprocess {
             float left = cx - w / 2, top = cy - h / 2;
             int cls = (int) r[5];
             int cat = categoryIds == null ? cls : categoryIds[cls];
-            dets.add(new CocoDetection(imageId, cat, round(left, 3), round(top, 3), round(w, 3), round(h, 3), round(r[4], 5)));
+            dets.add(new CocoDetection(
+                    imageId, cat, round(left, 3), round(top, 3), round(w, 3), round(h, 3), round(r[4], 5)));
         }
         return dets;
     }
@@ -58,6 +67,8 @@ public final class Postprocess {
 
     /** Python's round(x, n) on the float's exact value. */
     static double round(float v, int digits) {
-        return new BigDecimal((double) v).setScale(digits, RoundingMode.HALF_EVEN).doubleValue();
+        return new BigDecimal((double) v)
+                .setScale(digits, RoundingMode.HALF_EVEN)
+                .doubleValue();
     }
 }

@@ -66,7 +66,8 @@ public final class PrecisionDrift {
      *
      * @throws io.dydet.data.ImageException for an unreadable image
      */
-    public static List<OutputDrift> outputs(Detector reference, Detector other, List<Path> images) throws ImageException {
+    public static List<OutputDrift> outputs(Detector reference, Detector other, List<Path> images)
+            throws ImageException {
         double[] box = new double[2], conf = new double[2];
         double score = 0;
         for (Path p : images) {
@@ -83,7 +84,9 @@ public final class PrecisionDrift {
                 bgr.release();
             }
         }
-        return List.of(new OutputDrift(Route.ROUTE1, box[0], conf[0], score), new OutputDrift(Route.ROUTE2, box[1], conf[1], score));
+        return List.of(
+                new OutputDrift(Route.ROUTE1, box[0], conf[0], score),
+                new OutputDrift(Route.ROUTE2, box[1], conf[1], score));
     }
 
     /**
@@ -91,9 +94,17 @@ public final class PrecisionDrift {
      * the same class whose corners are all within {@code boxTolerancePx} (original image pixels); an image changed
      * when it took another route or any of its detections was not kept.
      */
-    public record DetectionDrift(Counts counts, double maxBoxPx, double maxConfidence, double boxTolerancePx, List<String> changed) {
+    public record DetectionDrift(
+            Counts counts, double maxBoxPx, double maxConfidence, double boxTolerancePx, List<String> changed) {
         /** How many images and detections there were, and how many changed. */
-        public record Counts(int images, int imagesChanged, int routesChanged, int referenceDetections, int otherDetections, int lost, int added) {}
+        public record Counts(
+                int images,
+                int imagesChanged,
+                int routesChanged,
+                int referenceDetections,
+                int otherDetections,
+                int lost,
+                int added) {}
 
         public int images() {
             return counts.images();
@@ -140,7 +151,8 @@ public final class PrecisionDrift {
         }
     }
 
-    public static DetectionDrift detections(Detector reference, Detector other, List<Path> images, double boxTolerancePx) {
+    public static DetectionDrift detections(
+            Detector reference, Detector other, List<Path> images, double boxTolerancePx) {
         List<ImageDetections> want = reference.detect(images), got = other.detect(images);
         int changedImages = 0, routes = 0, refCount = 0, otherCount = 0, lost = 0, added = 0;
         double maxBox = 0, maxConf = 0;
@@ -148,7 +160,9 @@ public final class PrecisionDrift {
         for (int i = 0; i < want.size(); i++) {
             ImageDetections a = want.get(i), b = got.get(i);
             if (!a.ok() || !b.ok()) {
-                if (a.ok() != b.ok()) throw new IllegalStateException(a.source() + " failed on one side only: " + (a.ok() ? b.error() : a.error()));
+                if (a.ok() != b.ok())
+                    throw new IllegalStateException(
+                            a.source() + " failed on one side only: " + (a.ok() ? b.error() : a.error()));
                 continue;
             }
             refCount += a.detections().size();
@@ -173,23 +187,39 @@ public final class PrecisionDrift {
                 used[best] = true;
                 kept++;
                 maxBox = Math.max(maxBox, bestDist);
-                maxConf = Math.max(maxConf, Math.abs(d.confidence() - b.detections().get(best).confidence()));
+                maxConf = Math.max(
+                        maxConf,
+                        Math.abs(d.confidence() - b.detections().get(best).confidence()));
             }
-            int lostHere = a.detections().size() - kept, addedHere = b.detections().size() - kept;
+            int lostHere = a.detections().size() - kept,
+                    addedHere = b.detections().size() - kept;
             lost += lostHere;
             added += addedHere;
             if (routeChanged || lostHere > 0 || addedHere > 0) {
                 changedImages++;
-                changed.add(a.source() + (routeChanged ? " (route " + a.route().number() + " -> " + b.route().number() + ")" : "")
+                changed.add(a.source()
+                        + (routeChanged
+                                ? " (route " + a.route().number() + " -> "
+                                        + b.route().number() + ")"
+                                : "")
                         + (lostHere + addedHere > 0 ? " (" + lostHere + " lost, " + addedHere + " added)" : ""));
             }
         }
-        return new DetectionDrift(new DetectionDrift.Counts(want.size(), changedImages, routes, refCount, otherCount, lost, added), maxBox, maxConf,
-                boxTolerancePx, changed);
+        return new DetectionDrift(
+                new DetectionDrift.Counts(want.size(), changedImages, routes, refCount, otherCount, lost, added),
+                maxBox,
+                maxConf,
+                boxTolerancePx,
+                changed);
     }
 
     private static double cornerDistance(Detection a, Detection b) {
-        return Math.max(Math.max(Math.abs(a.box().x1() - b.box().x1()), Math.abs(a.box().y1() - b.box().y1())),
-                Math.max(Math.abs(a.box().x2() - b.box().x2()), Math.abs(a.box().y2() - b.box().y2())));
+        return Math.max(
+                Math.max(
+                        Math.abs(a.box().x1() - b.box().x1()),
+                        Math.abs(a.box().y1() - b.box().y1())),
+                Math.max(
+                        Math.abs(a.box().x2() - b.box().x2()),
+                        Math.abs(a.box().y2() - b.box().y2())));
     }
 }

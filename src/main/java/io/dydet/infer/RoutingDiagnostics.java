@@ -43,6 +43,7 @@ public final class RoutingDiagnostics {
     public static final double SHARE_FROM = 0.1, SHARE_TO = 0.9;
     /** A detection at least this confident counts as a false positive on an image without ground truth. */
     public static final double FP_SCORE = 0.25;
+
     public static final String AP_GAIN = "ap_gain", AP_CONTRIBUTION = "ap_contribution", LOSS_GAP = "loss_gap";
     /** Up to this many images the default oracle is {@link Oracle#apContribution} (2n full evaluations), above it {@link Oracle#apGain}. */
     public static final int CONTRIBUTION_LIMIT = 1000;
@@ -61,7 +62,8 @@ public final class RoutingDiagnostics {
         public Oracle {
             Objects.requireNonNull(criterion, "criterion");
             for (var e : benefits.entrySet()) {
-                if (e.getValue() == null || Double.isNaN(e.getValue())) throw new IllegalArgumentException("benefit of image " + e.getKey() + " is not a number");
+                if (e.getValue() == null || Double.isNaN(e.getValue()))
+                    throw new IllegalArgumentException("benefit of image " + e.getKey() + " is not a number");
             }
             benefits = Map.copyOf(benefits);
             tieBreak = Map.copyOf(tieBreak);
@@ -80,15 +82,22 @@ public final class RoutingDiagnostics {
             IntStream.range(0, ok.size()).parallel().forEach(i -> {
                 Validator.ImageResult r = ok.get(i);
                 List<Long> id = List.of(r.imageId());
-                ap[i] = new double[] {CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE1).detections(), id).ap(),
-                        CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE2).detections(), id).ap()};
+                ap[i] = new double[] {
+                    CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE1).detections(), id)
+                            .ap(),
+                    CocoEvaluator.evaluate(gt, routeResult(r, Route.ROUTE2).detections(), id)
+                            .ap()
+                };
             });
             Map<Long, Double> gain = new HashMap<>(), fpGain = new HashMap<>();
             for (int i = 0; i < ok.size(); i++) {
                 Validator.ImageResult r = ok.get(i);
                 boolean defined = ap[i][0] >= 0 && ap[i][1] >= 0; // -1: no ground truth in this image
                 gain.put(r.imageId(), defined ? ap[i][1] - ap[i][0] : 0.0);
-                if (!defined) fpGain.put(r.imageId(), (double) (confident(routeResult(r, Route.ROUTE1).detections()) - confident(routeResult(r, Route.ROUTE2).detections())));
+                if (!defined)
+                    fpGain.put(r.imageId(), (double)
+                            (confident(routeResult(r, Route.ROUTE1).detections())
+                                    - confident(routeResult(r, Route.ROUTE2).detections())));
             }
             return new Oracle(AP_GAIN, gain, fpGain);
         }
@@ -110,10 +119,13 @@ public final class RoutingDiagnostics {
                 route1.add(routeResult(r, Route.ROUTE1).detections());
                 route2.add(routeResult(r, Route.ROUTE2).detections());
             }
-            double all1 = apWithOneSwapped(gt, ids, route1, route2, -1), all2 = apWithOneSwapped(gt, ids, route2, route1, -1);
+            double all1 = apWithOneSwapped(gt, ids, route1, route2, -1),
+                    all2 = apWithOneSwapped(gt, ids, route2, route1, -1);
             double[] benefit = new double[n];
-            IntStream.range(0, n).parallel().forEach(i -> benefit[i] = 0.5 * (apWithOneSwapped(gt, ids, route1, route2, i) - all1)
-                    + 0.5 * (all2 - apWithOneSwapped(gt, ids, route2, route1, i)));
+            IntStream.range(0, n)
+                    .parallel()
+                    .forEach(i -> benefit[i] = 0.5 * (apWithOneSwapped(gt, ids, route1, route2, i) - all1)
+                            + 0.5 * (all2 - apWithOneSwapped(gt, ids, route2, route1, i)));
             Map<Long, Double> gain = new HashMap<>(), fpGain = new HashMap<>();
             for (int i = 0; i < n; i++) {
                 gain.put(ids.get(i), benefit[i]);
@@ -134,9 +146,13 @@ public final class RoutingDiagnostics {
 
         /** Image ids in the order they take route 1 as the easy share grows. */
         public List<Long> ranking(List<Long> imageIds) {
-            for (Long id : imageIds) if (!benefits.containsKey(id)) throw new IllegalArgumentException("the " + criterion + " oracle has no benefit for image " + id);
+            for (Long id : imageIds)
+                if (!benefits.containsKey(id))
+                    throw new IllegalArgumentException("the " + criterion + " oracle has no benefit for image " + id);
             List<Long> order = new ArrayList<>(imageIds);
-            order.sort(Comparator.<Long>comparingDouble(benefits::get).thenComparingDouble(id -> tieBreak.getOrDefault(id, 0.0)).thenComparing(id -> id));
+            order.sort(Comparator.<Long>comparingDouble(benefits::get)
+                    .thenComparingDouble(id -> tieBreak.getOrDefault(id, 0.0))
+                    .thenComparing(id -> id));
             return order;
         }
     }
@@ -148,7 +164,12 @@ public final class RoutingDiagnostics {
      */
     public record Result(Curves curves, double efficacy, int draws, String oracleCriterion, String efficacyNote) {
         /** Per easy share (one row each): the trained router's AP, the random routers' mean and SD, the oracle's AP. */
-        public record Curves(double[] easyShares, double[] routerAp, double[] randomApMean, double[] randomApSd, double[] oracleAp) {}
+        public record Curves(
+                double[] easyShares,
+                double[] routerAp,
+                double[] randomApMean,
+                double[] randomApSd,
+                double[] oracleAp) {}
 
         public double[] easyShares() {
             return curves.easyShares();
@@ -197,7 +218,8 @@ public final class RoutingDiagnostics {
     }
 
     /** With the {@link Oracle#bestAffordable best affordable} oracle: ap_contribution up to 1000 images, else ap_gain. */
-    public static Result compute(List<Validator.ImageResult> results, CocoGroundTruth gt, List<Sweep.Row> rows, int draws, long seed) {
+    public static Result compute(
+            List<Validator.ImageResult> results, CocoGroundTruth gt, List<Sweep.Row> rows, int draws, long seed) {
         return compute(results, gt, rows, draws, seed, Oracle.bestAffordable(results, gt));
     }
 
@@ -208,8 +230,16 @@ public final class RoutingDiagnostics {
      *     with {@code seed} (a different generator from {@link Sweep#withRandomScores}'s, so a random router of the
      *     same seed is not one of the draws), over the images sorted by id: results do not depend on input order
      */
-    public static Result compute(List<Validator.ImageResult> results, CocoGroundTruth gt, List<Sweep.Row> rows, int draws, long seed, Oracle oracle) {
-        if (draws < 2) throw new IllegalArgumentException("random draws must be at least 2 (for a standard deviation), got " + draws);
+    public static Result compute(
+            List<Validator.ImageResult> results,
+            CocoGroundTruth gt,
+            List<Sweep.Row> rows,
+            int draws,
+            long seed,
+            Oracle oracle) {
+        if (draws < 2)
+            throw new IllegalArgumentException(
+                    "random draws must be at least 2 (for a standard deviation), got " + draws);
         if (rows.isEmpty()) throw new IllegalArgumentException("no sweep row");
         List<Validator.ImageResult> ok = new ArrayList<>(evaluated(results));
         if (ok.isEmpty()) throw new IllegalArgumentException("no evaluated image");
@@ -232,7 +262,8 @@ public final class RoutingDiagnostics {
             shares[i] = rows.get(i).easyShare();
             routerAp[i] = rows.get(i).metrics().ap();
             rowK[i] = (int) Math.round(shares[i] * n);
-            if (rowK[i] < 0 || rowK[i] > n) throw new IllegalArgumentException("row " + i + " has easy share " + shares[i]);
+            if (rowK[i] < 0 || rowK[i] > n)
+                throw new IllegalArgumentException("row " + i + " has easy share " + shares[i]);
             ks.add(rowK[i]);
         }
         int[] distinct = ks.stream().mapToInt(Integer::intValue).toArray();
@@ -262,7 +293,8 @@ public final class RoutingDiagnostics {
             int j = Arrays.binarySearch(distinct, rowK[i]);
             double[] v = randomAp[j];
             oracleAp[i] = oracleAtK[j];
-            if (rowK[i] == 0 || rowK[i] == n) { // one route for all: exactly that AP, sd 0 (a sum of copies would round)
+            if (rowK[i] == 0
+                    || rowK[i] == n) { // one route for all: exactly that AP, sd 0 (a sum of copies would round)
                 mean[i] = v[0];
                 continue;
             }
@@ -281,10 +313,12 @@ public final class RoutingDiagnostics {
         if (oracleArea > MIN_AREA) {
             efficacy = routerArea / oracleArea;
         } else {
-            note = String.format("undefined: the %s oracle is no better than the random router between easy shares %.1f and %.1f (area %.3g)",
+            note = String.format(
+                    "undefined: the %s oracle is no better than the random router between easy shares %.1f and %.1f (area %.3g)",
                     oracle.criterion(), SHARE_FROM, SHARE_TO, oracleArea);
         }
-        return new Result(new Result.Curves(shares, routerAp, mean, sd, oracleAp), efficacy, draws, oracle.criterion(), note);
+        return new Result(
+                new Result.Curves(shares, routerAp, mean, sd, oracleAp), efficacy, draws, oracle.criterion(), note);
     }
 
     /**
@@ -330,16 +364,25 @@ public final class RoutingDiagnostics {
     }
 
     /** AP@[.5:.95] with every image on {@code base}'s detections but image {@code swapped} (none: -1) on {@code other}'s. */
-    private static double apWithOneSwapped(CocoGroundTruth gt, List<Long> ids, List<List<CocoDetection>> base, List<List<CocoDetection>> other,
-                                           int swapped) {
+    private static double apWithOneSwapped(
+            CocoGroundTruth gt,
+            List<Long> ids,
+            List<List<CocoDetection>> base,
+            List<List<CocoDetection>> other,
+            int swapped) {
         List<CocoDetection> dets = new ArrayList<>();
         for (int p = 0; p < base.size(); p++) dets.addAll((p == swapped ? other : base).get(p));
         return CocoEvaluator.evaluate(gt, dets, ids).ap();
     }
 
     /** AP@[.5:.95] with images {@code order[0..k)} on route 1 and the rest on route 2. */
-    private static double apWithFirstOnRoute1(CocoGroundTruth gt, List<Long> ids, List<List<CocoDetection>> route1,
-                                              List<List<CocoDetection>> route2, int[] order, int k) {
+    private static double apWithFirstOnRoute1(
+            CocoGroundTruth gt,
+            List<Long> ids,
+            List<List<CocoDetection>> route1,
+            List<List<CocoDetection>> route2,
+            int[] order,
+            int k) {
         List<CocoDetection> dets = new ArrayList<>();
         for (int p = 0; p < order.length; p++) dets.addAll((p < k ? route1 : route2).get(order[p]));
         return CocoEvaluator.evaluate(gt, dets, ids).ap();
@@ -369,7 +412,8 @@ public final class RoutingDiagnostics {
 
     private static Validator.RouteResult routeResult(Validator.ImageResult r, Route route) {
         Validator.RouteResult rr = r.perRoute().get(route);
-        if (rr == null) throw new IllegalStateException("routing diagnostics need both routes per image (Options.bothRoutes)");
+        if (rr == null)
+            throw new IllegalStateException("routing diagnostics need both routes per image (Options.bothRoutes)");
         return rr;
     }
 }

@@ -43,11 +43,13 @@ public final class ShapeBatcher<T> {
     public static List<List<Integer>> plan(int[][] shapes, int batch) {
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < shapes.length; i++) {
-            if (shapes[i] != null) groups.computeIfAbsent(key(shapes[i]), k -> new ArrayList<>()).add(i);
+            if (shapes[i] != null)
+                groups.computeIfAbsent(key(shapes[i]), k -> new ArrayList<>()).add(i);
         }
         List<List<Integer>> out = new ArrayList<>();
         for (List<Integer> group : groups.values()) {
-            for (int from = 0; from < group.size(); from += batch) out.add(group.subList(from, Math.min(group.size(), from + batch)));
+            for (int from = 0; from < group.size(); from += batch)
+                out.add(group.subList(from, Math.min(group.size(), from + batch)));
         }
         return out;
     }

@@ -39,7 +39,8 @@ public final class Sweep {
     }
 
     public static List<Row> run(List<Validator.ImageResult> results, CocoGroundTruth gt, double[] thresholds) {
-        List<Validator.ImageResult> ok = results.stream().filter(r -> r.error() == null).toList();
+        List<Validator.ImageResult> ok =
+                results.stream().filter(r -> r.error() == null).toList();
         if (ok.isEmpty()) throw new IllegalArgumentException("no evaluated image");
         List<Long> ids = ok.stream().map(Validator.ImageResult::imageId).toList();
         List<Row> rows = new ArrayList<>();
@@ -52,12 +53,18 @@ public final class Sweep {
                 if (Float.isNaN(r.routerScore())) route = Route.ROUTE2;
                 if (route == Route.ROUTE1) easy++;
                 Validator.RouteResult rr = r.perRoute().get(route);
-                if (rr == null) throw new IllegalStateException("sweep needs both routes per image (Options.bothRoutes)");
+                if (rr == null)
+                    throw new IllegalStateException("sweep needs both routes per image (Options.bothRoutes)");
                 dets.addAll(rr.detections());
                 gflops += rr.gflops();
                 ms += rr.modelMs();
             }
-            rows.add(new Row(t, (double) easy / ok.size(), gflops / ok.size(), ms / ok.size(), CocoEvaluator.evaluate(gt, dets, ids)));
+            rows.add(new Row(
+                    t,
+                    (double) easy / ok.size(),
+                    gflops / ok.size(),
+                    ms / ok.size(),
+                    CocoEvaluator.evaluate(gt, dets, ids)));
         }
         return rows;
     }
@@ -67,7 +74,8 @@ public final class Sweep {
      * baseline a trained router must beat at the same easy/hard split.
      */
     public static List<Validator.ImageResult> withRandomScores(List<Validator.ImageResult> results, long seed) {
-        // java.util.Random's first draw barely moves between nearby seeds; SplittableRandom's does (the xor keeps it apart
+        // java.util.Random's first draw barely moves between nearby seeds; SplittableRandom's does (the xor keeps it
+        // apart
         // from RoutingDiagnostics' draws of the same seed)
         SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<Validator.ImageResult> out = new ArrayList<>(results.size());

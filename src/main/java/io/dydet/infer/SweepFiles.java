@@ -34,20 +34,35 @@ public final class SweepFiles {
     public static void write(Path run, List<Sweep.Row> rows, RoutingDiagnostics.Result diagnostics) throws IOException {
         int n = rows.size();
         if (diagnostics != null && diagnostics.easyShares().length != n) {
-            throw new IllegalArgumentException("routing diagnostics have " + diagnostics.easyShares().length + " rows, the sweep " + n);
+            throw new IllegalArgumentException(
+                    "routing diagnostics have " + diagnostics.easyShares().length + " rows, the sweep " + n);
         }
-        StringBuilder csv = new StringBuilder(diagnostics == null ? CSV_HEADER : CSV_HEADER_WITH_DIAGNOSTICS).append('\n');
+        StringBuilder csv =
+                new StringBuilder(diagnostics == null ? CSV_HEADER : CSV_HEADER_WITH_DIAGNOSTICS).append('\n');
         double[] gflops = new double[n], ap = new double[n], hard = new double[n], ms = new double[n];
         String[] labels = new String[n];
         List<Map<String, Object>> json = new ArrayList<>();
         ObjectMapper mapper = Json.PRETTY;
         for (int i = 0; i < n; i++) {
             Sweep.Row r = rows.get(i);
-            csv.append(String.format(Locale.ROOT, "%.6f,%.4f,%.4f,%.4f,%.3f,%.6f,%.6f", r.threshold(), r.easyShare(), 1 - r.easyShare(),
-                    r.gflops(), r.msPerImage(), r.metrics().ap(), r.metrics().ap50()));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%.6f,%.4f,%.4f,%.4f,%.3f,%.6f,%.6f",
+                    r.threshold(),
+                    r.easyShare(),
+                    1 - r.easyShare(),
+                    r.gflops(),
+                    r.msPerImage(),
+                    r.metrics().ap(),
+                    r.metrics().ap50()));
             Map<String, Object> row = r.toJson();
             if (diagnostics != null) {
-                csv.append(String.format(Locale.ROOT, ",%.6f,%.6f,%.6f", diagnostics.randomApMean()[i], diagnostics.randomApSd()[i], diagnostics.oracleAp()[i]));
+                csv.append(String.format(
+                        Locale.ROOT,
+                        ",%.6f,%.6f,%.6f",
+                        diagnostics.randomApMean()[i],
+                        diagnostics.randomApSd()[i],
+                        diagnostics.oracleAp()[i]));
                 row.put("AP_random_mean", diagnostics.randomApMean()[i]);
                 row.put("AP_random_sd", diagnostics.randomApSd()[i]);
                 row.put("AP_oracle", diagnostics.oracleAp()[i]);
@@ -62,12 +77,24 @@ public final class SweepFiles {
         }
         AtomicFile.writeString(run.resolve("sweep.csv"), csv.toString());
         AtomicFile.write(run.resolve("sweep.json"), out -> mapper.writeValue(out, json));
-        if (diagnostics != null) AtomicFile.write(run.resolve("routing.json"), out -> mapper.writeValue(out, diagnostics.toJson()));
-        Plots.line(run.resolve("sweep.png"), "AP against GFLOPs per easy/hard split", "GFLOPs per image", "AP@[.5:.95]", gflops, ap, labels);
-        Plots.panels(run.resolve("tradeoff.png"), "One model, many trade-offs: the router threshold moves images to route 2", List.of(
-                apPanel(hard, ap, diagnostics),
-                new Plots.Panel("model ms/image vs route-2 share (%)", hard, series("ms", ms)),
-                new Plots.Panel("GFLOPs/image vs route-2 share (%)", hard, series("GFLOPs", gflops))), 3);
+        if (diagnostics != null)
+            AtomicFile.write(run.resolve("routing.json"), out -> mapper.writeValue(out, diagnostics.toJson()));
+        Plots.line(
+                run.resolve("sweep.png"),
+                "AP against GFLOPs per easy/hard split",
+                "GFLOPs per image",
+                "AP@[.5:.95]",
+                gflops,
+                ap,
+                labels);
+        Plots.panels(
+                run.resolve("tradeoff.png"),
+                "One model, many trade-offs: the router threshold moves images to route 2",
+                List.of(
+                        apPanel(hard, ap, diagnostics),
+                        new Plots.Panel("model ms/image vs route-2 share (%)", hard, series("ms", ms)),
+                        new Plots.Panel("GFLOPs/image vs route-2 share (%)", hard, series("GFLOPs", gflops))),
+                3);
     }
 
     /** AP against route-2 share: the router alone, or the router, the random band (mean +- sd) and the oracle. */

@@ -9,8 +9,8 @@ import io.dydet.data.Images;
 import io.dydet.engine.Engines;
 import io.dydet.eval.CocoDetection;
 import io.dydet.eval.NmsOptions;
-import io.dydet.model.RoutedModel;
 import io.dydet.model.Route;
+import io.dydet.model.RoutedModel;
 import io.dydet.model.RoutedOutput;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +26,8 @@ import org.opencv.core.Mat;
  */
 public final class Validator {
     /** Settings of one run; {@code bothRoutes} runs every image through both routes (for threshold sweeps). */
-    public record Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit, boolean bothRoutes) {
+    public record Options(
+            int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit, boolean bothRoutes) {
         public Options(int imageSize, float routerThreshold, NmsOptions nms, int batch, long pixelLimit) {
             this(imageSize, routerThreshold, nms, batch, pixelLimit, false);
         }
@@ -42,9 +43,21 @@ public final class Validator {
      * One evaluated image: which image, its router score and route, detections as COCO rows, model time, the error
      * when it could not be read, and with a sweep each route's result. The image's fields are also read directly.
      */
-    public record ImageResult(ImageRef image, float routerScore, Route route, List<CocoDetection> detections, double modelMs, String error,
-                              Map<Route, RouteResult> perRoute) {
-        public ImageResult(ImageRef image, float routerScore, Route route, List<CocoDetection> detections, double modelMs, String error) {
+    public record ImageResult(
+            ImageRef image,
+            float routerScore,
+            Route route,
+            List<CocoDetection> detections,
+            double modelMs,
+            String error,
+            Map<Route, RouteResult> perRoute) {
+        public ImageResult(
+                ImageRef image,
+                float routerScore,
+                Route route,
+                List<CocoDetection> detections,
+                double modelMs,
+                String error) {
             this(image, routerScore, route, detections, modelMs, error, Map.of());
         }
 
@@ -80,8 +93,8 @@ public final class Validator {
      * @param categoryIds maps a model class id to the COCO category id written in the results (identity if null)
      * @param progress called with (images done, total): (0, total) first, when the work starts
      */
-    public static List<ImageResult> run(RoutedModel model, List<Path> images, Options o, int[] categoryIds,
-                                        BiConsumer<Integer, Integer> progress) {
+    public static List<ImageResult> run(
+            RoutedModel model, List<Path> images, Options o, int[] categoryIds, BiConsumer<Integer, Integer> progress) {
         if (progress != null) progress.accept(0, images.size());
         Engines.setGradEnabled(false);
         RectStage rect = new RectStage(o.imageSize(), model.network().maxStride());
@@ -116,8 +129,15 @@ public final class Validator {
      * Sweep mode: router scores, then each route once for the whole batch; the image's own result is the one of the
      * route its score picks at the run's threshold (no third forward).
      */
-    private static void runBothRoutes(RoutedModel model, NDArray input, List<Integer> ok, List<Preprocess.Prepared> prepared,
-                                      List<Path> images, Options o, int[] categoryIds, List<ImageResult> out) {
+    private static void runBothRoutes(
+            RoutedModel model,
+            NDArray input,
+            List<Integer> ok,
+            List<Preprocess.Prepared> prepared,
+            List<Path> images,
+            Options o,
+            int[] categoryIds,
+            List<ImageResult> out) {
         float[] scores = new float[ok.size()];
         if (model.network().isDynamic()) scores = model.easiness(input);
         else java.util.Arrays.fill(scores, Float.NaN);
@@ -134,13 +154,25 @@ public final class Validator {
             Letterbox lb = p.letterbox();
             Map<Route, RouteResult> perRoute = new java.util.EnumMap<>(Route.class);
             for (Route r : Route.values()) {
-                perRoute.put(r, new RouteResult(coco(decoded.get(r).get(k), o, p, images.get(i), categoryIds),
-                        ms.get(r), model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
+                perRoute.put(
+                        r,
+                        new RouteResult(
+                                coco(decoded.get(r).get(k), o, p, images.get(i), categoryIds),
+                                ms.get(r),
+                                model.network().gflops(r, lb.paddedHeight(), lb.paddedWidth())));
             }
             Route route = Float.isNaN(scores[k]) ? Route.ROUTE2 : Route.choose(scores[k], o.routerThreshold());
             RouteResult taken = perRoute.get(route);
-            out.set(i, new ImageResult(new ImageRef(images.get(i), imageId(images.get(i)), p.height(), p.width(), lb), scores[k], route, taken.detections(),
-                    taken.modelMs(), null, perRoute));
+            out.set(
+                    i,
+                    new ImageResult(
+                            new ImageRef(images.get(i), imageId(images.get(i)), p.height(), p.width(), lb),
+                            scores[k],
+                            route,
+                            taken.detections(),
+                            taken.modelMs(),
+                            null,
+                            perRoute));
         }
     }
 
@@ -160,8 +192,14 @@ public final class Validator {
         }
     }
 
-    private static void runBatch(RoutedModel model, RectStage rect, List<Path> images, List<Integer> batch, Options o, int[] categoryIds,
-                                 List<ImageResult> out) {
+    private static void runBatch(
+            RoutedModel model,
+            RectStage rect,
+            List<Path> images,
+            List<Integer> batch,
+            Options o,
+            int[] categoryIds,
+            List<ImageResult> out) {
         List<Preprocess.Prepared> prepared = new ArrayList<>();
         List<Mat> padded = new ArrayList<>();
         List<Integer> ok = new ArrayList<>();
@@ -190,16 +228,26 @@ public final class Validator {
                 int i = ok.get(k);
                 Preprocess.Prepared p = prepared.get(k);
                 List<CocoDetection> dets = coco(routed.decoded().get(k), o, p, images.get(i), categoryIds);
-                out.set(i, new ImageResult(new ImageRef(images.get(i), imageId(images.get(i)), p.height(), p.width(), p.letterbox()), routed.scores()[k],
-                        routed.routes().get(k), dets, ms, null));
+                out.set(
+                        i,
+                        new ImageResult(
+                                new ImageRef(
+                                        images.get(i), imageId(images.get(i)), p.height(), p.width(), p.letterbox()),
+                                routed.scores()[k],
+                                routed.routes().get(k),
+                                dets,
+                                ms,
+                                null));
             }
         } finally {
             for (Mat m : padded) m.release();
         }
     }
 
-    private static List<CocoDetection> coco(NDArray decoded, Options o, Preprocess.Prepared p, Path file, int[] categoryIds) {
-        return Postprocess.coco(decoded, o.nms(), p.letterbox(), p.height(), p.width(), o.imageSize(), imageId(file), categoryIds);
+    private static List<CocoDetection> coco(
+            NDArray decoded, Options o, Preprocess.Prepared p, Path file, int[] categoryIds) {
+        return Postprocess.coco(
+                decoded, o.nms(), p.letterbox(), p.height(), p.width(), o.imageSize(), imageId(file), categoryIds);
     }
 
     /** The Box of a COCO row (for drawing and tests). */

@@ -12,19 +12,94 @@ import java.util.Set;
 /** Class names: COCO's 80 built in, or one name per line in a text file. */
 public final class ClassNames {
     /** The 80 COCO class names in the order of the original's class ids. */
-    public static final List<String> COCO = List.of("person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck",
-            "boat", "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep",
-            "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee", "skis",
-            "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket",
-            "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange", "broccoli",
-            "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", "dining table", "toilet", "tv",
-            "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book",
-            "clock", "vase", "scissors", "teddy bear", "hair drier", "toothbrush");
+    public static final List<String> COCO = List.of(
+            "person",
+            "bicycle",
+            "car",
+            "motorcycle",
+            "airplane",
+            "bus",
+            "train",
+            "truck",
+            "boat",
+            "traffic light",
+            "fire hydrant",
+            "stop sign",
+            "parking meter",
+            "bench",
+            "bird",
+            "cat",
+            "dog",
+            "horse",
+            "sheep",
+            "cow",
+            "elephant",
+            "bear",
+            "zebra",
+            "giraffe",
+            "backpack",
+            "umbrella",
+            "handbag",
+            "tie",
+            "suitcase",
+            "frisbee",
+            "skis",
+            "snowboard",
+            "sports ball",
+            "kite",
+            "baseball bat",
+            "baseball glove",
+            "skateboard",
+            "surfboard",
+            "tennis racket",
+            "bottle",
+            "wine glass",
+            "cup",
+            "fork",
+            "knife",
+            "spoon",
+            "bowl",
+            "banana",
+            "apple",
+            "sandwich",
+            "orange",
+            "broccoli",
+            "carrot",
+            "hot dog",
+            "pizza",
+            "donut",
+            "cake",
+            "chair",
+            "couch",
+            "potted plant",
+            "bed",
+            "dining table",
+            "toilet",
+            "tv",
+            "laptop",
+            "mouse",
+            "remote",
+            "keyboard",
+            "cell phone",
+            "microwave",
+            "oven",
+            "toaster",
+            "sink",
+            "refrigerator",
+            "book",
+            "clock",
+            "vase",
+            "scissors",
+            "teddy bear",
+            "hair drier",
+            "toothbrush");
 
     /** COCO category ids of the 80 contiguous classes (the original's coco80_to_coco91_class). */
-    public static final int[] COCO80_TO_91 = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28,
-            31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
-            64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
+    public static final int[] COCO80_TO_91 = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34,
+        35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+        64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90
+    };
 
     private ClassNames() {}
 
@@ -32,7 +107,8 @@ public final class ClassNames {
     public static List<String> resolve(String coco_or_file) throws IOException {
         if (coco_or_file.equalsIgnoreCase("coco")) return COCO;
         Path p = Path.of(coco_or_file);
-        if (!Files.isRegularFile(p)) throw new IOException("class names: '" + coco_or_file + "' is neither 'coco' nor a readable file");
+        if (!Files.isRegularFile(p))
+            throw new IOException("class names: '" + coco_or_file + "' is neither 'coco' nor a readable file");
         List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) if (!line.isBlank()) names.add(line.strip());
         if (names.isEmpty()) throw new IOException("class names file " + p + " holds no names");
@@ -53,7 +129,8 @@ public final class ClassNames {
                 try {
                     id = Integer.parseInt(p);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("classes: '" + p + "' is neither a class id nor one of the model's " + names.size() + " class names");
+                    throw new IllegalArgumentException("classes: '" + p
+                            + "' is neither a class id nor one of the model's " + names.size() + " class names");
                 }
                 checkId(id, names);
             }
@@ -65,7 +142,8 @@ public final class ClassNames {
 
     /** Refuses a class id outside the model's {@code names}. */
     public static void checkId(int id, List<String> names) {
-        if (id < 0 || id >= names.size()) throw new IllegalArgumentException("classes: id " + id + " is outside 0.." + (names.size() - 1));
+        if (id < 0 || id >= names.size())
+            throw new IllegalArgumentException("classes: id " + id + " is outside 0.." + (names.size() - 1));
     }
 
     /** Names for nc classes when none are known: COCO's for 80, else "class0", "class1", ... */

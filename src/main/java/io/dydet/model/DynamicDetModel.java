@@ -49,7 +49,8 @@ public final class DynamicDetModel implements RoutedModel {
         this(network, manager, state, false, Precision.FLOAT32);
     }
 
-    private DynamicDetModel(Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast, Precision precision) {
+    private DynamicDetModel(
+            Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast, Precision precision) {
         this.channelsLast = channelsLast;
         this.precision = precision;
         this.releases = releases(network);
@@ -77,12 +78,13 @@ public final class DynamicDetModel implements RoutedModel {
      *
      * @param source names the file in error messages
      */
-    public static DynamicDetModel fromStateDict(Network network, Map<String, NDArray> tensors, NDManager manager, String source) {
+    public static DynamicDetModel fromStateDict(
+            Network network, Map<String, NDArray> tensors, NDManager manager, String source) {
         List<ParamSpec> expected = network.stateDictSpec();
         WeightReport report = WeightReport.compare(expected, tensors);
         if (!report.isClean()) {
-            throw new ModelLoadException(source + " does not fit model " + network.spec().name() + " (" + network.spec().source() + "): "
-                    + report.describe(10));
+            throw new ModelLoadException(source + " does not fit model "
+                    + network.spec().name() + " (" + network.spec().source() + "): " + report.describe(10));
         }
         Map<String, NDArray> state = new LinkedHashMap<>();
         for (ParamSpec p : expected) {
@@ -153,8 +155,9 @@ public final class DynamicDetModel implements RoutedModel {
         Precision precision = options.precision();
         if (network.isFused()) throw new IllegalStateException("model is already fused");
         if (precision == Precision.BFLOAT16 && !NativeOps.bfloat16Available()) {
-            throw new UnsupportedOperationException("bf16 is not available with this engine: it needs libtorch's to_dtype operator through "
-                    + "the PyTorch engine; use fp32");
+            throw new UnsupportedOperationException(
+                    "bf16 is not available with this engine: it needs libtorch's to_dtype operator through "
+                            + "the PyTorch engine; use fp32");
         }
         Network fusedNet = network.fused();
         Map<String, NDArray> fusedState = new LinkedHashMap<>();
@@ -188,7 +191,9 @@ public final class DynamicDetModel implements RoutedModel {
                 }
                 // convolution weights and biases only: the router and the heads' anchors stay float32
                 String name = e.getKey();
-                if (precision == Precision.BFLOAT16 && !name.startsWith("router.") && (name.endsWith("weight") || name.endsWith("bias"))) {
+                if (precision == Precision.BFLOAT16
+                        && !name.startsWith("router.")
+                        && (name.endsWith("weight") || name.endsWith("bias"))) {
                     NDArray b = NativeOps.toBFloat16(k);
                     e.setValue(b);
                     k = b;
@@ -213,14 +218,17 @@ public final class DynamicDetModel implements RoutedModel {
         if (plan.routing() == ForwardPlan.Routing.PER_IMAGE && plan.thresholds().length != bs) {
             throw new IllegalArgumentException(bs + " images but " + plan.thresholds().length + " router thresholds");
         }
-        boolean runRouter = switch (plan.router()) {
-            case SKIP -> false;
-            case IF_PRESENT -> network.isDynamic();
-            case REQUIRED -> {
-                if (!network.isDynamic()) throw new IllegalStateException("model " + network.spec().name() + " has no router");
-                yield true;
-            }
-        };
+        boolean runRouter =
+                switch (plan.router()) {
+                    case SKIP -> false;
+                    case IF_PRESENT -> network.isDynamic();
+                    case REQUIRED -> {
+                        if (!network.isDynamic())
+                            throw new IllegalStateException(
+                                    "model " + network.spec().name() + " has no router");
+                        yield true;
+                    }
+                };
         boolean free = plan.frees();
         Trace t = newTrace(input);
         runSection(Section.B1, t, plan.backbone1(), free ? releases.backbone1() : null);
@@ -233,13 +241,19 @@ public final class DynamicDetModel implements RoutedModel {
                 runSection(Section.DUAL, t, plan.rest(), null);
                 runSection(Section.D1, t, plan.rest(), null);
                 runSection(Section.D2, t, plan.rest(), null);
-                return new ForwardResult(t, scores, List.of(), null, rawOutput(t, Section.D1), rawOutput(t, Section.D2));
+                return new ForwardResult(
+                        t, scores, List.of(), null, rawOutput(t, Section.D1), rawOutput(t, Section.D2));
             }
             case FIXED: {
                 Route r = plan.route();
                 runRoute(t, r, plan.rest(), free);
                 HeadOutput out = headOutput(t, head(r), plan.decode());
-                return new ForwardResult(t, scores, Collections.nCopies(bs, r), out, r == Route.ROUTE1 ? out.raw() : null,
+                return new ForwardResult(
+                        t,
+                        scores,
+                        Collections.nCopies(bs, r),
+                        out,
+                        r == Route.ROUTE1 ? out.raw() : null,
                         r == Route.ROUTE2 ? out.raw() : null);
             }
             case PER_IMAGE:
@@ -265,7 +279,13 @@ public final class DynamicDetModel implements RoutedModel {
             Route only = rows2.isEmpty() ? Route.ROUTE1 : Route.ROUTE2;
             runRoute(t, only, plan.rest(), free);
             HeadOutput out = headOutput(t, head(only), plan.decode());
-            return new ForwardResult(t, scoreArray, routes, out, only == Route.ROUTE1 ? out.raw() : null, only == Route.ROUTE2 ? out.raw() : null);
+            return new ForwardResult(
+                    t,
+                    scoreArray,
+                    routes,
+                    out,
+                    only == Route.ROUTE1 ? out.raw() : null,
+                    only == Route.ROUTE2 ? out.raw() : null);
         }
         NDArray input = t.input();
         NDManager m = input.getManager();
@@ -276,15 +296,19 @@ public final class DynamicDetModel implements RoutedModel {
         for (int i : rows1) inverse[i] = k++;
         for (int i : rows2) inverse[i] = k++;
         NDArray order = m.create(inverse).toDevice(input.getDevice(), false);
-        NDArray decoded = plan.decode() ? NDArrays.concat(new NDList(e.decoded(), h.decoded()), 0).get(new NDIndex("{}", order)) : null;
+        NDArray decoded = plan.decode()
+                ? NDArrays.concat(new NDList(e.decoded(), h.decoded()), 0).get(new NDIndex("{}", order))
+                : null;
         NDList raw = new NDList(e.raw().size());
         for (int lvl = 0; lvl < e.raw().size(); lvl++) {
-            raw.add(NDArrays.concat(new NDList(e.raw().get(lvl), h.raw().get(lvl)), 0).get(new NDIndex("{}", order)));
+            raw.add(NDArrays.concat(new NDList(e.raw().get(lvl), h.raw().get(lvl)), 0)
+                    .get(new NDIndex("{}", order)));
         }
         return new ForwardResult(t, scoreArray, routes, new HeadOutput(decoded, raw), null, null);
     }
 
-    private HeadOutput runSubset(Trace full, List<Integer> rows, Route route, NDManager m, ForwardPlan plan, boolean free) {
+    private HeadOutput runSubset(
+            Trace full, List<Integer> rows, Route route, NDManager m, ForwardPlan plan, boolean free) {
         long[] idx = rows.stream().mapToLong(Integer::longValue).toArray();
         Trace sub = full.subset(m.create(idx).toDevice(full.input().getDevice(), false), network);
         runRoute(sub, route, plan.rest(), free);
@@ -314,7 +338,8 @@ public final class DynamicDetModel implements RoutedModel {
      * The router runs too when the model has one.
      */
     public Trace trace(NDArray input, Route route) {
-        return run(input, ForwardPlan.fixed(route).withKeepOutputs(true).withDecode(false)).trace();
+        return run(input, ForwardPlan.fixed(route).withKeepOutputs(true).withDecode(false))
+                .trace();
     }
 
     /** Decoded and raw output of a head that ran in a trace. */
@@ -357,7 +382,8 @@ public final class DynamicDetModel implements RoutedModel {
     @Override
     public RoutedOutput forward(NDArray input, float[] thresholds) {
         int bs = (int) input.getShape().get(0);
-        if (thresholds.length != bs) throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");
+        if (thresholds.length != bs)
+            throw new IllegalArgumentException(bs + " images but " + thresholds.length + " router thresholds");
         ForwardResult r = run(input, ForwardPlan.perImage(thresholds));
         return new RoutedOutput(r.output().decoded(), r.output().raw(), r.scoreArray(bs), r.routes());
     }
@@ -376,8 +402,14 @@ public final class DynamicDetModel implements RoutedModel {
      * is not run. {@link TrainOutput#head1()} is null.
      */
     public TrainOutput forwardTrainRoute2(NDArray input) {
-        return run(input, ForwardPlan.fixed(Route.ROUTE2).withBackbone1(Mode.EVAL).withRest(Mode.TRAIN)
-                .withRouter(ForwardPlan.RouterUse.SKIP).withDecode(false)).toTrainOutput();
+        return run(
+                        input,
+                        ForwardPlan.fixed(Route.ROUTE2)
+                                .withBackbone1(Mode.EVAL)
+                                .withRest(Mode.TRAIN)
+                                .withRouter(ForwardPlan.RouterUse.SKIP)
+                                .withDecode(false))
+                .toTrainOutput();
     }
 
     /** Tensors of route 2 alone: the composite connections, the second backbone and the second head. */
@@ -391,17 +423,21 @@ public final class DynamicDetModel implements RoutedModel {
      * whatever tensors require them (in step 2 only the router's).
      */
     public TrainOutput forwardFrozen(NDArray input) {
-        return run(input, ForwardPlan.bothRoutes(Mode.EVAL).withRouter(ForwardPlan.RouterUse.REQUIRED)).toTrainOutput();
+        return run(input, ForwardPlan.bothRoutes(Mode.EVAL).withRouter(ForwardPlan.RouterUse.REQUIRED))
+                .toTrainOutput();
     }
 
     private Trace newTrace(NDArray input) {
-        if (input.getShape().dimension() != 4 || input.getShape().get(1) != network.spec().inChannels()) {
-            throw new IllegalArgumentException("input must be (B, " + network.spec().inChannels() + ", H, W), got " + input.getShape());
+        if (input.getShape().dimension() != 4
+                || input.getShape().get(1) != network.spec().inChannels()) {
+            throw new IllegalArgumentException(
+                    "input must be (B, " + network.spec().inChannels() + ", H, W), got " + input.getShape());
         }
         int stride = network.maxStride();
         long h = input.getShape().get(2), w = input.getShape().get(3);
         if (h % stride != 0 || w % stride != 0) {
-            throw new IllegalArgumentException("input size " + h + "x" + w + " must be a multiple of the model's largest stride " + stride);
+            throw new IllegalArgumentException(
+                    "input size " + h + "x" + w + " must be a multiple of the model's largest stride " + stride);
         }
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
@@ -460,14 +496,16 @@ public final class DynamicDetModel implements RoutedModel {
         Map<Route, Map<Node, List<Source>>> out = new EnumMap<>(Route.class);
         // first-backbone outputs read only inside the first backbone die there, whatever the route
         Set<Source> readOutside = new HashSet<>();
-        for (Section s : List.of(Section.DUAL, Section.D1, Section.D2)) for (Node n : net.nodes(s)) readOutside.addAll(n.sources());
+        for (Section s : List.of(Section.DUAL, Section.D1, Section.D2))
+            for (Node n : net.nodes(s)) readOutside.addAll(n.sources());
         for (int idx : net.spec().routerIns()) readOutside.add(new Source(Section.B1, idx));
         readOutside.add(new Source(Section.B1, net.nodes(Section.B1).size() - 1));
         Map<Source, Node> lastInB1 = new LinkedHashMap<>();
         for (Node n : net.nodes(Section.B1)) for (Source src : n.sources()) lastInB1.put(src, n);
         Map<Node, List<Source>> b1Dead = new IdentityHashMap<>();
         lastInB1.forEach((src, node) -> {
-            if (!src.isInput() && !readOutside.contains(src)) b1Dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
+            if (!src.isInput() && !readOutside.contains(src))
+                b1Dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
         });
         for (Route r : Route.values()) {
             List<Section> order = r == Route.ROUTE1 ? List.of(Section.D1) : List.of(Section.DUAL, Section.D2);

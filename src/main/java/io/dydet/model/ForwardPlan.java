@@ -16,7 +16,14 @@ import java.util.Objects;
  * @param router      whether the router runs: {@link RouterUse#IF_PRESENT}, {@link RouterUse#REQUIRED} or {@link RouterUse#SKIP}
  * @param outputs     what the pass keeps and returns
  */
-public record ForwardPlan(Routing routing, Route route, float[] thresholds, Mode backbone1, Mode rest, RouterUse router, Outputs outputs) {
+public record ForwardPlan(
+        Routing routing,
+        Route route,
+        float[] thresholds,
+        Mode backbone1,
+        Mode rest,
+        RouterUse router,
+        Outputs outputs) {
 
     /**
      * What a pass keeps and returns.
@@ -53,8 +60,10 @@ public record ForwardPlan(Routing routing, Route route, float[] thresholds, Mode
         Objects.requireNonNull(rest, "rest");
         Objects.requireNonNull(router, "router");
         Objects.requireNonNull(outputs, "outputs");
-        if ((routing == Routing.FIXED) != (route != null)) throw new IllegalArgumentException("a fixed route plan needs exactly one route");
-        if ((routing == Routing.PER_IMAGE) != (thresholds != null)) throw new IllegalArgumentException("per-image routing needs thresholds");
+        if ((routing == Routing.FIXED) != (route != null))
+            throw new IllegalArgumentException("a fixed route plan needs exactly one route");
+        if ((routing == Routing.PER_IMAGE) != (thresholds != null))
+            throw new IllegalArgumentException("per-image routing needs thresholds");
         thresholds = thresholds == null ? null : thresholds.clone();
     }
 
@@ -85,23 +94,44 @@ public record ForwardPlan(Routing routing, Route route, float[] thresholds, Mode
 
     /** Eval: the first backbone and the router, for the easiness scores. */
     public static ForwardPlan routerOnly() {
-        return new ForwardPlan(Routing.ROUTER_ONLY, null, null, Mode.EVAL, Mode.EVAL, RouterUse.REQUIRED, new Outputs(false, false, defaultLean()));
+        return new ForwardPlan(
+                Routing.ROUTER_ONLY,
+                null,
+                null,
+                Mode.EVAL,
+                Mode.EVAL,
+                RouterUse.REQUIRED,
+                new Outputs(false, false, defaultLean()));
     }
 
     /** Eval: every image through one route, decoded; the router runs too when the model has one. */
     public static ForwardPlan fixed(Route route) {
-        return new ForwardPlan(Routing.FIXED, Objects.requireNonNull(route, "route"), null, Mode.EVAL, Mode.EVAL, RouterUse.IF_PRESENT,
+        return new ForwardPlan(
+                Routing.FIXED,
+                Objects.requireNonNull(route, "route"),
+                null,
+                Mode.EVAL,
+                Mode.EVAL,
+                RouterUse.IF_PRESENT,
                 new Outputs(false, true, defaultLean()));
     }
 
     /** Eval: each image routed by its own threshold, decoded, in batch order. */
     public static ForwardPlan perImage(float[] thresholds) {
-        return new ForwardPlan(Routing.PER_IMAGE, null, thresholds, Mode.EVAL, Mode.EVAL, RouterUse.IF_PRESENT, new Outputs(false, true, defaultLean()));
+        return new ForwardPlan(
+                Routing.PER_IMAGE,
+                null,
+                thresholds,
+                Mode.EVAL,
+                Mode.EVAL,
+                RouterUse.IF_PRESENT,
+                new Outputs(false, true, defaultLean()));
     }
 
     /** Both routes over the whole batch in one mode, raw logits of both heads (step 1 in TRAIN, step 2 in EVAL). */
     public static ForwardPlan bothRoutes(Mode mode) {
-        return new ForwardPlan(Routing.BOTH, null, null, mode, mode, RouterUse.IF_PRESENT, new Outputs(false, false, defaultLean()));
+        return new ForwardPlan(
+                Routing.BOTH, null, null, mode, mode, RouterUse.IF_PRESENT, new Outputs(false, false, defaultLean()));
     }
 
     public ForwardPlan withBackbone1(Mode mode) {
@@ -117,15 +147,30 @@ public record ForwardPlan(Routing routing, Route route, float[] thresholds, Mode
     }
 
     public ForwardPlan withKeepOutputs(boolean keep) {
-        return new ForwardPlan(routing, route, thresholds, backbone1, rest, router, new Outputs(keep, outputs.decode(), outputs.lean()));
+        return new ForwardPlan(
+                routing,
+                route,
+                thresholds,
+                backbone1,
+                rest,
+                router,
+                new Outputs(keep, outputs.decode(), outputs.lean()));
     }
 
     public ForwardPlan withDecode(boolean d) {
-        return new ForwardPlan(routing, route, thresholds, backbone1, rest, router, new Outputs(outputs.keepAll(), d, outputs.lean()));
+        return new ForwardPlan(
+                routing, route, thresholds, backbone1, rest, router, new Outputs(outputs.keepAll(), d, outputs.lean()));
     }
 
     public ForwardPlan withLean(boolean l) {
-        return new ForwardPlan(routing, route, thresholds, backbone1, rest, router, new Outputs(outputs.keepAll(), outputs.decode(), l));
+        return new ForwardPlan(
+                routing,
+                route,
+                thresholds,
+                backbone1,
+                rest,
+                router,
+                new Outputs(outputs.keepAll(), outputs.decode(), l));
     }
 
     /** Whether dead outputs are freed: only in eval passes that neither keep every output nor run both routes. */

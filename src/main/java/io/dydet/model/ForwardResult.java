@@ -15,7 +15,8 @@ import java.util.List;
  * @param head1   the first head's raw logits over the whole batch when it ran so, else null
  * @param head2   the second head's raw logits over the whole batch when it ran so, else null
  */
-public record ForwardResult(Trace trace, NDArray scores, List<Route> routes, HeadOutput output, NDList head1, NDList head2) {
+public record ForwardResult(
+        Trace trace, NDArray scores, List<Route> routes, HeadOutput output, NDList head1, NDList head2) {
     public ForwardResult {
         routes = List.copyOf(routes);
     }

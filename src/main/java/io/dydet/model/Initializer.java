@@ -47,7 +47,10 @@ final class Initializer {
             return fill(m, s, i -> (float) ((mult ? 1.0 : 0.0) + 0.02 * rng.nextGaussian()));
         }
         if (n.endsWith("anchors") || n.endsWith("anchor_grid")) return m.zeros(s); // set by initDetect
-        boolean isBn = n.contains(".bn.") || n.contains("rbr_dense.1.") || n.contains("rbr_1x1.1.") || n.contains("rbr_identity.");
+        boolean isBn = n.contains(".bn.")
+                || n.contains("rbr_dense.1.")
+                || n.contains("rbr_1x1.1.")
+                || n.contains("rbr_identity.");
         if (isBn && n.endsWith(".weight")) return m.ones(s);
         if (isBn && n.endsWith(".bias")) return m.zeros(s);
         // default conv init; a bias uses the fan-in of its layer's weight
@@ -73,7 +76,8 @@ final class Initializer {
             for (int a = 0; a < na; a++) {
                 for (int k = 0; k < 2; k++) {
                     grid[(l * na + a) * 2 + k] = anchors[l][a][k];
-                    units[(l * na + a) * 2 + k] = anchors[l][a][k] / det.strides().get(l);
+                    units[(l * na + a) * 2 + k] =
+                            anchors[l][a][k] / det.strides().get(l);
                 }
             }
         }

@@ -9,8 +9,15 @@ import java.util.List;
  * the string {@code input}; {@code fromIsList} remembers whether it was written as a list (it changes how head2
  * resolves non-negative indices).
  */
-public record LayerRow(Section section, int index, List<Object> from, boolean fromIsList, int number, String module,
-                       List<Object> args, String where) {
+public record LayerRow(
+        Section section,
+        int index,
+        List<Object> from,
+        boolean fromIsList,
+        int number,
+        String module,
+        List<Object> args,
+        String where) {
     public LayerRow {
         from = List.copyOf(from);
         args = Collections.unmodifiableList(new ArrayList<>(args));

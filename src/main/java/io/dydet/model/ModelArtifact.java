@@ -18,8 +18,14 @@ import java.util.Map;
  * @param calibration calibrated thresholds as JSON text, or null
  * @param provenance free-form facts, e.g. source, created, dydet_version, git_revision, data, epochs, seed
  */
-public record ModelArtifact(String modelName, String cfgYaml, List<String> classNames, int imageSize, List<Integer> strides,
-                            String calibration, Map<String, String> provenance) {
+public record ModelArtifact(
+        String modelName,
+        String cfgYaml,
+        List<String> classNames,
+        int imageSize,
+        List<Integer> strides,
+        String calibration,
+        Map<String, String> provenance) {
     public static final String FORMAT = "dydet-model/1";
     static final String KEY_FORMAT = "dydet.format";
     static final String KEY_NAMES = "dydet.names";
@@ -61,20 +67,29 @@ public record ModelArtifact(String modelName, String cfgYaml, List<String> class
     /** Reads the metadata of a dydet model file; {@code source} names the file in errors. */
     public static ModelArtifact fromMetadata(Map<String, String> m, String source) {
         String cfg = m.get(ModelFiles.CFG_KEY);
-        if (cfg == null) throw new ModelLoadException(source + " is not a dydet model file (no " + ModelFiles.CFG_KEY + " in its metadata)");
+        if (cfg == null)
+            throw new ModelLoadException(
+                    source + " is not a dydet model file (no " + ModelFiles.CFG_KEY + " in its metadata)");
         String format = m.getOrDefault(KEY_FORMAT, FORMAT);
-        if (!format.equals(FORMAT)) throw new ModelLoadException(source + ": unsupported model file format '" + format + "' (this dydet reads " + FORMAT + ")");
+        if (!format.equals(FORMAT))
+            throw new ModelLoadException(
+                    source + ": unsupported model file format '" + format + "' (this dydet reads " + FORMAT + ")");
         try {
             String name = m.getOrDefault(ModelFiles.NAME_KEY, "model");
             ModelSpec spec = ModelSpec.parse(cfg, name, source + " (embedded definition)");
-            List<String> names = m.containsKey(KEY_NAMES) ? JSON.readValue(m.get(KEY_NAMES), new TypeReference<List<String>>() {})
+            List<String> names = m.containsKey(KEY_NAMES)
+                    ? JSON.readValue(m.get(KEY_NAMES), new TypeReference<List<String>>() {})
                     : ClassNames.defaults(spec.nc());
-            List<Integer> strides = m.containsKey(KEY_STRIDES) ? JSON.readValue(m.get(KEY_STRIDES), new TypeReference<List<Integer>>() {}) : List.of();
+            List<Integer> strides = m.containsKey(KEY_STRIDES)
+                    ? JSON.readValue(m.get(KEY_STRIDES), new TypeReference<List<Integer>>() {})
+                    : List.of();
             Map<String, String> prov = m.containsKey(KEY_PROVENANCE)
-                    ? JSON.readValue(m.get(KEY_PROVENANCE), new TypeReference<LinkedHashMap<String, String>>() {}) : Map.of();
+                    ? JSON.readValue(m.get(KEY_PROVENANCE), new TypeReference<LinkedHashMap<String, String>>() {})
+                    : Map.of();
             int img = Integer.parseInt(m.getOrDefault(KEY_IMG, "640"));
             if (names.size() != spec.nc())
-                throw new ModelLoadException(source + ": " + names.size() + " class names for a model with nc " + spec.nc());
+                throw new ModelLoadException(
+                        source + ": " + names.size() + " class names for a model with nc " + spec.nc());
             return new ModelArtifact(name, cfg, names, img, strides, m.get(KEY_CALIBRATION), prov);
         } catch (JsonProcessingException | NumberFormatException e) {
             throw new ModelLoadException(source + ": malformed dydet metadata: " + e.getMessage(), e);

@@ -54,7 +54,9 @@ public final class ModelFiles {
     public static ModelSpec describedSpec(Path weights) throws WeightsException {
         if (!isCheckpoint(weights)) {
             try (SafeTensorsFile f = SafeTensors.open(weights)) {
-                if (ModelArtifact.isModelFile(f.metadata())) return ModelArtifact.fromMetadata(f.metadata(), weights.toString()).spec(weights.toString());
+                if (ModelArtifact.isModelFile(f.metadata()))
+                    return ModelArtifact.fromMetadata(f.metadata(), weights.toString())
+                            .spec(weights.toString());
             }
         }
         return recognize(weights);
@@ -65,7 +67,8 @@ public final class ModelFiles {
         Map<String, long[]> found = shapes(weights);
         WeightReport r = WeightReport.compareShapes(network.stateDictSpec(), found);
         if (!r.isClean()) {
-            throw new ModelLoadException(weights + " does not fit model " + network.spec().name() + " (" + network.spec().source() + "): " + r.describe(10));
+            throw new ModelLoadException(weights + " does not fit model "
+                    + network.spec().name() + " (" + network.spec().source() + "): " + r.describe(10));
         }
     }
 
@@ -122,8 +125,14 @@ public final class ModelFiles {
                 Map<String, String> prov = new LinkedHashMap<>();
                 prov.put("source", weights.toString());
                 meta.forEach((k, v) -> prov.put("checkpoint." + k, v));
-                artifact = new ModelArtifact(s.name(), s.toYaml(), artifact != null ? artifact.classNames() : ClassNames.defaults(s.nc()),
-                        net.maxStride() >= 64 ? 1280 : 640, net.strides(), null, prov);
+                artifact = new ModelArtifact(
+                        s.name(),
+                        s.toYaml(),
+                        artifact != null ? artifact.classNames() : ClassNames.defaults(s.nc()),
+                        net.maxStride() >= 64 ? 1280 : 640,
+                        net.strides(),
+                        null,
+                        prov);
             }
             return new Loaded(model, artifact);
         }
@@ -139,7 +148,17 @@ public final class ModelFiles {
             DynamicDetModel model = DynamicDetModel.initialized(network, m, seed);
             Map<String, String> prov = new LinkedHashMap<>();
             prov.put("source", "initialised weights (seed " + seed + "), for speed measurements only");
-            save(file, model, new ModelArtifact(spec.name(), spec.toYaml(), ClassNames.defaults(spec.nc()), imageSize, network.strides(), null, prov));
+            save(
+                    file,
+                    model,
+                    new ModelArtifact(
+                            spec.name(),
+                            spec.toYaml(),
+                            ClassNames.defaults(spec.nc()),
+                            imageSize,
+                            network.strides(),
+                            null,
+                            prov));
         }
     }
 
@@ -149,8 +168,10 @@ public final class ModelFiles {
     }
 
     /** The same from a state dict of {@code network} (e.g. EMA weights) without building a model around it. */
-    public static void save(Path file, Network network, Map<String, NDArray> state, ModelArtifact artifact) throws IOException {
-        if (network.isFused()) throw new IllegalArgumentException("save the unfused model; fusion happens at load time");
+    public static void save(Path file, Network network, Map<String, NDArray> state, ModelArtifact artifact)
+            throws IOException {
+        if (network.isFused())
+            throw new IllegalArgumentException("save the unfused model; fusion happens at load time");
         SafeTensors.write(file, state, artifact.toMetadata());
     }
 
@@ -162,9 +183,11 @@ public final class ModelFiles {
         Map<String, long[]> found = shapes(weights);
         ModelSpec s = recognize(found);
         if (s == null) {
-            throw new ModelLoadException(weights + " does not name its model definition and matches none of the built-in ones ("
-                    + String.join(", ", candidateNames()) + ", at the width its first layer implies and at 0.25/0.5/0.75/1/1.25/1.5); "
-                    + "give its definition with --cfg FILE or --model NAME");
+            throw new ModelLoadException(
+                    weights + " does not name its model definition and matches none of the built-in ones ("
+                            + String.join(", ", candidateNames())
+                            + ", at the width its first layer implies and at 0.25/0.5/0.75/1/1.25/1.5); "
+                            + "give its definition with --cfg FILE or --model NAME");
         }
         return s;
     }
@@ -190,14 +213,18 @@ public final class ModelFiles {
         for (String name : candidateNames()) {
             ModelSpec base = ModelSpec.builtIn(name);
             Network full = Network.build(base);
-            ParamSpec stem1 = full.stateDictSpec().stream().filter(p -> p.name().equals("model_b.1.conv.weight")).findFirst().orElse(null);
+            ParamSpec stem1 = full.stateDictSpec().stream()
+                    .filter(p -> p.name().equals("model_b.1.conv.weight"))
+                    .findFirst()
+                    .orElse(null);
             if (stem1 == null) continue;
             double ratio = (double) stem[0] / stem1.shape().get(0);
             for (double width : new double[] {ratio, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5}) {
                 try {
                     ModelSpec s = (width == 1.0 ? base : base.withWidth(width));
                     if (nc > 0 && nc != s.nc()) s = s.withClasses(nc);
-                    if (WeightReport.compareShapes(Network.build(s).stateDictSpec(), found).isClean()) return s;
+                    if (WeightReport.compareShapes(Network.build(s).stateDictSpec(), found)
+                            .isClean()) return s;
                 } catch (ConfigException e) {
                     // this width does not build; try the next
                 }

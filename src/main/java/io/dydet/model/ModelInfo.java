@@ -9,15 +9,20 @@ import java.util.Map;
  * and GFLOPs per route, counted as 2 x the convolution multiply-accumulates of the fused (deploy) model with the
  * router included, the convention of the reference counts.
  */
-public record ModelInfo(String model, int imageSize, Map<String, Long> params, double route1Gflops, double route2Gflops) {
+public record ModelInfo(
+        String model, int imageSize, Map<String, Long> params, double route1Gflops, double route2Gflops) {
     public ModelInfo {
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
     public static ModelInfo of(Network network, int imageSize) {
         Network fused = network.fused();
-        return new ModelInfo(network.spec().name(), imageSize, network.parameterCounts(),
-                fused.gflops(Route.ROUTE1, imageSize, imageSize), fused.gflops(Route.ROUTE2, imageSize, imageSize));
+        return new ModelInfo(
+                network.spec().name(),
+                imageSize,
+                network.parameterCounts(),
+                fused.gflops(Route.ROUTE1, imageSize, imageSize),
+                fused.gflops(Route.ROUTE2, imageSize, imageSize));
     }
 
     public long totalParams() {

@@ -40,7 +40,6 @@ public final class ModelSpec {
     private final int routerReduction;
     private final int inChannels;
 
-
     /** dydet's built-in definitions; each also exists in its step-1 form as {@code <name>-step1}. */
     public static final List<String> BUILT_IN = List.of("dy-yolov7", "dy-yolov7x", "dy-yolov7-w6");
 
@@ -158,7 +157,6 @@ public final class ModelSpec {
         return inChannels;
     }
 
-
     public List<LayerRow> rows(Section s) {
         return rows.getOrDefault(s, List.of());
     }
@@ -191,7 +189,10 @@ public final class ModelSpec {
         String resource = "cfg/" + base + "-" + form + ".yaml";
         try (InputStream in = ModelSpec.class.getResourceAsStream(resource)) {
             if (in == null) throw new ConfigException("built-in definition " + resource + " is missing from the jar");
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), form.equals("step1") ? base + "-step1" : base, "built-in " + resource);
+            return parse(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                    form.equals("step1") ? base + "-step1" : base,
+                    "built-in " + resource);
         } catch (IOException e) {
             throw new ConfigException("cannot read built-in definition " + resource, e);
         }
@@ -212,7 +213,8 @@ public final class ModelSpec {
         } catch (IOException e) {
             throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new ConfigException(source + ": expected a YAML mapping at the top level");
+        if (root == null || !root.isObject())
+            throw new ConfigException(source + ": expected a YAML mapping at the top level");
         Reader r = new Reader(root, source);
         int nc = r.intValue("nc", null);
         double gd = r.doubleValue("depth_multiple", 1.0);
@@ -232,12 +234,26 @@ public final class ModelSpec {
         List<Integer> routerIns = r.intList("router_ins", dynamic);
         List<Integer> routerChannels = r.intList("router_channels", dynamic);
         if (dynamic && routerIns.size() != routerChannels.size()) {
-            throw new ConfigException(source + ": router_ins has " + routerIns.size() + " entries but router_channels has "
-                    + routerChannels.size());
+            throw new ConfigException(source + ": router_ins has " + routerIns.size()
+                    + " entries but router_channels has " + routerChannels.size());
         }
-        return builder().name(name).source(source).nc(nc).depthMultiple(gd).widthMultiple(gw).anchors(anchors).rows(rows).nFirstLayers(nFirst)
-                .b1Save(r.intList("b1_save", false)).b2Save(r.intList("b2_save", false)).keepInput(r.bool("keep_input", false)).dynamic(dynamic)
-                .routerIns(routerIns).routerChannels(routerChannels).routerReduction(r.intValue("router_reduction", 4)).inChannels(r.intValue("ch", 3))
+        return builder()
+                .name(name)
+                .source(source)
+                .nc(nc)
+                .depthMultiple(gd)
+                .widthMultiple(gw)
+                .anchors(anchors)
+                .rows(rows)
+                .nFirstLayers(nFirst)
+                .b1Save(r.intList("b1_save", false))
+                .b2Save(r.intList("b2_save", false))
+                .keepInput(r.bool("keep_input", false))
+                .dynamic(dynamic)
+                .routerIns(routerIns)
+                .routerChannels(routerChannels)
+                .routerReduction(r.intValue("router_reduction", 4))
+                .inChannels(r.intValue("ch", 3))
                 .build();
     }
 
@@ -262,17 +278,33 @@ public final class ModelSpec {
                 if (row.module().equals("CBLinear")) {
                     List<Object> args = new ArrayList<>(row.args());
                     List<Object> widths = new ArrayList<>();
-                    for (Object c : (List<?>) args.get(0)) widths.add(Network.makeDivisible(((Number) c).doubleValue() * factor, 8));
+                    for (Object c : (List<?>) args.get(0))
+                        widths.add(Network.makeDivisible(((Number) c).doubleValue() * factor, 8));
                     args.set(0, widths);
-                    row = new LayerRow(row.section(), row.index(), row.from(), row.fromIsList(), row.number(), row.module(), args, row.where());
+                    row = new LayerRow(
+                            row.section(),
+                            row.index(),
+                            row.from(),
+                            row.fromIsList(),
+                            row.number(),
+                            row.module(),
+                            args,
+                            row.where());
                 }
                 out.add(row);
             }
             scaled.put(e.getKey(), out);
         }
-        List<Integer> router = routerChannels.stream().map(c -> Network.makeDivisible(c * factor, 8)).toList();
+        List<Integer> router = routerChannels.stream()
+                .map(c -> Network.makeDivisible(c * factor, 8))
+                .toList();
         String newName = width == 1.0 ? name : name + "-w" + trimWidth(width);
-        return toBuilder().name(newName).widthMultiple(width).rows(scaled).routerChannels(router).build();
+        return toBuilder()
+                .name(newName)
+                .widthMultiple(width)
+                .rows(scaled)
+                .routerChannels(router)
+                .build();
     }
 
     private static String trimWidth(double w) {
@@ -310,7 +342,8 @@ public final class ModelSpec {
                 if (dflt == null) throw new ConfigException(source + ": missing key '" + key + "' (an integer)");
                 return dflt;
             }
-            if (!n.canConvertToInt() || !n.isIntegralNumber()) throw new ConfigException(source + ": key '" + key + "' must be an integer, got " + n);
+            if (!n.canConvertToInt() || !n.isIntegralNumber())
+                throw new ConfigException(source + ": key '" + key + "' must be an integer, got " + n);
             return n.intValue();
         }
 
@@ -325,7 +358,8 @@ public final class ModelSpec {
             JsonNode n = root.get(key);
             if (n == null || n.isNull()) return dflt;
             if (n.isBoolean()) return n.booleanValue();
-            if (n.isTextual() && (n.textValue().equalsIgnoreCase("true") || n.textValue().equalsIgnoreCase("false")))
+            if (n.isTextual()
+                    && (n.textValue().equalsIgnoreCase("true") || n.textValue().equalsIgnoreCase("false")))
                 return Boolean.parseBoolean(n.textValue());
             throw new ConfigException(source + ": key '" + key + "' must be True or False, got " + n);
         }
@@ -333,13 +367,17 @@ public final class ModelSpec {
         List<Integer> intList(String key, boolean required) {
             JsonNode n = root.get(key);
             if (n == null || n.isNull()) {
-                if (required) throw new ConfigException(source + ": missing key '" + key + "' (a list of integers; required when dynamic is True)");
+                if (required)
+                    throw new ConfigException(
+                            source + ": missing key '" + key + "' (a list of integers; required when dynamic is True)");
                 return List.of();
             }
-            if (!n.isArray()) throw new ConfigException(source + ": key '" + key + "' must be a list of integers, got " + n);
+            if (!n.isArray())
+                throw new ConfigException(source + ": key '" + key + "' must be a list of integers, got " + n);
             List<Integer> out = new ArrayList<>();
             for (JsonNode e : n) {
-                if (!e.isIntegralNumber()) throw new ConfigException(source + ": key '" + key + "' must hold integers, got " + e);
+                if (!e.isIntegralNumber())
+                    throw new ConfigException(source + ": key '" + key + "' must hold integers, got " + e);
                 out.add(e.intValue());
             }
             return out;
@@ -348,19 +386,23 @@ public final class ModelSpec {
         List<List<Double>> anchors() {
             JsonNode n = root.get("anchors");
             if (n == null || !n.isArray() || n.isEmpty())
-                throw new ConfigException(source + ": key 'anchors' must be a list of levels, each [w0,h0, w1,h1, ...] in pixels");
+                throw new ConfigException(
+                        source + ": key 'anchors' must be a list of levels, each [w0,h0, w1,h1, ...] in pixels");
             List<List<Double>> out = new ArrayList<>();
             int perLevel = -1;
             for (int i = 0; i < n.size(); i++) {
                 JsonNode lvl = n.get(i);
                 if (!lvl.isArray() || lvl.isEmpty() || lvl.size() % 2 != 0)
-                    throw new ConfigException(source + ": anchors level " + i + " must be an even-length list of numbers, got " + lvl);
+                    throw new ConfigException(
+                            source + ": anchors level " + i + " must be an even-length list of numbers, got " + lvl);
                 if (perLevel >= 0 && lvl.size() != perLevel)
-                    throw new ConfigException(source + ": anchors level " + i + " has " + lvl.size() / 2 + " anchors, level 0 has " + perLevel / 2);
+                    throw new ConfigException(source + ": anchors level " + i + " has " + lvl.size() / 2
+                            + " anchors, level 0 has " + perLevel / 2);
                 perLevel = lvl.size();
                 List<Double> vals = new ArrayList<>();
                 for (JsonNode v : lvl) {
-                    if (!v.isNumber()) throw new ConfigException(source + ": anchors level " + i + " holds a non-number " + v);
+                    if (!v.isNumber())
+                        throw new ConfigException(source + ": anchors level " + i + " holds a non-number " + v);
                     vals.add(v.doubleValue());
                 }
                 out.add(vals);
@@ -374,7 +416,9 @@ public final class ModelSpec {
                 if (required) throw new ConfigException(source + ": missing section '" + s.yamlKey() + "'");
                 return List.of();
             }
-            if (!n.isArray()) throw new ConfigException(source + ": section '" + s.yamlKey() + "' must be a list of [from, number, module, args] rows");
+            if (!n.isArray())
+                throw new ConfigException(
+                        source + ": section '" + s.yamlKey() + "' must be a list of [from, number, module, args] rows");
             List<LayerRow> out = new ArrayList<>();
             for (int i = 0; i < n.size(); i++) {
                 String where = source + ", section '" + s.yamlKey() + "', row " + i;
@@ -430,12 +474,19 @@ public final class ModelSpec {
     /** This definition in the cfg format (what dydet embeds in its model files); parsing it gives an equal definition. */
     public String toYaml() {
         StringBuilder b = new StringBuilder();
-        b.append("# ").append(name).append(" (written by dydet from ").append(source.replace('\n', ' ')).append(")\n");
+        b.append("# ")
+                .append(name)
+                .append(" (written by dydet from ")
+                .append(source.replace('\n', ' '))
+                .append(")\n");
         b.append("nc: ").append(nc).append('\n');
         b.append("depth_multiple: ").append(depthMultiple).append('\n');
         b.append("width_multiple: ").append(widthMultiple).append('\n');
         b.append("anchors:\n");
-        for (List<Double> a : anchors) b.append("  - ").append(flow(a.stream().map(ModelSpec::number).toList())).append('\n');
+        for (List<Double> a : anchors)
+            b.append("  - ")
+                    .append(flow(a.stream().map(ModelSpec::number).toList()))
+                    .append('\n');
         b.append("n_first_layers: ").append(nFirstLayers).append('\n');
         b.append("b1_save: ").append(flow(b1Save)).append('\n');
         b.append("b2_save: ").append(flow(b2Save)).append('\n');
@@ -451,8 +502,15 @@ public final class ModelSpec {
             b.append(s.yamlKey()).append(":\n");
             for (LayerRow r : rows(s)) {
                 Object from = r.fromIsList() ? r.from() : r.from().get(0);
-                b.append("  - [").append(flowValue(from)).append(", ").append(r.number()).append(", ").append(r.module()).append(", ")
-                        .append(flowValue(r.args())).append("]\n");
+                b.append("  - [")
+                        .append(flowValue(from))
+                        .append(", ")
+                        .append(r.number())
+                        .append(", ")
+                        .append(r.module())
+                        .append(", ")
+                        .append(flowValue(r.args()))
+                        .append("]\n");
             }
         }
         return b.toString();
@@ -482,11 +540,28 @@ public final class ModelSpec {
     public String toString() {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (Section s : Section.values()) counts.put(s.yamlKey(), rows(s).size());
-        return "ModelSpec[" + name + " from " + source + ", nc " + nc + ", width " + widthMultiple + ", rows " + counts + ", dynamic " + dynamic + "]";
+        return "ModelSpec[" + name + " from " + source + ", nc " + nc + ", width " + widthMultiple + ", rows " + counts
+                + ", dynamic " + dynamic + "]";
     }
 
     private List<Object> components() {
-        return java.util.Arrays.asList(name, source, nc, depthMultiple, widthMultiple, anchors, rows, nFirstLayers, b1Save, b2Save, keepInput, dynamic, routerIns, routerChannels, routerReduction, inChannels);
+        return java.util.Arrays.asList(
+                name,
+                source,
+                nc,
+                depthMultiple,
+                widthMultiple,
+                anchors,
+                rows,
+                nFirstLayers,
+                b1Save,
+                b2Save,
+                keepInput,
+                dynamic,
+                routerIns,
+                routerChannels,
+                routerReduction,
+                inChannels);
     }
 
     @Override

@@ -31,8 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Network {
     /** Module names a cfg may use. */
-    public static final List<String> KNOWN_MODULES =
-            List.of("Conv", "MP", "SPPCSPC", "RepConv", "ReOrg", "Concat", "nn.Upsample", "CBLinear", "CBFuse", "IDetect");
+    public static final List<String> KNOWN_MODULES = List.of(
+            "Conv", "MP", "SPPCSPC", "RepConv", "ReOrg", "Concat", "nn.Upsample", "CBLinear", "CBFuse", "IDetect");
 
     private final ModelSpec spec;
     private final Map<Section, List<Node>> nodes;
@@ -96,7 +96,8 @@ public final class Network {
     /** Returns {@code size} if this network takes it as image size (a positive multiple of its largest stride), else throws saying so. */
     public int checkImageSize(int size) {
         if (size <= 0 || size % maxStride() != 0)
-            throw new IllegalArgumentException("--img " + size + " must be a positive multiple of the model's largest stride " + maxStride());
+            throw new IllegalArgumentException(
+                    "--img " + size + " must be a positive multiple of the model's largest stride " + maxStride());
         return size;
     }
 
@@ -104,7 +105,8 @@ public final class Network {
     public Network fused() {
         if (fused) return this;
         Map<Section, List<Node>> f = new EnumMap<>(Section.class);
-        nodes.forEach((s, list) -> f.put(s, list.stream().map(n -> n.withLayer(n.layer().fused())).toList()));
+        nodes.forEach((s, list) ->
+                f.put(s, list.stream().map(n -> n.withLayer(n.layer().fused())).toList()));
         return new Network(spec, f, router, true);
     }
 
@@ -133,7 +135,9 @@ public final class Network {
 
     private long count(Section s) {
         long c = 0;
-        for (Node n : nodes.get(s)) for (ParamSpec p : n.layer().params()) if (p.trainable()) c += p.shape().size();
+        for (Node n : nodes.get(s))
+            for (ParamSpec p : n.layer().params())
+                if (p.trainable()) c += p.shape().size();
         return c;
     }
 
@@ -146,12 +150,15 @@ public final class Network {
             out.put(s, list);
             for (Node n : nodes.get(s)) {
                 List<List<FeatureShape>> in = new ArrayList<>();
-                for (Source src : n.sources()) in.add(src.isInput() ? input : out.get(src.section()).get(src.index()));
+                for (Source src : n.sources())
+                    in.add(src.isInput() ? input : out.get(src.section()).get(src.index()));
                 try {
                     list.add(n.layer().outputShapes(in));
                 } catch (IllegalArgumentException e) {
-                    throw new ConfigException(spec.source() + ", " + n.prefix() + " (" + n.layer().module() + ") at input "
-                            + height + "x" + width + ": " + e.getMessage(), e);
+                    throw new ConfigException(
+                            spec.source() + ", " + n.prefix() + " (" + n.layer().module() + ") at input " + height + "x"
+                                    + width + ": " + e.getMessage(),
+                            e);
                 }
             }
         }
@@ -191,9 +198,11 @@ public final class Network {
     }
 
     /** The shapes a node reads: the image's, or those of the layers it takes its inputs from. */
-    private static List<List<FeatureShape>> inputShapes(Node n, Map<Section, List<List<FeatureShape>>> shapes, List<FeatureShape> input) {
+    private static List<List<FeatureShape>> inputShapes(
+            Node n, Map<Section, List<List<FeatureShape>>> shapes, List<FeatureShape> input) {
         List<List<FeatureShape>> in = new ArrayList<>();
-        for (Source src : n.sources()) in.add(src.isInput() ? input : shapes.get(src.section()).get(src.index()));
+        for (Source src : n.sources())
+            in.add(src.isInput() ? input : shapes.get(src.section()).get(src.index()));
         return in;
     }
 
@@ -222,6 +231,7 @@ public final class Network {
         private final Map<Section, List<Node>> nodes = new EnumMap<>(Section.class);
         /** Output channel lists per section and index (CBLinear has several). */
         private final Map<Section, List<List<Integer>>> channels = new EnumMap<>(Section.class);
+
         private final int na;
         private final int no;
 
@@ -240,7 +250,8 @@ public final class Network {
             for (Section head : List.of(Section.D1, Section.D2)) {
                 List<Node> h = nodes.get(head);
                 if (h.isEmpty() || !(h.get(h.size() - 1).layer() instanceof IDetect))
-                    throw new ConfigException(spec.source() + ": section '" + head.yamlKey() + "' must end with an IDetect row");
+                    throw new ConfigException(
+                            spec.source() + ": section '" + head.yamlKey() + "' must end with an IDetect row");
             }
             AdaptiveRouter router = null;
             if (spec.dynamic()) router = router();
@@ -274,12 +285,14 @@ public final class Network {
             for (int i = 0; i < ins.size(); i++) {
                 int idx = ins.get(i);
                 if (idx < 0 || idx >= b1.size())
-                    throw new ConfigException(spec.source() + ": router_ins[" + i + "] = " + idx + " is not a backbone layer (0.." + (b1.size() - 1) + ")");
+                    throw new ConfigException(spec.source() + ": router_ins[" + i + "] = " + idx
+                            + " is not a backbone layer (0.." + (b1.size() - 1) + ")");
                 int have = b1.get(idx).get(0);
                 int want = spec.routerChannels().get(i);
                 if (have != want)
-                    throw new ConfigException(spec.source() + ": router_channels[" + i + "] = " + want + " but backbone layer " + idx
-                            + " has " + have + " channels (router_channels must equal the widths of the router_ins layers)");
+                    throw new ConfigException(spec.source() + ": router_channels[" + i + "] = " + want
+                            + " but backbone layer " + idx + " has " + have
+                            + " channels (router_channels must equal the widths of the router_ins layers)");
             }
             return new AdaptiveRouter(spec.routerChannels(), spec.routerReduction());
         }
@@ -287,16 +300,23 @@ public final class Network {
         private void add(LayerRow row) {
             String where = row.where() + " (" + row.module() + ")";
             if (!KNOWN_MODULES.contains(row.module())) {
-                throw new ConfigException(row.where() + ": unknown module '" + row.module() + "'; known modules: " + String.join(", ", KNOWN_MODULES));
+                throw new ConfigException(row.where() + ": unknown module '" + row.module() + "'; known modules: "
+                        + String.join(", ", KNOWN_MODULES));
             }
             if (row.number() != 1 && !row.module().equals("SPPCSPC")) {
                 int n = Math.max((int) Math.round(row.number() * spec.depthMultiple()), 1);
-                if (n != 1) throw new ConfigException(where + ": repeated layers (number " + row.number() + ") are not used by DynamicDet cfgs and not supported");
+                if (n != 1)
+                    throw new ConfigException(where + ": repeated layers (number " + row.number()
+                            + ") are not used by DynamicDet cfgs and not supported");
             }
             List<Source> sources = new ArrayList<>();
             for (Object f : row.from()) sources.add(resolve(row, f));
             List<List<Integer>> inCh = new ArrayList<>();
-            for (Source s : sources) inCh.add(s.isInput() ? List.of(spec.inChannels()) : channels.get(s.section()).get(s.index()));
+            for (Source s : sources)
+                inCh.add(
+                        s.isInput()
+                                ? List.of(spec.inChannels())
+                                : channels.get(s.section()).get(s.index()));
             Layer layer = layer(row, where, sources, inCh);
             nodes.get(row.section()).add(new Node(row.section(), row.index(), layer, sources));
             channels.get(row.section()).add(outChannels(layer, inCh));
@@ -304,7 +324,8 @@ public final class Network {
 
         private List<Integer> outChannels(Layer layer, List<List<Integer>> in) {
             if (layer instanceof CbLinear c) return c.outs();
-            if (layer instanceof Concat) return List.of(in.stream().mapToInt(l -> l.get(0)).sum());
+            if (layer instanceof Concat)
+                return List.of(in.stream().mapToInt(l -> l.get(0)).sum());
             if (layer instanceof ConvBnSilu c) return List.of(c.out());
             if (layer instanceof RepConv c) return List.of(c.out());
             if (layer instanceof Sppcspc c) return List.of(c.out());
@@ -339,13 +360,19 @@ public final class Network {
                     single(where, sources, inCh);
                     int scale = a.size() > 1 && a.get(1) instanceof Number n ? n.intValue() : 2;
                     String mode = a.size() > 2 ? String.valueOf(a.get(2)) : "nearest";
-                    if (!mode.equals("nearest")) throw new ConfigException(where + ": only 'nearest' upsampling is supported, got '" + mode + "'");
+                    if (!mode.equals("nearest"))
+                        throw new ConfigException(
+                                where + ": only 'nearest' upsampling is supported, got '" + mode + "'");
                     return new Upsample(scale);
                 }
                 case "Concat" -> {
                     int dim = a.isEmpty() ? 1 : intArg(where, a, 0, 1);
-                    if (dim != 1) throw new ConfigException(where + ": Concat must join channels (dimension 1), got " + dim);
-                    for (List<Integer> c : inCh) if (c.size() != 1) throw new ConfigException(where + ": Concat source is a CBLinear output (a list of chunks)");
+                    if (dim != 1)
+                        throw new ConfigException(where + ": Concat must join channels (dimension 1), got " + dim);
+                    for (List<Integer> c : inCh)
+                        if (c.size() != 1)
+                            throw new ConfigException(
+                                    where + ": Concat source is a CBLinear output (a list of chunks)");
                     return new Concat();
                 }
                 case "CBLinear" -> {
@@ -354,7 +381,8 @@ public final class Network {
                         throw new ConfigException(where + ": CBLinear args must be [[c1, c2, ...]], got " + a);
                     List<Integer> outs = new ArrayList<>();
                     for (Object o : l) {
-                        if (!(o instanceof Integer i) || i < 1) throw new ConfigException(where + ": CBLinear widths must be positive integers, got " + l);
+                        if (!(o instanceof Integer i) || i < 1)
+                            throw new ConfigException(where + ": CBLinear widths must be positive integers, got " + l);
                         outs.add(i);
                     }
                     return new CbLinear(inCh.get(0).get(0), outs);
@@ -364,34 +392,45 @@ public final class Network {
                         throw new ConfigException(where + ": CBFuse args must be [[chunk indices]], got " + a);
                     List<Integer> idx = new ArrayList<>();
                     for (Object o : l) {
-                        if (!(o instanceof Integer i)) throw new ConfigException(where + ": CBFuse chunk indices must be integers, got " + l);
+                        if (!(o instanceof Integer i))
+                            throw new ConfigException(where + ": CBFuse chunk indices must be integers, got " + l);
                         idx.add(i);
                     }
                     if (sources.size() != idx.size() + 1)
-                        throw new ConfigException(where + ": CBFuse lists " + idx.size() + " chunk indices, so 'from' needs "
-                                + (idx.size() + 1) + " entries (the CBLinear layers, then the target), got " + sources.size());
+                        throw new ConfigException(where + ": CBFuse lists " + idx.size()
+                                + " chunk indices, so 'from' needs " + (idx.size() + 1)
+                                + " entries (the CBLinear layers, then the target), got " + sources.size());
                     for (int k = 0; k < idx.size(); k++) {
                         List<Integer> ch = inCh.get(k);
                         if (idx.get(k) < 0 || idx.get(k) >= ch.size())
-                            throw new ConfigException(where + ": source " + sources.get(k) + " has " + ch.size() + " chunk(s), chunk " + idx.get(k) + " requested");
+                            throw new ConfigException(where + ": source " + sources.get(k) + " has " + ch.size()
+                                    + " chunk(s), chunk " + idx.get(k) + " requested");
                         int target = inCh.get(inCh.size() - 1).get(0);
                         if (ch.get(idx.get(k)) != target)
-                            throw new ConfigException(where + ": chunk " + idx.get(k) + " of " + sources.get(k) + " has " + ch.get(idx.get(k))
-                                    + " channels but the target " + sources.get(sources.size() - 1) + " has " + target
-                                    + " (the CBLinear widths must equal the second backbone's; with width_multiple < 1 scale them too)");
+                            throw new ConfigException(
+                                    where + ": chunk " + idx.get(k) + " of " + sources.get(k) + " has "
+                                            + ch.get(idx.get(k))
+                                            + " channels but the target " + sources.get(sources.size() - 1) + " has "
+                                            + target
+                                            + " (the CBLinear widths must equal the second backbone's; with width_multiple < 1 scale them too)");
                     }
                     return new CbFuse(idx);
                 }
                 case "IDetect" -> {
                     int nc = a.isEmpty() || "nc".equals(a.get(0)) ? spec.nc() : intArg(where, a, 0, spec.nc());
-                    if (nc != spec.nc()) throw new ConfigException(where + ": IDetect nc " + nc + " differs from the cfg's nc " + spec.nc());
+                    if (nc != spec.nc())
+                        throw new ConfigException(
+                                where + ": IDetect nc " + nc + " differs from the cfg's nc " + spec.nc());
                     List<Integer> chs = new ArrayList<>();
                     for (List<Integer> c : inCh) chs.add(c.get(0));
                     if (chs.size() != spec.anchors().size())
-                        throw new ConfigException(where + ": IDetect reads " + chs.size() + " levels but 'anchors' has " + spec.anchors().size());
+                        throw new ConfigException(where + ": IDetect reads " + chs.size() + " levels but 'anchors' has "
+                                + spec.anchors().size());
                     return new IDetect(nc, na, chs, List.of(), false);
                 }
-                default -> throw new ConfigException(row.where() + ": unknown module '" + row.module() + "'; known modules: " + String.join(", ", KNOWN_MODULES));
+                default ->
+                    throw new ConfigException(row.where() + ": unknown module '" + row.module() + "'; known modules: "
+                            + String.join(", ", KNOWN_MODULES));
             }
         }
 
@@ -401,8 +440,11 @@ public final class Network {
         }
 
         private static void single(String where, List<Source> sources, List<List<Integer>> inCh) {
-            if (sources.size() != 1) throw new ConfigException(where + ": expects one source, 'from' lists " + sources.size());
-            if (inCh.get(0).size() != 1) throw new ConfigException(where + ": its source " + sources.get(0) + " is a CBLinear output (a list of chunks); only CBFuse reads those");
+            if (sources.size() != 1)
+                throw new ConfigException(where + ": expects one source, 'from' lists " + sources.size());
+            if (inCh.get(0).size() != 1)
+                throw new ConfigException(where + ": its source " + sources.get(0)
+                        + " is a CBLinear output (a list of chunks); only CBFuse reads those");
         }
 
         private static int intArg(String where, List<Object> a, int i, Integer dflt) {
@@ -410,7 +452,8 @@ public final class Network {
                 if (dflt == null) throw new ConfigException(where + ": missing argument " + i + " in " + a);
                 return dflt;
             }
-            if (!(a.get(i) instanceof Integer v)) throw new ConfigException(where + ": argument " + i + " must be an integer, got " + a.get(i));
+            if (!(a.get(i) instanceof Integer v))
+                throw new ConfigException(where + ": argument " + i + " must be an integer, got " + a.get(i));
             return v;
         }
 
@@ -420,10 +463,15 @@ public final class Network {
             int i = row.index();
             int n1 = spec.nFirstLayers();
             if (f instanceof String str) {
-                if (!str.equals("input")) throw new ConfigException(row.where() + ": bad from entry '" + str + "' (expected an integer or 'input')");
+                if (!str.equals("input"))
+                    throw new ConfigException(
+                            row.where() + ": bad from entry '" + str + "' (expected an integer or 'input')");
                 if (s == Section.B1 && i == 0) return Source.INPUT;
-                if (s != Section.DUAL) throw new ConfigException(row.where() + ": 'input' can only be read by dual_backbone rows");
-                if (!spec.keepInput()) throw new ConfigException(row.where() + ": reads 'input' but the cfg does not set keep_input: True");
+                if (s != Section.DUAL)
+                    throw new ConfigException(row.where() + ": 'input' can only be read by dual_backbone rows");
+                if (!spec.keepInput())
+                    throw new ConfigException(
+                            row.where() + ": reads 'input' but the cfg does not set keep_input: True");
                 return Source.INPUT;
             }
             int v = (Integer) f;
@@ -438,13 +486,18 @@ public final class Network {
                 } else if (pos >= 0) {
                     return new Source(s, pos);
                 }
-                throw new ConfigException(row.where() + ": bad from index " + v + ": it points before the first layer of '" + s.yamlKey() + "'");
+                throw new ConfigException(row.where() + ": bad from index " + v
+                        + ": it points before the first layer of '" + s.yamlKey() + "'");
             }
             Section target = (s == Section.D2 && !row.fromIsList()) ? Section.DUAL : Section.B1;
-            int available = target == s ? i : (target == Section.B1 ? (s == Section.B1 ? i : spec.rows(Section.B1).size()) : nodes.get(Section.DUAL).size());
+            int available = target == s
+                    ? i
+                    : (target == Section.B1
+                            ? (s == Section.B1 ? i : spec.rows(Section.B1).size())
+                            : nodes.get(Section.DUAL).size());
             if (v >= available) {
-                throw new ConfigException(row.where() + ": bad from index " + v + ": '" + target.yamlKey() + "' has layers 0.." + (available - 1)
-                        + (target == s ? " before this row" : ""));
+                throw new ConfigException(row.where() + ": bad from index " + v + ": '" + target.yamlKey()
+                        + "' has layers 0.." + (available - 1) + (target == s ? " before this row" : ""));
             }
             return new Source(target, v);
         }

@@ -10,7 +10,8 @@ public sealed interface RouterSetting {
 
     record Threshold(float value) implements RouterSetting {
         public Threshold {
-            if (!(value >= 0f && value <= 1f)) throw new IllegalArgumentException("router threshold must be in [0, 1], got " + value);
+            if (!(value >= 0f && value <= 1f))
+                throw new IllegalArgumentException("router threshold must be in [0, 1], got " + value);
         }
 
         @Override
@@ -29,14 +30,17 @@ public sealed interface RouterSetting {
     record GflopsBudget(double gflops) implements RouterSetting {
         @Override
         public float resolve(ModelArtifact artifact, String source) {
-            return (float) artifact.requireThresholds(source).forGflopsBudget(gflops).threshold();
+            return (float)
+                    artifact.requireThresholds(source).forGflopsBudget(gflops).threshold();
         }
     }
 
     record LatencyBudget(double ms, double route1Ms, double route2Ms) implements RouterSetting {
         @Override
         public float resolve(ModelArtifact artifact, String source) {
-            return (float) artifact.requireThresholds(source).forLatencyBudget(ms, route1Ms, route2Ms).threshold();
+            return (float) artifact.requireThresholds(source)
+                    .forLatencyBudget(ms, route1Ms, route2Ms)
+                    .threshold();
         }
     }
 }

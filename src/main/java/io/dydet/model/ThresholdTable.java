@@ -26,7 +26,8 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
     }
 
     /** The original's thresholds from easiness scores, with per-image route costs for the expected GFLOPs. */
-    public static ThresholdTable fromScores(float[] scores, double[] route1Gflops, double[] route2Gflops, int imageSize, String data) {
+    public static ThresholdTable fromScores(
+            float[] scores, double[] route1Gflops, double[] route2Gflops, int imageSize, String data) {
         double[] thresholds = thresholds(scores);
         List<Entry> e = new ArrayList<>();
         for (int k = 0; k <= 10; k++) {
@@ -63,7 +64,8 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
 
     /** The threshold for an easy share in [0, 1]; between table rows the threshold is interpolated linearly. */
     public double thresholdForEasyRatio(double ratio) {
-        if (!(ratio >= 0 && ratio <= 1)) throw new IllegalArgumentException("easy ratio must be in [0, 1], got " + ratio);
+        if (!(ratio >= 0 && ratio <= 1))
+            throw new IllegalArgumentException("easy ratio must be in [0, 1], got " + ratio);
         for (int i = 0; i + 1 < entries.size(); i++) {
             Entry a = entries.get(i), b = entries.get(i + 1); // easy shares descend
             if (ratio <= a.easyShare() && ratio >= b.easyShare()) {
@@ -78,10 +80,12 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
     /** The most accurate setting (largest route-2 share) whose expected GFLOPs fit the budget. */
     public Entry forGflopsBudget(double gflops) {
         Entry best = null;
-        for (Entry e : entries) if (e.gflops() <= gflops && (best == null || e.easyShare() < best.easyShare())) best = e;
+        for (Entry e : entries)
+            if (e.gflops() <= gflops && (best == null || e.easyShare() < best.easyShare())) best = e;
         if (best == null) {
             double min = entries.stream().mapToDouble(Entry::gflops).min().orElse(Double.NaN);
-            throw new IllegalArgumentException("no calibrated setting fits " + gflops + " GFLOPs per image; the cheapest (all route 1) costs " + String.format("%.2f", min));
+            throw new IllegalArgumentException("no calibrated setting fits " + gflops
+                    + " GFLOPs per image; the cheapest (all route 1) costs " + String.format("%.2f", min));
         }
         return best;
     }
@@ -93,7 +97,9 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
             double expected = e.easyShare() * route1Ms + (1 - e.easyShare()) * route2Ms;
             if (expected <= ms && (best == null || e.easyShare() < best.easyShare())) best = e;
         }
-        if (best == null) throw new IllegalArgumentException("no calibrated setting fits " + ms + " ms per image; route 1 alone takes " + route1Ms + " ms");
+        if (best == null)
+            throw new IllegalArgumentException(
+                    "no calibrated setting fits " + ms + " ms per image; route 1 alone takes " + route1Ms + " ms");
         return best;
     }
 
@@ -122,8 +128,16 @@ public record ThresholdTable(List<Entry> entries, int images, int imageSize, Str
         try {
             JsonNode n = JSON.readTree(json);
             List<Entry> e = new ArrayList<>();
-            for (JsonNode r : n.get("thresholds")) e.add(new Entry(r.get("easy_share").asDouble(), r.get("threshold").asDouble(), r.get("gflops").asDouble()));
-            return new ThresholdTable(e, n.path("images").asInt(), n.path("image_size").asInt(), n.path("data").asText(null));
+            for (JsonNode r : n.get("thresholds"))
+                e.add(new Entry(
+                        r.get("easy_share").asDouble(),
+                        r.get("threshold").asDouble(),
+                        r.get("gflops").asDouble()));
+            return new ThresholdTable(
+                    e,
+                    n.path("images").asInt(),
+                    n.path("image_size").asInt(),
+                    n.path("data").asText(null));
         } catch (JsonProcessingException | RuntimeException ex) {
             throw new ModelLoadException(source + ": malformed calibration table: " + ex.getMessage(), ex);
         }

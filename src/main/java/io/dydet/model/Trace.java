@@ -26,7 +26,8 @@ public final class Trace {
         this.input = input;
         this.parent = parent;
         this.rows = rows;
-        for (Section s : Section.values()) outputs.put(s, new NDList[network.nodes(s).size()]);
+        for (Section s : Section.values())
+            outputs.put(s, new NDList[network.nodes(s).size()]);
     }
 
     /** A trace for the images {@code rows} (int64 indices into this batch). */

@@ -53,8 +53,12 @@ public record WeightReport(List<String> missing, List<String> unexpected, List<S
     /** A multi-line description: counts, up to {@code limit} lines per kind, and a hint when one applies. */
     public String describe(int limit) {
         StringBuilder b = new StringBuilder();
-        b.append(missing.size()).append(" missing, ").append(unexpected.size()).append(" unexpected, ")
-                .append(wrongShape.size()).append(" wrong shape");
+        b.append(missing.size())
+                .append(" missing, ")
+                .append(unexpected.size())
+                .append(" unexpected, ")
+                .append(wrongShape.size())
+                .append(" wrong shape");
         append(b, "missing     ", missing, limit);
         append(b, "unexpected  ", unexpected, limit);
         append(b, "wrong shape ", wrongShape, limit);
@@ -64,14 +68,26 @@ public record WeightReport(List<String> missing, List<String> unexpected, List<S
     }
 
     private static void append(StringBuilder b, String label, List<String> lines, int limit) {
-        for (int i = 0; i < Math.min(limit, lines.size()); i++) b.append(System.lineSeparator()).append("  ").append(label).append(lines.get(i));
-        if (lines.size() > limit) b.append(System.lineSeparator()).append("  ... ").append(lines.size() - limit).append(" more ").append(label.trim());
+        for (int i = 0; i < Math.min(limit, lines.size()); i++)
+            b.append(System.lineSeparator()).append("  ").append(label).append(lines.get(i));
+        if (lines.size() > limit)
+            b.append(System.lineSeparator())
+                    .append("  ... ")
+                    .append(lines.size() - limit)
+                    .append(" more ")
+                    .append(label.trim());
     }
 
     private String hint() {
-        if (!missing.isEmpty() && unexpected.isEmpty() && wrongShape.isEmpty() && missing.stream().allMatch(m -> m.startsWith("router.")))
+        if (!missing.isEmpty()
+                && unexpected.isEmpty()
+                && wrongShape.isEmpty()
+                && missing.stream().allMatch(m -> m.startsWith("router.")))
             return "the file has no router: it looks like a step-1 checkpoint; use the step-1 definition (e.g. dy-yolov7-step1) or train the router";
-        if (missing.isEmpty() && wrongShape.isEmpty() && !unexpected.isEmpty() && unexpected.stream().allMatch(m -> m.startsWith("router.")))
+        if (missing.isEmpty()
+                && wrongShape.isEmpty()
+                && !unexpected.isEmpty()
+                && unexpected.stream().allMatch(m -> m.startsWith("router.")))
             return "the file has a router but the definition is step-1; use the step-2 definition (e.g. dy-yolov7)";
         if (!wrongShape.isEmpty() && wrongShape.stream().allMatch(l -> l.contains(".m.") || l.contains("anchor")))
             return "only the detection convolutions differ: the number of classes (nc) of the definition and the file differ";

@@ -28,8 +28,11 @@ public record AdaptiveRouter(List<Integer> channels, int reduction) {
 
     public List<ParamSpec> params() {
         int d = inputWidth(), h = hiddenWidth();
-        return List.of(ParamSpec.param("layer1.weight", h, d, 1, 1), ParamSpec.param("layer1.bias", h),
-                ParamSpec.param("layer2.weight", 1, h, 1, 1), ParamSpec.param("layer2.bias", 1));
+        return List.of(
+                ParamSpec.param("layer1.weight", h, d, 1, 1),
+                ParamSpec.param("layer1.bias", h),
+                ParamSpec.param("layer2.weight", 1, h, 1, 1),
+                ParamSpec.param("layer2.bias", 1));
     }
 
     public long macs() {
@@ -39,8 +42,8 @@ public record AdaptiveRouter(List<Integer> channels, int reduction) {
 
     /** Its two 1x1 convolutions on the pooled features (for the engine check). */
     public List<ConvShape> convShapes() {
-        return List.of(ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1),
-                ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
+        return List.of(
+                ConvShape.same(inputWidth(), hiddenWidth(), 1, 1, 1, 1), ConvShape.same(hiddenWidth(), 1, 1, 1, 1, 1));
     }
 
     /** The router's input: spatial means of the features, concatenated, shape (B, d). */
@@ -58,7 +61,8 @@ public record AdaptiveRouter(List<Integer> channels, int reduction) {
         long bs = pooled.getShape().get(0);
         NDArray x = pooled.reshape(bs, -1, 1, 1);
         NDArray h = Activation.relu(Ops.conv(x, w.get("layer1.weight"), w.get("layer1.bias"), 1, 0));
-        NDArray logit = Ops.conv(h, w.get("layer2.weight"), w.get("layer2.bias"), 1, 0).reshape(bs, 1);
+        NDArray logit =
+                Ops.conv(h, w.get("layer2.weight"), w.get("layer2.bias"), 1, 0).reshape(bs, 1);
         return Activation.sigmoid(logit);
     }
 }

@@ -26,18 +26,21 @@ public record CbFuse(List<Integer> chunkIndex) implements Layer {
     @Override
     public List<FeatureShape> outputShapes(List<List<FeatureShape>> inputs) {
         if (inputs.size() != chunkIndex.size() + 1) {
-            throw new IllegalArgumentException("CBFuse with " + chunkIndex.size() + " chunk indices needs "
-                    + (chunkIndex.size() + 1) + " sources (the CBLinear outputs, then the target), got " + inputs.size());
+            throw new IllegalArgumentException(
+                    "CBFuse with " + chunkIndex.size() + " chunk indices needs " + (chunkIndex.size() + 1)
+                            + " sources (the CBLinear outputs, then the target), got " + inputs.size());
         }
         FeatureShape target = inputs.get(inputs.size() - 1).get(0);
         for (int k = 0; k < chunkIndex.size(); k++) {
             List<FeatureShape> chunks = inputs.get(k);
             int idx = chunkIndex.get(k);
             if (idx < 0 || idx >= chunks.size())
-                throw new IllegalArgumentException("CBFuse source " + k + " has " + chunks.size() + " chunks, index " + idx + " requested");
+                throw new IllegalArgumentException(
+                        "CBFuse source " + k + " has " + chunks.size() + " chunks, index " + idx + " requested");
             if (chunks.get(idx).channels() != target.channels())
-                throw new IllegalArgumentException("CBFuse source " + k + " chunk " + idx + " has " + chunks.get(idx).channels()
-                        + " channels but the target has " + target.channels() + " (CBLinear widths must equal the second backbone's)");
+                throw new IllegalArgumentException("CBFuse source " + k + " chunk " + idx + " has "
+                        + chunks.get(idx).channels() + " channels but the target has " + target.channels()
+                        + " (CBLinear widths must equal the second backbone's)");
         }
         return List.of(target);
     }

@@ -30,7 +30,8 @@ public record ConvBnSilu(int in, int out, int kernel, int stride) implements Lay
     public List<FeatureShape> outputShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
         int p = kernel / 2;
-        return List.of(new FeatureShape(out, Ops.outSize(s.height(), kernel, stride, p), Ops.outSize(s.width(), kernel, stride, p)));
+        return List.of(new FeatureShape(
+                out, Ops.outSize(s.height(), kernel, stride, p), Ops.outSize(s.width(), kernel, stride, p)));
     }
 
     @Override

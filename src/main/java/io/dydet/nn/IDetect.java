@@ -100,7 +100,8 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
                 y = Ops.conv(x, w.get("m." + i + ".weight"), w.get("m." + i + ".bias"), 1, 0);
             } else {
                 NDArray shifted = x.add(w.get("ia." + i + ".implicit"));
-                y = Ops.conv(shifted, w.get("m." + i + ".weight"), w.get("m." + i + ".bias"), 1, 0).mul(w.get("im." + i + ".implicit"));
+                y = Ops.conv(shifted, w.get("m." + i + ".weight"), w.get("m." + i + ".bias"), 1, 0)
+                        .mul(w.get("im." + i + ".implicit"));
             }
             Shape s = y.getShape();
             raw.add(y.reshape(s.get(0), na, no, s.get(2), s.get(3)).transpose(0, 1, 3, 4, 2));
@@ -118,13 +119,20 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
             long bs = s.get(0), ny = s.get(2), nx = s.get(3);
             NDManager m = r.getManager();
             NDArray y = Activation.sigmoid(r);
-            NDArray gx = m.arange(0f, (float) nx, 1f, DataType.FLOAT32, r.getDevice()).reshape(1, 1, 1, nx, 1).broadcast(new Shape(1, 1, ny, nx, 1));
-            NDArray gy = m.arange(0f, (float) ny, 1f, DataType.FLOAT32, r.getDevice()).reshape(1, 1, ny, 1, 1).broadcast(new Shape(1, 1, ny, nx, 1));
+            NDArray gx = m.arange(0f, (float) nx, 1f, DataType.FLOAT32, r.getDevice())
+                    .reshape(1, 1, 1, nx, 1)
+                    .broadcast(new Shape(1, 1, ny, nx, 1));
+            NDArray gy = m.arange(0f, (float) ny, 1f, DataType.FLOAT32, r.getDevice())
+                    .reshape(1, 1, ny, 1, 1)
+                    .broadcast(new Shape(1, 1, ny, nx, 1));
             NDArray grid = NDArrays.concat(new NDList(gx, gy), 4);
-            NDArray xy = Scalars.mul(Scalars.mul(y.get(new NDIndex("..., 0:2")), 2f).sub(0.5f).add(grid), (float) strides.get(i));
-            NDArray anchors = anchorGrid.get(i); // a view of a model tensor lands in the model's manager: move it to this pass
+            NDArray xy = Scalars.mul(
+                    Scalars.mul(y.get(new NDIndex("..., 0:2")), 2f).sub(0.5f).add(grid), (float) strides.get(i));
+            NDArray anchors =
+                    anchorGrid.get(i); // a view of a model tensor lands in the model's manager: move it to this pass
             anchors.attach(m);
-            NDArray wh = Scalars.mul(y.get(new NDIndex("..., 2:4")), 2f).square().mul(anchors.reshape(1, na, 1, 1, 2));
+            NDArray wh =
+                    Scalars.mul(y.get(new NDIndex("..., 2:4")), 2f).square().mul(anchors.reshape(1, na, 1, 1, 2));
             NDArray rest = y.get(new NDIndex("..., 4:"));
             levels.add(NDArrays.concat(new NDList(xy, wh, rest), 4).reshape(bs, -1, outputsPerAnchor()));
         }

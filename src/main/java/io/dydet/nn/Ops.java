@@ -22,15 +22,25 @@ public final class Ops {
     private Ops() {}
 
     public static NDArray conv(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
-        return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+        return Conv2d.conv2d(
+                        x, weight, bias, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
                 .singletonOrThrow();
     }
 
     /** BatchNorm over channels; in TRAIN mode it normalises with batch statistics, updates the running ones and counts the batch. */
     public static NDArray batchNorm(NDArray x, Weights bn, Mode mode) {
         if (mode.training()) return batchNormTrain(x, bn);
-        return BatchNorm.batchNorm(x, bn.get("running_mean"), bn.get("running_var"), bn.get("weight"), bn.get("bias"), 1,
-                1f - BN_MOMENTUM_TORCH, BN_EPS, false).singletonOrThrow();
+        return BatchNorm.batchNorm(
+                        x,
+                        bn.get("running_mean"),
+                        bn.get("running_var"),
+                        bn.get("weight"),
+                        bn.get("bias"),
+                        1,
+                        1f - BN_MOMENTUM_TORCH,
+                        BN_EPS,
+                        false)
+                .singletonOrThrow();
     }
 
     /**
@@ -46,7 +56,8 @@ public final class Ops {
         // means over (B, H, W) as a mean over H*W, then over B (equal counts; DJL's mean takes one axis)
         NDArray grouped = x.reshape(b, c, -1);
         NDArray mean = grouped.mean(new int[] {2}).mean(new int[] {0});
-        NDArray var = grouped.sub(mean.reshape(1, c, 1)).square().mean(new int[] {2}).mean(new int[] {0});
+        NDArray var =
+                grouped.sub(mean.reshape(1, c, 1)).square().mean(new int[] {2}).mean(new int[] {0});
         NDArray std = var.add(BN_EPS).sqrt();
         NDArray gamma = bn.get("weight"), beta = bn.get("bias");
         // 1 / std with an engine-owned numerator (a DJL scalar overload would leave the backward a freed operand)
@@ -54,7 +65,8 @@ public final class Ops {
         // the batch-derived operand comes first so results belong to this step's manager, not the model's
         NDArray shift = mean.mul(scale).neg().add(beta);
         NDArray y = x.mul(scale.reshape(1, c, 1, 1)).add(shift.reshape(1, c, 1, 1));
-        try (NDArray m = mean.stopGradient(); NDArray v = var.stopGradient()) {
+        try (NDArray m = mean.stopGradient();
+                NDArray v = var.stopGradient()) {
             float keep = 1f - BN_MOMENTUM_TORCH;
             NDArray rm = bn.get("running_mean"), rv = bn.get("running_var");
             NDArray newMean = Scalars.mul(m, BN_MOMENTUM_TORCH);
@@ -80,7 +92,8 @@ public final class Ops {
     }
 
     public static NDArray maxPool(NDArray x, int kernel, int stride, int padding) {
-        return Pool.maxPool2d(x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding), false);
+        return Pool.maxPool2d(
+                x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding), false);
     }
 
     public static NDArray concat(NDList parts) {

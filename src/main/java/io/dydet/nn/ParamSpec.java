@@ -8,7 +8,10 @@ import ai.djl.ndarray.types.Shape;
  * Buffers (BatchNorm running statistics, anchors) are part of the state dict but are not trained.
  */
 public record ParamSpec(String name, Shape shape, DataType dataType, Kind kind) {
-    public enum Kind { PARAMETER, BUFFER }
+    public enum Kind {
+        PARAMETER,
+        BUFFER
+    }
 
     static ParamSpec param(String name, long... shape) {
         return new ParamSpec(name, new Shape(shape), DataType.FLOAT32, Kind.PARAMETER);

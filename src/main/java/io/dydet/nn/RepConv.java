@@ -62,14 +62,16 @@ public record RepConv(int in, int out, int kernel, int stride) implements Layer 
     @Override
     public List<ConvShape> convShapes(List<List<FeatureShape>> inputs) {
         FeatureShape s = Layer.single(inputs);
-        return List.of(ConvShape.same(in, out, 3, stride, s.height(), s.width()),
+        return List.of(
+                ConvShape.same(in, out, 3, stride, s.height(), s.width()),
                 ConvShape.same(in, out, 1, stride, s.height(), s.width()));
     }
 
     @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray x = inputs.get(0).head();
-        NDArray dense = Ops.batchNorm(Ops.conv(x, w.get("rbr_dense.0.weight"), null, stride, 1), w.sub("rbr_dense.1."), mode);
+        NDArray dense =
+                Ops.batchNorm(Ops.conv(x, w.get("rbr_dense.0.weight"), null, stride, 1), w.sub("rbr_dense.1."), mode);
         NDArray one = Ops.batchNorm(Ops.conv(x, w.get("rbr_1x1.0.weight"), null, stride, 0), w.sub("rbr_1x1.1."), mode);
         NDArray sum = mode.training() ? dense.add(one) : dense.addi(one);
         if (hasIdentity()) {

@@ -34,6 +34,8 @@ public record RepConvFused(int in, int out, int stride) implements Layer {
 
     @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
-        return new NDList(Ops.silu(Ops.conv(inputs.get(0).head(), w.get("rbr_reparam.weight"), w.get("rbr_reparam.bias"), stride, 1), mode));
+        return new NDList(Ops.silu(
+                Ops.conv(inputs.get(0).head(), w.get("rbr_reparam.weight"), w.get("rbr_reparam.bias"), stride, 1),
+                mode));
     }
 }

@@ -22,7 +22,14 @@ public record Sppcspc(int in, int out, boolean isFused) implements Layer {
 
     private List<Layer> convs() {
         int c = out;
-        return List.of(conv(in, c, 1), conv(in, c, 1), conv(c, c, 3), conv(c, c, 1), conv(4 * c, c, 1), conv(c, c, 3), conv(2 * c, out, 1));
+        return List.of(
+                conv(in, c, 1),
+                conv(in, c, 1),
+                conv(c, c, 3),
+                conv(c, c, 1),
+                conv(4 * c, c, 1),
+                conv(c, c, 3),
+                conv(2 * c, out, 1));
     }
 
     @Override

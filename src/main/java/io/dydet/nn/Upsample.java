@@ -25,6 +25,7 @@ public record Upsample(int scale) implements Layer {
     @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray x = inputs.get(0).head();
-        return new NDList(Ops.resizeNearest(x, x.getShape().get(2) * scale, x.getShape().get(3) * scale));
+        return new NDList(
+                Ops.resizeNearest(x, x.getShape().get(2) * scale, x.getShape().get(3) * scale));
     }
 }

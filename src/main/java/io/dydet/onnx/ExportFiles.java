@@ -1,13 +1,13 @@
 package io.dydet.onnx;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dydet.files.AtomicFile;
 import io.dydet.json.Json;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.Network;
 import io.dydet.model.Route;
 import io.dydet.model.ThresholdTable;
-import io.dydet.files.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +30,8 @@ public final class ExportFiles {
     private ExportFiles() {}
 
     /** Exports the fused model into {@code dir} (created if needed); each file is written whole or not at all. */
-    public static OnnxExport.Graphs write(Path dir, DynamicDetModel fused, ModelArtifact artifact, int imageSize, float defaultThreshold)
+    public static OnnxExport.Graphs write(
+            Path dir, DynamicDetModel fused, ModelArtifact artifact, int imageSize, float defaultThreshold)
             throws IOException {
         Files.createDirectories(dir);
         OnnxExport.Graphs g = OnnxExport.export(fused);
@@ -43,7 +44,8 @@ public final class ExportFiles {
         return g;
     }
 
-    static Map<String, Object> describe(Network net, OnnxExport.Layout layout, ModelArtifact artifact, int imageSize, float defaultThreshold)
+    static Map<String, Object> describe(
+            Network net, OnnxExport.Layout layout, ModelArtifact artifact, int imageSize, float defaultThreshold)
             throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "dydet-onnx/1");
@@ -54,31 +56,48 @@ public final class ExportFiles {
         m.put("strides", net.strides());
         m.put("dynamic", layout.dynamic());
         Map<String, Object> pre = new LinkedHashMap<>();
-        pre.put("letterbox", "resize the long side to image_size keeping the aspect ratio (bilinear; only when the size changes), then pad "
-                + "right/left and top/bottom equally to the next multiple of " + net.maxStride() + " with colour (114, 114, 114)");
-        pre.put("input", "RGB, channels first, float32 in [0, 1]: " + OnnxExport.IMAGES + " (batch, 3, height, width); height and width multiples of "
-                + net.maxStride() + "; one letterboxed size per batch");
+        pre.put(
+                "letterbox",
+                "resize the long side to image_size keeping the aspect ratio (bilinear; only when the size changes), then pad "
+                        + "right/left and top/bottom equally to the next multiple of " + net.maxStride()
+                        + " with colour (114, 114, 114)");
+        pre.put(
+                "input",
+                "RGB, channels first, float32 in [0, 1]: " + OnnxExport.IMAGES
+                        + " (batch, 3, height, width); height and width multiples of " + net.maxStride()
+                        + "; one letterboxed size per batch");
         m.put("preprocessing", pre);
         Map<String, Object> graphs = new LinkedHashMap<>();
         List<Object> stemOut = new ArrayList<>();
         if (layout.dynamic()) stemOut.add(tensor(OnnxExport.SCORE, List.of("batch", 1)));
         for (OnnxExport.Feature f : layout.features()) stemOut.add(feature(f));
-        graphs.put("route1_stem", piece(STEM, List.of(tensor(OnnxExport.IMAGES, List.of("batch", 3, "height", "width"))), stemOut));
-        graphs.put("route1_head", piece(HEAD1, inputs(layout, layout.route1HeadInputs()), List.of(predictions(layout))));
+        graphs.put(
+                "route1_stem",
+                piece(STEM, List.of(tensor(OnnxExport.IMAGES, List.of("batch", 3, "height", "width"))), stemOut));
+        graphs.put(
+                "route1_head", piece(HEAD1, inputs(layout, layout.route1HeadInputs()), List.of(predictions(layout))));
         graphs.put("route2", piece(ROUTE2, inputs(layout, layout.route2Inputs()), List.of(predictions(layout))));
         m.put("graphs", graphs);
-        m.put("routing", "run route1_stem on the batch; image i takes route 1 iff score[i] >= the router threshold: feed its rows of "
-                + String.join(", ", layout.route1HeadInputs()) + " to route1_head; otherwise feed its rows of "
-                + String.join(", ", layout.route2Inputs()) + " to route2. Threshold 0 sends every image to route 1, 1 to route 2."
-                + (layout.dynamic() ? "" : " This model has no router: every image takes route 2."));
-        m.put("predictions", "(batch, boxes, " + layout.outputs() + "): centre x, centre y, width, height in letterboxed input pixels, objectness, "
-                + "then one probability per class; confidence = objectness x class probability, then per-class NMS (IoU 0.45, confidence 0.25 "
-                + "for detection), then undo the letterbox");
+        m.put(
+                "routing",
+                "run route1_stem on the batch; image i takes route 1 iff score[i] >= the router threshold: feed its rows of "
+                        + String.join(", ", layout.route1HeadInputs()) + " to route1_head; otherwise feed its rows of "
+                        + String.join(", ", layout.route2Inputs())
+                        + " to route2. Threshold 0 sends every image to route 1, 1 to route 2."
+                        + (layout.dynamic() ? "" : " This model has no router: every image takes route 2."));
+        m.put(
+                "predictions",
+                "(batch, boxes, " + layout.outputs()
+                        + "): centre x, centre y, width, height in letterboxed input pixels, objectness, "
+                        + "then one probability per class; confidence = objectness x class probability, then per-class NMS (IoU 0.45, confidence 0.25 "
+                        + "for detection), then undo the letterbox");
         Map<String, Object> gflops = new LinkedHashMap<>();
         gflops.put("route1", net.gflops(Route.ROUTE1, imageSize, imageSize));
         gflops.put("route2", net.gflops(Route.ROUTE2, imageSize, imageSize));
         m.put("gflops_at_image_size", gflops);
-        m.put("anchors", net.spec().anchors()); // per level, pixel pairs w0, h0, w1, h1, ... (decoded inside the graphs)
+        m.put(
+                "anchors",
+                net.spec().anchors()); // per level, pixel pairs w0, h0, w1, h1, ... (decoded inside the graphs)
         m.put("router_threshold", (double) defaultThreshold);
         ThresholdTable t = artifact.thresholds();
         m.put("calibration", t == null ? null : Json.MAPPER.readTree(t.toJson()));
@@ -103,7 +122,8 @@ public final class ExportFiles {
     }
 
     private static Map<String, Object> feature(OnnxExport.Feature f) {
-        Map<String, Object> t = tensor(f.name(), List.of("batch", f.channels(), "height/" + f.stride(), "width/" + f.stride()));
+        Map<String, Object> t =
+                tensor(f.name(), List.of("batch", f.channels(), "height/" + f.stride(), "width/" + f.stride()));
         t.put("first_backbone_layer", f.index());
         return t;
     }

@@ -65,7 +65,9 @@ final class GraphBuilder {
             shape.addDim(b);
         }
         OnnxMl.TypeProto type = OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).setShape(shape))
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape))
                 .build();
         return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(type).build();
     }
@@ -94,7 +96,9 @@ final class GraphBuilder {
         String n = fresh(hint);
         ByteBuffer b = ByteBuffer.allocate(8 * data.length).order(ByteOrder.LITTLE_ENDIAN);
         for (long v : data) b.putLong(v);
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(n).setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(n)
+                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
                 .setRawData(ByteString.copyFrom(b.array()));
         for (long d : dims) t.addDims(d);
         graph.addInitializer(t);
@@ -114,7 +118,9 @@ final class GraphBuilder {
     private static OnnxMl.TensorProto floatTensor(String name, float[] data, long... dims) {
         ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(data);
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
                 .setRawData(ByteString.copyFrom(b.array()));
         for (long d : dims) t.addDims(d);
         return t.build();
@@ -138,7 +144,8 @@ final class GraphBuilder {
             outs.add(o);
             n.addOutput(o);
         }
-        for (int i = 0; i < attributes.length; i += 2) n.addAttribute(attribute((String) attributes[i], attributes[i + 1]));
+        for (int i = 0; i < attributes.length; i += 2)
+            n.addAttribute(attribute((String) attributes[i], attributes[i + 1]));
         graph.addNode(n);
         return outs;
     }
@@ -146,27 +153,40 @@ final class GraphBuilder {
     /** Gives an existing value a public name (an Identity node, which runtimes remove). */
     void rename(String value, String name) {
         names.add(name);
-        graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName(fresh("Identity")).addInput(value).addOutput(name));
+        graph.addNode(OnnxMl.NodeProto.newBuilder()
+                .setOpType("Identity")
+                .setName(fresh("Identity"))
+                .addInput(value)
+                .addOutput(name));
     }
 
     private static OnnxMl.AttributeProto attribute(String name, Object value) {
         OnnxMl.AttributeProto.Builder a = OnnxMl.AttributeProto.newBuilder().setName(name);
-        if (value instanceof Long v) a.setType(OnnxMl.AttributeProto.AttributeType.INT).setI(v);
-        else if (value instanceof Integer v) a.setType(OnnxMl.AttributeProto.AttributeType.INT).setI(v);
+        if (value instanceof Long v)
+            a.setType(OnnxMl.AttributeProto.AttributeType.INT).setI(v);
+        else if (value instanceof Integer v)
+            a.setType(OnnxMl.AttributeProto.AttributeType.INT).setI(v);
         else if (value instanceof long[] v) {
             a.setType(OnnxMl.AttributeProto.AttributeType.INTS);
             for (long x : v) a.addInts(x);
-        } else if (value instanceof Float v) a.setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(v);
-        else if (value instanceof String v) a.setType(OnnxMl.AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(v));
+        } else if (value instanceof Float v)
+            a.setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(v);
+        else if (value instanceof String v)
+            a.setType(OnnxMl.AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(v));
         else throw new IllegalArgumentException("attribute " + name + ": unsupported value " + value);
         return a.build();
     }
 
     /** The finished model: this graph, opset 17 of the default domain. */
     byte[] toModel(String doc) {
-        OnnxMl.ModelProto m = OnnxMl.ModelProto.newBuilder().setIrVersion(8).setProducerName("dydet").setDocString(doc)
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .setGraph(graph).build();
+        OnnxMl.ModelProto m = OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("dydet")
+                .setDocString(doc)
+                .addOpsetImport(
+                        OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph)
+                .build();
         return m.toByteArray();
     }
 }

@@ -45,7 +45,12 @@ public final class OnnxExport {
      * Names and shapes of the pieces' tensors: the stem's feature outputs (one per first-backbone layer read outside
      * it), and which of them each head takes.
      */
-    public record Layout(List<Feature> features, List<String> route1HeadInputs, List<String> route2Inputs, boolean dynamic, int outputs) {}
+    public record Layout(
+            List<Feature> features,
+            List<String> route1HeadInputs,
+            List<String> route2Inputs,
+            boolean dynamic,
+            int outputs) {}
 
     /** A first-backbone output passed between graphs: name, layer index, channels and stride to the image. */
     public record Feature(String name, int index, long channels, int stride) {}
@@ -59,7 +64,8 @@ public final class OnnxExport {
     /** Exports a fused (deploy-form) model; its tensors are read, not changed. */
     public static Graphs export(DynamicDetModel model) {
         Network net = model.network();
-        if (!net.isFused()) throw new IllegalArgumentException("export the deploy form: DynamicDetModel.fuse(...) first");
+        if (!net.isFused())
+            throw new IllegalArgumentException("export the deploy form: DynamicDetModel.fuse(...) first");
         Map<String, NDArray> state = model.stateDict();
         // first-backbone outputs each later piece reads
         TreeSet<Integer> forHead1 = new TreeSet<>(), forRoute2 = new TreeSet<>();
@@ -100,7 +106,12 @@ public final class OnnxExport {
         }
         for (Feature f : features) {
             stem.rename(e.values.get(new Source(Section.B1, f.index())).get(0), f.name());
-            stem.output(f.name(), Dim.of("batch"), Dim.of(f.channels()), Dim.of("height/" + f.stride()), Dim.of("width/" + f.stride()));
+            stem.output(
+                    f.name(),
+                    Dim.of("batch"),
+                    Dim.of(f.channels()),
+                    Dim.of("height/" + f.stride()),
+                    Dim.of("width/" + f.stride()));
         }
 
         // route1_head
@@ -110,7 +121,11 @@ public final class OnnxExport {
         bind(e1, features, forHead1, head1ReadsImage);
         e1.section(net, Section.D1);
         int no = net.detect(Section.D1).outputsPerAnchor();
-        h1.rename(e1.values.get(new Source(Section.D1, net.detectNode(Section.D1).index())).get(0), PREDICTIONS);
+        h1.rename(
+                e1.values
+                        .get(new Source(Section.D1, net.detectNode(Section.D1).index()))
+                        .get(0),
+                PREDICTIONS);
         h1.output(PREDICTIONS, Dim.of("batch"), Dim.of("boxes"), Dim.of(no));
 
         // route2
@@ -120,15 +135,21 @@ public final class OnnxExport {
         bind(e2, features, forRoute2, route2ReadsImage);
         e2.section(net, Section.DUAL);
         e2.section(net, Section.D2);
-        h2.rename(e2.values.get(new Source(Section.D2, net.detectNode(Section.D2).index())).get(0), PREDICTIONS);
+        h2.rename(
+                e2.values
+                        .get(new Source(Section.D2, net.detectNode(Section.D2).index()))
+                        .get(0),
+                PREDICTIONS);
         h2.output(PREDICTIONS, Dim.of("batch"), Dim.of("boxes"), Dim.of(no));
 
         String doc = "dydet export of " + net.spec().name() + ": ";
         Layout layout = new Layout(features, h1Inputs, h2Inputs, net.isDynamic(), no);
-        return new Graphs(stem.toModel(doc + "route1_stem"), h1.toModel(doc + "route1_head"), h2.toModel(doc + "route2"), layout);
+        return new Graphs(
+                stem.toModel(doc + "route1_stem"), h1.toModel(doc + "route1_head"), h2.toModel(doc + "route2"), layout);
     }
 
-    private static List<String> inputs(GraphBuilder g, Network net, List<Feature> features, TreeSet<Integer> used, boolean image) {
+    private static List<String> inputs(
+            GraphBuilder g, Network net, List<Feature> features, TreeSet<Integer> used, boolean image) {
         List<String> names = new ArrayList<>();
         if (image) {
             g.input(IMAGES, Dim.of("batch"), Dim.of(net.spec().inChannels()), Dim.of("height"), Dim.of("width"));
@@ -136,7 +157,12 @@ public final class OnnxExport {
         }
         for (Feature f : features) {
             if (!used.contains(f.index())) continue;
-            g.input(f.name(), Dim.of("batch"), Dim.of(f.channels()), Dim.of("height/" + f.stride()), Dim.of("width/" + f.stride()));
+            g.input(
+                    f.name(),
+                    Dim.of("batch"),
+                    Dim.of(f.channels()),
+                    Dim.of("height/" + f.stride()),
+                    Dim.of("width/" + f.stride()));
             names.add(f.name());
         }
         return names;
@@ -144,7 +170,8 @@ public final class OnnxExport {
 
     private static void bind(Emitter e, List<Feature> features, TreeSet<Integer> used, boolean image) {
         if (image) e.values.put(Source.INPUT, List.of(IMAGES));
-        for (Feature f : features) if (used.contains(f.index())) e.values.put(new Source(Section.B1, f.index()), List.of(f.name()));
+        for (Feature f : features)
+            if (used.contains(f.index())) e.values.put(new Source(Section.B1, f.index()), List.of(f.name()));
     }
 
     /** Emits layers as ONNX nodes, keeping the value names of every layer output. */
@@ -163,7 +190,9 @@ public final class OnnxExport {
                 List<List<String>> in = new ArrayList<>();
                 for (Source src : n.sources()) {
                     List<String> v = values.get(src);
-                    if (v == null) throw new IllegalStateException(n.prefix() + " reads " + src + ", which this graph does not have");
+                    if (v == null)
+                        throw new IllegalStateException(
+                                n.prefix() + " reads " + src + ", which this graph does not have");
                     in.add(v);
                 }
                 values.put(new Source(s, n.index()), layer(n.layer(), n.prefix(), in));
@@ -180,13 +209,15 @@ public final class OnnxExport {
             String x = in.get(0).get(0);
             if (layer instanceof FusedConv c) return List.of(convSilu(x, prefix, c.kernel(), c.stride()));
             if (layer instanceof RepConvFused c) return List.of(silu(conv(x, prefix + "rbr_reparam.", 3, c.stride())));
-            if (layer instanceof MaxPool) return List.of(g.node("MaxPool", x, "kernel_shape", new long[] {2, 2}, "strides", new long[] {2, 2}));
+            if (layer instanceof MaxPool)
+                return List.of(g.node("MaxPool", x, "kernel_shape", new long[] {2, 2}, "strides", new long[] {2, 2}));
             if (layer instanceof Concat) {
                 List<String> parts = new ArrayList<>();
                 for (List<String> v : in) parts.add(v.get(0));
                 return List.of(parts.size() == 1 ? parts.get(0) : g.node("Concat", parts, "axis", 1L));
             }
-            if (layer instanceof Upsample u) return List.of(resize(x, g.floats("scales", new float[] {1, 1, u.scale(), u.scale()}, 4), null));
+            if (layer instanceof Upsample u)
+                return List.of(resize(x, g.floats("scales", new float[] {1, 1, u.scale(), u.scale()}, 4), null));
             if (layer instanceof ReOrg) {
                 List<String> parts = new ArrayList<>();
                 for (long[] start : new long[][] {{0, 0}, {1, 0}, {0, 1}, {1, 1}}) {
@@ -214,13 +245,21 @@ public final class OnnxExport {
                 return List.of(acc);
             }
             if (layer instanceof IDetect d) return List.of(detect(d, prefix, in));
-            throw new IllegalArgumentException("no ONNX form for module " + layer.module() + " (" + layer.getClass().getSimpleName() + ")");
+            throw new IllegalArgumentException("no ONNX form for module " + layer.module() + " ("
+                    + layer.getClass().getSimpleName() + ")");
         }
 
         private String conv(String x, String weightPrefix, int k, int stride) {
             long p = k / 2;
-            return g.node("Conv", List.of(x, w(weightPrefix + "weight"), w(weightPrefix + "bias")), "kernel_shape", new long[] {k, k},
-                    "strides", new long[] {stride, stride}, "pads", new long[] {p, p, p, p});
+            return g.node(
+                    "Conv",
+                    List.of(x, w(weightPrefix + "weight"), w(weightPrefix + "bias")),
+                    "kernel_shape",
+                    new long[] {k, k},
+                    "strides",
+                    new long[] {stride, stride},
+                    "pads",
+                    new long[] {p, p, p, p});
         }
 
         private String silu(String x) {
@@ -235,17 +274,35 @@ public final class OnnxExport {
         private String resize(String x, String scales, String sizes) {
             List<String> ins = new ArrayList<>(List.of(x, "", scales == null ? "" : scales));
             if (sizes != null) ins.add(sizes);
-            return g.node("Resize", ins, "mode", "nearest", "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor");
+            return g.node(
+                    "Resize",
+                    ins,
+                    "mode",
+                    "nearest",
+                    "coordinate_transformation_mode",
+                    "asymmetric",
+                    "nearest_mode",
+                    "floor");
         }
 
         private String sppcspc(String x, String prefix) {
-            String x1 = convSilu(convSilu(convSilu(x, prefix + "cv1.", 1, 1), prefix + "cv3.", 3, 1), prefix + "cv4.", 1, 1);
+            String x1 = convSilu(
+                    convSilu(convSilu(x, prefix + "cv1.", 1, 1), prefix + "cv3.", 3, 1), prefix + "cv4.", 1, 1);
             List<String> pyramid = new ArrayList<>(List.of(x1));
             for (long k : new long[] {5, 9, 13}) {
                 long p = k / 2;
-                pyramid.add(g.node("MaxPool", x1, "kernel_shape", new long[] {k, k}, "strides", new long[] {1, 1}, "pads", new long[] {p, p, p, p}));
+                pyramid.add(g.node(
+                        "MaxPool",
+                        x1,
+                        "kernel_shape",
+                        new long[] {k, k},
+                        "strides",
+                        new long[] {1, 1},
+                        "pads",
+                        new long[] {p, p, p, p}));
             }
-            String y1 = convSilu(convSilu(g.node("Concat", pyramid, "axis", 1L), prefix + "cv5.", 1, 1), prefix + "cv6.", 3, 1);
+            String y1 = convSilu(
+                    convSilu(g.node("Concat", pyramid, "axis", 1L), prefix + "cv5.", 1, 1), prefix + "cv6.", 3, 1);
             String y2 = convSilu(x, prefix + "cv2.", 1, 1);
             return convSilu(g.node("Concat", List.of(y1, y2), "axis", 1L), prefix + "cv7.", 1, 1);
         }
@@ -256,26 +313,43 @@ public final class OnnxExport {
             float[] anchorGrid = state.get(prefix + "anchor_grid").toFloatArray(); // (nl, 1, na, 1, 1, 2)
             List<String> levels = new ArrayList<>();
             for (int i = 0; i < d.levels(); i++) {
-                String y = g.node("Conv", List.of(in.get(i).get(0), w(prefix + "m." + i + ".weight"), w(prefix + "m." + i + ".bias")),
-                        "kernel_shape", new long[] {1, 1});
+                String y = g.node(
+                        "Conv",
+                        List.of(in.get(i).get(0), w(prefix + "m." + i + ".weight"), w(prefix + "m." + i + ".bias")),
+                        "kernel_shape",
+                        new long[] {1, 1});
                 String r = g.node("Reshape", List.of(y, g.ints(0, na, no, -1)));
-                String s = g.node("Sigmoid", g.node("Transpose", r, "perm", new long[] {0, 1, 3, 2})); // (B, na, ny*nx, no)
+                String s = g.node(
+                        "Sigmoid", g.node("Transpose", r, "perm", new long[] {0, 1, 3, 2})); // (B, na, ny*nx, no)
                 String shape = g.node("Shape", y);
                 String ny = g.node("Gather", List.of(shape, g.intScalar(2)), "axis", 0L);
                 String nx = g.node("Gather", List.of(shape, g.intScalar(3)), "axis", 0L);
                 String cells = g.node("Range", List.of(g.intScalar(0), g.node("Mul", List.of(ny, nx)), g.intScalar(1)));
                 String gx = g.node("Unsqueeze", List.of(g.node("Mod", List.of(cells, nx)), g.ints(1)));
                 String gy = g.node("Unsqueeze", List.of(g.node("Div", List.of(cells, nx)), g.ints(1)));
-                String grid = g.node("Cast", g.node("Concat", List.of(gx, gy), "axis", 1L), "to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT.getNumber());
+                String grid = g.node("Cast", g.node("Concat", List.of(gx, gy), "axis", 1L), "to", (long)
+                        ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT.getNumber());
                 String xy = g.node("Slice", List.of(s, g.ints(0), g.ints(2), g.ints(3)));
                 String wh = g.node("Slice", List.of(s, g.ints(2), g.ints(4), g.ints(3)));
                 String rest = g.node("Slice", List.of(s, g.ints(4), g.ints(END), g.ints(3)));
-                String xyPx = g.node("Mul", List.of(g.node("Add", List.of(g.node("Sub", List.of(g.node("Mul", List.of(xy, g.scalar(2f))), g.scalar(0.5f))), grid)),
-                        g.scalar(d.strides().get(i))));
+                String xyPx = g.node(
+                        "Mul",
+                        List.of(
+                                g.node(
+                                        "Add",
+                                        List.of(
+                                                g.node(
+                                                        "Sub",
+                                                        List.of(
+                                                                g.node("Mul", List.of(xy, g.scalar(2f))),
+                                                                g.scalar(0.5f))),
+                                                grid)),
+                                g.scalar(d.strides().get(i))));
                 float[] anchors = new float[na * 2];
                 System.arraycopy(anchorGrid, i * na * 2, anchors, 0, na * 2);
                 String wh2 = g.node("Mul", List.of(wh, g.scalar(2f)));
-                String whPx = g.node("Mul", List.of(g.node("Mul", List.of(wh2, wh2)), g.floats("anchors", anchors, 1, na, 1, 2)));
+                String whPx = g.node(
+                        "Mul", List.of(g.node("Mul", List.of(wh2, wh2)), g.floats("anchors", anchors, 1, na, 1, 2)));
                 String cat = g.node("Concat", List.of(xyPx, whPx, rest), "axis", 3L);
                 levels.add(g.node("Reshape", List.of(cat, g.ints(0, -1, no))));
             }
@@ -285,10 +359,26 @@ public final class OnnxExport {
         /** The router's easiness score (B, 1) from the spatial means of the chosen first-backbone outputs. */
         String router(AdaptiveRouter router, List<Integer> ins) {
             List<String> means = new ArrayList<>();
-            for (int idx : ins) means.add(g.node("ReduceMean", values.get(new Source(Section.B1, idx)).get(0), "axes", new long[] {2, 3}, "keepdims", 1L));
+            for (int idx : ins)
+                means.add(g.node(
+                        "ReduceMean",
+                        values.get(new Source(Section.B1, idx)).get(0),
+                        "axes",
+                        new long[] {2, 3},
+                        "keepdims",
+                        1L));
             String pooled = means.size() == 1 ? means.get(0) : g.node("Concat", means, "axis", 1L);
-            String h = g.node("Relu", g.node("Conv", List.of(pooled, w("router.layer1.weight"), w("router.layer1.bias")), "kernel_shape", new long[] {1, 1}));
-            String logit = g.node("Conv", List.of(h, w("router.layer2.weight"), w("router.layer2.bias")), "kernel_shape", new long[] {1, 1});
+            String h = g.node(
+                    "Relu",
+                    g.node(
+                            "Conv",
+                            List.of(pooled, w("router.layer1.weight"), w("router.layer1.bias")),
+                            "kernel_shape",
+                            new long[] {1, 1}));
+            String logit = g.node(
+                    "Conv", List.of(h, w("router.layer2.weight"), w("router.layer2.bias")), "kernel_shape", new long[] {
+                        1, 1
+                    });
             return g.node("Flatten", g.node("Sigmoid", logit), "axis", 1L);
         }
     }

@@ -103,7 +103,8 @@ public final class OnnxRuntimeModel implements RoutedModel {
             Arrays.fill(nan, Float.NaN);
             return nan;
         }
-        try (OnnxTensor images = tensor(input); OrtSession.Result r = stem.run(Map.of(OnnxExport.IMAGES, images))) {
+        try (OnnxTensor images = tensor(input);
+                OrtSession.Result r = stem.run(Map.of(OnnxExport.IMAGES, images))) {
             return floats(r, OnnxExport.SCORE);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
@@ -118,21 +119,25 @@ public final class OnnxRuntimeModel implements RoutedModel {
     @Override
     public RoutedOutput forward(NDArray input, float[] thresholds) {
         if (thresholds.length != input.getShape().get(0))
-            throw new IllegalArgumentException(input.getShape().get(0) + " images but " + thresholds.length + " router thresholds");
+            throw new IllegalArgumentException(
+                    input.getShape().get(0) + " images but " + thresholds.length + " router thresholds");
         return run(input, thresholds, null);
     }
 
     /** Routes by {@code thresholds}, or sends the whole batch down {@code forced} when it is given. */
     private RoutedOutput run(NDArray input, float[] thresholds, Route forced) {
         int bs = (int) input.getShape().get(0);
-        try (OnnxTensor images = tensor(input); OrtSession.Result features = stem.run(Map.of(OnnxExport.IMAGES, images))) {
+        try (OnnxTensor images = tensor(input);
+                OrtSession.Result features = stem.run(Map.of(OnnxExport.IMAGES, images))) {
             float[] scores = new float[bs];
             List<Route> routes = new ArrayList<>(bs);
             if (layout.dynamic()) scores = floats(features, OnnxExport.SCORE);
             else Arrays.fill(scores, Float.NaN);
             List<Integer> easy = new ArrayList<>(), hard = new ArrayList<>();
             for (int i = 0; i < bs; i++) {
-                Route r = forced != null ? forced : layout.dynamic() ? Route.choose(scores[i], thresholds[i]) : Route.ROUTE2;
+                Route r = forced != null
+                        ? forced
+                        : layout.dynamic() ? Route.choose(scores[i], thresholds[i]) : Route.ROUTE2;
                 routes.add(r);
                 (r == Route.ROUTE1 ? easy : hard).add(i);
             }
@@ -145,7 +150,9 @@ public final class OnnxRuntimeModel implements RoutedModel {
                 List<OnnxTensor> owned = new ArrayList<>();
                 try {
                     for (String name : r == Route.ROUTE1 ? layout.route1HeadInputs() : layout.route2Inputs()) {
-                        OnnxTensor full = name.equals(OnnxExport.IMAGES) ? images : (OnnxTensor) features.get(name).orElseThrow();
+                        OnnxTensor full = name.equals(OnnxExport.IMAGES)
+                                ? images
+                                : (OnnxTensor) features.get(name).orElseThrow();
                         if (subset.size() == bs) in.put(name, full);
                         else {
                             OnnxTensor part = rows(full, subset);
@@ -154,8 +161,12 @@ public final class OnnxRuntimeModel implements RoutedModel {
                         }
                     }
                     try (OrtSession.Result out = (r == Route.ROUTE1 ? head1 : route2).run(in)) {
-                        OnnxTensor p = (OnnxTensor) out.get(OnnxExport.PREDICTIONS).orElseThrow();
-                        perRoute[r.ordinal()] = input.getManager().create(p.getFloatBuffer(), new Shape(p.getInfo().getShape()));
+                        OnnxTensor p =
+                                (OnnxTensor) out.get(OnnxExport.PREDICTIONS).orElseThrow();
+                        perRoute[r.ordinal()] = input.getManager()
+                                .create(
+                                        p.getFloatBuffer(),
+                                        new Shape(p.getInfo().getShape()));
                     }
                 } finally {
                     for (OnnxTensor t : owned) t.close();
@@ -169,7 +180,9 @@ public final class OnnxRuntimeModel implements RoutedModel {
                 int k = 0;
                 for (int i : easy) inverse[i] = k++;
                 for (int i : hard) inverse[i] = k++;
-                decoded = perRoute[0].concat(perRoute[1]).get(new NDIndex("{}", input.getManager().create(inverse)));
+                decoded = perRoute[0]
+                        .concat(perRoute[1])
+                        .get(new NDIndex("{}", input.getManager().create(inverse)));
             }
             return new RoutedOutput(decoded, new NDList(), scores, routes);
         } catch (OrtException e) {
@@ -178,7 +191,8 @@ public final class OnnxRuntimeModel implements RoutedModel {
     }
 
     private OnnxTensor tensor(NDArray input) throws OrtException {
-        return OnnxTensor.createTensor(env, FloatBuffer.wrap(input.toFloatArray()), input.getShape().getShape());
+        return OnnxTensor.createTensor(
+                env, FloatBuffer.wrap(input.toFloatArray()), input.getShape().getShape());
     }
 
     /** The given batch rows of a tensor, copied into a new one. */

@@ -41,7 +41,9 @@ public final class Plots {
     }
 
     /** A line with markers and point labels; written atomically. */
-    public static void line(Path png, String title, String xLabel, String yLabel, double[] x, double[] y, String[] labels) throws IOException {
+    public static void line(
+            Path png, String title, String xLabel, String yLabel, double[] x, double[] y, String[] labels)
+            throws IOException {
         int w = 800, h = 560, left = 100, right = 60, top = 50, bottom = 70;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
@@ -101,7 +103,8 @@ public final class Plots {
     public record Panel(String title, double[] x, Map<String, double[]> series, Map<String, Band> bands) {
         public Panel {
             for (String name : bands.keySet()) {
-                if (!series.containsKey(name)) throw new IllegalArgumentException("band '" + name + "' has no series of that name");
+                if (!series.containsKey(name))
+                    throw new IllegalArgumentException("band '" + name + "' has no series of that name");
             }
         }
 
@@ -119,12 +122,17 @@ public final class Plots {
         g.setColor(Color.DARK_GRAY);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString(title, 12, 26);
-        Color[] colours = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40)};
+        Color[] colours = {
+            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40)
+        };
         for (int p = 0; p < panels.size(); p++) {
             Panel panel = panels.get(p);
             int ox = (p % columns) * pw, oy = top + (p / columns) * ph;
             int l = ox + 55, r = ox + pw - 12, t = oy + 24, b = oy + ph - 30;
-            double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+            double x0 = Double.POSITIVE_INFINITY,
+                    x1 = Double.NEGATIVE_INFINITY,
+                    y0 = Double.POSITIVE_INFINITY,
+                    y1 = Double.NEGATIVE_INFINITY;
             List<double[]> all = new ArrayList<>(panel.series().values());
             for (Band band : panel.bands().values()) {
                 all.add(band.low());
@@ -152,7 +160,8 @@ public final class Plots {
             g.drawString(String.format("%.0f", x0), l, b + 14);
             g.drawString(String.format("%.0f", x1), r - 20, b + 14);
             int c = 0;
-            List<int[]> segments = new ArrayList<>(); // drawn lines and band edges, for placing the legend where they are not
+            List<int[]> segments =
+                    new ArrayList<>(); // drawn lines and band edges, for placing the legend where they are not
             for (var e : panel.series().entrySet()) {
                 Band band = panel.bands().get(e.getKey());
                 Color colour = colours[c++ % colours.length];
@@ -163,7 +172,8 @@ public final class Plots {
                 double[] prev = null, at = new double[6];
                 for (PathIterator it = shape.getPathIterator(null); !it.isDone(); it.next()) {
                     int type = it.currentSegment(at);
-                    if (type == PathIterator.SEG_LINETO && prev != null) segments.add(new int[] {(int) prev[0], (int) prev[1], (int) at[0], (int) at[1]});
+                    if (type == PathIterator.SEG_LINETO && prev != null)
+                        segments.add(new int[] {(int) prev[0], (int) prev[1], (int) at[0], (int) at[1]});
                     prev = new double[] {at[0], at[1]};
                 }
             }
@@ -193,7 +203,8 @@ public final class Plots {
     }
 
     /** The band as one polygon: the high bound left to right, then the low bound back, in x order. */
-    private static Path2D bandShape(double[] x, Band band, int l, int r, int t, int b, double x0, double x1, double y0, double y1) {
+    private static Path2D bandShape(
+            double[] x, Band band, int l, int r, int t, int b, double x0, double x1, double y0, double y1) {
         Integer[] order = new Integer[x.length];
         for (int i = 0; i < x.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingDouble(i -> x[i]));
@@ -205,7 +216,8 @@ public final class Plots {
             int i = j < kept.size() ? kept.get(j) : kept.get(2 * kept.size() - 1 - j);
             double v = j < kept.size() ? band.high()[i] : band.low()[i];
             double px = l + (x[i] - x0) / (x1 - x0) * (r - l), py = t + (y1 - v) / (y1 - y0) * (b - t);
-            if (j == 0) shape.moveTo(px, py); else shape.lineTo(px, py);
+            if (j == 0) shape.moveTo(px, py);
+            else shape.lineTo(px, py);
         }
         shape.closePath();
         return shape;
@@ -215,10 +227,12 @@ public final class Plots {
      * Series names on a white box: a line sample each, over a shaded box for a band. The box goes in the plot corner
      * that the fewest drawn lines cross (top-left first on ties).
      */
-    private static void legend(Graphics2D g, Panel panel, Color[] colours, List<int[]> segments, int l, int r, int t, int b) {
+    private static void legend(
+            Graphics2D g, Panel panel, Color[] colours, List<int[]> segments, int l, int r, int t, int b) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         int width = 0;
-        for (String name : panel.series().keySet()) width = Math.max(width, g.getFontMetrics().stringWidth(name));
+        for (String name : panel.series().keySet())
+            width = Math.max(width, g.getFontMetrics().stringWidth(name));
         int line = 12, w = width + 30, h = line * panel.series().size() + 4;
         int[][] corners = {{l + 4, t + 4}, {r - 4 - w, t + 4}, {r - 4 - w, b - 4 - h}, {l + 4, b - 4 - h}};
         int x = corners[0][0], y = corners[0][1], best = Integer.MAX_VALUE;
@@ -264,8 +278,16 @@ public final class Plots {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
         double y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
-        for (double[] v : groups.values()) for (double d : v) if (!Double.isNaN(d)) { y0 = Math.min(y0, d); y1 = Math.max(y1, d); }
-        if (y0 > y1) { y0 = 0; y1 = 1; }
+        for (double[] v : groups.values())
+            for (double d : v)
+                if (!Double.isNaN(d)) {
+                    y0 = Math.min(y0, d);
+                    y1 = Math.max(y1, d);
+                }
+        if (y0 > y1) {
+            y0 = 0;
+            y1 = 1;
+        }
         if (y1 == y0) y1 = y0 + 1e-6;
         double pad = (y1 - y0) * 0.08;
         y0 -= pad;
@@ -283,7 +305,9 @@ public final class Plots {
         g.rotate(-Math.PI / 2);
         g.drawString(yLabel, -h / 2 - 40, 18);
         g.rotate(Math.PI / 2);
-        Color[] colours = {new Color(44, 160, 44), new Color(214, 39, 40), new Color(31, 119, 180), new Color(255, 127, 14)};
+        Color[] colours = {
+            new Color(44, 160, 44), new Color(214, 39, 40), new Color(31, 119, 180), new Color(255, 127, 14)
+        };
         int k = 0, n = groups.size(), span = (w - left - right) / Math.max(n, 1);
         for (var e : groups.entrySet()) {
             int cx = left + span * k + span / 2;
@@ -316,7 +340,9 @@ public final class Plots {
     }
 
     /** A heat map of values in [0, 1] with row and column labels (confusion matrices). */
-    public static void heatmap(Path png, String title, String rowAxis, String colAxis, double[][] v, List<String> labels) throws IOException {
+    public static void heatmap(
+            Path png, String title, String rowAxis, String colAxis, double[][] v, List<String> labels)
+            throws IOException {
         int n = v.length;
         int cell = Math.max(6, Math.min(40, 900 / Math.max(n, 1)));
         int left = 140, top = 60, size = cell * n;

@@ -19,7 +19,8 @@ final class DetectParameters {
 
     static DetectSettings parse(Map<String, List<String>> query, Detector detector) {
         for (String key : query.keySet()) {
-            if (!KNOWN.contains(key)) throw bad("unknown query parameter '" + key + "'; known: " + String.join(", ", KNOWN));
+            if (!KNOWN.contains(key))
+                throw bad("unknown query parameter '" + key + "'; known: " + String.join(", ", KNOWN));
         }
         DetectSettings s = detector.defaults();
         String conf = single(query, "conf");
@@ -40,7 +41,8 @@ final class DetectParameters {
         if (easy != null) {
             double ratio = number("easy_ratio", easy, 0, 1, true);
             if (detector.artifact().thresholds() == null)
-                throw bad("easy_ratio needs a calibrated model (dydet calibrate); this model has no calibration, use dy_thres");
+                throw bad(
+                        "easy_ratio needs a calibrated model (dydet calibrate); this model has no calibration, use dy_thres");
             s = s.withRouterThreshold(detector.routerThreshold(new RouterSetting.EasyRatio(ratio)));
         }
         return s;

@@ -45,8 +45,10 @@ public final class DetectionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionServer.class);
     /** One line per request at INFO (method, path, status, milliseconds); off unless that logger's level allows it. */
     private static final Logger ACCESS = LoggerFactory.getLogger("dydet.access");
+
     private static final ObjectMapper JSON = Json.MAPPER;
-    private static final String ENDPOINTS = "POST /v1/detect, GET /v1/model, GET /healthz, GET /readyz, GET /metrics, GET /";
+    private static final String ENDPOINTS =
+            "POST /v1/detect, GET /v1/model, GET /healthz, GET /readyz, GET /metrics, GET /";
 
     private final Detector detector;
     private final ServeSettings settings;
@@ -56,6 +58,7 @@ public final class DetectionServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Detection requests received whose images are not queued yet: the batcher waits for them. */
     private final AtomicInteger arriving = new AtomicInteger();
+
     private final CountDownLatch closed = new CountDownLatch(1);
     private final byte[] modelJson;
     private volatile boolean ready;
@@ -63,6 +66,7 @@ public final class DetectionServer implements AutoCloseable {
     private volatile boolean draining;
     /** Set once the warm-up has begun; close() then waits for it, so the detector is never closed under it. */
     private volatile boolean warmupStarted;
+
     private final CountDownLatch warmupDone = new CountDownLatch(1);
     /** Decoded pixels of requests in progress, in kilopixels: bounds the native memory of decoded images. */
     private final Semaphore pixelBudget;
@@ -71,11 +75,18 @@ public final class DetectionServer implements AutoCloseable {
         this.detector = detector;
         this.settings = settings;
         if (detector.batchSize() < settings.maxBatch())
-            throw new IllegalArgumentException("the detector's batch size " + detector.batchSize() + " is below the service's max batch " + settings.maxBatch());
+            throw new IllegalArgumentException("the detector's batch size " + detector.batchSize()
+                    + " is below the service's max batch " + settings.maxBatch());
         MicroBatcher[] holder = new MicroBatcher[1];
         this.metrics = new ServeMetrics(() -> holder[0] == null ? 0 : holder[0].queued(), settings.maxBatch());
-        this.batcher = new MicroBatcher(runner, settings.maxBatch(), settings.maxWaitMs(), settings.workers(), settings.queueDepth(),
-                arriving::get, metrics::batch);
+        this.batcher = new MicroBatcher(
+                runner,
+                settings.maxBatch(),
+                settings.maxWaitMs(),
+                settings.workers(),
+                settings.queueDepth(),
+                arriving::get,
+                metrics::batch);
         holder[0] = batcher;
         this.modelJson = json(ModelDescription.of(detector, settings));
         this.pixelBudget = new Semaphore(kilopixels(settings.decodedPixelBudget()));
@@ -85,7 +96,8 @@ public final class DetectionServer implements AutoCloseable {
             config.http.maxRequestSize = settings.maxBodyBytes();
             config.jetty.multipartConfig.maxFileSize(settings.maxBodyBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxBodyBytes(), SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize(
+                    (int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()), SizeUnit.BYTES);
             config.jetty.modifyServletContextHandler(h -> h.setMaxFormKeys(Uploads.MAX_PARTS));
             // unknown paths and wrong methods get the JSON errors of every other refusal, not Javalin's plain text
             config.http.prefer405over404 = true;
@@ -93,10 +105,17 @@ public final class DetectionServer implements AutoCloseable {
             config.routes.get("/", ctx -> page(ctx, "index.html", "text/html; charset=utf-8"));
             config.routes.get("/app.js", ctx -> page(ctx, "app.js", "text/javascript; charset=utf-8"));
             config.routes.post("/v1/detect", ctx -> handle("detect", ctx, this::detect));
-            config.routes.get("/v1/model", ctx -> handle("model", ctx, c -> c.contentType("application/json").result(modelJson)));
-            config.routes.get("/healthz", ctx -> handle("healthz", ctx, c -> c.contentType("application/json").result(json(Map.of("status", "ok")))));
+            config.routes.get(
+                    "/v1/model",
+                    ctx -> handle(
+                            "model", ctx, c -> c.contentType("application/json").result(modelJson)));
+            config.routes.get(
+                    "/healthz",
+                    ctx -> handle("healthz", ctx, c -> c.contentType("application/json")
+                            .result(json(Map.of("status", "ok")))));
             config.routes.get("/readyz", ctx -> handle("readyz", ctx, this::readyz));
-            config.routes.get("/metrics", ctx -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
+            config.routes.get(
+                    "/metrics", ctx -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
         });
     }
 
@@ -113,13 +132,15 @@ public final class DetectionServer implements AutoCloseable {
     }
 
     /** As {@link #start(Detector, ServeSettings)} with another backend and the warm-up run by {@code warmup}. */
-    static DetectionServer start(Detector detector, BatchRunner runner, ServeSettings settings, Executor warmup) throws IOException {
+    static DetectionServer start(Detector detector, BatchRunner runner, ServeSettings settings, Executor warmup)
+            throws IOException {
         DetectionServer server = new DetectionServer(detector, runner, settings);
         try {
             server.app.start(settings.host(), settings.port());
         } catch (RuntimeException e) {
             server.batcher.close();
-            throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
         }
         warmup.execute(() -> server.warmUp(runner));
         return server;
@@ -193,22 +214,39 @@ public final class DetectionServer implements AutoCloseable {
         } finally {
             double seconds = (System.nanoTime() - t0) / 1e9;
             metrics.request(endpoint, ctx.statusCode(), seconds);
-            if (ACCESS.isInfoEnabled()) ACCESS.info("{} {} {} {} {} ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(), String.format(Locale.ROOT, "%.1f", seconds * 1e3));
+            if (ACCESS.isInfoEnabled())
+                ACCESS.info(
+                        "{} {} {} {} {} ms",
+                        ctx.ip(),
+                        ctx.method(),
+                        ctx.path(),
+                        ctx.statusCode(),
+                        String.format(Locale.ROOT, "%.1f", seconds * 1e3));
         }
     }
 
     /** Javalin's own refusals (no such endpoint, a method the path does not take, ...) in the service's error shape. */
     private void unrouted(HttpResponseException e, Context ctx) {
-        ServeException refusal = switch (e.getStatus()) {
-            case 404 -> new ServeException(404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path() + "; the service answers " + ENDPOINTS);
-            case 405 -> {
-                String allowed = String.join(", ", e.getDetails().values());
-                if (!allowed.isEmpty()) ctx.header("Allow", allowed);
-                yield new ServeException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()
-                        + (allowed.isEmpty() ? "" : "; allowed: " + allowed));
-            }
-            default -> new ServeException(e.getStatus(), "http_" + e.getStatus(), String.valueOf(e.getMessage()));
-        };
+        ServeException refusal =
+                switch (e.getStatus()) {
+                    case 404 ->
+                        new ServeException(
+                                404,
+                                "not_found",
+                                "no endpoint " + ctx.method() + " " + ctx.path() + "; the service answers "
+                                        + ENDPOINTS);
+                    case 405 -> {
+                        String allowed = String.join(", ", e.getDetails().values());
+                        if (!allowed.isEmpty()) ctx.header("Allow", allowed);
+                        yield new ServeException(
+                                405,
+                                "method_not_allowed",
+                                ctx.method() + " is not allowed on " + ctx.path()
+                                        + (allowed.isEmpty() ? "" : "; allowed: " + allowed));
+                    }
+                    default ->
+                        new ServeException(e.getStatus(), "http_" + e.getStatus(), String.valueOf(e.getMessage()));
+                };
         error(ctx, refusal);
         if (ACCESS.isInfoEnabled()) ACCESS.info("{} {} {} {}", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode());
     }
@@ -273,10 +311,14 @@ public final class DetectionServer implements AutoCloseable {
         DetectSettings s = DetectParameters.parse(ctx.queryParamMap(), detector);
         // decoded images are large: admit the request's pixels (from the headers) against the server's budget first
         long pixels = 0;
-        for (Uploads.Upload u : uploads) pixels += Images.decodedPixels(Images.headerDims(u.bytes()), settings.pixelLimit());
+        for (Uploads.Upload u : uploads)
+            pixels += Images.decodedPixels(Images.headerDims(u.bytes()), settings.pixelLimit());
         if (pixels > settings.decodedPixelBudget()) {
-            throw new ServeException(413, "too_many_pixels", "the request's images hold " + pixels + " pixels; at most "
-                    + settings.decodedPixelBudget() + " per request");
+            throw new ServeException(
+                    413,
+                    "too_many_pixels",
+                    "the request's images hold " + pixels + " pixels; at most " + settings.decodedPixelBudget()
+                            + " per request");
         }
         int permits = kilopixels(pixels);
         if (!pixelBudget.tryAcquire(permits, settings.requestTimeoutMs(), TimeUnit.MILLISECONDS)) {
@@ -302,7 +344,8 @@ public final class DetectionServer implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 long d0 = System.nanoTime();
                 try {
-                    mats.add(Images.decode(uploads.get(i).bytes(), uploads.get(i).name(), settings.pixelLimit()));
+                    mats.add(
+                            Images.decode(uploads.get(i).bytes(), uploads.get(i).name(), settings.pixelLimit()));
                     index.add(i);
                 } catch (ImageException e) {
                     metrics.undecodable();
@@ -328,13 +371,17 @@ public final class DetectionServer implements AutoCloseable {
         long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs());
         try {
             for (int k = 0; k < futures.size(); k++) {
-                MicroBatcher.Result r = futures.get(k).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                MicroBatcher.Result r =
+                        futures.get(k).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 batched[index.get(k)] = r;
                 results[index.get(k)] = r.detections();
             }
         } catch (TimeoutException | CancellationException e) {
             for (CompletableFuture<MicroBatcher.Result> f : futures) f.cancel(false);
-            throw new ServeException(504, "timeout", "detection did not finish within the request timeout of " + settings.requestTimeoutMs() + " ms");
+            throw new ServeException(
+                    504,
+                    "timeout",
+                    "detection did not finish within the request timeout of " + settings.requestTimeoutMs() + " ms");
         } catch (ExecutionException e) {
             throw new ServeException(500, "backend_failed", "detection failed: " + e.getCause());
         }
@@ -410,7 +457,11 @@ public final class DetectionServer implements AutoCloseable {
                     break;
                 }
             }
-            if (inFlight.get() > 0) LOG.warn("{} requests still in flight after the shutdown timeout of {} ms", inFlight.get(), settings.shutdownTimeoutMs());
+            if (inFlight.get() > 0)
+                LOG.warn(
+                        "{} requests still in flight after the shutdown timeout of {} ms",
+                        inFlight.get(),
+                        settings.shutdownTimeoutMs());
             batcher.close();
             app.stop();
             closed.countDown();

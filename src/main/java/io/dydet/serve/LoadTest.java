@@ -25,7 +25,8 @@ public final class LoadTest {
      * One load level. serve-benchmark writes it with Jackson: the groups are unwrapped so that the file keeps one flat
      * object per level ({@code ServeBenchmarkJsonTest}).
      */
-    public record Result(@JsonUnwrapped Load load, @JsonUnwrapped Latency latency, double meanBatch) {
+    public record Result(
+            @JsonUnwrapped Load load, @JsonUnwrapped Latency latency, double meanBatch) {
         /** How much was asked and answered. */
         public record Load(int clients, int requests, int errors, double seconds, double requestsPerSecond) {}
 
@@ -70,10 +71,12 @@ public final class LoadTest {
 
     private LoadTest() {}
 
-    public static Result run(URI service, List<Body> bodies, int clients, Duration warmup, Duration measure) throws IOException, InterruptedException {
+    public static Result run(URI service, List<Body> bodies, int clients, Duration warmup, Duration measure)
+            throws IOException, InterruptedException {
         if (bodies.isEmpty()) throw new IllegalArgumentException("no images to send");
         if (clients < 1) throw new IllegalArgumentException("clients must be >= 1, got " + clients);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         AtomicInteger next = new AtomicInteger();
         try {
@@ -96,16 +99,25 @@ public final class LoadTest {
             long[] all = ok.stream().mapToLong(Long::longValue).sorted().toArray();
             double images = metric(after, "dydet_batch_size_sum") - metric(before, "dydet_batch_size_sum");
             double batches = metric(after, "dydet_batch_size_count") - metric(before, "dydet_batch_size_count");
-            return new Result(new Result.Load(clients, n, errors, seconds, all.length / seconds),
-                    new Result.Latency(percentile(all, 0.5), percentile(all, 0.9), percentile(all, 0.99)), batches == 0 ? 0 : images / batches);
+            return new Result(
+                    new Result.Load(clients, n, errors, seconds, all.length / seconds),
+                    new Result.Latency(percentile(all, 0.5), percentile(all, 0.9), percentile(all, 0.99)),
+                    batches == 0 ? 0 : images / batches);
         } finally {
             pool.shutdownNow();
         }
     }
 
     /** Latencies in ns per client; negative for requests that did not answer 200. */
-    private static List<long[]> drive(HttpClient http, URI service, List<Body> bodies, int clients, Duration time, ExecutorService pool,
-                                      AtomicInteger next) throws InterruptedException {
+    private static List<long[]> drive(
+            HttpClient http,
+            URI service,
+            List<Body> bodies,
+            int clients,
+            Duration time,
+            ExecutorService pool,
+            AtomicInteger next)
+            throws InterruptedException {
         long end = System.nanoTime() + time.toNanos();
         URI detect = service.resolve("v1/detect");
         List<Future<long[]>> futures = new ArrayList<>();
@@ -114,12 +126,16 @@ public final class LoadTest {
                 List<Long> lat = new ArrayList<>();
                 while (System.nanoTime() < end) {
                     Body b = bodies.get(Math.floorMod(next.getAndIncrement(), bodies.size()));
-                    HttpRequest req = HttpRequest.newBuilder(detect).timeout(Duration.ofMinutes(2)).header("Content-Type", b.contentType())
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(b.bytes())).build();
+                    HttpRequest req = HttpRequest.newBuilder(detect)
+                            .timeout(Duration.ofMinutes(2))
+                            .header("Content-Type", b.contentType())
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(b.bytes()))
+                            .build();
                     long t = System.nanoTime();
                     int status;
                     try {
-                        status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+                        status = http.send(req, HttpResponse.BodyHandlers.discarding())
+                                .statusCode();
                     } catch (IOException e) {
                         status = -1;
                     }
@@ -141,12 +157,16 @@ public final class LoadTest {
     }
 
     private static String scrape(HttpClient http, URI service) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(service.resolve("metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(
+                        HttpRequest.newBuilder(service.resolve("metrics")).GET().build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static double metric(String exposition, String series) {
         for (String line : exposition.split("\n")) {
-            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
+            if (line.startsWith(series + " "))
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
         }
         return 0;
     }

@@ -36,7 +36,8 @@ final class MicroBatcher implements AutoCloseable {
     /** How often a waiting batch looks whether requests are still on their way. */
     private static final long POLL_NANOS = 200_000;
 
-    private record Job(Mat image, String label, DetectSettings settings, long enqueuedNanos, CompletableFuture<Result> result) {}
+    private record Job(
+            Mat image, String label, DetectSettings settings, long enqueuedNanos, CompletableFuture<Result> result) {}
 
     private final BatchRunner runner;
     private final int maxBatch;
@@ -51,8 +52,14 @@ final class MicroBatcher implements AutoCloseable {
      * @param arriving requests received but not yet queued: while there are none, a batch does not wait for more
      * @param onBatch called after each batch with its results (metrics)
      */
-    MicroBatcher(BatchRunner runner, int maxBatch, int maxWaitMs, int workerCount, int queueDepth, IntSupplier arriving,
-                 Consumer<List<Result>> onBatch) {
+    MicroBatcher(
+            BatchRunner runner,
+            int maxBatch,
+            int maxWaitMs,
+            int workerCount,
+            int queueDepth,
+            IntSupplier arriving,
+            Consumer<List<Result>> onBatch) {
         this.runner = runner;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
@@ -76,15 +83,16 @@ final class MicroBatcher implements AutoCloseable {
      * Queues images (the batcher releases them once they ran, or at once if the queue is full). The futures
      * complete with each image's result, or exceptionally if the backend failed.
      */
-    synchronized List<CompletableFuture<Result>> submit(List<Mat> images, List<String> labels, List<DetectSettings> settings) throws QueueFullException {
+    synchronized List<CompletableFuture<Result>> submit(
+            List<Mat> images, List<String> labels, List<DetectSettings> settings) throws QueueFullException {
         if (closed) {
             for (Mat m : images) m.release();
             throw new QueueFullException("the service is shutting down");
         }
         if (queue.remainingCapacity() < images.size()) {
             for (Mat m : images) m.release();
-            throw new QueueFullException(queue.size() + " images are waiting, the queue holds " + (queue.size() + queue.remainingCapacity())
-                    + "; this request has " + images.size());
+            throw new QueueFullException(queue.size() + " images are waiting, the queue holds "
+                    + (queue.size() + queue.remainingCapacity()) + "; this request has " + images.size());
         }
         long now = System.nanoTime();
         List<CompletableFuture<Result>> out = new ArrayList<>(images.size());

@@ -28,18 +28,38 @@ final class ServeMetrics {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     ServeMetrics(IntSupplier queueDepth, int maxBatch) {
-        requests = Counter.builder().name("dydet_http_requests_total").help("HTTP requests by endpoint and status")
-                .labelNames("endpoint", "status").register(registry);
-        latency = Histogram.builder().name("dydet_http_request_duration_seconds").help("HTTP request latency by endpoint")
-                .labelNames("endpoint").classicOnly()
-                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
-        images = Counter.builder().name("dydet_images_total").help("images detected, by the route they took (error: not decodable)")
-                .labelNames("route").register(registry);
-        batchSize = Histogram.builder().name("dydet_batch_size").help("images per micro-batch (the forward passes group them by letterboxed shape)").classicOnly()
-                .classicUpperBounds(batchBounds(maxBatch)).register(registry);
-        inFlight = Gauge.builder().name("dydet_requests_in_flight").help("detection requests being handled").register(registry);
-        GaugeWithCallback.builder().name("dydet_queue_depth").help("images waiting for a batch")
-                .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
+        requests = Counter.builder()
+                .name("dydet_http_requests_total")
+                .help("HTTP requests by endpoint and status")
+                .labelNames("endpoint", "status")
+                .register(registry);
+        latency = Histogram.builder()
+                .name("dydet_http_request_duration_seconds")
+                .help("HTTP request latency by endpoint")
+                .labelNames("endpoint")
+                .classicOnly()
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+                .register(registry);
+        images = Counter.builder()
+                .name("dydet_images_total")
+                .help("images detected, by the route they took (error: not decodable)")
+                .labelNames("route")
+                .register(registry);
+        batchSize = Histogram.builder()
+                .name("dydet_batch_size")
+                .help("images per micro-batch (the forward passes group them by letterboxed shape)")
+                .classicOnly()
+                .classicUpperBounds(batchBounds(maxBatch))
+                .register(registry);
+        inFlight = Gauge.builder()
+                .name("dydet_requests_in_flight")
+                .help("detection requests being handled")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("dydet_queue_depth")
+                .help("images waiting for a batch")
+                .callback(cb -> cb.call(queueDepth.getAsInt()))
+                .register(registry);
         // every series exists from the start, so dashboards see zeros rather than gaps
         images.labelValues("1");
         images.labelValues("2");
@@ -58,7 +78,9 @@ final class ServeMetrics {
     void batch(List<MicroBatcher.Result> results) {
         batchSize.observe(results.size());
         for (MicroBatcher.Result r : results) {
-            if (r.detections().ok()) images.labelValues(r.detections().route() == Route.ROUTE1 ? "1" : "2").inc();
+            if (r.detections().ok())
+                images.labelValues(r.detections().route() == Route.ROUTE1 ? "1" : "2")
+                        .inc();
             else images.labelValues("error").inc();
         }
     }

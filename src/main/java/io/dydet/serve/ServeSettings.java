@@ -56,10 +56,11 @@ public final class ServeSettings {
         positive("max body size (bytes)", maxBodyBytes);
         positive("max images per request", maxImagesPerRequest);
         if (queueDepth < maxImagesPerRequest)
-            throw new IllegalArgumentException("queue depth " + queueDepth + " is below the max images per request " + maxImagesPerRequest
-                    + ": such a request could never be queued");
+            throw new IllegalArgumentException("queue depth " + queueDepth + " is below the max images per request "
+                    + maxImagesPerRequest + ": such a request could never be queued");
         positive("pixel limit", pixelLimit);
-        if (shutdownTimeoutMs < 0) throw new IllegalArgumentException("shutdown timeout must be >= 0 ms, got " + shutdownTimeoutMs);
+        if (shutdownTimeoutMs < 0)
+            throw new IllegalArgumentException("shutdown timeout must be >= 0 ms, got " + shutdownTimeoutMs);
         if (warmupPasses < 0) throw new IllegalArgumentException("warm-up passes must be >= 0, got " + warmupPasses);
     }
 
@@ -84,6 +85,7 @@ public final class ServeSettings {
         b.warmupPasses = warmupPasses;
         return b;
     }
+
     public String host() {
         return host;
     }
@@ -150,16 +152,29 @@ public final class ServeSettings {
     }
 
     public ServeSettings withBatching(int maxBatch, int maxWaitMs, int workers) {
-        return toBuilder().maxBatch(maxBatch).maxWaitMs(maxWaitMs).workers(workers).build();
+        return toBuilder()
+                .maxBatch(maxBatch)
+                .maxWaitMs(maxWaitMs)
+                .workers(workers)
+                .build();
     }
 
-    public ServeSettings withLimits(int queueDepth, long requestTimeoutMs, long maxBodyBytes, int maxImagesPerRequest, long pixelLimit) {
-        return toBuilder().queueDepth(queueDepth).requestTimeoutMs(requestTimeoutMs).maxBodyBytes(maxBodyBytes).maxImagesPerRequest(maxImagesPerRequest)
-                .pixelLimit(pixelLimit).build();
+    public ServeSettings withLimits(
+            int queueDepth, long requestTimeoutMs, long maxBodyBytes, int maxImagesPerRequest, long pixelLimit) {
+        return toBuilder()
+                .queueDepth(queueDepth)
+                .requestTimeoutMs(requestTimeoutMs)
+                .maxBodyBytes(maxBodyBytes)
+                .maxImagesPerRequest(maxImagesPerRequest)
+                .pixelLimit(pixelLimit)
+                .build();
     }
 
     public ServeSettings withShutdown(long shutdownTimeoutMs, int warmupPasses) {
-        return toBuilder().shutdownTimeoutMs(shutdownTimeoutMs).warmupPasses(warmupPasses).build();
+        return toBuilder()
+                .shutdownTimeoutMs(shutdownTimeoutMs)
+                .warmupPasses(warmupPasses)
+                .build();
     }
 
     private static void positive(String what, long v) {
@@ -186,13 +201,28 @@ public final class ServeSettings {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(host, port, maxBatch, maxWaitMs, workers, queueDepth, requestTimeoutMs, maxBodyBytes, maxImagesPerRequest, pixelLimit, shutdownTimeoutMs, warmupPasses);
+        return java.util.Objects.hash(
+                host,
+                port,
+                maxBatch,
+                maxWaitMs,
+                workers,
+                queueDepth,
+                requestTimeoutMs,
+                maxBodyBytes,
+                maxImagesPerRequest,
+                pixelLimit,
+                shutdownTimeoutMs,
+                warmupPasses);
     }
 
     /** As a record's: {@code ServeSettings[a=1, b=2]}. */
     @Override
     public String toString() {
-        return "ServeSettings[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", maxWaitMs=" + maxWaitMs + ", workers=" + workers + ", queueDepth=" + queueDepth + ", requestTimeoutMs=" + requestTimeoutMs + ", maxBodyBytes=" + maxBodyBytes + ", maxImagesPerRequest=" + maxImagesPerRequest + ", pixelLimit=" + pixelLimit + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", warmupPasses=" + warmupPasses + "]";
+        return "ServeSettings[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", maxWaitMs=" + maxWaitMs
+                + ", workers=" + workers + ", queueDepth=" + queueDepth + ", requestTimeoutMs=" + requestTimeoutMs
+                + ", maxBodyBytes=" + maxBodyBytes + ", maxImagesPerRequest=" + maxImagesPerRequest + ", pixelLimit="
+                + pixelLimit + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", warmupPasses=" + warmupPasses + "]";
     }
 
     /** Named settings, starting from {@link #defaults()}. */

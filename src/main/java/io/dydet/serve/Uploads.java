@@ -18,6 +18,7 @@ final class Uploads {
 
     /** Most parts a multipart body may have (set as Jetty's form-key limit, so refusals name the number enforced). */
     static final int MAX_PARTS = 1000;
+
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
 
     private Uploads() {}
@@ -27,7 +28,8 @@ final class Uploads {
         if (declared > settings.maxBodyBytes()) {
             // refused from the header; the body is still drained (up to 4x the limit) so the client is not reset while
             // sending and the connection stays usable; beyond that it is cut with Connection: close
-            if (declared > 4 * settings.maxBodyBytes() || discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes()) < 0)
+            if (declared > 4 * settings.maxBodyBytes()
+                    || discard(ctx.bodyInputStream(), 4 * settings.maxBodyBytes()) < 0)
                 ctx.header("Connection", "close");
             throw tooLarge(declared + " bytes", settings);
         }
@@ -59,10 +61,15 @@ final class Uploads {
 
     private static List<Upload> readOrRefuse(Context ctx, ServeSettings settings) throws IOException {
         if (ctx.isMultipart()) return multipart(ctx, settings);
-        String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+        String type = ctx.contentType() == null
+                ? ""
+                : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!type.isEmpty() && !type.startsWith("image/") && !type.equals("application/octet-stream")) {
-            throw new ServeException(415, "unsupported_media_type", "Content-Type " + type + " is not an image; send the image as the body "
-                    + "(image/jpeg, image/png, ... or application/octet-stream) or as file parts of multipart/form-data");
+            throw new ServeException(
+                    415,
+                    "unsupported_media_type",
+                    "Content-Type " + type + " is not an image; send the image as the body "
+                            + "(image/jpeg, image/png, ... or application/octet-stream) or as file parts of multipart/form-data");
         }
         byte[] body = readCapped(ctx.bodyInputStream(), settings);
         if (body.length == 0) throw new ServeException(400, "empty_body", "the request has no body; send an image");
@@ -78,9 +85,13 @@ final class Uploads {
         } catch (Exception e) { // Jetty's ServletException arrives undeclared through Kotlin
             throw multipartRefusal(ctx, e, settings);
         }
-        if (files.isEmpty()) throw new ServeException(400, "no_images", "the multipart form has no file parts; send images as files");
+        if (files.isEmpty())
+            throw new ServeException(400, "no_images", "the multipart form has no file parts; send images as files");
         if (files.size() > settings.maxImagesPerRequest())
-            throw new ServeException(413, "too_many_images", files.size() + " images in one request; at most " + settings.maxImagesPerRequest());
+            throw new ServeException(
+                    413,
+                    "too_many_images",
+                    files.size() + " images in one request; at most " + settings.maxImagesPerRequest());
         List<Upload> out = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             UploadedFile f = files.get(i);
@@ -103,11 +114,23 @@ final class Uploads {
             eof |= t instanceof EOFException;
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (m.contains("too many keys") || m.contains("too many form keys")) {
-                LOG.warn("{} {} from {}: refused a multipart body of more than {} parts", ctx.method(), ctx.path(), ctx.ip(), MAX_PARTS);
-                return new ServeException(413, "too_many_parts", "the multipart body has more than " + MAX_PARTS + " parts; at most " + MAX_PARTS);
+                LOG.warn(
+                        "{} {} from {}: refused a multipart body of more than {} parts",
+                        ctx.method(),
+                        ctx.path(),
+                        ctx.ip(),
+                        MAX_PARTS);
+                return new ServeException(
+                        413,
+                        "too_many_parts",
+                        "the multipart body has more than " + MAX_PARTS + " parts; at most " + MAX_PARTS);
             }
             if (m.contains("exceeded")) {
-                LOG.warn("{} {} from {}: refused a multipart body over the size limit", ctx.method(), ctx.path(), ctx.ip());
+                LOG.warn(
+                        "{} {} from {}: refused a multipart body over the size limit",
+                        ctx.method(),
+                        ctx.path(),
+                        ctx.ip());
                 return tooLarge("a part", settings);
             }
         }
@@ -124,11 +147,15 @@ final class Uploads {
 
     private static byte[] readCapped(InputStream in, ServeSettings settings) throws IOException {
         byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
-        if (b.length > settings.maxBodyBytes()) throw tooLarge("more than " + settings.maxBodyBytes() + " bytes", settings);
+        if (b.length > settings.maxBodyBytes())
+            throw tooLarge("more than " + settings.maxBodyBytes() + " bytes", settings);
         return b;
     }
 
     private static ServeException tooLarge(String what, ServeSettings settings) {
-        return new ServeException(413, "body_too_large", "request body of " + what + " exceeds the limit of " + settings.maxBodyBytes() + " bytes");
+        return new ServeException(
+                413,
+                "body_too_large",
+                "request body of " + what + " exceeds the limit of " + settings.maxBodyBytes() + " bytes");
     }
 }

@@ -18,7 +18,14 @@ final class Adam extends Optimizer {
     private final double eps;
     private final boolean decoupled;
 
-    Adam(ParameterGroups groups, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+    Adam(
+            ParameterGroups groups,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            boolean decoupled) {
         super(groups, lr, beta1, weightDecay);
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("betas must be in [0, 1), got (" + beta1 + ", " + beta2 + ")");

@@ -49,7 +49,10 @@ public final class ApCriterion {
 
     private ApCriterion(Map<Path, Double> benefits) {
         this.benefits = Map.copyOf(benefits);
-        this.mean = benefits.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        this.mean = benefits.values().stream()
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .orElseThrow();
     }
 
     /**
@@ -59,20 +62,30 @@ public final class ApCriterion {
      * @param progress (done, total) images
      * @throws IOException an image that cannot be read or has no usable labels: named
      */
-    public static ApCriterion measure(DynamicDetModel model, List<Path> images, List<String> classNames, int imageSize, int batch,
-                                      BiConsumer<Integer, Integer> progress) throws IOException {
+    public static ApCriterion measure(
+            DynamicDetModel model,
+            List<Path> images,
+            List<String> classNames,
+            int imageSize,
+            int batch,
+            BiConsumer<Integer, Integer> progress)
+            throws IOException {
         if (images.isEmpty()) throw new IllegalArgumentException("no image to measure the AP criterion on");
         List<Validator.ImageResult> results;
         try (NDManager m = model.manager().newSubManager()) {
             DynamicDetModel fused = model.fuse(m);
-            Validator.Options o = new Validator.Options(imageSize, 0.5f, NmsOptions.forEval(), batch, Images.DEFAULT_PIXEL_LIMIT, true);
+            Validator.Options o = new Validator.Options(
+                    imageSize, 0.5f, NmsOptions.forEval(), batch, Images.DEFAULT_PIXEL_LIMIT, true);
             results = Validator.run(fused, images, o, null, progress);
         }
         List<String> failed = new ArrayList<>();
         for (Validator.ImageResult r : results) if (r.error() != null) failed.add(r.file() + ": " + r.error());
-        if (!failed.isEmpty()) throw new IOException("the AP criterion cannot evaluate " + failed.size() + " image(s), e.g. " + failed.get(0));
+        if (!failed.isEmpty())
+            throw new IOException(
+                    "the AP criterion cannot evaluate " + failed.size() + " image(s), e.g. " + failed.get(0));
         CocoGroundTruth truth = YoloGroundTruth.build(images, classNames.size(), classNames);
-        Map<Long, Double> byId = RoutingDiagnostics.Oracle.apContribution(results, truth).benefits();
+        Map<Long, Double> byId =
+                RoutingDiagnostics.Oracle.apContribution(results, truth).benefits();
         Map<Path, Double> byPath = new HashMap<>();
         for (Validator.ImageResult r : results) byPath.put(r.file(), byId.get(r.imageId()));
         return of(byPath);
@@ -83,7 +96,8 @@ public final class ApCriterion {
         if (benefits.isEmpty()) throw new IllegalArgumentException("no benefit given");
         Map<Path, Double> byPath = new HashMap<>();
         benefits.forEach((p, b) -> {
-            if (b == null || !Double.isFinite(b)) throw new IllegalArgumentException("benefit of " + p + " is not a finite number: " + b);
+            if (b == null || !Double.isFinite(b))
+                throw new IllegalArgumentException("benefit of " + p + " is not a finite number: " + b);
             byPath.put(key(p), b);
         });
         return new ApCriterion(byPath);
@@ -101,7 +115,9 @@ public final class ApCriterion {
     /** The benefit of one image measured by {@link #measure}. */
     public double benefit(Path image) {
         Double b = benefits.get(key(image));
-        if (b == null) throw new IllegalArgumentException("the AP criterion has no benefit for " + image + ": it was not among the measured images");
+        if (b == null)
+            throw new IllegalArgumentException(
+                    "the AP criterion has no benefit for " + image + ": it was not among the measured images");
         return b;
     }
 
@@ -116,7 +132,8 @@ public final class ApCriterion {
         for (int i = 0; i < images.size(); i++) {
             double b = benefit(images.get(i));
             NDArray s = scores.get(i + ":" + (i + 1) + ", 0");
-            // s * (b - Delta) with the benefit a constant: a larger s lowers the loss when the image gains less than the mean
+            // s * (b - Delta) with the benefit a constant: a larger s lowers the loss when the image gains less than
+            // the mean
             NDArray loss = Scalars.mul(s, (float) (b - mean));
             total = total.add(loss);
             out.add(new ImageLoss(b, mean, s.getFloat(0), loss.getFloat(0)));
@@ -128,6 +145,8 @@ public final class ApCriterion {
     public String toString() {
         double[] v = benefits.values().stream().mapToDouble(Double::doubleValue).toArray();
         double[] sorted = Arrays.stream(v).sorted().toArray();
-        return String.format("AP criterion over %d images: mean benefit %.5f, median %.5f", v.length, mean, sorted[sorted.length / 2]);
+        return String.format(
+                "AP criterion over %d images: mean benefit %.5f, median %.5f",
+                v.length, mean, sorted[sorted.length / 2]);
     }
 }

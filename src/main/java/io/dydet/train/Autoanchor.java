@@ -56,7 +56,8 @@ public final class Autoanchor {
     /**
      * @param anchors current anchors in pixels, by level and anchor
      */
-    public static Result check(List<LabelledImage> images, float[][][] anchors, int imageSize, double anchorT, long seed) {
+    public static Result check(
+            List<LabelledImage> images, float[][][] anchors, int imageSize, double anchorT, long seed) {
         Random rng = new Random(seed);
         double[][] wh = sizes(images, imageSize, rng, true);
         double[][] flat = flatten(anchors);
@@ -81,7 +82,8 @@ public final class Autoanchor {
         double newRecall = Arrays.stream(best(wh, evolved)).filter(b -> b > thr).count() / (double) wh.length;
         if (newRecall <= recall) return new Result(recall, above, null, newRecall);
         float[][][] out = new float[anchors.length][na][2];
-        for (int k = 0; k < evolved.length; k++) out[k / na][k % na] = new float[] {(float) evolved[k][0], (float) evolved[k][1]};
+        for (int k = 0; k < evolved.length; k++)
+            out[k / na][k % na] = new float[] {(float) evolved[k][0], (float) evolved[k][1]};
         return new Result(recall, above, out, newRecall);
     }
 
@@ -96,7 +98,9 @@ public final class Autoanchor {
         double thr = 1 / anchorT;
         double[][] wh = Arrays.stream(wh0).filter(w -> w[0] >= 2 || w[1] >= 2).toArray(double[][]::new);
         double[] std = {std(wh, 0), std(wh, 1)};
-        double[][] white = Arrays.stream(wh).map(w -> new double[] {w[0] / std[0], w[1] / std[1]}).toArray(double[][]::new);
+        double[][] white = Arrays.stream(wh)
+                .map(w -> new double[] {w[0] / std[0], w[1] / std[1]})
+                .toArray(double[][]::new);
         double[][] k = kmeans(white, n, 30, rng);
         for (double[] c : k) {
             c[0] *= std[0];
@@ -177,7 +181,8 @@ public final class Autoanchor {
                     count[b]++;
                     dist += bd;
                 }
-                for (int i = 0; i < k; i++) if (count[i] > 0) c[i] = new double[] {sum[i][0] / count[i], sum[i][1] / count[i]};
+                for (int i = 0; i < k; i++)
+                    if (count[i] > 0) c[i] = new double[] {sum[i][0] / count[i], sum[i][1] / count[i]};
                 dist /= x.length;
                 if (prev - dist < 1e-5) {
                     prev = dist;

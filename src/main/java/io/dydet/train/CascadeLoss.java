@@ -20,7 +20,13 @@ public final class CascadeLoss {
      * A computed loss: {@code total} (shape (1)) is what to differentiate (already times batch size); the items are
      * per-image values for logging: box, obj, cls and their sum.
      */
-    public record Result(NDArray total, float box, float obj, float cls, float sum, List<LevelMatches> head1Matches,
+    public record Result(
+            NDArray total,
+            float box,
+            float obj,
+            float cls,
+            float sum,
+            List<LevelMatches> head1Matches,
             List<LevelMatches> head2Matches) {
         public float[] items() {
             return new float[] {box, obj, cls, sum};
@@ -40,7 +46,9 @@ public final class CascadeLoss {
         float[] flat = model.stateDict().get(anchorsKey).toFloatArray();
         int nl = det.levels(), na = det.na();
         float[][][] anchors = new float[nl][na][2];
-        for (int i = 0; i < nl; i++) for (int a = 0; a < na; a++) anchors[i][a] = new float[] {flat[(i * na + a) * 2], flat[(i * na + a) * 2 + 1]};
+        for (int i = 0; i < nl; i++)
+            for (int a = 0; a < na; a++)
+                anchors[i][a] = new float[] {flat[(i * na + a) * 2], flat[(i * na + a) * 2 + 1]};
         int[] strides = det.strides().stream().mapToInt(Integer::intValue).toArray();
         this.assigner = new OtaAssigner(anchors, strides, hyp.anchorT(), det.nc());
         this.headLoss = new HeadLoss(hyp, det.nc(), nl);
@@ -56,21 +64,30 @@ public final class CascadeLoss {
         List<LevelMatches> m1 = assigner.assign(out.head1(), targets, imageHeight);
         HeadLoss.Terms t1 = headLoss.compute(out.head1(), m1);
         HeadLoss.Terms t2 = headLoss.compute(out.head2(), m2);
-        HeadLoss.Terms both = new HeadLoss.Terms(t1.box().add(t2.box()), t1.obj().add(t2.obj()), t1.cls().add(t2.cls()));
+        HeadLoss.Terms both = new HeadLoss.Terms(
+                t1.box().add(t2.box()), t1.obj().add(t2.obj()), t1.cls().add(t2.cls()));
         return result(both, out.head1().get(0).getShape().get(0), m1, m2);
     }
 
     /** Route 2's loss alone (route-2 training with route 1 frozen), in the same form as {@link #compute}. */
     public Result computeRoute2(TrainOutput out, float[][] targets, int imageHeight) {
         List<LevelMatches> m2 = assigner.assign(out.head2(), targets, imageHeight);
-        return result(headLoss.compute(out.head2(), m2), out.head2().get(0).getShape().get(0), List.of(), m2);
+        return result(
+                headLoss.compute(out.head2(), m2), out.head2().get(0).getShape().get(0), List.of(), m2);
     }
 
     /** The training loss is the per-image sum times the batch size, as the original's. */
     private static Result result(HeadLoss.Terms terms, long batch, List<LevelMatches> m1, List<LevelMatches> m2) {
         NDArray perImage = terms.sum();
         NDArray total = Scalars.mul(perImage, batch).reshape(1);
-        return new Result(total, terms.box().getFloat(), terms.obj().getFloat(), terms.cls().getFloat(), perImage.getFloat(), m1, m2);
+        return new Result(
+                total,
+                terms.box().getFloat(),
+                terms.obj().getFloat(),
+                terms.cls().getFloat(),
+                perImage.getFloat(),
+                m1,
+                m2);
     }
 
     /** Each head's loss alone (per image, gains applied): the router's L1 and L2. */

@@ -27,7 +27,8 @@ final class CascadeStepLoss implements StepLoss {
 
     @Override
     public Map<String, Double> step(NDArray x, TrainBatch b) {
-        CascadeLoss.Result r = loss.compute(cascade, forward.apply(x), b.targets(), trainer.args().img());
+        CascadeLoss.Result r = loss.compute(
+                cascade, forward.apply(x), b.targets(), trainer.args().img());
         if (!Float.isFinite(r.sum())) throw new IllegalStateException(trainer.nonFinite(b, r.sum()));
         io.dydet.engine.Engines.backward(r.total());
         Map<String, Double> items = new LinkedHashMap<>();

@@ -35,7 +35,11 @@ final class DetectorStep implements TrainingStep {
 
     @Override
     public TrainingSet trainingSet(DataConfig data, TrainArgs args, TrainListener listener) throws IOException {
-        return TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()), data.file() + " (train)");
+        return TrainingSet.open(
+                data.images("train"),
+                data.nc(),
+                args.cacheDir() == null ? null : Path.of(args.cacheDir()),
+                data.file() + " (train)");
     }
 
     @Override
@@ -45,7 +49,9 @@ final class DetectorStep implements TrainingStep {
         trainer.transferInitialWeights(false);
         if (trainer.args().mirrorRoutes()) {
             int n = MirrorInit.apply(trainer.model());
-            trainer.listener().message("route 2 starts as a copy of route 1 (" + n + " tensors copied, composite connections zeroed)");
+            trainer.listener()
+                    .message("route 2 starts as a copy of route 1 (" + n
+                            + " tensors copied, composite connections zeroed)");
         }
     }
 
@@ -62,12 +68,15 @@ final class DetectorStep implements TrainingStep {
     /** SGD with Nesterov momentum or Adam, as the original. */
     @Override
     public Optimizer optimizer(ParameterGroups groups, Hyperparameters hyp, boolean adam) {
-        return adam ? Optimizers.adam(groups, hyp.lr0(), hyp.momentum(), 0) : Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
+        return adam
+                ? Optimizers.adam(groups, hyp.lr0(), hyp.momentum(), 0)
+                : Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
     }
 
     @Override
     public Schedule schedule(Hyperparameters hyp, TrainArgs args, long batchesPerEpoch) {
-        return Schedule.of(hyp, args.epochs(), batchesPerEpoch, args.batch(), args.linearLr()).withMinWarmupIterations(args.minWarmup())
+        return Schedule.of(hyp, args.epochs(), batchesPerEpoch, args.batch(), args.linearLr())
+                .withMinWarmupIterations(args.minWarmup())
                 .withNominalBatch(args.nominalBatch());
     }
 

@@ -92,11 +92,13 @@ public final class Ema implements AutoCloseable {
 
     /** Reads an EMA written by {@link #save}. */
     public static Ema load(Path file, Device device) throws IOException {
-        try (NDManager reading = Engine.getInstance().newBaseManager(device); SafeTensorsFile f = SafeTensors.open(file)) {
+        try (NDManager reading = Engine.getInstance().newBaseManager(device);
+                SafeTensorsFile f = SafeTensors.open(file)) {
             Map<String, String> md = f.metadata();
             Map<String, NDArray> read = new LinkedHashMap<>();
             for (TensorEntry e : f.entries()) read.put(e.name(), f.read(reading, e.name()));
-            return of(read, device, number(md, DECAY_KEY, file), number(md, TAU_KEY, file), (long) number(md, UPDATES_KEY, file));
+            return of(read, device, number(md, DECAY_KEY, file), number(md, TAU_KEY, file), (long)
+                    number(md, UPDATES_KEY, file));
         }
     }
 
@@ -123,7 +125,8 @@ public final class Ema implements AutoCloseable {
     /** One update from a state dict by name. */
     public void update(Map<String, NDArray> model) {
         if (!model.keySet().equals(tensors.keySet())) {
-            throw new IllegalArgumentException("model state dict keys differ from the EMA's (" + model.size() + " vs " + tensors.size() + " keys)");
+            throw new IllegalArgumentException("model state dict keys differ from the EMA's (" + model.size() + " vs "
+                    + tensors.size() + " keys)");
         }
         updates++;
         double d = decay * (1 - Math.exp(-updates / tau));
@@ -137,7 +140,8 @@ public final class Ema implements AutoCloseable {
                     // counters are 0-d: a host copy is cheap
                     ema.set(current.toType(ema.getDataType(), false).toByteBuffer());
                 } else {
-                    // torch: v *= d; v += (1 - d) * msd[k] (with d = 0 an exact copy); the temporary belongs to the scope
+                    // torch: v *= d; v += (1 - d) * msd[k] (with d = 0 an exact copy); the temporary belongs to the
+                    // scope
                     ema.muli((float) d).addi(current.mul((float) (1 - d)));
                 }
             }

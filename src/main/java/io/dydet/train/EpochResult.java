@@ -7,13 +7,16 @@ import java.util.Map;
  * One finished epoch: mean training losses, validation of route 2 (what picks {@code best}) and route 1 beside it,
  * learning rates, wall time. Metrics are NaN when validation did not run.
  */
-public record EpochResult(int epoch, Map<String, Double> losses, Validation validation, double[] lr, double seconds, boolean best) {
+public record EpochResult(
+        int epoch, Map<String, Double> losses, Validation validation, double[] lr, double seconds, boolean best) {
     /**
      * The epoch's validation: route 2 (the detector's output, what picks {@code best}) and route 1's mAP beside it.
      * All NaN when validation did not run.
      */
-    public record Validation(double precision, double recall, double map50, double map, double route1Map50, double route1Map) {
-        public static final Validation NONE = new Validation(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    public record Validation(
+            double precision, double recall, double map50, double map, double route1Map50, double route1Map) {
+        public static final Validation NONE =
+                new Validation(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
 
     public double precision() {

@@ -53,7 +53,8 @@ final class EpochValidator {
                 problems.add(e.getMessage());
             }
         }
-        if (usable.isEmpty()) throw new IOException("no validation image has readable labels; first problem: " + problems.get(0));
+        if (usable.isEmpty())
+            throw new IOException("no validation image has readable labels; first problem: " + problems.get(0));
         this.images = List.copyOf(usable);
         this.truth = YoloGroundTruth.build(usable, nc);
         this.imageSize = imageSize;
@@ -72,21 +73,30 @@ final class EpochValidator {
      * @param weights tensors by state-dict name (EMA weights), on any manager
      * @param dynamicThreshold route by the router at this threshold (step 2), or NaN for route 2 (step 1)
      */
-    Result run(Network network, Map<String, NDArray> weights, NDManager parent, float dynamicThreshold, BiConsumer<Integer, Integer> progress) {
+    Result run(
+            Network network,
+            Map<String, NDArray> weights,
+            NDManager parent,
+            float dynamicThreshold,
+            BiConsumer<Integer, Integer> progress) {
         boolean grad = Engines.isGradEnabled();
         try (NDManager m = parent.newSubManager()) {
             DynamicDetModel model = DynamicDetModel.fromStateDict(network, weights, m.newSubManager(), "EMA weights");
             DynamicDetModel fused = model.fuse(m.newSubManager());
             NmsOptions nms = NmsOptions.forEval().withIou(TRAINING_NMS_IOU);
             float threshold = Float.isNaN(dynamicThreshold) ? 0f : dynamicThreshold;
-            Validator.Options o = new Validator.Options(imageSize, threshold, nms, batch, Images.DEFAULT_PIXEL_LIMIT, true);
+            Validator.Options o =
+                    new Validator.Options(imageSize, threshold, nms, batch, Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(fused, images, o, null, progress);
             List<CocoDetection> main = new ArrayList<>(), easy = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
             for (Validator.ImageResult r : results) {
                 if (r.error() != null) continue;
                 ids.add(r.imageId());
-                main.addAll(Float.isNaN(dynamicThreshold) ? r.perRoute().get(Route.ROUTE2).detections() : r.detections());
+                main.addAll(
+                        Float.isNaN(dynamicThreshold)
+                                ? r.perRoute().get(Route.ROUTE2).detections()
+                                : r.detections());
                 easy.addAll(r.perRoute().get(Route.ROUTE1).detections());
             }
             return new Result(DetectionMetrics.compute(truth, main, ids), DetectionMetrics.compute(truth, easy, ids));

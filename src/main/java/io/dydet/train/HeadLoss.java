@@ -67,7 +67,10 @@ final class HeadLoss {
                 NDArray index = m.create(idx).toDevice(p.getDevice(), false);
                 NDArray ps = p.reshape(-1, no).get(new NDIndex("{}", index));
                 NDArray pxy = Activation.sigmoid(ps.get(":, 0:2")).mul(of(p, 2)).sub(0.5f);
-                NDArray pwh = Activation.sigmoid(ps.get(":, 2:4")).mul(of(p, 2)).square().mul(m.create(anc, new Shape(n, 2)).toDevice(p.getDevice(), false));
+                NDArray pwh = Activation.sigmoid(ps.get(":, 2:4"))
+                        .mul(of(p, 2))
+                        .square()
+                        .mul(m.create(anc, new Shape(n, 2)).toDevice(p.getDevice(), false));
                 NDArray target = m.create(tbox, new Shape(n, 4)).toDevice(p.getDevice(), false);
                 NDArray ciou = ciou(pxy, pwh, target);
                 lbox = lbox.add(ciou.neg().add(1).mean());
@@ -82,7 +85,9 @@ final class HeadLoss {
             NDArray objTarget = m.create(tobj, new Shape(bs, na, ny, nx)).toDevice(p.getDevice(), false);
             lobj = lobj.add(bce(p.get("..., 4"), objTarget, hyp.objPw()).mean().mul(of(p, balance[i])));
         }
-        return new Terms(lbox.mul(of(lbox, (float) hyp.box())), lobj.mul(of(lobj, (float) hyp.obj())), lcls.mul(of(lcls, (float) hyp.cls())));
+        return new Terms(
+                lbox.mul(of(lbox, (float) hyp.box())), lobj.mul(of(lobj, (float) hyp.obj())), lcls.mul(of(lcls, (float)
+                        hyp.cls())));
     }
 
     /** Complete IoU of predicted and target boxes (cx, cy, w, h); alpha is held constant for the gradient. */
@@ -90,9 +95,17 @@ final class HeadLoss {
         NDArray px = pxy.get(":, 0"), py = pxy.get(":, 1"), pw = pwh.get(":, 0"), ph = pwh.get(":, 1");
         NDArray tx = target.get(":, 0"), ty = target.get(":, 1"), tw = target.get(":, 2"), th = target.get(":, 3");
         NDArray half = of(pxy, 2);
-        NDArray b1x1 = px.sub(pw.div(half)), b1x2 = px.add(pw.div(half)), b1y1 = py.sub(ph.div(half)), b1y2 = py.add(ph.div(half));
-        NDArray b2x1 = tx.sub(tw.div(half)), b2x2 = tx.add(tw.div(half)), b2y1 = ty.sub(th.div(half)), b2y2 = ty.add(th.div(half));
-        NDArray inter = b1x2.minimum(b2x2).sub(b1x1.maximum(b2x1)).maximum(of(pxy, 0))
+        NDArray b1x1 = px.sub(pw.div(half)),
+                b1x2 = px.add(pw.div(half)),
+                b1y1 = py.sub(ph.div(half)),
+                b1y2 = py.add(ph.div(half));
+        NDArray b2x1 = tx.sub(tw.div(half)),
+                b2x2 = tx.add(tw.div(half)),
+                b2y1 = ty.sub(th.div(half)),
+                b2y2 = ty.add(th.div(half));
+        NDArray inter = b1x2.minimum(b2x2)
+                .sub(b1x1.maximum(b2x1))
+                .maximum(of(pxy, 0))
                 .mul(b1y2.minimum(b2y2).sub(b1y1.maximum(b2y1)).maximum(of(pxy, 0)));
         NDArray w1 = b1x2.sub(b1x1), h1 = b1y2.sub(b1y1).add(EPS);
         NDArray w2 = b2x2.sub(b2x1), h2 = b2y2.sub(b2y1).add(EPS);
@@ -101,10 +114,16 @@ final class HeadLoss {
         NDArray cw = b1x2.maximum(b2x2).sub(b1x1.minimum(b2x1));
         NDArray ch = b1y2.maximum(b2y2).sub(b1y1.minimum(b2y1));
         NDArray c2 = cw.square().add(ch.square()).add(EPS);
-        NDArray rho2 = b2x1.add(b2x2).sub(b1x1).sub(b1x2).square().add(b2y1.add(b2y2).sub(b1y1).sub(b1y2).square()).div(of(pxy, 4));
+        NDArray rho2 = b2x1.add(b2x2)
+                .sub(b1x1)
+                .sub(b1x2)
+                .square()
+                .add(b2y1.add(b2y2).sub(b1y1).sub(b1y2).square())
+                .div(of(pxy, 4));
         NDArray v = w2.div(h2).atan().sub(w1.div(h1).atan()).square().mul(of(pxy, (float) (4 / (Math.PI * Math.PI))));
         NDArray alpha;
-        try (NDArray vd = v.stopGradient(); NDArray iouD = iou.stopGradient()) {
+        try (NDArray vd = v.stopGradient();
+                NDArray iouD = iou.stopGradient()) {
             alpha = vd.div(vd.sub(iouD).add(1f + EPS));
         }
         return iou.sub(rho2.div(c2).add(v.mul(alpha)));
@@ -115,7 +134,10 @@ final class HeadLoss {
         NDArray softplusNeg = x.abs().neg().exp().add(1).log().add(x.neg().maximum(of(x, 0))); // log(1 + e^-x), stable
         NDArray loss = posWeight == 1.0
                 ? t.neg().add(1).mul(x).add(softplusNeg)
-                : t.neg().add(1).mul(x).add(t.mul(of(t, (float) (posWeight - 1))).add(1).mul(softplusNeg));
+                : t.neg()
+                        .add(1)
+                        .mul(x)
+                        .add(t.mul(of(t, (float) (posWeight - 1))).add(1).mul(softplusNeg));
         if (hyp.flGamma() > 0) { // YOLOv5/7 FocalLoss with alpha 0.25
             NDArray prob = Activation.sigmoid(x);
             NDArray pt = t.mul(prob).add(t.neg().add(1).mul(prob.neg().add(1)));

@@ -34,28 +34,31 @@ public final class MirrorInit {
         int copied = copyLayers(state, first, second, "backbone") + copyLayers(state, head1, head2, "head");
         for (Node n : model.network().nodes(Section.DUAL)) {
             if (!isConnection(n)) continue;
-            for (ParamSpec p : n.layer().params()) state.get(n.prefix() + p.name()).set(new NDIndex("..."), 0f);
+            for (ParamSpec p : n.layer().params())
+                state.get(n.prefix() + p.name()).set(new NDIndex("..."), 0f);
         }
         return copied;
     }
 
     private static int copyLayers(Map<String, NDArray> state, List<Node> from, List<Node> to, String what) {
         if (from.size() != to.size()) {
-            throw new IllegalArgumentException("cannot mirror the " + what + ": route 1 has " + from.size() + " layers with weights, route 2 " + to.size());
+            throw new IllegalArgumentException("cannot mirror the " + what + ": route 1 has " + from.size()
+                    + " layers with weights, route 2 " + to.size());
         }
         int copied = 0;
         for (int i = 0; i < from.size(); i++) {
             Node a = from.get(i), b = to.get(i);
             List<ParamSpec> pa = a.layer().params(), pb = b.layer().params();
             if (!a.layer().module().equals(b.layer().module()) || pa.size() != pb.size()) {
-                throw new IllegalArgumentException("cannot mirror the " + what + ": " + a.prefix() + " (" + a.layer().module() + ") does not match "
-                        + b.prefix() + " (" + b.layer().module() + ")");
+                throw new IllegalArgumentException("cannot mirror the " + what + ": " + a.prefix() + " ("
+                        + a.layer().module() + ") does not match " + b.prefix() + " ("
+                        + b.layer().module() + ")");
             }
             for (int k = 0; k < pa.size(); k++) {
                 ParamSpec sa = pa.get(k), sb = pb.get(k);
                 if (!sa.name().equals(sb.name()) || !sa.shape().equals(sb.shape())) {
-                    throw new IllegalArgumentException("cannot mirror the " + what + ": " + a.prefix() + sa.name() + " " + sa.shape() + " vs "
-                            + b.prefix() + sb.name() + " " + sb.shape());
+                    throw new IllegalArgumentException("cannot mirror the " + what + ": " + a.prefix() + sa.name() + " "
+                            + sa.shape() + " vs " + b.prefix() + sb.name() + " " + sb.shape());
                 }
                 // each head keeps its own anchors (autoanchor fits the second head's)
                 if (sa.name().contains("anchor")) continue;

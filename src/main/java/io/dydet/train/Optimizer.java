@@ -53,6 +53,7 @@ public abstract class Optimizer implements AutoCloseable {
     private final NDManager stateManager;
     /** slot name -> parameter name -> state tensor, e.g. "exp_avg" -> "model_b.0.conv.weight" -> array. */
     private final Map<String, Map<String, NDArray>> slots = new LinkedHashMap<>();
+
     private final Map<String, Long> steps = new LinkedHashMap<>();
 
     Optimizer(ParameterGroups groups, double lr, double momentum, double weightDecay) {
@@ -67,7 +68,8 @@ public abstract class Optimizer implements AutoCloseable {
             this.momentum[i] = momentum;
             this.weightDecay[i] = groups.get(i).decays() ? weightDecay : 0;
         }
-        NDArray any = groups.parameters().values().stream().findFirst()
+        NDArray any = groups.parameters().values().stream()
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("parameter groups hold no tensors"));
         this.stateManager = any.getManager().getEngine().newBaseManager(any.getDevice());
         for (String slot : slotNames()) slots.put(slot, new LinkedHashMap<>());
@@ -108,7 +110,8 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     public void setMomentum(int group, double value) {
-        if (!hasMomentum()) throw new UnsupportedOperationException(kind() + " has no settable momentum (beta1 is fixed)");
+        if (!hasMomentum())
+            throw new UnsupportedOperationException(kind() + " has no settable momentum (beta1 is fixed)");
         momentum[group] = requireFinite(value, "momentum");
     }
 
@@ -199,7 +202,10 @@ public abstract class Optimizer implements AutoCloseable {
     public Map<String, String> stateMetadata() {
         ArrayNode gs = JSON.createArrayNode();
         for (int i = 0; i < groups.size(); i++) {
-            gs.addObject().put("name", groups.get(i).name()).put("lr", lr[i]).put("momentum", momentum[i])
+            gs.addObject()
+                    .put("name", groups.get(i).name())
+                    .put("lr", lr[i])
+                    .put("momentum", momentum[i])
                     .put("weight_decay", weightDecay[i]);
         }
         ObjectNode st = JSON.createObjectNode();
@@ -218,7 +224,8 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** Replaces the state with one written by {@link #save} for the same optimiser kind and parameter groups. */
     public void load(Path file) throws IOException {
-        try (NDManager reading = stateManager.newSubManager(); SafeTensorsFile f = SafeTensors.open(file)) {
+        try (NDManager reading = stateManager.newSubManager();
+                SafeTensorsFile f = SafeTensors.open(file)) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (TensorEntry e : f.entries()) tensors.put(e.name(), f.read(reading, e.name()));
             load(tensors, f.metadata());
@@ -235,17 +242,20 @@ public abstract class Optimizer implements AutoCloseable {
      */
     public void load(Map<String, NDArray> tensors, Map<String, String> metadata) {
         if (!kind().equals(metadata.get(KIND_KEY))) {
-            throw new IllegalArgumentException("optimizer state is for '" + metadata.get(KIND_KEY) + "', not '" + kind() + "'");
+            throw new IllegalArgumentException(
+                    "optimizer state is for '" + metadata.get(KIND_KEY) + "', not '" + kind() + "'");
         }
         JsonNode gs = parse(metadata.get(GROUPS_KEY), GROUPS_KEY);
         JsonNode st = parse(metadata.get(STEPS_KEY), STEPS_KEY);
         if (!gs.isArray() || gs.size() != groups.size()) {
-            throw new IllegalArgumentException("optimizer state has " + gs.size() + " parameter groups, this optimizer " + groups.size());
+            throw new IllegalArgumentException(
+                    "optimizer state has " + gs.size() + " parameter groups, this optimizer " + groups.size());
         }
         for (int i = 0; i < groups.size(); i++) {
             String name = gs.get(i).path("name").asText();
             if (!name.equals(groups.get(i).name())) {
-                throw new IllegalArgumentException("parameter group " + i + " is '" + name + "' in the state, '" + groups.get(i).name() + "' here");
+                throw new IllegalArgumentException("parameter group " + i + " is '" + name + "' in the state, '"
+                        + groups.get(i).name() + "' here");
             }
         }
         Map<String, NDArray> params = groups.parameters();
@@ -265,7 +275,8 @@ public abstract class Optimizer implements AutoCloseable {
             } else if (!st.has(name)) problems.add(e.getKey() + " has no step count");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("optimizer state does not fit: " + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
+            throw new IllegalArgumentException("optimizer state does not fit: "
+                    + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
                     + (problems.size() > 10 ? " (" + problems.size() + " problems)" : ""));
         }
         clearState();
@@ -278,7 +289,8 @@ public abstract class Optimizer implements AutoCloseable {
         st.fields().forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asLong()));
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
             int slash = e.getKey().indexOf('/');
-            NDArray copy = e.getValue().duplicate(); // a real clone: files' arrays may borrow buffers, toDevice may alias
+            NDArray copy =
+                    e.getValue().duplicate(); // a real clone: files' arrays may borrow buffers, toDevice may alias
             if (!copy.getDevice().equals(stateManager.getDevice())) {
                 NDArray moved = copy.toDevice(stateManager.getDevice(), false);
                 copy.close();
@@ -294,7 +306,8 @@ public abstract class Optimizer implements AutoCloseable {
         try {
             return JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("optimizer state entry '" + key + "' is not JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(
+                    "optimizer state entry '" + key + "' is not JSON: " + e.getOriginalMessage());
         }
     }
 
@@ -307,7 +320,8 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     private static double requireFinite(double v, String what) {
-        if (!Double.isFinite(v) || v < 0) throw new IllegalArgumentException(what + " must be finite and >= 0, got " + v);
+        if (!Double.isFinite(v) || v < 0)
+            throw new IllegalArgumentException(what + " must be finite and >= 0, got " + v);
         return v;
     }
 

@@ -19,7 +19,8 @@ public final class Optimizers {
     private Optimizers() {}
 
     /** torch.optim.SGD(momentum, nesterov, dampening 0). */
-    public static Optimizer sgd(ParameterGroups groups, double lr, double momentum, double weightDecay, boolean nesterov) {
+    public static Optimizer sgd(
+            ParameterGroups groups, double lr, double momentum, double weightDecay, boolean nesterov) {
         return new Sgd(groups, lr, momentum, weightDecay, nesterov);
     }
 

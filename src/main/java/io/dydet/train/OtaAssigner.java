@@ -53,13 +53,14 @@ final class OtaAssigner {
                 float[] t = targets[k[1]];
                 float gx = t[2] * nx, gy = t[3] * ny;
                 float gxi = nx - gx, gyi = ny - gy;
-                boolean use = switch (o) {
-                    case 0 -> true;
-                    case 1 -> frac(gx) < 0.5f && gx > 1f;
-                    case 2 -> frac(gy) < 0.5f && gy > 1f;
-                    case 3 -> frac(gxi) < 0.5f && gxi > 1f;
-                    default -> frac(gyi) < 0.5f && gyi > 1f;
-                };
+                boolean use =
+                        switch (o) {
+                            case 0 -> true;
+                            case 1 -> frac(gx) < 0.5f && gx > 1f;
+                            case 2 -> frac(gy) < 0.5f && gy > 1f;
+                            case 3 -> frac(gxi) < 0.5f && gxi > 1f;
+                            default -> frac(gyi) < 0.5f && gyi > 1f;
+                        };
                 if (!use) continue;
                 img[n] = (int) t[0];
                 anc[n] = k[0];
@@ -69,7 +70,12 @@ final class OtaAssigner {
                 n++;
             }
         }
-        return new Candidates(Arrays.copyOf(img, n), Arrays.copyOf(anc, n), Arrays.copyOf(gj, n), Arrays.copyOf(gi, n), Arrays.copyOf(row, n));
+        return new Candidates(
+                Arrays.copyOf(img, n),
+                Arrays.copyOf(anc, n),
+                Arrays.copyOf(gj, n),
+                Arrays.copyOf(gi, n),
+                Arrays.copyOf(row, n));
     }
 
     private static float frac(float v) {
@@ -93,7 +99,9 @@ final class OtaAssigner {
         int no = nc + 5;
         for (int i = 0; i < nl; i++) {
             NDArray p = raw.get(i);
-            int na = (int) p.getShape().get(1), ny = (int) p.getShape().get(2), nx = (int) p.getShape().get(3);
+            int na = (int) p.getShape().get(1),
+                    ny = (int) p.getShape().get(2),
+                    nx = (int) p.getShape().get(3);
             cand[i] = findCandidates(targets, i, ny, nx);
             preds[i] = gather(p, cand[i], na, ny, nx, no);
         }
@@ -106,7 +114,8 @@ final class OtaAssigner {
             if (gts.isEmpty()) continue;
             // this image's candidates over all levels, in level then candidate order
             List<int[]> pool = new ArrayList<>(); // (level, candidate index)
-            for (int i = 0; i < nl; i++) for (int c = 0; c < cand[i].image.length; c++) if (cand[i].image[c] == b) pool.add(new int[] {i, c});
+            for (int i = 0; i < nl; i++)
+                for (int c = 0; c < cand[i].image.length; c++) if (cand[i].image[c] == b) pool.add(new int[] {i, c});
             if (pool.isEmpty()) continue;
             int[] owner = simOta(gts, pool, cand, preds, targets, imageHeight, no);
             for (int c = 0; c < pool.size(); c++) {
@@ -119,7 +128,8 @@ final class OtaAssigner {
         for (int i = 0; i < nl; i++) {
             List<int[]> ch = chosen.get(i);
             int m = ch.size();
-            LevelMatches lm = new LevelMatches(new int[m], new int[m], new int[m], new int[m], new float[m][], new float[m][]);
+            LevelMatches lm =
+                    new LevelMatches(new int[m], new int[m], new int[m], new int[m], new float[m][], new float[m][]);
             for (int k = 0; k < m; k++) {
                 int c = ch.get(k)[0];
                 lm.image()[k] = cand[i].image[c];
@@ -148,7 +158,14 @@ final class OtaAssigner {
     }
 
     /** SimOTA for one image: for every pooled candidate, the index into {@code gts} it is assigned to, or -1. */
-    private int[] simOta(List<Integer> gts, List<int[]> pool, Candidates[] cand, float[][] preds, float[][] targets, int imageHeight, int no) {
+    private int[] simOta(
+            List<Integer> gts,
+            List<int[]> pool,
+            Candidates[] cand,
+            float[][] preds,
+            float[][] targets,
+            int imageHeight,
+            int no) {
         int g = gts.size(), n = pool.size();
         double[][] gtBox = new double[g][];
         for (int k = 0; k < g; k++) {
@@ -204,7 +221,11 @@ final class OtaAssigner {
         int[] owner = new int[n];
         for (int c = 0; c < n; c++) {
             int count = 0, only = -1;
-            for (int k = 0; k < g; k++) if (matching[k][c] == 1) { count++; only = k; }
+            for (int k = 0; k < g; k++)
+                if (matching[k][c] == 1) {
+                    count++;
+                    only = k;
+                }
             if (count == 0) {
                 owner[c] = -1;
             } else if (count == 1) {

@@ -44,7 +44,8 @@ public final class ParameterGroups {
         Set<String> seen = new HashSet<>();
         for (ParameterGroup g : this.groups) {
             for (String n : g.parameters().keySet()) {
-                if (!seen.add(n)) throw new IllegalArgumentException("tensor " + n + " is in more than one parameter group");
+                if (!seen.add(n))
+                    throw new IllegalArgumentException("tensor " + n + " is in more than one parameter group");
             }
         }
     }
@@ -121,7 +122,12 @@ public final class ParameterGroups {
         Trainables.requireGradients(model, parameters()::containsKey);
     }
 
-    private enum Role { BATCH_NORM_WEIGHT, IMPLICIT, KERNEL, BIAS }
+    private enum Role {
+        BATCH_NORM_WEIGHT,
+        IMPLICIT,
+        KERNEL,
+        BIAS
+    }
 
     private record Trainable(String name, NDArray array, Role role) {}
 
@@ -134,7 +140,8 @@ public final class ParameterGroups {
             }
         }
         List<Trainable> out = new ArrayList<>();
-        Trainables.of(model, include).forEach((name, array) -> out.add(new Trainable(name, array, role(name, batchNormPrefixes))));
+        Trainables.of(model, include)
+                .forEach((name, array) -> out.add(new Trainable(name, array, role(name, batchNormPrefixes))));
         return out;
     }
 

@@ -35,7 +35,8 @@ final class ResultsLog {
         for (int i = 1; i < lines.size() && rows.size() < epochs; i++) {
             String[] f = lines.get(i).split(",");
             Map<String, Object> r = new LinkedHashMap<>();
-            for (int k = 0; k < head.length && k < f.length; k++) r.put(head[k], k == 0 ? (Object) Integer.parseInt(f[k]) : (Object) Double.parseDouble(f[k]));
+            for (int k = 0; k < head.length && k < f.length; k++)
+                r.put(head[k], k == 0 ? (Object) Integer.parseInt(f[k]) : (Object) Double.parseDouble(f[k]));
             rows.add(r);
         }
     }
@@ -50,10 +51,12 @@ final class ResultsLog {
     }
 
     private void write() throws IOException {
-        StringBuilder sb = new StringBuilder(String.join(",", rows.get(rows.size() - 1).keySet())).append('\n');
+        StringBuilder sb =
+                new StringBuilder(String.join(",", rows.get(rows.size() - 1).keySet())).append('\n');
         for (Map<String, Object> r : rows) {
             List<String> cells = new ArrayList<>();
-            for (Object v : r.values()) cells.add(v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : String.valueOf(v));
+            for (Object v : r.values())
+                cells.add(v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : String.valueOf(v));
             sb.append(String.join(",", cells)).append('\n');
         }
         AtomicFile.writeString(dir.resolve("results.csv"), sb.toString());
@@ -61,15 +64,19 @@ final class ResultsLog {
     }
 
     private void plot() throws IOException {
-        double[] x = rows.stream().mapToDouble(r -> ((Number) r.get("epoch")).doubleValue()).toArray();
+        double[] x = rows.stream()
+                .mapToDouble(r -> ((Number) r.get("epoch")).doubleValue())
+                .toArray();
         List<Plots.Panel> panels = new ArrayList<>();
         for (String key : rows.get(rows.size() - 1).keySet()) {
             if (!key.startsWith("train/")) continue;
             panels.add(new Plots.Panel(key, x, Map.of(key, column(key))));
         }
         panels.add(new Plots.Panel("precision / recall", x, ordered("P", column("P"), "R", column("R"))));
-        panels.add(new Plots.Panel("mAP@.5", x, ordered("route 2", column("mAP50"), "route 1", column("route1/mAP50"))));
-        panels.add(new Plots.Panel("mAP@.5:.95", x, ordered("route 2", column("mAP50_95"), "route 1", column("route1/mAP50_95"))));
+        panels.add(
+                new Plots.Panel("mAP@.5", x, ordered("route 2", column("mAP50"), "route 1", column("route1/mAP50"))));
+        panels.add(new Plots.Panel(
+                "mAP@.5:.95", x, ordered("route 2", column("mAP50_95"), "route 1", column("route1/mAP50_95"))));
         panels.add(new Plots.Panel("learning rate", x, Map.of("lr0", column("lr0"))));
         Plots.panels(dir.resolve("results.png"), "training results (" + dir.getFileName() + ")", panels, 4);
     }
@@ -82,6 +89,8 @@ final class ResultsLog {
     }
 
     private double[] column(String key) {
-        return rows.stream().mapToDouble(r -> r.get(key) instanceof Number n ? n.doubleValue() : Double.NaN).toArray();
+        return rows.stream()
+                .mapToDouble(r -> r.get(key) instanceof Number n ? n.doubleValue() : Double.NaN)
+                .toArray();
     }
 }

@@ -28,13 +28,18 @@ final class Route2Step implements TrainingStep {
 
     @Override
     public ModelSpec spec(TrainArgs args) throws IOException {
-        if (args.weights() == null) throw new IllegalArgumentException("training route 2 alone needs --weights (a step-1 model)");
+        if (args.weights() == null)
+            throw new IllegalArgumentException("training route 2 alone needs --weights (a step-1 model)");
         return ModelFiles.describedSpec(Path.of(args.weights()));
     }
 
     @Override
     public TrainingSet trainingSet(DataConfig data, TrainArgs args, TrainListener listener) throws IOException {
-        return TrainingSet.open(data.images("train"), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()), data.file() + " (train)");
+        return TrainingSet.open(
+                data.images("train"),
+                data.nc(),
+                args.cacheDir() == null ? null : Path.of(args.cacheDir()),
+                data.file() + " (train)");
     }
 
     @Override
@@ -71,7 +76,8 @@ final class Route2Step implements TrainingStep {
     @Override
     public StepLoss loss(Trainer trainer, Hyperparameters scaled) {
         DynamicDetModel model = trainer.model();
-        return new CascadeStepLoss(trainer, new CascadeLoss(model, scaled), model::forwardTrainRoute2, CascadeLoss::computeRoute2);
+        return new CascadeStepLoss(
+                trainer, new CascadeLoss(model, scaled), model::forwardTrainRoute2, CascadeLoss::computeRoute2);
     }
 
     @Override

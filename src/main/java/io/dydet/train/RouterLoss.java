@@ -24,7 +24,8 @@ import java.util.List;
  */
 public final class RouterLoss {
     /** One image's values: the two routes' losses, their gap, the offset in force, the score and the router loss. */
-    public record ImageLoss(float route1Loss, float route2Loss, float gap, double offset, float score, float routerLoss) {}
+    public record ImageLoss(
+            float route1Loss, float route2Loss, float gap, double offset, float score, float routerLoss) {}
 
     /** {@code total} (shape (1)) sums the images' router losses; it is what to differentiate. */
     public record Result(NDArray total, List<ImageLoss> images) {}
@@ -55,15 +56,20 @@ public final class RouterLoss {
         List<ImageLoss> images = new ArrayList<>(bs);
         for (int b = 0; b < bs; b++) {
             final int image = b;
-            float[][] own = Arrays.stream(targets).filter(t -> (int) t[0] == image).map(t -> {
-                float[] c = t.clone();
-                c[0] = 0;
-                return c;
-            }).toArray(float[][]::new);
+            float[][] own = Arrays.stream(targets)
+                    .filter(t -> (int) t[0] == image)
+                    .map(t -> {
+                        float[] c = t.clone();
+                        c[0] = 0;
+                        return c;
+                    })
+                    .toArray(float[][]::new);
             String row = b + ":" + (b + 1);
-            HeadLoss.Terms[] terms = detection.perHead(slice(out.head1(), row), slice(out.head2(), row), own, imageHeight);
+            HeadLoss.Terms[] terms =
+                    detection.perHead(slice(out.head1(), row), slice(out.head2(), row), own, imageHeight);
             float l1, l2;
-            try (NDArray a = terms[0].sum(); NDArray c = terms[1].sum()) {
+            try (NDArray a = terms[0].sum();
+                    NDArray c = terms[1].sum()) {
                 l1 = a.getFloat();
                 l2 = c.getFloat();
             }

@@ -24,13 +24,21 @@ final class RouterSpecs {
             if (!modules(builtIn).equals(modules)) continue;
             List<List<FeatureShape>> b1 = Network.build(spec).shapes(256, 256).get(Section.B1);
             List<Integer> channels = new ArrayList<>();
-            for (int idx : builtIn.routerIns()) channels.add((int) b1.get(idx).get(0).channels());
+            for (int idx : builtIn.routerIns())
+                channels.add((int) b1.get(idx).get(0).channels());
             String newName = spec.name().replace("-step1", "");
-            return spec.toBuilder().name(newName).source(spec.source() + " + router of " + name).dynamic(true).routerIns(builtIn.routerIns())
-                    .routerChannels(channels).routerReduction(builtIn.routerReduction()).build();
+            return spec.toBuilder()
+                    .name(newName)
+                    .source(spec.source() + " + router of " + name)
+                    .dynamic(true)
+                    .routerIns(builtIn.routerIns())
+                    .routerChannels(channels)
+                    .routerReduction(builtIn.routerReduction())
+                    .build();
         }
-        throw new IllegalArgumentException(spec.source() + " has no router and its first backbone matches none of the built-in models "
-                + ModelSpec.BUILT_IN + "; add 'dynamic: True', 'router_ins' and 'router_channels' to the definition");
+        throw new IllegalArgumentException(spec.source()
+                + " has no router and its first backbone matches none of the built-in models " + ModelSpec.BUILT_IN
+                + "; add 'dynamic: True', 'router_ins' and 'router_channels' to the definition");
     }
 
     private static List<String> modules(ModelSpec spec) {

@@ -48,10 +48,14 @@ final class RouterStep implements TrainingStep {
     @Override
     public TrainingSet trainingSet(DataConfig data, TrainArgs args, TrainListener listener) throws IOException {
         boolean heldOut = data.hasRouterSplit();
-        TrainingSet set = TrainingSet.open(data.routerImages(), data.nc(), args.cacheDir() == null ? null : Path.of(args.cacheDir()),
+        TrainingSet set = TrainingSet.open(
+                data.routerImages(),
+                data.nc(),
+                args.cacheDir() == null ? null : Path.of(args.cacheDir()),
                 data.file() + (heldOut ? " (router)" : " (train)"));
-        if (heldOut) listener.message("step 2 trains the router on the held-out 'router' split of " + data.file() + " (" + set.size()
-                + " images, none of them step 1's)");
+        if (heldOut)
+            listener.message("step 2 trains the router on the held-out 'router' split of " + data.file() + " ("
+                    + set.size() + " images, none of them step 1's)");
         return set;
     }
 
@@ -77,7 +81,9 @@ final class RouterStep implements TrainingStep {
     /** AdamW or SGD, as the original's step 2. */
     @Override
     public Optimizer optimizer(ParameterGroups groups, Hyperparameters hyp, boolean adam) {
-        return adam ? Optimizers.adamW(groups, hyp.lr0(), hyp.momentum(), 0) : Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
+        return adam
+                ? Optimizers.adamW(groups, hyp.lr0(), hyp.momentum(), 0)
+                : Optimizers.sgd(groups, hyp.lr0(), hyp.momentum(), 0, true);
     }
 
     @Override
@@ -96,7 +102,8 @@ final class RouterStep implements TrainingStep {
     @Override
     public StepLoss loss(Trainer trainer, Hyperparameters scaled) throws IOException {
         Path known = trainer.data().difficultyFile();
-        return new Loss(trainer, new RouterLoss(trainer.model(), scaled), known != null ? Difficulty.read(known) : Map.of());
+        return new Loss(
+                trainer, new RouterLoss(trainer.model(), scaled), known != null ? Difficulty.read(known) : Map.of());
     }
 
     @Override
@@ -125,8 +132,15 @@ final class RouterStep implements TrainingStep {
         public void beforeEpochs() throws IOException {
             TrainArgs args = trainer.args();
             if (!args.apCriterion()) return;
-            apCriterion = ApCriterion.measure(trainer.model(), trainer.trainSet().images().stream().map(LabelledImage::image).toList(),
-                    trainer.classNames(), args.img(), args.valBatch(), trainer.listener()::validating);
+            apCriterion = ApCriterion.measure(
+                    trainer.model(),
+                    trainer.trainSet().images().stream()
+                            .map(LabelledImage::image)
+                            .toList(),
+                    trainer.classNames(),
+                    args.img(),
+                    args.valBatch(),
+                    trainer.listener()::validating);
             trainer.listener().message(apCriterion.toString());
         }
 
@@ -135,17 +149,42 @@ final class RouterStep implements TrainingStep {
             Map<String, Double> items = new LinkedHashMap<>();
             if (apCriterion != null) {
                 ApCriterion.Result r = apCriterion.compute(trainer.model().routerScores(x), b.paths());
-                if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(trainer.nonFinite(b, r.total().getFloat(0)));
+                if (!Float.isFinite(r.total().getFloat(0)))
+                    throw new IllegalStateException(
+                            trainer.nonFinite(b, r.total().getFloat(0)));
                 io.dydet.engine.Engines.backward(r.total());
-                routerItems(items, b, "benefit", r.images().stream().mapToDouble(ApCriterion.ImageLoss::benefit).toArray(),
-                        r.images().stream().mapToDouble(ApCriterion.ImageLoss::score).toArray(), apCriterion.offset(), r.total().getFloat(0));
+                routerItems(
+                        items,
+                        b,
+                        "benefit",
+                        r.images().stream()
+                                .mapToDouble(ApCriterion.ImageLoss::benefit)
+                                .toArray(),
+                        r.images().stream()
+                                .mapToDouble(ApCriterion.ImageLoss::score)
+                                .toArray(),
+                        apCriterion.offset(),
+                        r.total().getFloat(0));
             } else {
                 TrainOutput out = trainer.model().forwardFrozen(x);
-                RouterLoss.Result r = routerLoss.compute(out, b.targets(), trainer.args().img());
-                if (!Float.isFinite(r.total().getFloat(0))) throw new IllegalStateException(trainer.nonFinite(b, r.total().getFloat(0)));
+                RouterLoss.Result r =
+                        routerLoss.compute(out, b.targets(), trainer.args().img());
+                if (!Float.isFinite(r.total().getFloat(0)))
+                    throw new IllegalStateException(
+                            trainer.nonFinite(b, r.total().getFloat(0)));
                 io.dydet.engine.Engines.backward(r.total());
-                routerItems(items, b, "gap", r.images().stream().mapToDouble(RouterLoss.ImageLoss::gap).toArray(),
-                        r.images().stream().mapToDouble(RouterLoss.ImageLoss::score).toArray(), routerLoss.offset(), r.total().getFloat(0));
+                routerItems(
+                        items,
+                        b,
+                        "gap",
+                        r.images().stream()
+                                .mapToDouble(RouterLoss.ImageLoss::gap)
+                                .toArray(),
+                        r.images().stream()
+                                .mapToDouble(RouterLoss.ImageLoss::score)
+                                .toArray(),
+                        routerLoss.offset(),
+                        r.total().getFloat(0));
             }
             return items;
         }
@@ -154,12 +193,19 @@ final class RouterStep implements TrainingStep {
          * The same for either criterion: each image's (benefit from route 2, score, known difficulty) for the epoch's
          * rank correlations, and the batch's means under {@code benefitKey}, delta, score, route2, loss.
          */
-        private void routerItems(Map<String, Double> items, TrainBatch b, String benefitKey, double[] benefits, double[] scores, double offset,
-                                 float total) {
+        private void routerItems(
+                Map<String, Double> items,
+                TrainBatch b,
+                String benefitKey,
+                double[] benefits,
+                double[] scores,
+                double offset,
+                float total) {
             double benefit = 0, score = 0, hard = 0;
             for (int i = 0; i < benefits.length; i++) {
                 Boolean hardImage = difficulty.get(Difficulty.key(b.paths().get(i)));
-                epochGaps.add(new double[] {benefits[i], scores[i], hardImage == null ? Double.NaN : hardImage ? 1 : 0});
+                epochGaps.add(
+                        new double[] {benefits[i], scores[i], hardImage == null ? Double.NaN : hardImage ? 1 : 0});
                 benefit += benefits[i];
                 score += scores[i];
                 hard += scores[i] < trainer.args().dynamicThreshold() ? 1 : 0;
@@ -180,15 +226,31 @@ final class RouterStep implements TrainingStep {
         /** A useful router ranks images by how little they gain from route 2: its score is high where the gap is small. */
         @Override
         public void epochDone(Map<String, Double> means) {
-            means.put("rank_corr", -Spearman.rho(epochGaps.stream().mapToDouble(g -> g[0]).toArray(),
-                    epochGaps.stream().mapToDouble(g -> g[1]).toArray()));
+            means.put(
+                    "rank_corr",
+                    -Spearman.rho(
+                            epochGaps.stream().mapToDouble(g -> g[0]).toArray(),
+                            epochGaps.stream().mapToDouble(g -> g[1]).toArray()));
             // where difficulty is known: does the router score the hard images lower (AUC 1: always)
-            double[][] known = epochGaps.stream().filter(g -> !Double.isNaN(g[2])).toArray(double[][]::new);
+            double[][] known =
+                    epochGaps.stream().filter(g -> !Double.isNaN(g[2])).toArray(double[][]::new);
             if (known.length > 0) {
-                means.put("difficulty_corr", -Spearman.rho(Arrays.stream(known).mapToDouble(g -> g[2]).toArray(),
-                        Arrays.stream(known).mapToDouble(g -> g[1]).toArray()));
-                means.put("difficulty_auc", Auc.of(Arrays.stream(known).filter(g -> g[2] == 0).mapToDouble(g -> g[1]).toArray(),
-                        Arrays.stream(known).filter(g -> g[2] == 1).mapToDouble(g -> g[1]).toArray()));
+                means.put(
+                        "difficulty_corr",
+                        -Spearman.rho(
+                                Arrays.stream(known).mapToDouble(g -> g[2]).toArray(),
+                                Arrays.stream(known).mapToDouble(g -> g[1]).toArray()));
+                means.put(
+                        "difficulty_auc",
+                        Auc.of(
+                                Arrays.stream(known)
+                                        .filter(g -> g[2] == 0)
+                                        .mapToDouble(g -> g[1])
+                                        .toArray(),
+                                Arrays.stream(known)
+                                        .filter(g -> g[2] == 1)
+                                        .mapToDouble(g -> g[1])
+                                        .toArray()));
             }
         }
 

@@ -79,7 +79,8 @@ public final class Schedule {
         this.minWarmupIterations = b.minWarmupIterations;
         this.nominalBatch = b.nominalBatch;
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (batchesPerEpoch < 1) throw new IllegalArgumentException("batches per epoch must be >= 1, got " + batchesPerEpoch);
+        if (batchesPerEpoch < 1)
+            throw new IllegalArgumentException("batches per epoch must be >= 1, got " + batchesPerEpoch);
         if (totalBatch < 1) throw new IllegalArgumentException("total batch must be >= 1, got " + totalBatch);
         if (minWarmupIterations < 0) throw new IllegalArgumentException("minimum warmup iterations must be >= 0");
         if (nominalBatch < 1) throw new IllegalArgumentException("nominal batch must be >= 1, got " + nominalBatch);
@@ -107,6 +108,7 @@ public final class Schedule {
         b.nominalBatch = nominalBatch;
         return b;
     }
+
     public double lr0() {
         return lr0;
     }
@@ -161,9 +163,19 @@ public final class Schedule {
 
     /** The original's schedule for these hyper-parameters (1000 minimum warmup iterations, nominal batch 64). */
     public static Schedule of(Hyperparameters hyp, int epochs, long batchesPerEpoch, int totalBatch, boolean linearLr) {
-        return Schedule.builder().lr0(hyp.lr0()).lrf(hyp.lrf()).momentum(hyp.momentum()).weightDecayBase(hyp.weightDecay())
-                .warmupEpochs(hyp.warmupEpochs()).warmupMomentum(hyp.warmupMomentum()).warmupBiasLr(hyp.warmupBiasLr())
-                .epochs(epochs).batchesPerEpoch(batchesPerEpoch).totalBatch(totalBatch).linearLr(linearLr).build();
+        return Schedule.builder()
+                .lr0(hyp.lr0())
+                .lrf(hyp.lrf())
+                .momentum(hyp.momentum())
+                .weightDecayBase(hyp.weightDecay())
+                .warmupEpochs(hyp.warmupEpochs())
+                .warmupMomentum(hyp.warmupMomentum())
+                .warmupBiasLr(hyp.warmupBiasLr())
+                .epochs(epochs)
+                .batchesPerEpoch(batchesPerEpoch)
+                .totalBatch(totalBatch)
+                .linearLr(linearLr)
+                .build();
     }
 
     public Schedule withMinWarmupIterations(long iterations) {
@@ -274,13 +286,30 @@ public final class Schedule {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(lr0, lrf, momentum, weightDecayBase, warmupEpochs, warmupMomentum, warmupBiasLr, epochs, batchesPerEpoch, totalBatch, linearLr, minWarmupIterations, nominalBatch);
+        return java.util.Objects.hash(
+                lr0,
+                lrf,
+                momentum,
+                weightDecayBase,
+                warmupEpochs,
+                warmupMomentum,
+                warmupBiasLr,
+                epochs,
+                batchesPerEpoch,
+                totalBatch,
+                linearLr,
+                minWarmupIterations,
+                nominalBatch);
     }
 
     /** As a record's: {@code Schedule[a=1, b=2]}. */
     @Override
     public String toString() {
-        return "Schedule[lr0=" + lr0 + ", lrf=" + lrf + ", momentum=" + momentum + ", weightDecayBase=" + weightDecayBase + ", warmupEpochs=" + warmupEpochs + ", warmupMomentum=" + warmupMomentum + ", warmupBiasLr=" + warmupBiasLr + ", epochs=" + epochs + ", batchesPerEpoch=" + batchesPerEpoch + ", totalBatch=" + totalBatch + ", linearLr=" + linearLr + ", minWarmupIterations=" + minWarmupIterations + ", nominalBatch=" + nominalBatch + "]";
+        return "Schedule[lr0=" + lr0 + ", lrf=" + lrf + ", momentum=" + momentum + ", weightDecayBase="
+                + weightDecayBase + ", warmupEpochs=" + warmupEpochs + ", warmupMomentum=" + warmupMomentum
+                + ", warmupBiasLr=" + warmupBiasLr + ", epochs=" + epochs + ", batchesPerEpoch=" + batchesPerEpoch
+                + ", totalBatch=" + totalBatch + ", linearLr=" + linearLr + ", minWarmupIterations="
+                + minWarmupIterations + ", nominalBatch=" + nominalBatch + "]";
     }
 
     public static final class Builder {

@@ -9,10 +9,12 @@ public final class Spearman {
 
     /** NaN when fewer than two pairs or a constant series. */
     public static double rho(double[] a, double[] b) {
-        if (a.length != b.length) throw new IllegalArgumentException("series lengths differ: " + a.length + " vs " + b.length);
+        if (a.length != b.length)
+            throw new IllegalArgumentException("series lengths differ: " + a.length + " vs " + b.length);
         if (a.length < 2) return Double.NaN;
         double[] ra = ranks(a), rb = ranks(b);
-        double ma = Arrays.stream(ra).average().orElse(0), mb = Arrays.stream(rb).average().orElse(0);
+        double ma = Arrays.stream(ra).average().orElse(0),
+                mb = Arrays.stream(rb).average().orElse(0);
         double cov = 0, va = 0, vb = 0;
         for (int i = 0; i < ra.length; i++) {
             cov += (ra[i] - ma) * (rb[i] - mb);

@@ -32,7 +32,8 @@ import java.util.Objects;
  * </ul>
  */
 public final class TrainArgs {
-    private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final YAMLMapper YAML =
+            (YAMLMapper) new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final TrainingStep step;
     private final String model;
@@ -94,7 +95,8 @@ public final class TrainArgs {
         if (img < 32) throw new IllegalArgumentException("--img must be >= 32, got " + img);
         if (nominalBatch < 1) throw new IllegalArgumentException("nominal batch must be >= 1, got " + nominalBatch);
         if (valEvery < 1) throw new IllegalArgumentException("--val-every must be >= 1, got " + valEvery);
-        if (minWarmup < 0) throw new IllegalArgumentException("minimum warmup iterations must be >= 0, got " + minWarmup);
+        if (minWarmup < 0)
+            throw new IllegalArgumentException("minimum warmup iterations must be >= 0, got " + minWarmup);
     }
 
     public static Builder builder() {
@@ -103,40 +105,138 @@ public final class TrainArgs {
 
     /** A builder holding every setting of these arguments, for a run that differs in a few. */
     public Builder toBuilder() {
-        return new Builder().step(step).model(model).width(width).data(data).hyp(hyp).epochs(epochs).batch(batch).img(img).device(device)
-                .workers(workers).seed(seed).weights(weights).adam(adam).linearLr(linearLr).minWarmup(minWarmup).nominalBatch(nominalBatch)
-                .validate(validate).valBatch(valBatch).labelSmoothing(labelSmoothing).lr0(lr0).cacheDir(cacheDir)
-                .dynamicThreshold(dynamicThreshold).valEvery(valEvery).autoanchor(autoanchor).mirrorRoutes(mirrorRoutes)
+        return new Builder()
+                .step(step)
+                .model(model)
+                .width(width)
+                .data(data)
+                .hyp(hyp)
+                .epochs(epochs)
+                .batch(batch)
+                .img(img)
+                .device(device)
+                .workers(workers)
+                .seed(seed)
+                .weights(weights)
+                .adam(adam)
+                .linearLr(linearLr)
+                .minWarmup(minWarmup)
+                .nominalBatch(nominalBatch)
+                .validate(validate)
+                .valBatch(valBatch)
+                .labelSmoothing(labelSmoothing)
+                .lr0(lr0)
+                .cacheDir(cacheDir)
+                .dynamicThreshold(dynamicThreshold)
+                .valEvery(valEvery)
+                .autoanchor(autoanchor)
+                .mirrorRoutes(mirrorRoutes)
                 .routerCriterion(routerCriterion);
     }
 
-    public TrainingStep step() { return step; }
-    public String model() { return model; }
-    public Double width() { return width; }
-    public String data() { return data; }
-    public String hyp() { return hyp; }
-    public int epochs() { return epochs; }
-    public int batch() { return batch; }
-    public int img() { return img; }
-    public String device() { return device; }
-    public int workers() { return workers; }
-    public long seed() { return seed; }
-    public String weights() { return weights; }
-    public boolean adam() { return adam; }
-    public boolean linearLr() { return linearLr; }
-    public int minWarmup() { return minWarmup; }
-    public int nominalBatch() { return nominalBatch; }
-    public boolean validate() { return validate; }
-    public int valBatch() { return valBatch; }
-    public double labelSmoothing() { return labelSmoothing; }
-    public Double lr0() { return lr0; }
-    public String cacheDir() { return cacheDir; }
-    public double dynamicThreshold() { return dynamicThreshold; }
-    public int valEvery() { return valEvery; }
-    public boolean autoanchor() { return autoanchor; }
-    public boolean mirrorRoutes() { return mirrorRoutes; }
+    public TrainingStep step() {
+        return step;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public Double width() {
+        return width;
+    }
+
+    public String data() {
+        return data;
+    }
+
+    public String hyp() {
+        return hyp;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int img() {
+        return img;
+    }
+
+    public String device() {
+        return device;
+    }
+
+    public int workers() {
+        return workers;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public String weights() {
+        return weights;
+    }
+
+    public boolean adam() {
+        return adam;
+    }
+
+    public boolean linearLr() {
+        return linearLr;
+    }
+
+    public int minWarmup() {
+        return minWarmup;
+    }
+
+    public int nominalBatch() {
+        return nominalBatch;
+    }
+
+    public boolean validate() {
+        return validate;
+    }
+
+    public int valBatch() {
+        return valBatch;
+    }
+
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
+    public Double lr0() {
+        return lr0;
+    }
+
+    public String cacheDir() {
+        return cacheDir;
+    }
+
+    public double dynamicThreshold() {
+        return dynamicThreshold;
+    }
+
+    public int valEvery() {
+        return valEvery;
+    }
+
+    public boolean autoanchor() {
+        return autoanchor;
+    }
+
+    public boolean mirrorRoutes() {
+        return mirrorRoutes;
+    }
     /** Null: the original's loss criterion, as {@link RouterCriterion#LOSS}. */
-    public RouterCriterion routerCriterion() { return routerCriterion; }
+    public RouterCriterion routerCriterion() {
+        return routerCriterion;
+    }
 
     /** Step 2 trains on each image's contribution to the set's AP instead of the loss gap. */
     public boolean apCriterion() {
@@ -232,7 +332,8 @@ public final class TrainArgs {
         if (t.hasNonNull("valEvery")) b.valEvery(value(t, "valEvery", Integer.class));
         if (t.hasNonNull("autoanchor")) b.autoanchor(value(t, "autoanchor", Boolean.class));
         if (t.hasNonNull("mirrorRoutes")) b.mirrorRoutes(value(t, "mirrorRoutes", Boolean.class));
-        if (t.has("routerCriterion")) b.routerCriterion(RouterCriterion.parse(value(t, "routerCriterion", String.class)));
+        if (t.has("routerCriterion"))
+            b.routerCriterion(RouterCriterion.parse(value(t, "routerCriterion", String.class)));
         return b.build();
     }
 
@@ -290,33 +391,135 @@ public final class TrainArgs {
 
         private Builder() {}
 
-        public Builder step(TrainingStep v) { step = Objects.requireNonNull(v, "step"); return this; }
-        public Builder model(String v) { model = v; return this; }
-        public Builder width(Double v) { width = v; return this; }
-        public Builder data(String v) { data = v; return this; }
+        public Builder step(TrainingStep v) {
+            step = Objects.requireNonNull(v, "step");
+            return this;
+        }
+
+        public Builder model(String v) {
+            model = v;
+            return this;
+        }
+
+        public Builder width(Double v) {
+            width = v;
+            return this;
+        }
+
+        public Builder data(String v) {
+            data = v;
+            return this;
+        }
         /** Null: the step's default. */
-        public Builder hyp(String v) { hyp = v; return this; }
-        public Builder epochs(int v) { epochs = v; return this; }
-        public Builder batch(int v) { batch = v; return this; }
-        public Builder img(int v) { img = v; return this; }
-        public Builder device(String v) { device = v; return this; }
-        public Builder workers(int v) { workers = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder weights(String v) { weights = v; return this; }
-        public Builder adam(boolean v) { adam = v; return this; }
-        public Builder linearLr(boolean v) { linearLr = v; return this; }
-        public Builder minWarmup(int v) { minWarmup = v; return this; }
-        public Builder nominalBatch(int v) { nominalBatch = v; return this; }
-        public Builder validate(boolean v) { validate = v; return this; }
-        public Builder valBatch(int v) { valBatch = v; return this; }
-        public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
-        public Builder lr0(Double v) { lr0 = v; return this; }
-        public Builder cacheDir(String v) { cacheDir = v; return this; }
-        public Builder dynamicThreshold(double v) { dynamicThreshold = v; return this; }
-        public Builder valEvery(int v) { valEvery = v; return this; }
-        public Builder autoanchor(boolean v) { autoanchor = v; return this; }
-        public Builder mirrorRoutes(boolean v) { mirrorRoutes = v; return this; }
-        public Builder routerCriterion(RouterCriterion v) { routerCriterion = v; return this; }
+        public Builder hyp(String v) {
+            hyp = v;
+            return this;
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batch(int v) {
+            batch = v;
+            return this;
+        }
+
+        public Builder img(int v) {
+            img = v;
+            return this;
+        }
+
+        public Builder device(String v) {
+            device = v;
+            return this;
+        }
+
+        public Builder workers(int v) {
+            workers = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder weights(String v) {
+            weights = v;
+            return this;
+        }
+
+        public Builder adam(boolean v) {
+            adam = v;
+            return this;
+        }
+
+        public Builder linearLr(boolean v) {
+            linearLr = v;
+            return this;
+        }
+
+        public Builder minWarmup(int v) {
+            minWarmup = v;
+            return this;
+        }
+
+        public Builder nominalBatch(int v) {
+            nominalBatch = v;
+            return this;
+        }
+
+        public Builder validate(boolean v) {
+            validate = v;
+            return this;
+        }
+
+        public Builder valBatch(int v) {
+            valBatch = v;
+            return this;
+        }
+
+        public Builder labelSmoothing(double v) {
+            labelSmoothing = v;
+            return this;
+        }
+
+        public Builder lr0(Double v) {
+            lr0 = v;
+            return this;
+        }
+
+        public Builder cacheDir(String v) {
+            cacheDir = v;
+            return this;
+        }
+
+        public Builder dynamicThreshold(double v) {
+            dynamicThreshold = v;
+            return this;
+        }
+
+        public Builder valEvery(int v) {
+            valEvery = v;
+            return this;
+        }
+
+        public Builder autoanchor(boolean v) {
+            autoanchor = v;
+            return this;
+        }
+
+        public Builder mirrorRoutes(boolean v) {
+            mirrorRoutes = v;
+            return this;
+        }
+
+        public Builder routerCriterion(RouterCriterion v) {
+            routerCriterion = v;
+            return this;
+        }
 
         public TrainArgs build() {
             return new TrainArgs(this);

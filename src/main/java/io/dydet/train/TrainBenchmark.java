@@ -24,7 +24,8 @@ public final class TrainBenchmark {
         public record Step(double medianSeconds, double minSeconds, double maxSeconds) {}
 
         /** Median seconds of each phase of a step. */
-        public record Phases(double forwardSeconds, double lossSeconds, double backwardSeconds, double optimizerSeconds) {}
+        public record Phases(
+                double forwardSeconds, double lossSeconds, double backwardSeconds, double optimizerSeconds) {}
 
         public double medianSeconds() {
             return step.medianSeconds();
@@ -61,16 +62,29 @@ public final class TrainBenchmark {
 
     private TrainBenchmark() {}
 
-    public static Result run(DynamicDetModel model, int batch, int imageSize, int warmup, int runs, IntConsumer progress) {
+    public static Result run(
+            DynamicDetModel model, int batch, int imageSize, int warmup, int runs, IntConsumer progress) {
         Hyperparameters hyp = Hyperparameters.scratchP5();
         ParameterGroups groups = ParameterGroups.of(model);
         groups.requireGradients(model);
-        CascadeLoss loss = new CascadeLoss(model, hyp.scaledForTraining(model.network().detect(Section.D2).levels(), model.network().classes(), imageSize));
+        CascadeLoss loss = new CascadeLoss(
+                model,
+                hyp.scaledForTraining(
+                        model.network().detect(Section.D2).levels(),
+                        model.network().classes(),
+                        imageSize));
         Random rng = new Random(0);
         float[][] targets = new float[batch * 8][];
         for (int i = 0; i < targets.length; i++) {
             float w = 0.05f + 0.4f * rng.nextFloat(), h = 0.05f + 0.4f * rng.nextFloat();
-            targets[i] = new float[] {i / 8, rng.nextInt(model.network().classes()), w / 2 + (1 - w) * rng.nextFloat(), h / 2 + (1 - h) * rng.nextFloat(), w, h};
+            targets[i] = new float[] {
+                i / 8,
+                rng.nextInt(model.network().classes()),
+                w / 2 + (1 - w) * rng.nextFloat(),
+                h / 2 + (1 - h) * rng.nextFloat(),
+                w,
+                h
+            };
         }
         double[] seconds = new double[runs];
         double[][] phases = new double[4][runs];
@@ -111,7 +125,10 @@ public final class TrainBenchmark {
         }
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
-        return new Result(batch, imageSize, new Result.Step(median(seconds), sorted[0], sorted[sorted.length - 1]),
+        return new Result(
+                batch,
+                imageSize,
+                new Result.Step(median(seconds), sorted[0], sorted[sorted.length - 1]),
                 new Result.Phases(median(phases[0]), median(phases[1]), median(phases[2]), median(phases[3])));
     }
 

@@ -46,10 +46,12 @@ final class TrainPlots {
                 if ((int) t[0] != i) continue;
                 int cls = (int) t[1];
                 g.setColor(Color.getHSBColor((cls * 0.137f) % 1f, 0.9f, 1f));
-                int x = ox + (int) Math.round((t[2] - t[4] / 2) * cw), y = oy + (int) Math.round((t[3] - t[5] / 2) * ch);
+                int x = ox + (int) Math.round((t[2] - t[4] / 2) * cw),
+                        y = oy + (int) Math.round((t[3] - t[5] / 2) * ch);
                 int w = (int) Math.round(t[4] * cw), h = (int) Math.round(t[5] * ch);
                 g.drawRect(x, y, w, h);
-                g.drawString(cls < names.size() ? names.get(cls) : Integer.toString(cls), x + 2, Math.max(y - 2, oy + 10));
+                g.drawString(
+                        cls < names.size() ? names.get(cls) : Integer.toString(cls), x + 2, Math.max(y - 2, oy + 10));
             }
         }
         g.dispose();
@@ -88,7 +90,8 @@ final class TrainPlots {
         g.drawString("max " + max, left, top - 2);
         g.drawRect(800, top, 360, 360);
         g.setColor(new Color(31, 119, 180, 90));
-        for (float[] r : classWidthHeight) g.fillOval(800 + (int) (r[1] * 360) - 2, top + 360 - (int) (r[2] * 360) - 2, 4, 4);
+        for (float[] r : classWidthHeight)
+            g.fillOval(800 + (int) (r[1] * 360) - 2, top + 360 - (int) (r[2] * 360) - 2, 4, 4);
         g.dispose();
         Plots.writePng(file, img);
     }

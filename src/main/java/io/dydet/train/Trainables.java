@@ -15,7 +15,8 @@ public final class Trainables {
     public static Map<String, NDArray> of(DynamicDetModel model, Predicate<String> names) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (ParamSpec p : model.network().stateDictSpec()) {
-            if (p.trainable() && names.test(p.name())) out.put(p.name(), model.stateDict().get(p.name()));
+            if (p.trainable() && names.test(p.name()))
+                out.put(p.name(), model.stateDict().get(p.name()));
         }
         return out;
     }

@@ -11,14 +11,13 @@ import io.dydet.data.train.TrainingSet;
 import io.dydet.engine.Devices;
 import io.dydet.engine.Engines;
 import io.dydet.eval.DetectionMetrics;
+import io.dydet.files.AtomicFile;
 import io.dydet.model.ClassNames;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.ModelArtifact;
 import io.dydet.model.ModelFiles;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Network;
-import io.dydet.files.AtomicFile;
-import io.dydet.model.TrainOutput;
 import io.dydet.weights.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +39,7 @@ public final class Trainer implements AutoCloseable {
 
     /** The steps' names in args.yaml and the checkpoint (see {@link TrainingStep}). */
     public static final String STEP1 = TrainingStep.DETECTOR.id();
+
     public static final String STEP2 = TrainingStep.ROUTER.id();
     public static final String ROUTE2 = TrainingStep.ROUTE2.id();
     /** File names in the run's weights folder. */
@@ -58,7 +58,9 @@ public final class Trainer implements AutoCloseable {
     private final TrainListener listener;
     private final List<String> classNames;
 
-    private Trainer(TrainArgs args, Path runDir, Hyperparameters hyp, ModelSpec spec, TrainListener listener, boolean fresh) throws IOException {
+    private Trainer(
+            TrainArgs args, Path runDir, Hyperparameters hyp, ModelSpec spec, TrainListener listener, boolean fresh)
+            throws IOException {
         this.args = args;
         this.runDir = runDir;
         this.hyp = hyp;
@@ -66,7 +68,9 @@ public final class Trainer implements AutoCloseable {
         this.listener = listener;
         this.step = args.step();
         this.data = DataConfig.load(Path.of(args.data()));
-        if (spec.nc() != data.nc()) throw new IllegalArgumentException("model has " + spec.nc() + " classes but " + data.file() + " has nc " + data.nc());
+        if (spec.nc() != data.nc())
+            throw new IllegalArgumentException(
+                    "model has " + spec.nc() + " classes but " + data.file() + " has nc " + data.nc());
         this.classNames = data.names();
         this.network = Network.build(spec);
         Device device = Devices.parse(args.device());
@@ -122,11 +126,14 @@ public final class Trainer implements AutoCloseable {
         float[] grid = model.stateDict().get(prefix + "anchor_grid").toFloatArray();
         int nl = det.levels(), na = det.na();
         float[][][] pixels = new float[nl][na][2];
-        for (int i = 0; i < nl; i++) for (int a = 0; a < na; a++) pixels[i][a] = new float[] {grid[(i * na + a) * 2], grid[(i * na + a) * 2 + 1]};
+        for (int i = 0; i < nl; i++)
+            for (int a = 0; a < na; a++)
+                pixels[i][a] = new float[] {grid[(i * na + a) * 2], grid[(i * na + a) * 2 + 1]};
         Autoanchor.Result r = Autoanchor.check(trainSet.images(), pixels, args.img(), hyp.anchorT(), args.seed());
         if (!r.changed()) {
-            listener.message(String.format("autoanchor: best possible recall %.4f, %.2f anchors past the threshold: anchors kept", r.recall(),
-                    r.anchorsAboveThreshold()));
+            listener.message(String.format(
+                    "autoanchor: best possible recall %.4f, %.2f anchors past the threshold: anchors kept",
+                    r.recall(), r.anchorsAboveThreshold()));
             return;
         }
         float[] newGrid = new float[nl * na * 2], units = new float[nl * na * 2];
@@ -134,13 +141,15 @@ public final class Trainer implements AutoCloseable {
             for (int a = 0; a < na; a++) {
                 for (int j = 0; j < 2; j++) {
                     newGrid[(i * na + a) * 2 + j] = r.anchors()[i][a][j];
-                    units[(i * na + a) * 2 + j] = r.anchors()[i][a][j] / det.strides().get(i);
+                    units[(i * na + a) * 2 + j] =
+                            r.anchors()[i][a][j] / det.strides().get(i);
                 }
             }
         }
         model.stateDict().get(prefix + "anchor_grid").set(newGrid);
         model.stateDict().get(prefix + "anchors").set(units);
-        listener.message(String.format("autoanchor: best possible recall %.4f < 0.98; new anchors for the second head (recall %.4f): %s",
+        listener.message(String.format(
+                "autoanchor: best possible recall %.4f < 0.98; new anchors for the second head (recall %.4f): %s",
                 r.recall(), r.newRecall(), java.util.Arrays.deepToString(r.anchors())));
     }
 
@@ -152,7 +161,8 @@ public final class Trainer implements AutoCloseable {
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, true);
         Files.createDirectories(runDir.resolve("weights"));
         AtomicFile.writeString(runDir.resolve("args.yaml"), args.toYaml());
-        AtomicFile.writeString(runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
+        AtomicFile.writeString(
+                runDir.resolve("hyp.yaml"), hyp.toYaml() + "label_smoothing: " + hyp.labelSmoothing() + "\n");
         AtomicFile.writeString(runDir.resolve("model.yaml"), spec.toYaml());
         TrainPlots.labels(runDir.resolve("labels.png"), t.trainSet.classWidthHeight(), t.classNames);
         return t;
@@ -164,7 +174,9 @@ public final class Trainer implements AutoCloseable {
         if (epochs != null) args = args.withEpochs(epochs);
         String hypText = Files.readString(runDir.resolve("hyp.yaml"));
         double smoothing = args.labelSmoothing();
-        Hyperparameters hyp = Hyperparameters.parse(hypText.replaceAll("(?m)^label_smoothing:.*$", ""), runDir.resolve("hyp.yaml").toString())
+        Hyperparameters hyp = Hyperparameters.parse(
+                        hypText.replaceAll("(?m)^label_smoothing:.*$", ""),
+                        runDir.resolve("hyp.yaml").toString())
                 .withLabelSmoothing(smoothing);
         ModelSpec spec = ModelSpec.load(runDir.resolve("model.yaml"));
         Trainer t = new Trainer(args, runDir, hyp, spec, listener, false);
@@ -184,7 +196,8 @@ public final class Trainer implements AutoCloseable {
      */
     private static void removeInterruptedSaves(Path weights, TrainListener listener) throws IOException {
         List<Path> stale = new ArrayList<>();
-        for (String name : List.of(TrainingCheckpoint.FILE, LAST, BEST)) stale.addAll(SafeTensors.leftoverTemporaryFiles(weights.resolve(name)));
+        for (String name : List.of(TrainingCheckpoint.FILE, LAST, BEST))
+            stale.addAll(SafeTensors.leftoverTemporaryFiles(weights.resolve(name)));
         Path bestCopy = tmpSibling(weights.resolve(BEST));
         if (Files.isRegularFile(bestCopy)) stale.add(bestCopy);
         for (Path p : stale) {
@@ -211,23 +224,34 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains to the end of the schedule (or from where a resumed run stopped). */
     public Outcome run() throws IOException {
-        if (!model.device().isGpu()) io.dydet.engine.Engines.requireTorchCorrect(io.dydet.engine.check.CheckMode.TRAINING, "training");
-        Hyperparameters scaled = hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
+        if (!model.device().isGpu())
+            io.dydet.engine.Engines.requireTorchCorrect(io.dydet.engine.check.CheckMode.TRAINING, "training");
+        Hyperparameters scaled =
+                hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
         ParameterGroups groups = step.parameterGroups(model);
         groups.requireGradients(model);
         ResultsLog log = new ResultsLog(runDir);
         Path stateFile = runDir.resolve("weights").resolve(TrainingCheckpoint.FILE);
         NDManager savedManager = root.newSubManager(); // holds the saved state until it is copied into place
-        TrainingCheckpoint.Contents saved = Files.exists(stateFile) ? TrainingCheckpoint.read(stateFile, savedManager) : null;
+        TrainingCheckpoint.Contents saved =
+                Files.exists(stateFile) ? TrainingCheckpoint.read(stateFile, savedManager) : null;
         if (saved != null) WeightTransfer.copyInto(model, saved.section("model"), true);
         double emaDecay = step.emaDecay();
-        try (TrainLoader loader = new TrainLoader(trainSet, hyp, args.img(), args.batch(), args.workers(), args.seed(), true, false);
+        try (TrainLoader loader = new TrainLoader(
+                        trainSet, hyp, args.img(), args.batch(), args.workers(), args.seed(), true, false);
                 Optimizer opt = step.optimizer(groups, hyp, args.adam());
-                Ema ema = saved != null ? Ema.of(saved.section("ema"), model.device(), emaDecay, Ema.DEFAULT_TAU, saved.progress().emaUpdates())
+                Ema ema = saved != null
+                        ? Ema.of(
+                                saved.section("ema"),
+                                model.device(),
+                                emaDecay,
+                                Ema.DEFAULT_TAU,
+                                saved.progress().emaUpdates())
                         : Ema.of(model, emaDecay, Ema.DEFAULT_TAU)) {
             int nb = loader.batchesPerEpoch();
             Schedule schedule = step.schedule(hyp, args, nb);
-            for (int g = 0; g < groups.size(); g++) opt.setWeightDecay(g, groups.get(g).decays() ? schedule.weightDecay() : 0);
+            for (int g = 0; g < groups.size(); g++)
+                opt.setWeightDecay(g, groups.get(g).decays() ? schedule.weightDecay() : 0);
             StepLoss loss = step.loss(this, scaled);
             int startEpoch = 0;
             int skipped = 0;
@@ -262,7 +286,8 @@ public final class Trainer implements AutoCloseable {
                 int batches = 0;
                 long images = 0;
                 for (TrainBatch b : loader.epoch(epoch, 0)) {
-                    if (epoch == 0 && b.index() < 3) TrainPlots.batch(runDir.resolve("train_batch" + b.index() + ".jpg"), b, classNames);
+                    if (epoch == 0 && b.index() < 3)
+                        TrainPlots.batch(runDir.resolve("train_batch" + b.index() + ".jpg"), b, classNames);
                     long ni = (long) batches + (long) nb * epoch;
                     int accumulate = schedule.accumulate(ni);
                     schedule.apply(opt, ni, epoch);
@@ -271,10 +296,12 @@ public final class Trainer implements AutoCloseable {
                     if (Schedule.stepsAt(ni, lastStep, accumulate)) {
                         String bad = nonFiniteGradient(groups);
                         if (bad != null) {
-                            // as a mixed-precision scaler does: drop this step's gradients rather than poison the weights
+                            // as a mixed-precision scaler does: drop this step's gradients rather than poison the
+                            // weights
                             skipped++;
-                            listener.message("epoch " + (epoch + 1) + " batch " + (b.index() + 1) + ": non-finite gradient in " + bad
-                                    + "; optimiser step skipped (" + skipped + " so far)");
+                            listener.message(
+                                    "epoch " + (epoch + 1) + " batch " + (b.index() + 1) + ": non-finite gradient in "
+                                            + bad + "; optimiser step skipped (" + skipped + " so far)");
                         } else {
                             opt.step();
                             ema.update(model);
@@ -295,13 +322,20 @@ public final class Trainer implements AutoCloseable {
                 loss.epochDone(means);
                 double[] lrs = new double[groups.size()];
                 for (int g = 0; g < lrs.length; g++) lrs[g] = opt.lr(g);
-                boolean validateNow = validator != null && ((epoch + 1) % args.valEvery() == 0 || epoch == args.epochs() - 1);
+                boolean validateNow =
+                        validator != null && ((epoch + 1) % args.valEvery() == 0 || epoch == args.epochs() - 1);
                 EpochResult.Validation val = EpochResult.Validation.NONE;
                 if (validateNow) {
-                    EpochValidator.Result v = validator.run(network, ema.tensors(), root, step.validationThreshold(args),
-                            listener::validating);
+                    EpochValidator.Result v = validator.run(
+                            network, ema.tensors(), root, step.validationThreshold(args), listener::validating);
                     DetectionMetrics.Result main = v.main();
-                    val = new EpochResult.Validation(main.precision(), main.recall(), main.map50(), main.map(), v.route1().map50(), v.route1().map());
+                    val = new EpochResult.Validation(
+                            main.precision(),
+                            main.recall(),
+                            main.map50(),
+                            main.map(),
+                            v.route1().map50(),
+                            v.route1().map());
                 }
                 double fitness = 0.1 * val.map50() + 0.9 * val.map();
                 boolean best = validator == null || (validateNow && fitness > bestFitness);
@@ -316,9 +350,21 @@ public final class Trainer implements AutoCloseable {
                 opt.stateMetadata().forEach((k, v) -> optMeta.put(OPT_PREFIX + k, v));
                 try (NDManager tmp = root.newSubManager()) {
                     sections.putAll(loss.state(tmp));
-                    TrainingCheckpoint.write(stateFile, sections, new TrainingCheckpoint.Progress(epoch + 1, args.epochs(), (long) nb * (epoch + 1),
-                            lastStep, bestFitness, best ? epoch : -1, ema.updates(), step.id()), optMeta);
-                    Path last = runDir.resolve("weights").resolve(LAST), bestFile = runDir.resolve("weights").resolve(BEST);
+                    TrainingCheckpoint.write(
+                            stateFile,
+                            sections,
+                            new TrainingCheckpoint.Progress(
+                                    epoch + 1,
+                                    args.epochs(),
+                                    (long) nb * (epoch + 1),
+                                    lastStep,
+                                    bestFitness,
+                                    best ? epoch : -1,
+                                    ema.updates(),
+                                    step.id()),
+                            optMeta);
+                    Path last = runDir.resolve("weights").resolve(LAST),
+                            bestFile = runDir.resolve("weights").resolve(BEST);
                     saveModel(last, ema.tensors(), epoch + 1);
                     if (best) {
                         AtomicFile.write(bestFile, out -> Files.copy(last, out));
@@ -328,11 +374,17 @@ public final class Trainer implements AutoCloseable {
                 done.add(result);
                 listener.epochDone(result);
                 if (epoch + 1 < args.epochs() && !listener.keepTraining(result)) {
-                    listener.message("stopped after epoch " + (epoch + 1) + " of " + args.epochs() + " at the caller's request");
+                    listener.message(
+                            "stopped after epoch " + (epoch + 1) + " of " + args.epochs() + " at the caller's request");
                     break;
                 }
             }
-            return new Outcome(runDir, runDir.resolve("weights/last.safetensors"), runDir.resolve("weights/best.safetensors"), done, bestFitness);
+            return new Outcome(
+                    runDir,
+                    runDir.resolve("weights/last.safetensors"),
+                    runDir.resolve("weights/best.safetensors"),
+                    done,
+                    bestFitness);
         }
     }
 
@@ -366,7 +418,8 @@ public final class Trainer implements AutoCloseable {
                 names.add(e.getKey());
                 sums.add(e.getValue().getGradient().sum());
             }
-            if (sums.isEmpty() || Float.isFinite(ai.djl.ndarray.NDArrays.stack(sums).sum().getFloat())) return null;
+            if (sums.isEmpty()
+                    || Float.isFinite(ai.djl.ndarray.NDArrays.stack(sums).sum().getFloat())) return null;
             float[] each = ai.djl.ndarray.NDArrays.stack(sums).toFloatArray();
             for (int i = 0; i < each.length; i++) if (!Float.isFinite(each[i])) return names.get(i);
             return null; // finite parts overflowed only in the total
@@ -377,13 +430,16 @@ public final class Trainer implements AutoCloseable {
     String nonFinite(TrainBatch b, float loss) {
         List<String> bad = new java.util.ArrayList<>();
         for (var e : model.stateDict().entrySet()) {
-            try (NDArray finite = e.getValue().isInfinite().logicalOr(e.getValue().isNaN()).any()) {
+            try (NDArray finite =
+                    e.getValue().isInfinite().logicalOr(e.getValue().isNaN()).any()) {
                 if (finite.getBoolean()) bad.add(e.getKey());
             }
             if (bad.size() == 5) break;
         }
         return "loss is " + loss + " at epoch " + (b.epoch() + 1) + " batch " + (b.index() + 1) + " (" + b.paths() + ")"
-                + (bad.isEmpty() ? "; the weights are finite, so the batch itself produced it" : "; non-finite weights: " + bad)
+                + (bad.isEmpty()
+                        ? "; the weights are finite, so the batch itself produced it"
+                        : "; non-finite weights: " + bad)
                 + ". Lower lr0 or warmup_bias_lr, or check the labels of these images.";
     }
 
@@ -394,8 +450,14 @@ public final class Trainer implements AutoCloseable {
         prov.put("epochs", Integer.toString(epochs));
         prov.put("seed", Long.toString(args.seed()));
         prov.put("run", runDir.toString());
-        ModelArtifact a = new ModelArtifact(spec.name(), spec.toYaml(), classNames.size() == spec.nc() ? classNames : ClassNames.defaults(spec.nc()),
-                args.img(), network.strides(), null, prov);
+        ModelArtifact a = new ModelArtifact(
+                spec.name(),
+                spec.toYaml(),
+                classNames.size() == spec.nc() ? classNames : ClassNames.defaults(spec.nc()),
+                args.img(),
+                network.strides(),
+                null,
+                prov);
         ModelFiles.save(file, network, weights, a);
     }
 

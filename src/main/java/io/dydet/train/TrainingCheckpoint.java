@@ -29,11 +29,19 @@ public final class TrainingCheckpoint {
     private static final List<String> FINITE_SECTIONS = List.of("model", "ema", "optimizer");
 
     /** Where training stands after an epoch. */
-    public record Progress(int epochsDone, int epochs, long iteration, long lastOptimizerStep, double bestFitness, int bestEpoch,
-                           long emaUpdates, String step) {}
+    public record Progress(
+            int epochsDone,
+            int epochs,
+            long iteration,
+            long lastOptimizerStep,
+            double bestFitness,
+            int bestEpoch,
+            long emaUpdates,
+            String step) {}
 
     /** A read checkpoint: tensors by section ("model", "ema", "optimizer", "extra") and the progress. */
-    public record Contents(Map<String, Map<String, NDArray>> sections, Progress progress, Map<String, String> metadata) {
+    public record Contents(
+            Map<String, Map<String, NDArray>> sections, Progress progress, Map<String, String> metadata) {
         public Map<String, NDArray> section(String name) {
             return sections.getOrDefault(name, Map.of());
         }
@@ -42,7 +50,9 @@ public final class TrainingCheckpoint {
     private TrainingCheckpoint() {}
 
     /** @param extra more metadata (e.g. the optimiser's scalars); keys must not start with dydet.train */
-    public static void write(Path file, Map<String, Map<String, NDArray>> sections, Progress progress, Map<String, String> extra) throws IOException {
+    public static void write(
+            Path file, Map<String, Map<String, NDArray>> sections, Progress progress, Map<String, String> extra)
+            throws IOException {
         Map<String, NDArray> all = new LinkedHashMap<>();
         sections.forEach((section, tensors) -> tensors.forEach((name, t) -> all.put(section + "/" + name, t)));
         Map<String, String> meta = new LinkedHashMap<>(extra);
@@ -52,19 +62,23 @@ public final class TrainingCheckpoint {
     }
 
     public static Contents read(Path file, NDManager manager) throws IOException {
-        if (!Files.isRegularFile(file)) throw new IOException("no training state at " + file + " (was the run started with dydet train?)");
+        if (!Files.isRegularFile(file))
+            throw new IOException("no training state at " + file + " (was the run started with dydet train?)");
         try (SafeTensorsFile f = SafeTensors.open(file)) {
             String progress = f.metadata().get(KEY_PROGRESS);
-            if (progress == null) throw new IOException(file + ": not a dydet training state (no " + KEY_PROGRESS + " in its metadata)");
+            if (progress == null)
+                throw new IOException(file + ": not a dydet training state (no " + KEY_PROGRESS + " in its metadata)");
             Map<String, Map<String, NDArray>> sections = new LinkedHashMap<>();
             for (TensorEntry e : f.entries()) {
                 int slash = e.name().indexOf('/');
                 if (slash < 0) throw new IOException(file + ": tensor '" + e.name() + "' has no section prefix");
                 NDArray a = f.read(manager, e.name()).duplicate();
-                sections.computeIfAbsent(e.name().substring(0, slash), k -> new LinkedHashMap<>()).put(e.name().substring(slash + 1), a);
+                sections.computeIfAbsent(e.name().substring(0, slash), k -> new LinkedHashMap<>())
+                        .put(e.name().substring(slash + 1), a);
             }
             Map<String, NDArray> weights = new LinkedHashMap<>();
-            for (String s : FINITE_SECTIONS) sections.getOrDefault(s, Map.of()).forEach((name, t) -> weights.put(s + "/" + name, t));
+            for (String s : FINITE_SECTIONS)
+                sections.getOrDefault(s, Map.of()).forEach((name, t) -> weights.put(s + "/" + name, t));
             FiniteWeights.require(file.toString(), weights);
             return new Contents(sections, JSON.readValue(progress, Progress.class), f.metadata());
         }

@@ -36,8 +36,8 @@ public sealed interface TrainingStep permits DetectorStep, Route2Step, RouterSte
     /** {@code detector}, {@code route2} or {@code router}. */
     static TrainingStep parse(String id) {
         for (TrainingStep s : ALL) if (s.id().equals(id)) return s;
-        throw new IllegalArgumentException("unknown training step '" + id + "' (expected " + DETECTOR.id() + ", " + ROUTE2.id() + " or "
-                + ROUTER.id() + ")");
+        throw new IllegalArgumentException("unknown training step '" + id + "' (expected " + DETECTOR.id() + ", "
+                + ROUTE2.id() + " or " + ROUTER.id() + ")");
     }
 
     /** The command line's defaults of the settings that differ by step. */

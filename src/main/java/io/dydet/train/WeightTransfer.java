@@ -23,7 +23,12 @@ import java.util.Map;
  */
 public final class WeightTransfer {
     /** What was copied and what was not, with why. */
-    public record Report(int copied, List<String> skippedShape, List<String> notInFile, List<String> notInModel, List<String> anchors) {
+    public record Report(
+            int copied,
+            List<String> skippedShape,
+            List<String> notInFile,
+            List<String> notInModel,
+            List<String> anchors) {
         /** A few lines for the log: counts and the first names of each list. */
         public String describe() {
             StringBuilder sb = new StringBuilder("copied " + copied + " tensors");
@@ -36,8 +41,14 @@ public final class WeightTransfer {
 
         private static void append(StringBuilder sb, String what, List<String> names) {
             if (names.isEmpty()) return;
-            sb.append("; ").append(what).append(": ").append(names.size()).append(" (")
-                    .append(String.join(", ", names.subList(0, Math.min(6, names.size())))).append(names.size() > 6 ? ", ..." : "").append(')');
+            sb.append("; ")
+                    .append(what)
+                    .append(": ")
+                    .append(names.size())
+                    .append(" (")
+                    .append(String.join(", ", names.subList(0, Math.min(6, names.size()))))
+                    .append(names.size() > 6 ? ", ..." : "")
+                    .append(')');
         }
     }
 
@@ -75,7 +86,10 @@ public final class WeightTransfer {
 
     public static Report copyInto(DynamicDetModel model, Map<String, NDArray> tensors, boolean includeAnchors) {
         int copied = 0;
-        List<String> shape = new ArrayList<>(), missing = new ArrayList<>(), extra = new ArrayList<>(), anchors = new ArrayList<>();
+        List<String> shape = new ArrayList<>(),
+                missing = new ArrayList<>(),
+                extra = new ArrayList<>(),
+                anchors = new ArrayList<>();
         Map<String, NDArray> state = model.stateDict();
         for (var e : state.entrySet()) {
             String name = e.getKey();
@@ -93,7 +107,8 @@ public final class WeightTransfer {
                 shape.add(name + " " + from.getShape() + " vs " + have.getShape());
                 continue;
             }
-            try (NDArray converted = from.toType(have.getDataType(), true); NDArray placed = converted.toDevice(have.getDevice(), true)) {
+            try (NDArray converted = from.toType(have.getDataType(), true);
+                    NDArray placed = converted.toDevice(have.getDevice(), true)) {
                 have.set(placed.toByteBuffer());
             }
             copied++;

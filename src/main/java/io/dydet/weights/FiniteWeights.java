@@ -46,9 +46,14 @@ public final class FiniteWeights {
             NDArray first = tensors.get(bad.get(0));
             long nan = first.isNaN().countNonzero().getLong();
             long inf = first.isInfinite().countNonzero().getLong();
-            String what = nan > 0 && inf > 0 ? nan + " NaN and " + count(inf, "infinite") : nan > 0 ? count(nan, "NaN") : count(inf, "infinite");
-            String more = bad.size() > 1 ? " (and " + (bad.size() - 1) + " more: " + String.join(", ", bad.subList(1, Math.min(bad.size(), 6)))
-                    + (bad.size() > 6 ? ", ..." : "") + ")" : "";
+            String what = nan > 0 && inf > 0
+                    ? nan + " NaN and " + count(inf, "infinite")
+                    : nan > 0 ? count(nan, "NaN") : count(inf, "infinite");
+            String more = bad.size() > 1
+                    ? " (and " + (bad.size() - 1) + " more: "
+                            + String.join(", ", bad.subList(1, Math.min(bad.size(), 6)))
+                            + (bad.size() > 6 ? ", ..." : "") + ")"
+                    : "";
             throw new WeightsException("weights " + source + ": tensor " + bad.get(0) + " holds " + what + more
                     + ": the file is damaged or was trained into divergence");
         }

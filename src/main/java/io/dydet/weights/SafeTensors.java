@@ -13,19 +13,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Entry points for safetensors files: {@link #open(Path)} to read, {@link #write(Path, Map, Map)} to write.
@@ -91,8 +84,7 @@ public final class SafeTensors {
      *     reserved key {@code __metadata__}); the message names the file and the tensor
      * @throws IOException if the file system fails
      */
-    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata)
-            throws IOException {
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(tensors, "tensors");
         Path target = file.toAbsolutePath();

@@ -32,7 +32,11 @@ public final class SafeTensorsFile implements AutoCloseable {
     private final Map<String, TensorEntry> entries;
     private final Map<String, String> metadata;
 
-    private SafeTensorsFile(Path path, FileChannel channel, long dataStart, Map<String, TensorEntry> entries,
+    private SafeTensorsFile(
+            Path path,
+            FileChannel channel,
+            long dataStart,
+            Map<String, TensorEntry> entries,
             Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
@@ -265,14 +269,14 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
         JsonNode dtypeNode = node.get("dtype");
         if (dtypeNode == null || !dtypeNode.isTextual()) {
-            throw new WeightsException(where + (dtypeNode == null ? "missing" : "ill-typed") + " field 'dtype'"
-                    + " (expected a string)");
+            throw new WeightsException(
+                    where + (dtypeNode == null ? "missing" : "ill-typed") + " field 'dtype'" + " (expected a string)");
         }
         String dtype = dtypeNode.textValue();
         DataType type = SafeTensors.dataType(dtype);
         if (type == null) {
-            throw new WeightsException(where + "unknown dtype '" + dtype + "' (supported: "
-                    + String.join(", ", SafeTensors.DTYPES) + ")");
+            throw new WeightsException(
+                    where + "unknown dtype '" + dtype + "' (supported: " + String.join(", ", SafeTensors.DTYPES) + ")");
         }
         long[] shape = longs(where, node, "shape", -1);
         for (long d : shape) {
@@ -302,8 +306,8 @@ public final class SafeTensorsFile implements AutoCloseable {
                     + SafeTensors.dims(shape) + " of " + dtype + " needs " + expected + " bytes");
         }
         if (end > dataSize) {
-            throw new WeightsException(where + offsetText + " end beyond the data section of " + dataSize
-                    + " bytes (file truncated?)");
+            throw new WeightsException(
+                    where + offsetText + " end beyond the data section of " + dataSize + " bytes (file truncated?)");
         }
         return new TensorEntry(name, dtype, shape, begin, end);
     }

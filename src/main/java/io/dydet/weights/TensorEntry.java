@@ -31,7 +31,8 @@ public record TensorEntry(String name, String dtype, long[] shape, long begin, l
         shape = shape.clone(); // records expose arrays by reference; keep ours immutable
         for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("tensor '" + name + "': negative dimension in " + Arrays.toString(shape));
+                throw new IllegalArgumentException(
+                        "tensor '" + name + "': negative dimension in " + Arrays.toString(shape));
             }
         }
         if (begin < 0 || end < begin) {

@@ -61,7 +61,9 @@ public final class TorchCheckpoint implements AutoCloseable {
         try {
             zip = new ZipFile(file.toFile());
         } catch (IOException e) {
-            String hint = looksLikeLegacy(file) ? " (this is torch's legacy pre-1.6 format: re-save it with torch >= 1.6)" : " (truncated or not a torch.save zip file)";
+            String hint = looksLikeLegacy(file)
+                    ? " (this is torch's legacy pre-1.6 format: re-save it with torch >= 1.6)"
+                    : " (truncated or not a torch.save zip file)";
             throw new CheckpointException("cannot read checkpoint " + file + ": " + e.getMessage() + hint, e);
         }
         try {
@@ -70,21 +72,26 @@ public final class TorchCheckpoint implements AutoCloseable {
             while (en.hasMoreElements()) {
                 String n = en.nextElement().getName();
                 if (n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length()) {
-                    if (pkl != null) throw new CheckpointException(file + ": more than one data.pkl (" + pkl + ", " + n + ")");
+                    if (pkl != null)
+                        throw new CheckpointException(file + ": more than one data.pkl (" + pkl + ", " + n + ")");
                     pkl = n;
                 } else if (n.equals("data.pkl")) {
                     throw new CheckpointException(file + ": data.pkl without a root folder is not torch.save's layout");
                 }
             }
-            if (pkl == null) throw new CheckpointException(file + " holds no <root>/data.pkl: not a torch.save checkpoint");
+            if (pkl == null)
+                throw new CheckpointException(file + " holds no <root>/data.pkl: not a torch.save checkpoint");
             String root = pkl.substring(0, pkl.length() - "data.pkl".length());
             ZipEntry order = zip.getEntry(root + "byteorder");
             if (order != null) {
                 String bo = new String(read(zip, order, 16, file), StandardCharsets.US_ASCII).trim();
-                if (!bo.equals("little")) throw new CheckpointException(file + ": byte order '" + bo + "' is not supported (little-endian only)");
+                if (!bo.equals("little"))
+                    throw new CheckpointException(
+                            file + ": byte order '" + bo + "' is not supported (little-endian only)");
             }
             ZipEntry ver = zip.getEntry(root + "version");
-            String version = ver == null ? null : new String(read(zip, ver, 64, file), StandardCharsets.US_ASCII).trim();
+            String version =
+                    ver == null ? null : new String(read(zip, ver, 64, file), StandardCharsets.US_ASCII).trim();
             byte[] pickle = read(zip, zip.getEntry(pkl), MAX_PICKLE_BYTES, file);
             Object content = Unpickler.load(pickle, file + " (" + pkl + ")");
             return new TorchCheckpoint(file, zip, root, content, version);
@@ -116,11 +123,16 @@ public final class TorchCheckpoint implements AutoCloseable {
 
     private static byte[] read(ZipFile zip, ZipEntry e, long limit, Path file) throws CheckpointException {
         long declared = e.getSize();
-        if (declared > limit) throw new CheckpointException(file + ": entry " + e.getName() + " is " + declared + " bytes, more than the " + limit + " dydet reads");
+        if (declared > limit)
+            throw new CheckpointException(file + ": entry " + e.getName() + " is " + declared + " bytes, more than the "
+                    + limit + " dydet reads");
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) Math.min(limit, declared >= 0 ? declared : limit));
-            if (declared >= 0 && b.length != declared) throw new CheckpointException(file + ": entry " + e.getName() + " is shorter than its header says (truncated file?)");
-            if (declared < 0 && in.read() >= 0) throw new CheckpointException(file + ": entry " + e.getName() + " is larger than " + limit + " bytes");
+            if (declared >= 0 && b.length != declared)
+                throw new CheckpointException(
+                        file + ": entry " + e.getName() + " is shorter than its header says (truncated file?)");
+            if (declared < 0 && in.read() >= 0)
+                throw new CheckpointException(file + ": entry " + e.getName() + " is larger than " + limit + " bytes");
             long length = b.length;
             byte[] rest = new byte[256];
             for (int n; (n = in.read(rest)) > 0; ) length += n; // bytes past the recorded size mean damage too
@@ -142,7 +154,9 @@ public final class TorchCheckpoint implements AutoCloseable {
     private byte[] readStorage(ZipEntry e, int n) throws CheckpointException {
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes(n);
-            if (b.length < n) throw new CheckpointException(path + ": entry " + e.getName() + " ends after " + b.length + " bytes, " + n + " expected (truncated file?)");
+            if (b.length < n)
+                throw new CheckpointException(path + ": entry " + e.getName() + " ends after " + b.length + " bytes, "
+                        + n + " expected (truncated file?)");
             if (verified.contains(e.getName())) return b;
             CRC32 crc = new CRC32();
             crc.update(b);
@@ -165,11 +179,12 @@ public final class TorchCheckpoint implements AutoCloseable {
     /** Compares what an entry held with the zip's records of it. */
     private static void checkIntegrity(Path file, ZipEntry e, long length, long crc) throws CheckpointException {
         if (e.getSize() >= 0 && length != e.getSize()) {
-            throw new CheckpointException(file + ": entry " + e.getName() + " holds " + length + " bytes but the zip records " + e.getSize()
-                    + ": the file is damaged");
+            throw new CheckpointException(file + ": entry " + e.getName() + " holds " + length
+                    + " bytes but the zip records " + e.getSize() + ": the file is damaged");
         }
         if (e.getCrc() >= 0 && crc != e.getCrc()) {
-            throw new CheckpointException(String.format("%s: entry %s fails its CRC-32 check (stored 0x%08x, computed 0x%08x): the file is damaged",
+            throw new CheckpointException(String.format(
+                    "%s: entry %s fails its CRC-32 check (stored 0x%08x, computed 0x%08x): the file is damaged",
                     file, e.getName(), e.getCrc(), crc));
         }
     }
@@ -198,7 +213,8 @@ public final class TorchCheckpoint implements AutoCloseable {
                 Object v = m.get(k);
                 if (v == null) continue;
                 if (v instanceof Unpickler.NumpyArray a) out.put(k, numpyText(a));
-                else if (v instanceof String || v instanceof Number || v instanceof Boolean) out.put(k, String.valueOf(v));
+                else if (v instanceof String || v instanceof Number || v instanceof Boolean)
+                    out.put(k, String.valueOf(v));
             }
         }
         if (version != null) out.put("torch_zip_version", version);
@@ -208,14 +224,17 @@ public final class TorchCheckpoint implements AutoCloseable {
 
     private static String numpyText(Unpickler.NumpyArray a) {
         String d = a.dtype;
-        ByteBuffer b = ByteBuffer.wrap(a.data).order(d.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+                ByteBuffer.wrap(a.data).order(d.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         List<String> vals = new ArrayList<>();
         String t = d.replaceAll("[<>=|]", "");
-        int n = Math.min(16, switch (t) {
-            case "f8", "i8" -> a.data.length / 8;
-            case "f4", "i4" -> a.data.length / 4;
-            default -> 0;
-        });
+        int n = Math.min(
+                16,
+                switch (t) {
+                    case "f8", "i8" -> a.data.length / 8;
+                    case "f4", "i4" -> a.data.length / 4;
+                    default -> 0;
+                });
         for (int i = 0; i < n; i++) {
             switch (t) {
                 case "f8" -> vals.add(Double.toString(b.getDouble()));
@@ -290,28 +309,39 @@ public final class TorchCheckpoint implements AutoCloseable {
         long maxIndex = t.offset();
         try {
             for (int i = 0; i < t.size().length; i++) {
-                if (t.size()[i] < 0 || t.stride()[i] < 0) throw new CheckpointException(path + ": tensor '" + name + "' has a negative size or stride");
+                if (t.size()[i] < 0 || t.stride()[i] < 0)
+                    throw new CheckpointException(path + ": tensor '" + name + "' has a negative size or stride");
                 numel = Math.multiplyExact(numel, t.size()[i]);
-                if (t.size()[i] > 0) maxIndex = Math.addExact(maxIndex, Math.multiplyExact(t.size()[i] - 1, t.stride()[i]));
+                if (t.size()[i] > 0)
+                    maxIndex = Math.addExact(maxIndex, Math.multiplyExact(t.size()[i] - 1, t.stride()[i]));
             }
         } catch (ArithmeticException e) {
-            throw new CheckpointException(path + ": tensor '" + name + "' has a shape " + Arrays.toString(t.size()) + " whose element count overflows");
+            throw new CheckpointException(path + ": tensor '" + name + "' has a shape " + Arrays.toString(t.size())
+                    + " whose element count overflows");
         }
-        if (t.offset() < 0) throw new CheckpointException(path + ": tensor '" + name + "' has a negative storage offset");
+        if (t.offset() < 0)
+            throw new CheckpointException(path + ": tensor '" + name + "' has a negative storage offset");
         Unpickler.StorageRef s = t.storage();
         int es = elementSize(s.storageType());
         ZipEntry entry = zip.getEntry(root + "data/" + s.key());
-        if (entry == null) throw new CheckpointException(path + ": tensor '" + name + "' refers to storage " + s.key() + ", which the archive lacks");
+        if (entry == null)
+            throw new CheckpointException(
+                    path + ": tensor '" + name + "' refers to storage " + s.key() + ", which the archive lacks");
         long needed = numel == 0 ? 0 : (maxIndex + 1) * es;
         if (entry.getSize() >= 0 && entry.getSize() < needed) {
-            throw new CheckpointException(path + ": storage " + s.key() + " of tensor '" + name + "' holds " + entry.getSize() + " bytes but the tensor needs " + needed);
+            throw new CheckpointException(path + ": storage " + s.key() + " of tensor '" + name + "' holds "
+                    + entry.getSize() + " bytes but the tensor needs " + needed);
         }
-        if (needed > Integer.MAX_VALUE - 16) throw new CheckpointException(path + ": tensor '" + name + "' is larger than 2 GB");
+        if (needed > Integer.MAX_VALUE - 16)
+            throw new CheckpointException(path + ": tensor '" + name + "' is larger than 2 GB");
         byte[] storage = readStorage(entry, (int) needed);
-        if (storage.length < needed) throw new CheckpointException(path + ": storage " + s.key() + " of tensor '" + name + "' is shorter than the tensor");
+        if (storage.length < needed)
+            throw new CheckpointException(
+                    path + ": storage " + s.key() + " of tensor '" + name + "' is shorter than the tensor");
         byte[] contiguous = gather(storage, t, numel, es);
         Shape shape = new Shape(t.size());
-        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(contiguous.length, 1)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf =
+                ByteBuffer.allocateDirect(Math.max(contiguous.length, 1)).order(ByteOrder.LITTLE_ENDIAN);
         buf.put(contiguous).flip();
         switch (s.storageType()) {
             case "HalfStorage" -> {
@@ -348,7 +378,9 @@ public final class TorchCheckpoint implements AutoCloseable {
             case "BoolStorage" -> {
                 return manager.create(buf, shape, DataType.BOOLEAN);
             }
-            default -> throw new CheckpointException(path + ": tensor '" + name + "' has storage type " + s.storageType() + ", which dydet does not read");
+            default ->
+                throw new CheckpointException(path + ": tensor '" + name + "' has storage type " + s.storageType()
+                        + ", which dydet does not read");
         }
     }
 

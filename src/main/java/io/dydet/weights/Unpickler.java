@@ -44,10 +44,26 @@ final class Unpickler {
     /** numpy.dtype(...) as data. */
     record NumpyDtype(String descr) {}
 
-    static final Set<String> STORAGE_TYPES = Set.of("HalfStorage", "FloatStorage", "DoubleStorage", "BFloat16Storage", "LongStorage",
-            "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage");
-    static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
-            "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct", "numpy.dtype", "numpy.ndarray", "_codecs.encode",
+    static final Set<String> STORAGE_TYPES = Set.of(
+            "HalfStorage",
+            "FloatStorage",
+            "DoubleStorage",
+            "BFloat16Storage",
+            "LongStorage",
+            "IntStorage",
+            "ShortStorage",
+            "CharStorage",
+            "ByteStorage",
+            "BoolStorage");
+    static final Set<String> ALLOWED = Set.of(
+            "collections.OrderedDict",
+            "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_parameter",
+            "numpy.core.multiarray._reconstruct",
+            "numpy._core.multiarray._reconstruct",
+            "numpy.dtype",
+            "numpy.ndarray",
+            "_codecs.encode",
             "torch.device");
 
     static final int MAX_STACK = 5_000_000;
@@ -186,10 +202,14 @@ final class Unpickler {
                 }
                 case 'I' -> { // INT (protocol 0)
                     String s = line().trim();
-                    push(s.equals("01") ? (Object) Boolean.TRUE : s.equals("00") ? (Object) Boolean.FALSE : (Object) parseLong(s));
+                    push(
+                            s.equals("01")
+                                    ? (Object) Boolean.TRUE
+                                    : s.equals("00") ? (Object) Boolean.FALSE : (Object) parseLong(s));
                 }
                 case 'L' -> push(parseLong(line().trim().replace("L", ""))); // LONG (protocol 0)
-                case 'G' -> push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
+                case 'G' ->
+                    push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
                 case 'F' -> push(parseDouble(line().trim())); // FLOAT (protocol 0)
                 case 'X' -> push(new String(bytes(le(4)), StandardCharsets.UTF_8)); // BINUNICODE
                 case 0x8c -> push(new String(bytes(u8()), StandardCharsets.UTF_8)); // SHORT_BINUNICODE
@@ -250,7 +270,8 @@ final class Unpickler {
                 case 'c' -> push(global(line(), line())); // GLOBAL
                 case 0x93 -> { // STACK_GLOBAL
                     Object name = pop(), module = pop();
-                    if (!(module instanceof String m) || !(name instanceof String n)) throw error("STACK_GLOBAL needs two strings");
+                    if (!(module instanceof String m) || !(name instanceof String n))
+                        throw error("STACK_GLOBAL needs two strings");
                     push(global(m, n));
                 }
                 case 'R' -> { // REDUCE
@@ -311,7 +332,8 @@ final class Unpickler {
     }
 
     private Object key(Object k) throws CheckpointException {
-        if (k == null || k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double) return k;
+        if (k == null || k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double)
+            return k;
         if (k instanceof Tuple) return k;
         throw error("unsupported dict key type " + k.getClass().getSimpleName());
     }
@@ -325,15 +347,20 @@ final class Unpickler {
         String q = module + "." + name;
         if (module.equals("torch") && STORAGE_TYPES.contains(name)) return new Global(module, name);
         if (ALLOWED.contains(q)) return new Global(module, name);
-        if (module.startsWith("models.") || module.startsWith("torch.nn") || module.startsWith("utils.") || name.equals("Model")) {
-            throw new CheckpointException(source + " stores a pickled model object (" + q + "), not a state dict; dydet reads only "
-                    + "state dicts and never runs pickled code. Re-save it once with Python: "
-                    + "python -c \"import torch; c = torch.load('IN.pt', map_location='cpu'); "
-                    + "m = c['model'] if isinstance(c, dict) else c; torch.save({'model': m.float().state_dict()}, 'OUT.pt')\" "
-                    + "(run inside the original repository so its classes import)");
+        if (module.startsWith("models.")
+                || module.startsWith("torch.nn")
+                || module.startsWith("utils.")
+                || name.equals("Model")) {
+            throw new CheckpointException(
+                    source + " stores a pickled model object (" + q + "), not a state dict; dydet reads only "
+                            + "state dicts and never runs pickled code. Re-save it once with Python: "
+                            + "python -c \"import torch; c = torch.load('IN.pt', map_location='cpu'); "
+                            + "m = c['model'] if isinstance(c, dict) else c; torch.save({'model': m.float().state_dict()}, 'OUT.pt')\" "
+                            + "(run inside the original repository so its classes import)");
         }
-        throw new CheckpointException(source + ": refused to load global '" + q + "': not on dydet's allowlist (tensors, storages, "
-                + "OrderedDict and numpy scalars only); nothing was executed");
+        throw new CheckpointException(
+                source + ": refused to load global '" + q + "': not on dydet's allowlist (tensors, storages, "
+                        + "OrderedDict and numpy scalars only); nothing was executed");
     }
 
     private Object reduce(Object fn, List<Object> args) throws CheckpointException {
@@ -343,35 +370,44 @@ final class Unpickler {
                 LinkedHashMap<Object, Object> m = new LinkedHashMap<>();
                 if (!args.isEmpty() && args.get(0) instanceof List<?> pairs) {
                     for (Object p : pairs) {
-                        if (p instanceof Tuple t && t.items().size() == 2) m.put(key(t.items().get(0)), t.items().get(1));
+                        if (p instanceof Tuple t && t.items().size() == 2)
+                            m.put(key(t.items().get(0)), t.items().get(1));
                         else if (p instanceof List<?> l && l.size() == 2) m.put(key(l.get(0)), l.get(1));
                     }
                 }
                 return m;
             }
             case "torch._utils._rebuild_tensor_v2" -> {
-                if (args.size() < 4 || !(args.get(0) instanceof StorageRef s)) throw error("_rebuild_tensor_v2 needs (storage, offset, size, stride, ...)");
+                if (args.size() < 4 || !(args.get(0) instanceof StorageRef s))
+                    throw error("_rebuild_tensor_v2 needs (storage, offset, size, stride, ...)");
                 long offset = asLong(args.get(1), "storage offset");
                 long[] size = longs(args.get(2), "size");
                 long[] stride = longs(args.get(3), "stride");
-                if (size.length != stride.length) throw error("tensor size " + Arrays.toString(size) + " and stride " + Arrays.toString(stride) + " differ in rank");
+                if (size.length != stride.length)
+                    throw error("tensor size " + Arrays.toString(size) + " and stride " + Arrays.toString(stride)
+                            + " differ in rank");
                 return new TensorRef(s, offset, size, stride);
             }
             case "torch._utils._rebuild_parameter" -> {
-                if (args.isEmpty() || !(args.get(0) instanceof TensorRef t)) throw error("_rebuild_parameter needs a tensor");
+                if (args.isEmpty() || !(args.get(0) instanceof TensorRef t))
+                    throw error("_rebuild_parameter needs a tensor");
                 return t;
             }
             case "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct" -> {
                 return new NumpyArray();
             }
             case "numpy.dtype" -> {
-                if (args.isEmpty() || !(args.get(0) instanceof String d)) throw error("numpy.dtype needs a type string");
+                if (args.isEmpty() || !(args.get(0) instanceof String d))
+                    throw error("numpy.dtype needs a type string");
                 return new NumpyDtype(d);
             }
             case "_codecs.encode" -> {
                 if (args.isEmpty() || !(args.get(0) instanceof String s)) throw error("_codecs.encode needs a string");
                 String enc = args.size() > 1 ? String.valueOf(args.get(1)) : "utf-8";
-                return s.getBytes(enc.equalsIgnoreCase("latin1") || enc.equalsIgnoreCase("latin-1") ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+                return s.getBytes(
+                        enc.equalsIgnoreCase("latin1") || enc.equalsIgnoreCase("latin-1")
+                                ? StandardCharsets.ISO_8859_1
+                                : StandardCharsets.UTF_8);
             }
             case "torch.device" -> {
                 return "device:" + (args.isEmpty() ? "" : String.valueOf(args.get(0)));
@@ -383,9 +419,12 @@ final class Unpickler {
     private void build(Object target, Object state) throws CheckpointException {
         if (target instanceof Map<?, ?>) return; // OrderedDict's _metadata: state-dict bookkeeping only
         if (target instanceof NumpyArray a) {
-            if (!(state instanceof Tuple t) || t.items().size() < 5) throw error("numpy array state is not (version, shape, dtype, fortran, data)");
+            if (!(state instanceof Tuple t) || t.items().size() < 5)
+                throw error("numpy array state is not (version, shape, dtype, fortran, data)");
             a.shape = longs(t.items().get(1), "numpy shape");
-            a.dtype = t.items().get(2) instanceof NumpyDtype d ? d.descr() : String.valueOf(t.items().get(2));
+            a.dtype = t.items().get(2) instanceof NumpyDtype d
+                    ? d.descr()
+                    : String.valueOf(t.items().get(2));
             Object raw = t.items().get(4);
             if (raw instanceof byte[] b) a.data = b;
             else if (raw instanceof String s) a.data = s.getBytes(StandardCharsets.ISO_8859_1);
@@ -396,7 +435,9 @@ final class Unpickler {
     }
 
     private Object persistent(Object pid) throws CheckpointException {
-        if (!(pid instanceof Tuple t) || t.items().size() < 5 || !"storage".equals(t.items().get(0)))
+        if (!(pid instanceof Tuple t)
+                || t.items().size() < 5
+                || !"storage".equals(t.items().get(0)))
             throw error("persistent id is not ('storage', type, key, location, numel)");
         if (!(t.items().get(1) instanceof Global g) || !g.module().equals("torch") || !STORAGE_TYPES.contains(g.name()))
             throw error("persistent id names no torch storage type");

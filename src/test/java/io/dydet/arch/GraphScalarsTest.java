@@ -28,20 +28,25 @@ class GraphScalarsTest {
     @Test
     void graphCodeUsesEngineOwnedScalars() throws IOException {
         Path classes = Path.of("target/classes");
-        assertTrue(Files.isDirectory(classes.resolve("io/dydet/train")), "compiled classes expected under " + classes.toAbsolutePath());
+        assertTrue(
+                Files.isDirectory(classes.resolve("io/dydet/train")),
+                "compiled classes expected under " + classes.toAbsolutePath());
         List<String> violations = new ArrayList<>();
         int checked = 0;
         try (Stream<Path> files = Files.walk(classes)) {
             for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".class"))::iterator) {
                 String rel = classes.relativize(f).toString().replace('\\', '/');
                 if (PACKAGES.stream().noneMatch(rel::startsWith)) continue;
-                String simple = rel.substring(rel.lastIndexOf('/') + 1, rel.length() - ".class".length()).split("\\$")[0];
+                String simple = rel.substring(rel.lastIndexOf('/') + 1, rel.length() - ".class".length())
+                        .split("\\$")[0];
                 if (NO_GRAPH.contains(simple)) continue;
                 checked++;
                 try (InputStream in = Files.newInputStream(f)) {
                     for (String call : methodRefs(new DataInputStream(in))) {
                         String[] p = call.split(" ");
-                        if (ARRAY_TYPES.contains(p[0]) && KEPT_OPERAND.contains(p[1]) && p[2].startsWith("(Ljava/lang/Number;)")) {
+                        if (ARRAY_TYPES.contains(p[0])
+                                && KEPT_OPERAND.contains(p[1])
+                                && p[2].startsWith("(Ljava/lang/Number;)")) {
                             violations.add(rel + " calls " + p[1] + "(Number)");
                         }
                     }
@@ -65,9 +70,15 @@ class GraphScalarsTest {
             switch (tag) {
                 case 1 -> utf[i] = in.readUTF();
                 case 7, 8, 16, 19, 20 -> refs[i] = new int[] {tag, in.readUnsignedShort()};
-                case 15 -> { in.readUnsignedByte(); in.readUnsignedShort(); }
+                case 15 -> {
+                    in.readUnsignedByte();
+                    in.readUnsignedShort();
+                }
                 case 3, 4 -> in.readInt();
-                case 5, 6 -> { in.readLong(); i++; }
+                case 5, 6 -> {
+                    in.readLong();
+                    i++;
+                }
                 case 9, 10, 11, 12, 17, 18 -> refs[i] = new int[] {tag, in.readUnsignedShort(), in.readUnsignedShort()};
                 default -> throw new IOException("constant pool tag " + tag);
             }

@@ -35,11 +35,21 @@ class PackageLayersTest {
             Map.entry("eval", Set.of("engine", "box", "data", "runs")),
             Map.entry("onnx", Set.of("engine", "nn", "model", "weights", "runs")),
             Map.entry("infer", Set.of("engine", "box", "data", "nn", "model", "weights", "eval", "runs", "onnx")),
-            Map.entry("train", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
-            Map.entry("demo", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train")),
+            Map.entry(
+                    "train",
+                    Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer")),
+            Map.entry(
+                    "demo",
+                    Set.of(
+                            "onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer",
+                            "train")),
             Map.entry("djl", Set.of("engine", "box", "data", "model", "weights", "eval", "infer")),
             Map.entry("serve", Set.of("onnx", "engine", "box", "data", "model", "weights", "eval", "runs", "infer")),
-            Map.entry("cli", Set.of("onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train", "demo", "serve")));
+            Map.entry(
+                    "cli",
+                    Set.of(
+                            "onnx", "engine", "box", "data", "nn", "model", "weights", "eval", "runs", "infer", "train",
+                            "demo", "serve")));
 
     @Test
     void importsFollowTheLayers() throws IOException {
@@ -59,7 +69,9 @@ class PackageLayersTest {
                 Matcher m = imp.matcher(Files.readString(f));
                 while (m.find()) {
                     String used = m.group(1);
-                    if (!used.equals(pkg) && !FOUNDATIONS.contains(used) && !ALLOWED.get(pkg).contains(used)) violations.add(f + " uses io.dydet." + used);
+                    if (!used.equals(pkg)
+                            && !FOUNDATIONS.contains(used)
+                            && !ALLOWED.get(pkg).contains(used)) violations.add(f + " uses io.dydet." + used);
                 }
             }
         }

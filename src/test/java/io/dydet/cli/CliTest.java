@@ -41,7 +41,10 @@ class CliTest {
         assertEquals(img, j.get("img").asInt());
         assertEquals(route1, j.at("/gflops/route1").asDouble(), 0.05);
         assertEquals(route2, j.at("/gflops/route2").asDouble(), 0.05);
-        JsonNode ref = new ObjectMapper().readTree(Golden.file("flops.json").toFile()).get(model).get("params");
+        JsonNode ref = new ObjectMapper()
+                .readTree(Golden.file("flops.json").toFile())
+                .get(model)
+                .get("params");
         assertEquals(ref.get("model_b").asLong(), j.at("/params/b1").asLong());
         assertEquals(ref.get("model_b2").asLong(), j.at("/params/b2").asLong());
         assertEquals(ref.get("model_h").asLong(), j.at("/params/head1").asLong());
@@ -53,26 +56,62 @@ class CliTest {
     void infoTableNamesPartsAndRoutes() {
         Result r = run("info", "--model", "dy-yolov7", "--width", "0.25", "--img", "320");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("backbone 2 (incl. CBLinear)") && r.out().contains("1 easy") && r.out().contains("2 hard"), r.out());
+        assertTrue(
+                r.out().contains("backbone 2 (incl. CBLinear)")
+                        && r.out().contains("1 easy")
+                        && r.out().contains("2 hard"),
+                r.out());
     }
 
     @Test
     void infoChecksWeightsAgainstTheDefinition() {
-        Result ok = run("info", "--model", "dy-yolov7", "--width", "0.25", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--json");
+        Result ok = run(
+                "info",
+                "--model",
+                "dy-yolov7",
+                "--width",
+                "0.25",
+                "--weights",
+                Golden.file("dy-yolov7-w025.safetensors").toString(),
+                "--json");
         assertEquals(0, ok.code(), ok.err());
-        Result bad = run("info", "--model", "dy-yolov7x", "--width", "0.25", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString());
+        Result bad = run(
+                "info",
+                "--model",
+                "dy-yolov7x",
+                "--width",
+                "0.25",
+                "--weights",
+                Golden.file("dy-yolov7-w025.safetensors").toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("does not fit model") && bad.err().contains("wrong shape"), bad.err());
         // a bare state dict is recognised among the built-in definitions by its key names and shapes
-        Result bare = run("info", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--json");
+        Result bare = run(
+                "info", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--json");
         assertEquals(0, bare.code(), bare.err());
         assertTrue(bare.out().contains("\"route1\""), bare.out());
     }
 
     @Test
     void benchmarkJsonHasBothRoutes() throws Exception {
-        Result r = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--warmup", "1", "--runs", "3",
-                "--threads", "2", "--fused", "--batch", "2", "--json");
+        Result r = run(
+                "benchmark",
+                "--model",
+                "dy-yolov7",
+                "--width",
+                "0.25",
+                "--img",
+                "64",
+                "--warmup",
+                "1",
+                "--runs",
+                "3",
+                "--threads",
+                "2",
+                "--fused",
+                "--batch",
+                "2",
+                "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(64, j.get("img").asInt());
@@ -81,8 +120,11 @@ class CliTest {
         assertTrue(j.get("fused").asBoolean());
         for (String route : new String[] {"route1", "route2"}) {
             JsonNode t = j.get(route);
-            assertTrue(t.get("min_s").asDouble() > 0 && t.get("min_s").asDouble() <= t.get("median_s").asDouble()
-                    && t.get("median_s").asDouble() <= t.get("max_s").asDouble(), route + ": " + t);
+            assertTrue(
+                    t.get("min_s").asDouble() > 0
+                            && t.get("min_s").asDouble() <= t.get("median_s").asDouble()
+                            && t.get("median_s").asDouble() <= t.get("max_s").asDouble(),
+                    route + ": " + t);
         }
     }
 
@@ -91,10 +133,16 @@ class CliTest {
         // the built-in suite holds width 0.25 at 128 px (the machine's verdict is reused); 1x1 and 3x3, both strides
         Result r = run("doctor", "--model", "dy-yolov7", "--width", "0.25", "--img", "128");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("checked: dy-yolov7") && r.out().contains("at 128 px") && r.out().contains("all in the built-in suite"), r.out());
+        assertTrue(
+                r.out().contains("checked: dy-yolov7")
+                        && r.out().contains("at 128 px")
+                        && r.out().contains("all in the built-in suite"),
+                r.out());
         Result bad = run("doctor", "--model", "dy-yolov7", "--img", "100");
         assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("--img 100 must be a positive multiple of the model's largest stride 32"), bad.err());
+        assertTrue(
+                bad.err().contains("--img 100 must be a positive multiple of the model's largest stride 32"),
+                bad.err());
     }
 
     @Test
@@ -116,16 +164,33 @@ class CliTest {
      */
     @Test
     void detectRefusesImageSizesAndClassesTheModelCannotTake(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        String[] common = {"detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
-                "--source", Golden.file("images/demo.png").toString(), "--project", dir.toString(), "--threads", "2"};
+        String[] common = {
+            "detect",
+            "--weights",
+            Golden.file("dy-yolov7-w025.safetensors").toString(),
+            "--model",
+            "dy-yolov7",
+            "--width",
+            "0.25",
+            "--source",
+            Golden.file("images/demo.png").toString(),
+            "--project",
+            dir.toString(),
+            "--threads",
+            "2"
+        };
         for (String img : new String[] {"0", "-5", "100"}) {
             Result r = run(concat(common, "--img", img));
             assertEquals(1, r.code(), img + ": " + r.err());
-            assertTrue(r.err().contains("--img " + img + " must be a positive multiple of the model's largest stride 32"), r.err());
+            assertTrue(
+                    r.err().contains("--img " + img + " must be a positive multiple of the model's largest stride 32"),
+                    r.err());
         }
         Result c = run(concat(common, "--img", "192", "--classes", "0", "999"));
         assertEquals(1, c.code(), c.err());
-        assertTrue(c.err().contains("classes: id 999 is outside 0..79"), c.err()); // serve's message (ServeIntegrationTest)
+        assertTrue(
+                c.err().contains("classes: id 999 is outside 0..79"),
+                c.err()); // serve's message (ServeIntegrationTest)
         assertTrue(!java.nio.file.Files.exists(dir.resolve("exp")), "no run folder for refused options");
         Result ok = run(concat(common, "--img", "192", "--classes", "0", "79"));
         assertEquals(0, ok.code(), ok.err());
@@ -139,24 +204,60 @@ class CliTest {
 
     @Test
     void benchmarkRunsOnOnnxRuntimeAndBackendNamesAreChecked() throws Exception {
-        Result r = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--warmup", "1", "--runs", "3",
-                "--threads", "2", "--fused", "--json", "--backend", "onnxruntime");
+        Result r = run(
+                "benchmark",
+                "--model",
+                "dy-yolov7",
+                "--width",
+                "0.25",
+                "--img",
+                "64",
+                "--warmup",
+                "1",
+                "--runs",
+                "3",
+                "--threads",
+                "2",
+                "--fused",
+                "--json",
+                "--backend",
+                "onnxruntime");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("onnxruntime", j.get("backend").asText());
         assertTrue(j.at("/route2/median_s").asDouble() > 0);
-        Result unfused = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--backend", "onnxruntime");
+        Result unfused =
+                run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--backend", "onnxruntime");
         assertEquals(1, unfused.code());
         assertTrue(unfused.err().contains("--fused"), unfused.err());
-        Result bad = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--fused", "--backend", "tensorrt");
+        Result bad = run(
+                "benchmark",
+                "--model",
+                "dy-yolov7",
+                "--width",
+                "0.25",
+                "--img",
+                "64",
+                "--fused",
+                "--backend",
+                "tensorrt");
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("unknown backend 'tensorrt'"), bad.err());
     }
 
     @Test
-    void exportWritesThreeGraphsAndTheirDescription(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        Result r = run("export", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--cfg",
-                Golden.file("dy-yolov7-w025.yaml").toString(), "--img", "320", "-o", dir.toString());
+    void exportWritesThreeGraphsAndTheirDescription(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Result r = run(
+                "export",
+                "--weights",
+                Golden.file("dy-yolov7-w025.safetensors").toString(),
+                "--cfg",
+                Golden.file("dy-yolov7-w025.yaml").toString(),
+                "--img",
+                "320",
+                "-o",
+                dir.toString());
         assertEquals(0, r.code(), r.err());
         for (String f : new String[] {"route1_stem.onnx", "route1_head.onnx", "route2.onnx", "model.json"})
             assertTrue(java.nio.file.Files.size(dir.resolve(f)) > 1000, f);
@@ -164,30 +265,78 @@ class CliTest {
         assertEquals(320, j.get("image_size").asInt());
         assertEquals(0.5, j.get("router_threshold").asDouble(), 1e-9);
         assertEquals(85, j.at("/graphs/route1_head/outputs/0/shape/2").asInt());
-        Result missing = run("export", "--weights", dir.resolve("nope.safetensors").toString(), "-o", dir.resolve("x").toString());
+        Result missing = run(
+                "export",
+                "--weights",
+                dir.resolve("nope.safetensors").toString(),
+                "-o",
+                dir.resolve("x").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nope.safetensors"), missing.err());
     }
 
     @Test
-    void bf16RunsOnTorchAndItsDriftIsReported(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        Result r = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--warmup", "1", "--runs", "3",
-                "--threads", "2", "--fused", "--json", "--precision", "bf16");
+    void bf16RunsOnTorchAndItsDriftIsReported(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Result r = run(
+                "benchmark",
+                "--model",
+                "dy-yolov7",
+                "--width",
+                "0.25",
+                "--img",
+                "64",
+                "--warmup",
+                "1",
+                "--runs",
+                "3",
+                "--threads",
+                "2",
+                "--fused",
+                "--json",
+                "--precision",
+                "bf16");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("bf16", j.get("precision").asText());
         assertTrue(j.at("/route1/median_s").asDouble() > 0);
-        Result unfused = run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--precision", "bf16");
+        Result unfused =
+                run("benchmark", "--model", "dy-yolov7", "--width", "0.25", "--img", "64", "--precision", "bf16");
         assertEquals(1, unfused.code());
         assertTrue(unfused.err().contains("--fused"), unfused.err());
-        String weights = Golden.file("dy-yolov7-w025.safetensors").toString(), cfg = Golden.file("dy-yolov7-w025.yaml").toString();
-        Result ort = run("detect", "--weights", weights, "--cfg", cfg, "--source", Golden.file("images/demo.png").toString(),
-                "--backend", "onnxruntime", "--precision", "bf16", "--project", dir.toString());
+        String weights = Golden.file("dy-yolov7-w025.safetensors").toString(),
+                cfg = Golden.file("dy-yolov7-w025.yaml").toString();
+        Result ort = run(
+                "detect",
+                "--weights",
+                weights,
+                "--cfg",
+                cfg,
+                "--source",
+                Golden.file("images/demo.png").toString(),
+                "--backend",
+                "onnxruntime",
+                "--precision",
+                "bf16",
+                "--project",
+                dir.toString());
         assertEquals(1, ort.code());
         assertTrue(ort.err().contains("fp32 only") && ort.err().contains("--backend torch"), ort.err());
         java.nio.file.Path out = dir.resolve("drift.json");
-        Result drift = run("precision-drift", "--weights", weights, "--cfg", cfg, "--source", Golden.file("images").toString(), "--img", "320",
-                "--threads", "2", "--out", out.toString());
+        Result drift = run(
+                "precision-drift",
+                "--weights",
+                weights,
+                "--cfg",
+                cfg,
+                "--source",
+                Golden.file("images").toString(),
+                "--img",
+                "320",
+                "--threads",
+                "2",
+                "--out",
+                out.toString());
         assertEquals(0, drift.code(), drift.err());
         assertTrue(drift.out().contains("bf16 against fp32 on 2 images at 320 px"), drift.out());
         JsonNode d = new ObjectMapper().readTree(out.toFile());
@@ -195,7 +344,10 @@ class CliTest {
         assertEquals(2, d.get("outputs").size());
         for (JsonNode o : d.get("outputs")) {
             // a random golden network: visible but bounded drift (see BFloat16Test)
-            assertTrue(o.get("max_confidence").asDouble() > 0 && o.get("max_confidence").asDouble() < 0.3, o.toString());
+            assertTrue(
+                    o.get("max_confidence").asDouble() > 0
+                            && o.get("max_confidence").asDouble() < 0.3,
+                    o.toString());
             assertTrue(o.get("max_score").asDouble() < 2e-3, o.toString());
         }
         assertTrue(d.at("/detections/reference_detections").asInt() > 0, d.toString());

@@ -40,11 +40,25 @@ class CliVocabularyTest {
     }
 
     /** Spellings that may only be aliases, never an option's primary name. */
-    private static final Set<String> NEVER_PRIMARY = Set.of("--output", "--img-size", "--conf-thres", "--iou-thres", "--batch-size", "--weight",
-            "--rounds", "--adam", "--sgd", "--router-threshold", "--dynamic-threshold", "--dy_thres", "--imgsz", "--outdir");
+    private static final Set<String> NEVER_PRIMARY = Set.of(
+            "--output",
+            "--img-size",
+            "--conf-thres",
+            "--iou-thres",
+            "--batch-size",
+            "--weight",
+            "--rounds",
+            "--adam",
+            "--sgd",
+            "--router-threshold",
+            "--dynamic-threshold",
+            "--dy_thres",
+            "--imgsz",
+            "--outdir");
 
     /** Older dydet spellings: accepted, not shown. */
-    private static final Set<String> HIDDEN = Set.of("--output", "--rounds", "--adam", "--sgd", "--router-threshold", "--dynamic-threshold");
+    private static final Set<String> HIDDEN =
+            Set.of("--output", "--rounds", "--adam", "--sgd", "--router-threshold", "--dynamic-threshold");
 
     static Map<String, CommandLine> commands() {
         Map<String, CommandLine> all = new LinkedHashMap<>();
@@ -58,7 +72,10 @@ class CliVocabularyTest {
 
     /** The first long name as declared: the one the help and the README use. */
     static String primary(OptionSpec o) {
-        return Arrays.stream(o.names()).filter(n -> n.startsWith("--")).findFirst().orElse(o.names()[0]);
+        return Arrays.stream(o.names())
+                .filter(n -> n.startsWith("--"))
+                .findFirst()
+                .orElse(o.names()[0]);
     }
 
     @Test
@@ -73,13 +90,17 @@ class CliVocabularyTest {
                 String p = primary(o);
                 String where = e.getKey() + " " + p;
                 if (NEVER_PRIMARY.contains(p) && !o.hidden()) problems.add(where + ": not a primary name");
-                if (HIDDEN.stream().anyMatch(names::contains) && !o.hidden()) problems.add(where + ": an old spelling, must be hidden");
-                if (o.hidden() && !HIDDEN.containsAll(names)) problems.add(where + ": hidden option that is no known alias");
+                if (HIDDEN.stream().anyMatch(names::contains) && !o.hidden())
+                    problems.add(where + ": an old spelling, must be hidden");
+                if (o.hidden() && !HIDDEN.containsAll(names))
+                    problems.add(where + ": hidden option that is no known alias");
                 for (var c : CONCEPTS.entrySet()) {
-                    boolean concept = names.contains(c.getKey()) || c.getValue().stream().anyMatch(a -> !a.equals("-o") && names.contains(a));
+                    boolean concept = names.contains(c.getKey())
+                            || c.getValue().stream().anyMatch(a -> !a.equals("-o") && names.contains(a));
                     if (!concept) continue;
                     if (!p.equals(c.getKey())) problems.add(where + ": primary name must be " + c.getKey());
-                    for (String alias : c.getValue()) if (!names.contains(alias)) problems.add(where + ": alias " + alias + " missing");
+                    for (String alias : c.getValue())
+                        if (!names.contains(alias)) problems.add(where + ": alias " + alias + " missing");
                 }
                 if (names.contains("-o") && !names.contains("--out")) problems.add(where + ": -o is --out");
                 project |= names.contains("--project");
@@ -99,7 +120,9 @@ class CliVocabularyTest {
             String help = w.toString();
             assertTrue(help.contains("Exit codes:"), e.getKey() + " --help lists no exit codes:\n" + help);
             for (String code : List.of("0", "1", "2")) {
-                assertTrue(help.lines().anyMatch(l -> l.strip().startsWith(code + " ")), e.getKey() + " --help misses exit code " + code + ":\n" + help);
+                assertTrue(
+                        help.lines().anyMatch(l -> l.strip().startsWith(code + " ")),
+                        e.getKey() + " --help misses exit code " + code + ":\n" + help);
             }
         }
     }
@@ -111,20 +134,55 @@ class CliVocabularyTest {
 
     @Test
     void oldSpellingsStillParse() {
-        assertEquals(Path.of("x.safetensors"), parse(new CalibrateCommand(), "--weights", "m.safetensors", "--data", "d.yaml", "--output", "x.safetensors").output);
-        assertEquals(Path.of("y.safetensors"), parse(new ImportCommand(), "ckpt.pt", "--output", "y.safetensors").output);
+        assertEquals(
+                Path.of("x.safetensors"),
+                parse(
+                                new CalibrateCommand(),
+                                "--weights",
+                                "m.safetensors",
+                                "--data",
+                                "d.yaml",
+                                "--output",
+                                "x.safetensors")
+                        .output);
+        assertEquals(
+                Path.of("y.safetensors"), parse(new ImportCommand(), "ckpt.pt", "--output", "y.safetensors").output);
         assertEquals(5, parse(new BenchmarkCommand(), "--model", "dy-yolov7", "--rounds", "5").runs);
         assertEquals("adam", parse(new TrainCommand(), "--data", "d.yaml", "--adam").o.optimizer);
-        TrainRouterCommand tr = parse(new TrainRouterCommand(), "--data", "d.yaml", "--sgd", "--weight", "s1.safetensors");
+        TrainRouterCommand tr =
+                parse(new TrainRouterCommand(), "--data", "d.yaml", "--sgd", "--weight", "s1.safetensors");
         assertEquals("sgd", tr.o.optimizer);
         assertEquals(Path.of("s1.safetensors"), tr.modelOptions.weights);
-        DetectCommand d = parse(new DetectCommand(), "--source", "x", "--weight", "w.safetensors", "--img-size", "320", "--conf-thres", "0.4",
-                "--iou-thres", "0.6", "--router-threshold", "0.7");
+        DetectCommand d = parse(
+                new DetectCommand(),
+                "--source",
+                "x",
+                "--weight",
+                "w.safetensors",
+                "--img-size",
+                "320",
+                "--conf-thres",
+                "0.4",
+                "--iou-thres",
+                "0.6",
+                "--router-threshold",
+                "0.7");
         assertEquals(320, d.detectorOptions.img);
         assertEquals(0.4f, d.detectorOptions.conf);
         assertEquals(0.6f, d.detectorOptions.iou);
         assertEquals(0.7f, d.threshold.dyThres.floatValue());
-        assertEquals(4, parse(new ValCommand(), "--data", "d.yaml", "--weights", "w.safetensors", "--batch-size", "4", "--save-json").batch);
+        assertEquals(
+                4,
+                parse(
+                                new ValCommand(),
+                                "--data",
+                                "d.yaml",
+                                "--weights",
+                                "w.safetensors",
+                                "--batch-size",
+                                "4",
+                                "--save-json")
+                        .batch);
     }
 
     @Test

@@ -97,7 +97,8 @@ class ProgressBarTest {
                 drawn++;
                 assertEquals(done, Integer.parseInt(m.group(1)));
                 if (m.group(3).equals("?")) {
-                    assertTrue(done == 0 || f.seconds() < 0.5, "no rate after " + f.seconds() + " s, " + done + " items");
+                    assertTrue(
+                            done == 0 || f.seconds() < 0.5, "no rate after " + f.seconds() + " s, " + done + " items");
                     continue;
                 }
                 double measured = done / f.seconds();

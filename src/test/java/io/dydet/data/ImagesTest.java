@@ -30,7 +30,8 @@ import org.opencv.imgcodecs.Imgcodecs;
 
 /** Decoding and letterboxing equal the original's pixels; bad files are refused by name. */
 class ImagesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
@@ -41,13 +42,21 @@ class ImagesTest {
     @ParameterizedTest
     @CsvSource({"dy-yolov7-w025, 192, 32", "dy-yolov7x-w025, 128, 32", "dy-yolov7-w6-w025, 128, 64"})
     void letterboxedPixelsAndInputEqualTheGolden(String model, int size, int stride) throws Exception {
-        try (Golden g = Golden.open(model); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(model);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             for (String img : List.of("demo", "grace_hopper")) {
                 Mat bgr = Images.read(Golden.file("images/" + img + ".png"), Images.DEFAULT_PIXEL_LIMIT);
                 Letterbox lb = Letterbox.forDetect(bgr.rows(), bgr.cols(), size, stride);
                 var meta = g.meta().at("/inputs/" + img + "/top_bottom_left_right");
-                assertArrayEquals(new int[] {meta.get(0).asInt(), meta.get(1).asInt(), meta.get(2).asInt(), meta.get(3).asInt()},
-                        new int[] {lb.top(), lb.bottom(), lb.left(), lb.right()}, model + " " + img + " padding");
+                assertArrayEquals(
+                        new int[] {
+                            meta.get(0).asInt(),
+                            meta.get(1).asInt(),
+                            meta.get(2).asInt(),
+                            meta.get(3).asInt()
+                        },
+                        new int[] {lb.top(), lb.bottom(), lb.left(), lb.right()},
+                        model + " " + img + " padding");
                 Mat out = Images.letterbox(bgr, lb);
                 NDArray want = g.tensor(m, img + ".letterboxed_bgr_u8");
                 byte[] got = new byte[(int) (out.total() * out.channels())];
@@ -100,7 +109,8 @@ class ImagesTest {
         Path p = dir.resolve("huge.png");
         Files.write(p, pngHeader(40000, 40000));
         ImageException e = assertThrows(ImageException.class, () -> Images.read(p, Images.DEFAULT_PIXEL_LIMIT));
-        assertTrue(e.getMessage().contains("40000x40000") && e.getMessage().contains("exceeds the limit"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("40000x40000") && e.getMessage().contains("exceeds the limit"), e.getMessage());
     }
 
     @Test
@@ -112,18 +122,26 @@ class ImagesTest {
         ok.release();
         fromFile.release();
         record Case(byte[] bytes, ImageException.Kind kind, String says) {}
-        for (Case c : List.of(new Case(new byte[0], ImageException.Kind.EMPTY, "empty"),
+        for (Case c : List.of(
+                new Case(new byte[0], ImageException.Kind.EMPTY, "empty"),
                 new Case("this is not an image".getBytes(), ImageException.Kind.UNSUPPORTED, "text \"this is "),
-                new Case(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, ImageException.Kind.UNSUPPORTED, "bytes 0001020304050607"),
+                new Case(
+                        new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8},
+                        ImageException.Kind.UNSUPPORTED,
+                        "bytes 0001020304050607"),
                 new Case(java.util.Arrays.copyOf(jpeg, jpeg.length / 2), ImageException.Kind.CORRUPT, "truncated"),
                 new Case(pngHeader(40000, 40000), ImageException.Kind.TOO_LARGE, "40000x40000"),
                 new Case(pngHeader(64, 64), ImageException.Kind.CORRUPT, "PNG header"))) {
-            ImageException e = assertThrows(ImageException.class, () -> Images.decode(c.bytes(), "upload-7", Images.DEFAULT_PIXEL_LIMIT));
+            ImageException e = assertThrows(
+                    ImageException.class, () -> Images.decode(c.bytes(), "upload-7", Images.DEFAULT_PIXEL_LIMIT));
             assertEquals(c.kind(), e.kind(), e.getMessage());
             assertTrue(e.getMessage().startsWith("upload-7: ") && e.getMessage().contains(c.says()), e.getMessage());
         }
-        assertEquals(ImageException.Kind.TOO_LARGE,
-                assertThrows(ImageException.class, () -> Images.decode(jpeg, "small-limit", 1000)).kind(), "64x64 over a 1000-pixel limit");
+        assertEquals(
+                ImageException.Kind.TOO_LARGE,
+                assertThrows(ImageException.class, () -> Images.decode(jpeg, "small-limit", 1000))
+                        .kind(),
+                "64x64 over a 1000-pixel limit");
     }
 
     static byte[] pngHeader(int w, int h) throws Exception {
@@ -145,7 +163,9 @@ class ImagesTest {
         Mat padded = Images.letterbox(bgr, lb);
         try {
             assertEquals(size, Math.max(lb.resizedWidth(), lb.resizedHeight()));
-            assertEquals(Math.max(1, (int) Math.rint((double) Math.min(w, h) * size / Math.max(w, h))), Math.min(lb.resizedWidth(), lb.resizedHeight()));
+            assertEquals(
+                    Math.max(1, (int) Math.rint((double) Math.min(w, h) * size / Math.max(w, h))),
+                    Math.min(lb.resizedWidth(), lb.resizedHeight()));
             assertEquals(lb.paddedHeight(), padded.rows());
             assertEquals(lb.paddedWidth(), padded.cols());
             assertEquals(0, padded.rows() % 32);
@@ -153,8 +173,10 @@ class ImagesTest {
             // the whole padded input maps back onto the whole original, a point in the middle to the middle
             Box all = lb.toOriginal(new Box(0, 0, lb.paddedWidth(), lb.paddedHeight()));
             double tol = Math.max(w, h) * 1e-6;
-            assertArrayEquals(new float[] {0, 0, w, h}, new float[] {all.x1(), all.y1(), all.x2(), all.y2()}, (float) tol);
-            Box mid = lb.toOriginal(new Box(lb.paddedWidth() / 2f, lb.paddedHeight() / 2f, lb.paddedWidth() / 2f, lb.paddedHeight() / 2f));
+            assertArrayEquals(
+                    new float[] {0, 0, w, h}, new float[] {all.x1(), all.y1(), all.x2(), all.y2()}, (float) tol);
+            Box mid = lb.toOriginal(new Box(
+                    lb.paddedWidth() / 2f, lb.paddedHeight() / 2f, lb.paddedWidth() / 2f, lb.paddedHeight() / 2f));
             assertEquals(w / 2.0, mid.x1(), w * 1e-3);
             assertEquals(h / 2.0, mid.y1(), h * 1e-3 + 1e-3);
         } finally {

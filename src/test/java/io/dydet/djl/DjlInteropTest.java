@@ -38,7 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** DJL users load a dydet model file through Criteria and get what Detector.detect gives, as DetectedObjects. */
 class DjlInteropTest {
     static final int SIZE = 192;
-    @TempDir static Path dir;
+
+    @TempDir
+    static Path dir;
+
     static Path model;
 
     /** The golden trained weights as a dydet model file (definition, COCO names, size, a calibration table). */
@@ -46,11 +49,19 @@ class DjlInteropTest {
     static void modelFile() throws Exception {
         Engines.start(2);
         model = dir.resolve("w025.safetensors");
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel net = g.model(m.newSubManager());
             float[] scores = {0.50f, 0.51f, 0.52f, 0.53f, 0.54f, 0.55f};
             double[] g1 = {0.6, 0.6, 0.6, 0.6, 0.6, 0.6}, g2 = {1.1, 1.1, 1.1, 1.1, 1.1, 1.1};
-            ModelArtifact a = new ModelArtifact("dy-yolov7-w025", g.spec().toYaml(), ClassNames.COCO, SIZE, net.network().strides(), null, Map.of())
+            ModelArtifact a = new ModelArtifact(
+                            "dy-yolov7-w025",
+                            g.spec().toYaml(),
+                            ClassNames.COCO,
+                            SIZE,
+                            net.network().strides(),
+                            null,
+                            Map.of())
                     .withCalibration(ThresholdTable.fromScores(scores, g1, g2, SIZE, "test"));
             ModelFiles.save(model, net, a);
         }
@@ -70,20 +81,34 @@ class DjlInteropTest {
             assertEquals(d.box().y1() / h, r.getY(), 1e-6, what + " y row " + i);
             assertEquals(d.box().width() / w, r.getWidth(), 1e-6, what + " w row " + i);
             assertEquals(d.box().height() / h, r.getHeight(), 1e-6, what + " h row " + i);
-            assertTrue(r.getX() >= 0 && r.getY() >= 0 && r.getX() + r.getWidth() <= 1 + 1e-6 && r.getY() + r.getHeight() <= 1 + 1e-6, what + " normalised " + r);
+            assertTrue(
+                    r.getX() >= 0
+                            && r.getY() >= 0
+                            && r.getX() + r.getWidth() <= 1 + 1e-6
+                            && r.getY() + r.getHeight() <= 1 + 1e-6,
+                    what + " normalised " + r);
         }
     }
 
     @Test
     void criteriaFindTheDydetZooAndPredictWhatTheDetectorDetects() throws Exception {
         int rows = 0;
-        for (float thres : new float[] {0f, 1f}) {   // every image on route 1, then on route 2
+        for (float thres : new float[] {0f, 1f}) { // every image on route 1, then on route 2
             // the DJL user's form: no group id, the zoo is found through ServiceLoader among all registered zoos
-            Criteria<Image, DetectedObjects> c = Criteria.builder().setTypes(Image.class, DetectedObjects.class)
-                    .optEngine("PyTorch").optArgument("modelPath", model.toString()).optArgument("dyThres", thres)
-                    .optArgument("confidence", 0.2).build();
-            try (ZooModel<Image, DetectedObjects> zm = c.loadModel(); Predictor<Image, DetectedObjects> p = zm.newPredictor();
-                 Detector d = Detector.builder().weights(model).routerThreshold(thres).confidence(0.2f).build()) {
+            Criteria<Image, DetectedObjects> c = Criteria.builder()
+                    .setTypes(Image.class, DetectedObjects.class)
+                    .optEngine("PyTorch")
+                    .optArgument("modelPath", model.toString())
+                    .optArgument("dyThres", thres)
+                    .optArgument("confidence", 0.2)
+                    .build();
+            try (ZooModel<Image, DetectedObjects> zm = c.loadModel();
+                    Predictor<Image, DetectedObjects> p = zm.newPredictor();
+                    Detector d = Detector.builder()
+                            .weights(model)
+                            .routerThreshold(thres)
+                            .confidence(0.2f)
+                            .build()) {
                 assertEquals(String.valueOf(SIZE), zm.getProperty("dydet.imageSize"));
                 for (String name : List.of("demo", "grace_hopper")) {
                     Path file = Golden.file("images/" + name + ".png");
@@ -100,13 +125,17 @@ class DjlInteropTest {
     @Test
     void theTranslatorWorksWithAUsersOwnModelAndTheHelperAppliesEasyRatio() throws Exception {
         Path file = Golden.file("images/grace_hopper.png");
-        try (ZooModel<Image, DetectedObjects> zm = DydetModelZoo.criteria(dir).optArgument("easyRatio", 0.5).build().loadModel();
-             Detector d = Detector.builder().weights(model).easyRatio(0.5).build()) {
+        try (ZooModel<Image, DetectedObjects> zm = DydetModelZoo.criteria(dir)
+                        .optArgument("easyRatio", 0.5)
+                        .build()
+                        .loadModel();
+                Detector d = Detector.builder().weights(model).easyRatio(0.5).build()) {
             assertEquals(String.valueOf(d.routerThreshold()), zm.getProperty("dydet.routerThreshold"));
             try (Model own = Model.newInstance("own", Device.cpu(), "PyTorch")) {
                 own.setBlock(DydetTranslator.passThrough());
                 try (Predictor<Image, DetectedObjects> p = own.newPredictor(new DydetTranslator(d))) {
-                    assertSame(d.detect(file), p.predict(ImageFactory.getInstance().fromFile(file)), "own predictor");
+                    assertSame(
+                            d.detect(file), p.predict(ImageFactory.getInstance().fromFile(file)), "own predictor");
                 }
             }
             try (Predictor<Image, DetectedObjects> p = zm.newPredictor()) {
@@ -118,11 +147,19 @@ class DjlInteropTest {
     @Test
     void optModelPathWorksWithTheTranslatorFactory() throws Exception {
         Path file = Golden.file("images/demo.png");
-        Criteria<Image, DetectedObjects> c = Criteria.builder().setTypes(Image.class, DetectedObjects.class)
-                .optModelPath(model).optEngine("PyTorch").optTranslatorFactory(new DydetTranslatorFactory())
-                .optBlock(DydetTranslator.passThrough()).optOption("hasParameter", "false").optArgument("dyThres", 1f).build();
-        try (ZooModel<Image, DetectedObjects> zm = c.loadModel(); Predictor<Image, DetectedObjects> p = zm.newPredictor();
-             Detector d = Detector.builder().weights(model).routerThreshold(1f).build()) {
+        Criteria<Image, DetectedObjects> c = Criteria.builder()
+                .setTypes(Image.class, DetectedObjects.class)
+                .optModelPath(model)
+                .optEngine("PyTorch")
+                .optTranslatorFactory(new DydetTranslatorFactory())
+                .optBlock(DydetTranslator.passThrough())
+                .optOption("hasParameter", "false")
+                .optArgument("dyThres", 1f)
+                .build();
+        try (ZooModel<Image, DetectedObjects> zm = c.loadModel();
+                Predictor<Image, DetectedObjects> p = zm.newPredictor();
+                Detector d =
+                        Detector.builder().weights(model).routerThreshold(1f).build()) {
             assertSame(d.detect(file), p.predict(ImageFactory.getInstance().fromFile(file)), "optModelPath");
         }
     }
@@ -130,16 +167,23 @@ class DjlInteropTest {
     @Test
     void aWrongPathOrFileIsNamedInTheError() throws Exception {
         Path missing = dir.resolve("nope.safetensors");
-        Exception e = assertThrows(FileNotFoundException.class, () -> DydetModelZoo.criteria(missing).build().loadModel());
+        Exception e = assertThrows(
+                FileNotFoundException.class,
+                () -> DydetModelZoo.criteria(missing).build().loadModel());
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
 
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        e = assertThrows(FileNotFoundException.class, () -> DydetModelZoo.criteria(empty).build().loadModel());
+        e = assertThrows(
+                FileNotFoundException.class,
+                () -> DydetModelZoo.criteria(empty).build().loadModel());
         assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("none"), e.getMessage());
 
         // in a folder of its own: the easy-ratio test finds the model file as the one .safetensors file in dir
-        Path junk = Files.writeString(Files.createDirectories(dir.resolve("junk")).resolve("junk.safetensors"), "not a model");
-        e = assertThrows(MalformedModelException.class, () -> DydetModelZoo.criteria(junk).build().loadModel());
+        Path junk = Files.writeString(
+                Files.createDirectories(dir.resolve("junk")).resolve("junk.safetensors"), "not a model");
+        e = assertThrows(
+                MalformedModelException.class,
+                () -> DydetModelZoo.criteria(junk).build().loadModel());
         assertTrue(e.getMessage().contains(junk.toString()), e.getMessage());
         assertFalse(e.getMessage().isBlank());
     }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TorchWarningsTest {
     private static final String NATIVE_LINE = "] Warning: AutoNonVariableTypeMode is deprecated";
-    private static final String LOG_LINE = "INFO io.dydet.engine.TorchWarnings - libtorch: AutoNonVariableTypeMode is deprecated";
+    private static final String LOG_LINE =
+            "INFO io.dydet.engine.TorchWarnings - libtorch: AutoNonVariableTypeMode is deprecated";
 
     @TempDir
     Path dir;
@@ -29,15 +30,20 @@ class TorchWarningsTest {
     /** Starts the engine and makes libtorch warn. */
     public static void main(String[] args) {
         Engines.startUnchecked(1);
-        try (NDManager m = NDManager.newBaseManager(); NDArray a = m.zeros(new Shape(3)); NDArray b = m.ones(new Shape(3))) {
+        try (NDManager m = NDManager.newBaseManager();
+                NDArray a = m.zeros(new Shape(3));
+                NDArray b = m.ones(new Shape(3))) {
             a.set(b.toByteBuffer());
             System.out.println("sum " + a.sum().getFloat());
         }
     }
 
     private String stderrOf(String... properties) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda=error"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda=error"));
         cmd.addAll(List.of(properties));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TorchWarningsTest.class.getName()));
         Path err = Files.createTempFile(dir, "stderr", ".txt");
@@ -65,7 +71,8 @@ class TorchWarningsTest {
 
     @Test
     void theSwitchGivesLibtorchItsTerminalBack() throws Exception {
-        String shown = stderrOf("-Ddydet.torchWarnings=stderr", "-Dorg.slf4j.simpleLogger.log.io.dydet.engine.TorchWarnings=info");
+        String shown = stderrOf(
+                "-Ddydet.torchWarnings=stderr", "-Dorg.slf4j.simpleLogger.log.io.dydet.engine.TorchWarnings=info");
         assertTrue(shown.contains(NATIVE_LINE), shown);
         assertFalse(shown.contains(LOG_LINE), shown);
     }

@@ -29,10 +29,11 @@ public final class CocoEvaluatorBenchmark {
     private CocoEvaluatorBenchmark() {}
 
     /** The 80 category ids of COCO (coco80_to_coco91_class). */
-    static final int[] COCO_IDS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-        25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56,
-        57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89,
-        90};
+    static final int[] COCO_IDS = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34,
+        35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+        64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90
+    };
 
     record Data(CocoGroundTruth gt, List<CocoDetection> dts) {}
 
@@ -62,13 +63,24 @@ public final class CocoEvaluatorBenchmark {
                     double[] bb = boxes[g];
                     double j = 0.02 + 0.2 * rnd.nextDouble();
                     int cat = rnd.nextInt(10) == 0 ? COCO_IDS[rnd.nextInt(COCO_IDS.length)] : cats[g];
-                    dts.add(new CocoDetection(img, cat, bb[0] + j * bb[2] * (rnd.nextDouble() - 0.5),
-                            bb[1] + j * bb[3] * (rnd.nextDouble() - 0.5), bb[2] * (1 + j * (rnd.nextDouble() - 0.5)),
-                            bb[3] * (1 + j * (rnd.nextDouble() - 0.5)), Math.round(rnd.nextDouble() * 1e5) / 1e5));
+                    dts.add(new CocoDetection(
+                            img,
+                            cat,
+                            bb[0] + j * bb[2] * (rnd.nextDouble() - 0.5),
+                            bb[1] + j * bb[3] * (rnd.nextDouble() - 0.5),
+                            bb[2] * (1 + j * (rnd.nextDouble() - 0.5)),
+                            bb[3] * (1 + j * (rnd.nextDouble() - 0.5)),
+                            Math.round(rnd.nextDouble() * 1e5) / 1e5));
                 } else {
                     double w = 2 + rnd.nextDouble() * 300, h = 2 + rnd.nextDouble() * 300;
-                    dts.add(new CocoDetection(img, COCO_IDS[rnd.nextInt(COCO_IDS.length)], rnd.nextDouble() * 600,
-                            rnd.nextDouble() * 450, w, h, Math.round(rnd.nextDouble() * 0.5 * 1e5) / 1e5));
+                    dts.add(new CocoDetection(
+                            img,
+                            COCO_IDS[rnd.nextInt(COCO_IDS.length)],
+                            rnd.nextDouble() * 600,
+                            rnd.nextDouble() * 450,
+                            w,
+                            h,
+                            Math.round(rnd.nextDouble() * 0.5 * 1e5) / 1e5));
                 }
             }
         }
@@ -77,7 +89,7 @@ public final class CocoEvaluatorBenchmark {
 
     static void writeResults(Path file, List<CocoDetection> dts) throws IOException {
         try (OutputStream out = Files.newOutputStream(file);
-             JsonGenerator g = new JsonFactory().createGenerator(out)) {
+                JsonGenerator g = new JsonFactory().createGenerator(out)) {
             g.writeStartArray();
             for (CocoDetection d : dts) {
                 g.writeStartObject();
@@ -101,8 +113,13 @@ public final class CocoEvaluatorBenchmark {
         int perImage = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 7;
         Data data = synthetic(images, perImage, 42);
-        System.out.printf(Locale.ROOT, "%d images, %d annotations, %d detections, %d categories, %d processors%n",
-                images, data.gt().annotationCount(), data.dts().size(), data.gt().categoryIds().length,
+        System.out.printf(
+                Locale.ROOT,
+                "%d images, %d annotations, %d detections, %d categories, %d processors%n",
+                images,
+                data.gt().annotationCount(),
+                data.dts().size(),
+                data.gt().categoryIds().length,
                 Runtime.getRuntime().availableProcessors());
 
         long t0 = System.nanoTime();
@@ -117,8 +134,12 @@ public final class CocoEvaluatorBenchmark {
             if (!Arrays.equals(m.stats(), first.stats())) throw new IllegalStateException("not deterministic");
         }
         Arrays.sort(times);
-        System.out.printf(Locale.ROOT, "evaluate (in memory): first run %.3f s, then min %.3f s, median %.3f s%n",
-                cold, times[0], times[runs / 2]);
+        System.out.printf(
+                Locale.ROOT,
+                "evaluate (in memory): first run %.3f s, then min %.3f s, median %.3f s%n",
+                cold,
+                times[0],
+                times[runs / 2]);
 
         Path file = Files.createTempFile("coco-bench", ".dt.json");
         try {
@@ -129,8 +150,12 @@ public final class CocoEvaluatorBenchmark {
             double readS = (System.nanoTime() - s) / 1e9;
             CocoMetrics m = CocoEvaluator.evaluate(data.gt(), read);
             double total = (System.nanoTime() - s) / 1e9;
-            System.out.printf(Locale.ROOT, "results file %.1f MB: read %.3f s, read + evaluate %.3f s%n",
-                    Files.size(file) / 1e6, readS, total);
+            System.out.printf(
+                    Locale.ROOT,
+                    "results file %.1f MB: read %.3f s, read + evaluate %.3f s%n",
+                    Files.size(file) / 1e6,
+                    readS,
+                    total);
             if (!Arrays.equals(m.stats(), first.stats())) throw new IllegalStateException("file round trip differs");
         } finally {
             Files.deleteIfExists(file);

@@ -59,7 +59,8 @@ class CocoEvaluatorTest {
     void goldenCaseMatchesPycocotools(String name) throws IOException {
         CocoGroundTruth gt = CocoGroundTruth.read(resource("golden/cocoeval/" + name + ".gt.json"));
         CocoMetrics m = CocoEvaluator.evaluate(gt, resource("golden/cocoeval/" + name + ".dt.json"));
-        JsonNode exp = JSON.readTree(resource("golden/cocoeval/" + name + ".expected.json").toFile());
+        JsonNode exp = JSON.readTree(
+                resource("golden/cocoeval/" + name + ".expected.json").toFile());
 
         assertEquals(exp.get("n_images").asInt(), gt.imageIds().length, "images");
         assertEquals(exp.get("n_gt").asInt(), gt.annotationCount(), "annotations");
@@ -76,15 +77,28 @@ class CocoEvaluatorTest {
         for (Iterator<Map.Entry<String, JsonNode>> it = pc.fields(); it.hasNext(); ) {
             var e = it.next();
             CocoMetrics.CategoryAp c = m.perCategory().get(Integer.parseInt(e.getKey()));
-            check(name + " category " + e.getKey() + " AP", e.getValue().get("AP").asDouble(), c.ap());
-            check(name + " category " + e.getKey() + " AP50", e.getValue().get("AP50").asDouble(), c.ap50());
+            check(
+                    name + " category " + e.getKey() + " AP",
+                    e.getValue().get("AP").asDouble(),
+                    c.ap());
+            check(
+                    name + " category " + e.getKey() + " AP50",
+                    e.getValue().get("AP50").asDouble(),
+                    c.ap50());
         }
         // the same through the JSON form
         JsonNode mine = JSON.readTree(m.toJson());
-        for (String s : CocoMetrics.STAT_NAMES) check(name + " json " + s, stats.get(s).asDouble(), mine.get("stats").get(s).asDouble());
+        for (String s : CocoMetrics.STAT_NAMES)
+            check(
+                    name + " json " + s,
+                    stats.get(s).asDouble(),
+                    mine.get("stats").get(s).asDouble());
         for (Iterator<String> it = pc.fieldNames(); it.hasNext(); ) {
             String id = it.next();
-            check(name + " json " + id, pc.get(id).get("AP").asDouble(), mine.get("per_category").get(id).get("AP").asDouble());
+            check(
+                    name + " json " + id,
+                    pc.get(id).get("AP").asDouble(),
+                    mine.get("per_category").get(id).get("AP").asDouble());
         }
     }
 
@@ -99,7 +113,8 @@ class CocoEvaluatorTest {
         assertEquals(14100, dts.size());
         CocoMetrics m = CocoEvaluator.evaluate(gt, dts, imgIds);
 
-        JsonNode exp = JSON.readTree(resource("golden/e2e-val/expected.json").toFile()).get(route);
+        JsonNode exp =
+                JSON.readTree(resource("golden/e2e-val/expected.json").toFile()).get(route);
         JsonNode list = exp.get("stats_list");
         double[] got = m.stats();
         for (int i = 0; i < 12; i++) {
@@ -108,7 +123,9 @@ class CocoEvaluatorTest {
             check(route + " " + s + " by name", exp.get("stats").get(s).asDouble(), got[i]);
         }
         // params.imgIds = all images is the default
-        assertEquals(Arrays.toString(got), Arrays.toString(CocoEvaluator.evaluate(gt, dts).stats()));
+        assertEquals(
+                Arrays.toString(got),
+                Arrays.toString(CocoEvaluator.evaluate(gt, dts).stats()));
     }
 
     // ------------------------------------------------------------------------------------------ properties
@@ -117,16 +134,27 @@ class CocoEvaluatorTest {
         List<CocoDetection> out = new ArrayList<>();
         for (CocoGroundTruth.Annotation a : gt.annotations()) {
             if (a.iscrowd()) continue;
-            out.add(new CocoDetection(a.imageId(), a.categoryId(), a.x() + dxFrac * a.width(),
-                    a.y() + dyFrac * a.height(), a.width(), a.height(), 1.0));
+            out.add(new CocoDetection(
+                    a.imageId(),
+                    a.categoryId(),
+                    a.x() + dxFrac * a.width(),
+                    a.y() + dyFrac * a.height(),
+                    a.width(),
+                    a.height(),
+                    1.0));
         }
         return out;
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"golden/cocoeval/basic.gt.json", "golden/cocoeval/crowd.gt.json",
-        "golden/cocoeval/edge.gt.json", "data/coco_val2017_47/annotations/instances_val2017.json",
-        "data/coco128/annotations/instances_train2017.json"})
+    @ValueSource(
+            strings = {
+                "golden/cocoeval/basic.gt.json",
+                "golden/cocoeval/crowd.gt.json",
+                "golden/cocoeval/edge.gt.json",
+                "data/coco_val2017_47/annotations/instances_val2017.json",
+                "data/coco128/annotations/instances_train2017.json"
+            })
     void groundTruthAsDetectionsScoresOne(String file) throws IOException {
         CocoGroundTruth gt = CocoGroundTruth.read(resource(file));
         CocoMetrics m = CocoEvaluator.evaluate(gt, groundTruthAsDetections(gt, 0, 0));
@@ -217,10 +245,10 @@ class CocoEvaluatorTest {
     @Test
     void groundTruthAreaFieldDecidesItsRangeAndDuplicatesAreFalse() {
         // a 50 x 50 box (2500 px) whose COCO area says 500 (small)
-        CocoGroundTruth gt = oneImage().addAnnotation(7, 3, 0, 0, 50, 50, 500, false).build();
+        CocoGroundTruth gt =
+                oneImage().addAnnotation(7, 3, 0, 0, 50, 50, 500, false).build();
         List<CocoDetection> dts = List.of(
-                new CocoDetection(7, 3, 0, 0, 50, 50, 0.9),
-                new CocoDetection(7, 3, 0, 0, 50, 50, 0.8)); // duplicate
+                new CocoDetection(7, 3, 0, 0, 50, 50, 0.9), new CocoDetection(7, 3, 0, 0, 50, 50, 0.8)); // duplicate
         CocoMetrics m = CocoEvaluator.evaluate(gt, dts);
         assertEquals(1.0, m.apSmall(), 1e-12); // matched one, the unmatched duplicate (2500 px) is outside "small"
         assertEquals(-1, m.apMedium()); // no ground truth in the medium range
@@ -243,7 +271,8 @@ class CocoEvaluatorTest {
         long[] ids = gt.imageIds();
         List<Long> half = new ArrayList<>();
         for (int i = 0; i < ids.length; i += 2) half.add(ids[i]);
-        List<CocoDetection> inHalf = dts.stream().filter(d -> half.contains(d.imageId())).toList();
+        List<CocoDetection> inHalf =
+                dts.stream().filter(d -> half.contains(d.imageId())).toList();
         CocoMetrics a = CocoEvaluator.evaluate(gt, dts, half);
         CocoMetrics b = CocoEvaluator.evaluate(gt, inHalf, half);
         assertEquals(a, b);
@@ -264,7 +293,8 @@ class CocoEvaluatorTest {
     @Test
     void toJsonHasTheDocumentedShape() throws IOException {
         CocoGroundTruth gt = oneImage().addAnnotation(7, 3, 0, 0, 50, 50).build();
-        JsonNode j = JSON.readTree(CocoEvaluator.evaluate(gt, List.of(new CocoDetection(7, 3, 0, 0, 50, 50, 1))).toJson());
+        JsonNode j = JSON.readTree(CocoEvaluator.evaluate(gt, List.of(new CocoDetection(7, 3, 0, 0, 50, 50, 1)))
+                .toJson());
         List<String> names = new ArrayList<>();
         j.get("stats").fieldNames().forEachRemaining(names::add);
         assertEquals(CocoMetrics.STAT_NAMES, names);
@@ -304,18 +334,31 @@ class CocoEvaluatorTest {
     void malformedGroundTruthIsReportedClearly() throws IOException {
         assertTrue(CocoGroundTruth.read(write("ok.gt.json", GT)).annotationCount() == 1);
         assertGtError(GT.replace("\"area\": 100, ", ""), "$.annotations[0]", "missing field 'area'");
-        assertGtError(GT.replace("\"bbox\": [0, 0, 10, 10]", "\"bbox\": [0, 0, 10]"), "$.annotations[0].bbox", "4 numbers");
-        assertGtError(GT.replace("\"bbox\": [0, 0, 10, 10]", "\"bbox\": \"0 0 10 10\""), "$.annotations[0].bbox", "a string");
-        assertGtError(GT.replace("\"image_id\": 1,", "\"image_id\": \"1\","), "$.annotations[0].image_id", "expected an integer");
-        assertGtError(GT.replace("\"image_id\": 1,", "\"image_id\": 3,"), "$.annotations[0].image_id", "not among the images");
-        assertGtError(GT.replace("\"category_id\": 5,", "\"category_id\": 6,"), "$.annotations[0].category_id", "not among the categories");
+        assertGtError(
+                GT.replace("\"bbox\": [0, 0, 10, 10]", "\"bbox\": [0, 0, 10]"), "$.annotations[0].bbox", "4 numbers");
+        assertGtError(
+                GT.replace("\"bbox\": [0, 0, 10, 10]", "\"bbox\": \"0 0 10 10\""), "$.annotations[0].bbox", "a string");
+        assertGtError(
+                GT.replace("\"image_id\": 1,", "\"image_id\": \"1\","),
+                "$.annotations[0].image_id",
+                "expected an integer");
+        assertGtError(
+                GT.replace("\"image_id\": 1,", "\"image_id\": 3,"),
+                "$.annotations[0].image_id",
+                "not among the images");
+        assertGtError(
+                GT.replace("\"category_id\": 5,", "\"category_id\": 6,"),
+                "$.annotations[0].category_id",
+                "not among the categories");
         assertGtError(GT.replace("\"iscrowd\": 0", "\"iscrowd\": null"), "$.annotations[0].iscrowd", "null");
         assertGtError(GT.replace("{\"id\": 2}", "{\"file_name\": \"x.jpg\"}"), "$.images[1]", "missing field 'id'");
         assertGtError(GT.replace("\"categories\"", "\"kategorien\""), "missing top-level field 'categories'");
         assertGtError("[" + GT + "]", "expected a JSON object");
         assertGtError(GT.substring(0, 60), "invalid JSON");
-        String twice = GT.replace("\"iscrowd\": 0}]", "\"iscrowd\": 0}, {\"id\": 1, \"image_id\": 2, \"category_id\": 5, "
-                + "\"bbox\": [0, 0, 1, 1], \"area\": 1, \"iscrowd\": 0}]");
+        String twice = GT.replace(
+                "\"iscrowd\": 0}]",
+                "\"iscrowd\": 0}, {\"id\": 1, \"image_id\": 2, \"category_id\": 5, "
+                        + "\"bbox\": [0, 0, 1, 1], \"area\": 1, \"iscrowd\": 0}]");
         assertGtError(twice, "$.annotations[1].id", "duplicate annotation id 1");
     }
 
@@ -337,9 +380,13 @@ class CocoEvaluatorTest {
         CocoGroundTruth gt = CocoGroundTruth.read(write("ok.gt.json", GT));
         Path dt = write("unknown-image.dt.json", ok.replace("\"image_id\": 2", "\"image_id\": 99"));
         CocoFormatException e = assertThrows(CocoFormatException.class, () -> CocoEvaluator.evaluate(gt, dt));
-        assertTrue(e.getMessage().contains(dt.toString()) && e.getMessage().contains("$[1].image_id")
-                && e.getMessage().contains("99"), e.getMessage());
-        IllegalArgumentException iae = assertThrows(IllegalArgumentException.class,
+        assertTrue(
+                e.getMessage().contains(dt.toString())
+                        && e.getMessage().contains("$[1].image_id")
+                        && e.getMessage().contains("99"),
+                e.getMessage());
+        IllegalArgumentException iae = assertThrows(
+                IllegalArgumentException.class,
                 () -> CocoEvaluator.evaluate(gt, List.of(new CocoDetection(99, 5, 0, 0, 1, 1, 1))));
         assertTrue(iae.getMessage().contains("$[0].image_id"), iae.getMessage());
     }

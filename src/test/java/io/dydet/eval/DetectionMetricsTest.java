@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /** The original's internal metrics on hand-checkable cases. */
 class DetectionMetricsTest {
     static CocoGroundTruth gt() {
-        CocoGroundTruth.Builder b = CocoGroundTruth.builder().addCategory(1, "a").addCategory(2, "b");
+        CocoGroundTruth.Builder b =
+                CocoGroundTruth.builder().addCategory(1, "a").addCategory(2, "b");
         for (long img = 1; img <= 4; img++) {
             b.addImage(img);
             b.addAnnotation(img, 1, 10, 10, 50, 40);
@@ -23,7 +24,8 @@ class DetectionMetricsTest {
     void groundTruthAsPredictionsScoresOne() {
         CocoGroundTruth gt = gt();
         List<CocoDetection> dets = new ArrayList<>();
-        for (CocoGroundTruth.Annotation a : gt.annotations()) dets.add(new CocoDetection(a.imageId(), a.categoryId(), a.x(), a.y(), a.width(), a.height(), 0.9));
+        for (CocoGroundTruth.Annotation a : gt.annotations())
+            dets.add(new CocoDetection(a.imageId(), a.categoryId(), a.x(), a.y(), a.width(), a.height(), 0.9));
         DetectionMetrics.Result r = DetectionMetrics.compute(gt, dets, List.of(1L, 2L, 3L, 4L));
         assertEquals(1.0, r.map50(), 1e-9);
         assertEquals(1.0, r.map(), 1e-9);
@@ -40,7 +42,14 @@ class DetectionMetricsTest {
         for (CocoGroundTruth.Annotation a : gt.annotations()) {
             if (a.imageId() <= 2) {
                 dets.add(new CocoDetection(a.imageId(), a.categoryId(), a.x(), a.y(), a.width(), a.height(), 0.9));
-                dets.add(new CocoDetection(a.imageId(), a.categoryId(), a.x() + 1, a.y(), a.width(), a.height(), 0.5)); // duplicate: a false positive
+                dets.add(new CocoDetection(
+                        a.imageId(),
+                        a.categoryId(),
+                        a.x() + 1,
+                        a.y(),
+                        a.width(),
+                        a.height(),
+                        0.5)); // duplicate: a false positive
             }
         }
         DetectionMetrics.Result r = DetectionMetrics.compute(gt, dets, List.of(1L, 2L, 3L, 4L));
@@ -51,8 +60,12 @@ class DetectionMetricsTest {
         // last + 0.01 with precision 1 at recall 0 leaves one trapezoid of area 0.01 x 1 / 2)
         List<CocoDetection> shifted = new ArrayList<>();
         for (CocoGroundTruth.Annotation a : gt.annotations())
-            shifted.add(new CocoDetection(a.imageId(), a.categoryId(), a.x() + 0.4 * a.width(), a.y(), a.width(), a.height(), 0.9));
-        assertEquals(0.005, DetectionMetrics.compute(gt, shifted, List.of(1L, 2L, 3L, 4L)).map50(), 1e-9);
+            shifted.add(new CocoDetection(
+                    a.imageId(), a.categoryId(), a.x() + 0.4 * a.width(), a.y(), a.width(), a.height(), 0.9));
+        assertEquals(
+                0.005,
+                DetectionMetrics.compute(gt, shifted, List.of(1L, 2L, 3L, 4L)).map50(),
+                1e-9);
     }
 
     @Test

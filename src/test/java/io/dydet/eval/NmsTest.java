@@ -29,7 +29,9 @@ class NmsTest {
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < 6; k++) {
                 float w = want[i * 6 + k];
-                assertTrue(Math.abs(w - got[i][k]) <= tol, what + " row " + i + " field " + k + ": expected " + w + ", got " + got[i][k]);
+                assertTrue(
+                        Math.abs(w - got[i][k]) <= tol,
+                        what + " row " + i + " field " + k + ": expected " + w + ", got " + got[i][k]);
             }
         }
     }
@@ -37,28 +39,45 @@ class NmsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dy-yolov7-w025", "dy-yolov7x-w025", "dy-yolov7-w6-w025"})
     void goldenRowsForBothSettingsBothRoutesAllImages(String model) {
-        try (Golden g = Golden.open(model); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(model);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             int checked = 0;
             for (String img : List.of("demo", "grace_hopper", "random")) {
                 for (String route : List.of("easy", "hard")) {
-                    NDArray decoded = g.tensor(m, img + "." + route + ".decoded").get(0);
+                    NDArray decoded =
+                            g.tensor(m, img + "." + route + ".decoded").get(0);
                     for (String setting : List.of("nms_test", "nms_detect")) {
                         NmsOptions o = setting.equals("nms_test") ? NmsOptions.forEval() : NmsOptions.forDetect();
                         NDArray want = g.tensor(m, img + "." + route + "." + setting + ".letterbox");
                         float[][] got = Nms.apply(decoded, o);
-                        assertRows(model + " " + img + "." + route + "." + setting, want.toFloatArray(), (int) want.getShape().get(0), got, 1e-5);
+                        assertRows(
+                                model + " " + img + "." + route + "." + setting,
+                                want.toFloatArray(),
+                                (int) want.getShape().get(0),
+                                got,
+                                1e-5);
                         if (!img.equals("random")) {
                             // back to the original image, as detect.py's scale_coords does
                             NDArray orig = g.tensor(m, img + "." + route + "." + setting + ".original");
                             var meta = g.meta().at("/inputs/" + img);
-                            Letterbox lb = Letterbox.forDetect(meta.at("/original_hw/0").asInt(), meta.at("/original_hw/1").asInt(),
-                                    Math.max(meta.at("/letterboxed_hw/0").asInt(), meta.at("/letterboxed_hw/1").asInt()), model.contains("w6") ? 64 : 32);
+                            Letterbox lb = Letterbox.forDetect(
+                                    meta.at("/original_hw/0").asInt(),
+                                    meta.at("/original_hw/1").asInt(),
+                                    Math.max(
+                                            meta.at("/letterboxed_hw/0").asInt(),
+                                            meta.at("/letterboxed_hw/1").asInt()),
+                                    model.contains("w6") ? 64 : 32);
                             float[][] mapped = new float[got.length][];
                             for (int i = 0; i < got.length; i++) {
                                 Box b = lb.toOriginal(new Box(got[i][0], got[i][1], got[i][2], got[i][3]));
                                 mapped[i] = new float[] {b.x1(), b.y1(), b.x2(), b.y2(), got[i][4], got[i][5]};
                             }
-                            assertRows(model + " " + img + "." + route + "." + setting + ".original", orig.toFloatArray(), (int) orig.getShape().get(0), mapped, 1e-3);
+                            assertRows(
+                                    model + " " + img + "." + route + "." + setting + ".original",
+                                    orig.toFloatArray(),
+                                    (int) orig.getShape().get(0),
+                                    mapped,
+                                    1e-3);
                         }
                         checked++;
                     }
@@ -91,7 +110,8 @@ class NmsTest {
             if (i > 0) assertTrue(kept[i - 1][4] >= kept[i][4], "not sorted at " + i);
             for (int j = i + 1; j < kept.length; j++) {
                 if (kept[i][5] != kept[j][5]) continue;
-                Box a = new Box(kept[i][0], kept[i][1], kept[i][2], kept[i][3]), b = new Box(kept[j][0], kept[j][1], kept[j][2], kept[j][3]);
+                Box a = new Box(kept[i][0], kept[i][1], kept[i][2], kept[i][3]),
+                        b = new Box(kept[j][0], kept[j][1], kept[j][2], kept[j][3]);
                 assertTrue(a.iou(b) <= 0.45f + 1e-4f, "kept " + i + " and " + j + " overlap " + a.iou(b));
             }
         }
@@ -99,16 +119,18 @@ class NmsTest {
         for (int r = 0; r < n; r++) {
             int best = 0;
             float bc = v[r * no + 5] * v[r * no + 4];
-            for (int c = 1; c < nc; c++) if (v[r * no + 5 + c] * v[r * no + 4] > bc) {
-                bc = v[r * no + 5 + c] * v[r * no + 4];
-                best = c;
-            }
+            for (int c = 1; c < nc; c++)
+                if (v[r * no + 5 + c] * v[r * no + 4] > bc) {
+                    bc = v[r * no + 5 + c] * v[r * no + 4];
+                    best = c;
+                }
             if (!(v[r * no + 4] > 0.2f) || !(bc > 0.2f)) continue;
             Box me = Box.fromCenter(v[r * no], v[r * no + 1], v[r * no + 2], v[r * no + 3]);
             boolean explained = false;
             for (float[] k : kept) {
                 Box kb = new Box(k[0], k[1], k[2], k[3]);
-                if ((int) k[5] == best && k[4] >= bc && (kb.iou(me) > 0.45f - 1e-4f || (kb.equals(me)))) explained = true;
+                if ((int) k[5] == best && k[4] >= bc && (kb.iou(me) > 0.45f - 1e-4f || (kb.equals(me))))
+                    explained = true;
             }
             assertTrue(explained, "candidate " + r + " neither kept nor suppressed by a kept box");
         }
@@ -122,7 +144,8 @@ class NmsTest {
         };
         assertEquals(2, Nms.apply(v, 2, 7, NmsOptions.forDetect()).length);
         assertEquals(1, Nms.apply(v, 2, 7, new NmsOptions(0.25f, 0.45f, false, true, null, 300, 30000)).length);
-        float[][] only1 = Nms.apply(v, 2, 7, new NmsOptions(0.25f, 0.45f, false, false, java.util.Set.of(1), 300, 30000));
+        float[][] only1 =
+                Nms.apply(v, 2, 7, new NmsOptions(0.25f, 0.45f, false, false, java.util.Set.of(1), 300, 30000));
         assertEquals(1, only1.length);
         assertEquals(1f, only1[0][5]);
     }

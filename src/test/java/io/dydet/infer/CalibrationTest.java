@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** dydet calibrate stores thresholds in the model file; --easy-ratio and --gflops use them. */
 class CalibrationTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
@@ -38,14 +39,27 @@ class CalibrationTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            assertEquals(1, Main.run("val", "--weights", model.toString(), "--data", data.toString(), "--img", "320", "--easy-ratio", "0.5"));
+            assertEquals(
+                    1,
+                    Main.run(
+                            "val",
+                            "--weights",
+                            model.toString(),
+                            "--data",
+                            data.toString(),
+                            "--img",
+                            "320",
+                            "--easy-ratio",
+                            "0.5"));
         } finally {
             System.setErr(oldErr);
         }
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("dydet calibrate"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("dydet calibrate"), err.toString(StandardCharsets.UTF_8));
         // a data set whose nc disagrees with the model: a clear error before any work
         Path nc2 = dir.resolve("nc2.yaml");
-        java.nio.file.Files.writeString(nc2, "val: " + data.getParent().resolve("images/val2017") + "\nnc: 2\nnames: [a, b]\n");
+        java.nio.file.Files.writeString(
+                nc2, "val: " + data.getParent().resolve("images/val2017") + "\nnc: 2\nnames: [a, b]\n");
         ByteArrayOutputStream err2 = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err2, true, StandardCharsets.UTF_8));
         try {
@@ -53,8 +67,21 @@ class CalibrationTest {
         } finally {
             System.setErr(oldErr);
         }
-        assertTrue(err2.toString(StandardCharsets.UTF_8).contains("has nc 2 but the model has 80 classes"), err2.toString(StandardCharsets.UTF_8));
-        assertEquals(0, Main.run("calibrate", "--weights", model.toString(), "--data", data.toString(), "--img", "320", "--batch", "8"));
+        assertTrue(
+                err2.toString(StandardCharsets.UTF_8).contains("has nc 2 but the model has 80 classes"),
+                err2.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                0,
+                Main.run(
+                        "calibrate",
+                        "--weights",
+                        model.toString(),
+                        "--data",
+                        data.toString(),
+                        "--img",
+                        "320",
+                        "--batch",
+                        "8"));
         ThresholdTable table;
         try (var f = SafeTensors.open(model)) {
             table = ModelArtifact.fromMetadata(f.metadata(), model.toString()).thresholds();
@@ -66,8 +93,23 @@ class CalibrationTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            assertEquals(0, Main.run("val", "--weights", model.toString(), "--data", data.toString(), "--img", "320", "--batch", "8",
-                    "--easy-ratio", "0.5", "--json", "--project", project.toString()));
+            assertEquals(
+                    0,
+                    Main.run(
+                            "val",
+                            "--weights",
+                            model.toString(),
+                            "--data",
+                            data.toString(),
+                            "--img",
+                            "320",
+                            "--batch",
+                            "8",
+                            "--easy-ratio",
+                            "0.5",
+                            "--json",
+                            "--project",
+                            project.toString()));
         } finally {
             System.setOut(oldOut);
         }
@@ -76,17 +118,42 @@ class CalibrationTest {
         assertEquals(24.0 / 47, metrics.get("route1_share").asDouble(), 1e-9);
         assertEquals(table.entries().get(5).threshold(), metrics.get("dy_thres").asDouble(), 1e-6);
         // --sweep uses the calibrated thresholds
-        JsonNode sweep = ValCommandTest.runJson("val", "--weights", model.toString(), "--data", data.toString(), "--img", "320", "--batch", "8",
-                "--sweep", "--json", "--project", project.toString());
-        JsonNode rows = new ObjectMapper().readTree(project.resolve("exp2/sweep.json").toFile());
+        JsonNode sweep = ValCommandTest.runJson(
+                "val",
+                "--weights",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--img",
+                "320",
+                "--batch",
+                "8",
+                "--sweep",
+                "--json",
+                "--project",
+                project.toString());
+        JsonNode rows =
+                new ObjectMapper().readTree(project.resolve("exp2/sweep.json").toFile());
         assertEquals(11, rows.size());
-        for (int i = 0; i < 11; i++) assertEquals(table.entries().get(i).threshold(), rows.get(i).get("threshold").asDouble(), 1e-9);
+        for (int i = 0; i < 11; i++)
+            assertEquals(
+                    table.entries().get(i).threshold(),
+                    rows.get(i).get("threshold").asDouble(),
+                    1e-9);
         assertTrue(sweep.has("stats"));
         // a latency budget: 10 ms route 1, 20 ms route 2, 13 ms allowed -> the 70/30 setting
-        try (Detector d = Detector.builder().weights(model).imageSize(320).latencyBudget(13, 10, 20).build()) {
+        try (Detector d = Detector.builder()
+                .weights(model)
+                .imageSize(320)
+                .latencyBudget(13, 10, 20)
+                .build()) {
             assertEquals(table.entries().get(3).threshold(), d.routerThreshold(), 1e-6);
         }
-        try (Detector d = Detector.builder().weights(model).imageSize(320).gflopsBudget(table.entries().get(4).gflops()).build()) {
+        try (Detector d = Detector.builder()
+                .weights(model)
+                .imageSize(320)
+                .gflopsBudget(table.entries().get(4).gflops())
+                .build()) {
             assertEquals(table.entries().get(4).threshold(), d.routerThreshold(), 1e-6);
         }
     }

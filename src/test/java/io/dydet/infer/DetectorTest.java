@@ -9,8 +9,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dydet.cli.Main;
 import io.dydet.box.Letterbox;
+import io.dydet.cli.Main;
 import io.dydet.engine.Engines;
 import io.dydet.model.ModelSpec;
 import io.dydet.model.Route;
@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The Detector end to end from the image files, against the original's detect.py results. */
 class DetectorTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
@@ -43,7 +44,12 @@ class DetectorTest {
         try (Golden g = Golden.open(model)) {
             spec = g.spec();
         }
-        return Detector.builder().weights(Golden.file(model + ".safetensors")).model(spec).imageSize(img).routerThreshold(thres).build();
+        return Detector.builder()
+                .weights(Golden.file(model + ".safetensors"))
+                .model(spec)
+                .imageSize(img)
+                .routerThreshold(thres)
+                .build();
     }
 
     /** Rows match by class; boxes within 0.1 letterbox px (divided by the ratio here), confidences within 1e-4. */
@@ -55,8 +61,10 @@ class DetectorTest {
             for (int i = 0; i < n && match < 0; i++) {
                 if (used[i] || (int) want[i * 6 + 5] != d.classId()) continue;
                 double tol = 0.1 / ratio;
-                if (Math.abs(want[i * 6] - d.box().x1()) <= tol && Math.abs(want[i * 6 + 1] - d.box().y1()) <= tol
-                        && Math.abs(want[i * 6 + 2] - d.box().x2()) <= tol && Math.abs(want[i * 6 + 3] - d.box().y2()) <= tol
+                if (Math.abs(want[i * 6] - d.box().x1()) <= tol
+                        && Math.abs(want[i * 6 + 1] - d.box().y1()) <= tol
+                        && Math.abs(want[i * 6 + 2] - d.box().x2()) <= tol
+                        && Math.abs(want[i * 6 + 3] - d.box().y2()) <= tol
                         && Math.abs(want[i * 6 + 4] - d.confidence()) <= 1e-4) match = i;
             }
             assertTrue(match >= 0, what + ": no golden row for " + d);
@@ -68,18 +76,36 @@ class DetectorTest {
     @CsvSource({"dy-yolov7-w025, 192", "dy-yolov7x-w025, 128", "dy-yolov7-w6-w025, 128"})
     void detectionsFromImageFilesEqualTheOriginalDetectPath(String model, int img) throws Exception {
         for (Route route : Route.values()) {
-            try (Detector d = detector(model, img, route == Route.ROUTE1 ? 0f : 1f); Golden g = Golden.open(model);
-                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            try (Detector d = detector(model, img, route == Route.ROUTE1 ? 0f : 1f);
+                    Golden g = Golden.open(model);
+                    NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 for (String name : List.of("demo", "grace_hopper")) {
                     ImageDetections r = d.detect(Golden.file("images/" + name + ".png"));
                     assertNull(r.error());
                     assertEquals(route, r.route());
                     assertEquals(g.tensor(m, name + ".score").getFloat(0, 0), r.routerScore(), 1e-6f);
-                    var want = g.tensor(m, name + "." + (route == Route.ROUTE1 ? "easy" : "hard") + ".nms_detect.original");
+                    var want = g.tensor(
+                            m, name + "." + (route == Route.ROUTE1 ? "easy" : "hard") + ".nms_detect.original");
                     double ratio = g.meta().at("/inputs/" + name + "/ratio/0").asDouble();
-                    assertMatches(model + " " + name + " " + route, want.toFloatArray(), (int) want.getShape().get(0), r.detections(), ratio);
-                    assertEquals(d.gflops(route, (int) want.getShape().get(0) >= 0 ? g.meta().at("/inputs/" + name + "/letterboxed_hw/0").asInt() : 0,
-                            g.meta().at("/inputs/" + name + "/letterboxed_hw/1").asInt()), r.gflops(), 1e-9);
+                    assertMatches(
+                            model + " " + name + " " + route,
+                            want.toFloatArray(),
+                            (int) want.getShape().get(0),
+                            r.detections(),
+                            ratio);
+                    assertEquals(
+                            d.gflops(
+                                    route,
+                                    (int) want.getShape().get(0) >= 0
+                                            ? g.meta()
+                                                    .at("/inputs/" + name + "/letterboxed_hw/0")
+                                                    .asInt()
+                                            : 0,
+                                    g.meta()
+                                            .at("/inputs/" + name + "/letterboxed_hw/1")
+                                            .asInt()),
+                            r.gflops(),
+                            1e-9);
                     assertTrue(r.timings().modelMs() > 0);
                 }
             }
@@ -106,7 +132,8 @@ class DetectorTest {
                     assertEquals(ref.routerScore(), r.routerScore(), 1e-6f);
                     assertEquals(ref.detections().size(), r.detections().size());
                     for (int k = 0; k < ref.detections().size(); k++) {
-                        Detection a = ref.detections().get(k), b = r.detections().get(k);
+                        Detection a = ref.detections().get(k),
+                                b = r.detections().get(k);
                         assertEquals(a.classId(), b.classId());
                         assertEquals(a.confidence(), b.confidence(), 1e-5f);
                         assertEquals(a.box().x1(), b.box().x1(), 1e-3f);
@@ -130,11 +157,15 @@ class DetectorTest {
                 assertEquals(one.route(), batch.get(i).route());
                 assertEquals(one.detections().size(), batch.get(i).detections().size());
                 for (int k = 0; k < one.detections().size(); k++) {
-                    assertEquals(one.detections().get(k).confidence(), batch.get(i).detections().get(k).confidence(), 1e-4f);
+                    assertEquals(
+                            one.detections().get(k).confidence(),
+                            batch.get(i).detections().get(k).confidence(),
+                            1e-4f);
                 }
             }
             // 0.5245 lies between the two images' scores (0.5241 and 0.5276): both routes appear
-            assertTrue(batch.stream().anyMatch(r -> r.route() == Route.ROUTE1) && batch.stream().anyMatch(r -> r.route() == Route.ROUTE2));
+            assertTrue(batch.stream().anyMatch(r -> r.route() == Route.ROUTE1)
+                    && batch.stream().anyMatch(r -> r.route() == Route.ROUTE2));
         }
     }
 
@@ -151,18 +182,29 @@ class DetectorTest {
         try (Golden g = Golden.open("dy-yolov7-w025")) {
             spec = g.spec();
         }
-        Detector.Builder b = Detector.builder().weights(Golden.file("dy-yolov7-w025.safetensors")).model(spec).imageSize(192).routerThreshold(0.5245f);
-        try (Detector whole = b.build(); Detector split = b.decodedPixelBudget(2 * demoPixels).build()) {
+        Detector.Builder b = Detector.builder()
+                .weights(Golden.file("dy-yolov7-w025.safetensors"))
+                .model(spec)
+                .imageSize(192)
+                .routerThreshold(0.5245f);
+        try (Detector whole = b.build();
+                Detector split = b.decodedPixelBudget(2 * demoPixels).build()) {
             List<ImageDetections> want = whole.detect(files), got = split.detect(files);
-            assertTrue(whole.peakDecodedPixels() > 2 * demoPixels, "the default budget decodes the five images together");
-            assertTrue(split.peakDecodedPixels() <= 2 * demoPixels && split.peakDecodedPixels() > 0, "held " + split.peakDecodedPixels());
+            assertTrue(
+                    whole.peakDecodedPixels() > 2 * demoPixels, "the default budget decodes the five images together");
+            assertTrue(
+                    split.peakDecodedPixels() <= 2 * demoPixels && split.peakDecodedPixels() > 0,
+                    "held " + split.peakDecodedPixels());
             assertEquals(files.size(), got.size());
             for (int i = 0; i < files.size(); i++) {
                 ImageDetections w = want.get(i), r = got.get(i);
                 assertEquals(w.error(), r.error());
                 assertEquals(w.route(), r.route());
                 assertEquals(w.routerScore(), r.routerScore(), 1e-6f);
-                assertEquals(w.detections().size(), r.detections().size(), files.get(i).toString());
+                assertEquals(
+                        w.detections().size(),
+                        r.detections().size(),
+                        files.get(i).toString());
                 for (int k = 0; k < w.detections().size(); k++) {
                     Detection x = w.detections().get(k), y = r.detections().get(k);
                     assertEquals(x.classId(), y.classId());
@@ -184,18 +226,36 @@ class DetectorTest {
         Files.write(src.resolve("c_empty.jpg"), new byte[0]);
         Files.writeString(src.resolve("d_text.jpg"), "not an image");
         Path project = dir.resolve("runs");
-        String[] args = {"detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
-                "--source", src.toString(), "--img", "192", "--save-txt", "--project", project.toString(), "--threads", "2"};
+        String[] args = {
+            "detect",
+            "--weights",
+            Golden.file("dy-yolov7-w025.safetensors").toString(),
+            "--model",
+            "dy-yolov7",
+            "--width",
+            "0.25",
+            "--source",
+            src.toString(),
+            "--img",
+            "192",
+            "--save-txt",
+            "--project",
+            project.toString(),
+            "--threads",
+            "2"
+        };
         assertEquals(3, Main.run(args)); // two unreadable files
         assertEquals(3, Main.run(args));
         Path run = project.resolve("exp"), run2 = project.resolve("exp2");
         assertTrue(Files.isDirectory(run) && Files.isDirectory(run2));
-        JsonNode json = new ObjectMapper().readTree(run.resolve("detections.json").toFile());
+        JsonNode json =
+                new ObjectMapper().readTree(run.resolve("detections.json").toFile());
         assertEquals(4, json.size());
         assertNull(json.get(0).get("error").textValue());
         assertEquals(773, json.get(0).get("width").asInt());
         assertTrue(json.get(0).get("detections").size() > 0);
-        assertTrue(json.get(0).get("route").asInt() == 1 || json.get(0).get("route").asInt() == 2);
+        assertTrue(json.get(0).get("route").asInt() == 1
+                || json.get(0).get("route").asInt() == 2);
         assertNotNull(json.get(2).get("error").textValue());
         assertTrue(json.get(3).get("error").textValue().contains("d_text.jpg"));
         assertTrue(Files.exists(run.resolve("a_demo.png")) && Files.exists(run.resolve("labels/b_grace.txt")));
@@ -208,20 +268,25 @@ class DetectorTest {
         try (Detector d = detector("dy-yolov7-w025", 192, 0.5f)) {
             org.opencv.core.Mat img = io.dydet.data.Images.read(Golden.file("images/grace_hopper.png"), Long.MAX_VALUE);
             try {
-                List<DetectSettings> settings = List.of(d.defaults().withRouterThreshold(0f), d.defaults().withRouterThreshold(1f).withConfidence(0.4f),
-                        d.defaults().withRouterThreshold(1f).withIou(0.2f), d.defaults().withClasses(java.util.Set.of(55)));
+                List<DetectSettings> settings = List.of(
+                        d.defaults().withRouterThreshold(0f),
+                        d.defaults().withRouterThreshold(1f).withConfidence(0.4f),
+                        d.defaults().withRouterThreshold(1f).withIou(0.2f),
+                        d.defaults().withClasses(java.util.Set.of(55)));
                 List<org.opencv.core.Mat> same = java.util.Collections.nCopies(4, img);
                 List<ImageDetections> batch = d.detectDecoded(same, List.of("a", "b", "c", "d"), settings);
                 List<Route> routes = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
-                    ImageDetections alone = d.detectDecoded(List.of(img), List.of("x"), List.of(settings.get(i))).get(0);
+                    ImageDetections alone = d.detectDecoded(List.of(img), List.of("x"), List.of(settings.get(i)))
+                            .get(0);
                     ImageDetections got = batch.get(i);
                     assertEquals(alone.route(), got.route());
                     routes.add(got.route());
                     assertEquals(alone.routerScore(), got.routerScore(), 1e-6f);
                     assertEquals(alone.detections().size(), got.detections().size(), "image " + i);
                     for (int k = 0; k < alone.detections().size(); k++) {
-                        Detection a = alone.detections().get(k), b = got.detections().get(k);
+                        Detection a = alone.detections().get(k),
+                                b = got.detections().get(k);
                         assertEquals(a.classId(), b.classId());
                         assertEquals(a.confidence(), b.confidence(), 1e-4f);
                         assertEquals(a.box().x1(), b.box().x1(), 1e-2);
@@ -230,9 +295,18 @@ class DetectorTest {
                 }
                 assertEquals(List.of(Route.ROUTE1, Route.ROUTE2, Route.ROUTE2, Route.ROUTE1), routes);
                 assertTrue(batch.get(1).detections().stream().allMatch(x -> x.confidence() > 0.4f));
-                assertTrue(batch.get(3).detections().stream().allMatch(x -> x.classId() == 55) && !batch.get(3).detections().isEmpty());
-                assertTrue(batch.get(2).detections().size() < d.detectDecoded(List.of(img), List.of("x"), List.of(d.defaults().withRouterThreshold(1f)))
-                        .get(0).detections().size(), "a lower IoU threshold suppresses more boxes");
+                assertTrue(batch.get(3).detections().stream().allMatch(x -> x.classId() == 55)
+                        && !batch.get(3).detections().isEmpty());
+                assertTrue(
+                        batch.get(2).detections().size()
+                                < d.detectDecoded(
+                                                List.of(img),
+                                                List.of("x"),
+                                                List.of(d.defaults().withRouterThreshold(1f)))
+                                        .get(0)
+                                        .detections()
+                                        .size(),
+                        "a lower IoU threshold suppresses more boxes");
             } finally {
                 img.release();
             }
@@ -246,11 +320,17 @@ class DetectorTest {
     @Test
     void aDegenerateImageInABatchIsDetectedAndTheOthersGetWhatTheyGetAlone() throws Exception {
         Path demo = Golden.file("images/demo.png"), strip = TestImages.png(dir, "strip", 600, 20);
-        List<Path> thin = List.of(TestImages.png(dir, "thin", 2000, 1), TestImages.png(dir, "thin", 1, 2000), TestImages.png(dir, "thin", 600, 1),
+        List<Path> thin = List.of(
+                TestImages.png(dir, "thin", 2000, 1),
+                TestImages.png(dir, "thin", 1, 2000),
+                TestImages.png(dir, "thin", 600, 1),
                 TestImages.png(dir, "thin", 1, 1));
         List<Path> files = List.of(demo, thin.get(0), strip, thin.get(1), thin.get(2), thin.get(3));
         Letterbox a = Letterbox.forDetect(1, 2000, 192, 32), b = Letterbox.forDetect(20, 600, 192, 32);
-        assertEquals(List.of(a.paddedHeight(), a.paddedWidth()), List.of(b.paddedHeight(), b.paddedWidth()), "the 2000x1 and the strip share a batch");
+        assertEquals(
+                List.of(a.paddedHeight(), a.paddedWidth()),
+                List.of(b.paddedHeight(), b.paddedWidth()),
+                "the 2000x1 and the strip share a batch");
         try (Detector d = detector("dy-yolov7-w025", 192, 0.5f)) {
             List<ImageDetections> batch = d.detect(files);
             assertEquals(files.size(), batch.size());
@@ -259,22 +339,36 @@ class DetectorTest {
                 assertNull(got.error(), files.get(i) + ": " + got.error());
                 assertEquals(alone.route(), got.route());
                 assertEquals(alone.routerScore(), got.routerScore(), 1e-5f);
-                assertEquals(alone.detections().size(), got.detections().size(), files.get(i).toString());
+                assertEquals(
+                        alone.detections().size(),
+                        got.detections().size(),
+                        files.get(i).toString());
                 for (int k = 0; k < alone.detections().size(); k++) {
-                    Detection x = alone.detections().get(k), y = got.detections().get(k);
+                    Detection x = alone.detections().get(k),
+                            y = got.detections().get(k);
                     assertEquals(x.classId(), y.classId());
                     assertEquals(x.confidence(), y.confidence(), 1e-4f);
                     assertEquals(x.box().x1(), y.box().x1(), 1e-2);
                     assertEquals(x.box().y2(), y.box().y2(), 1e-2);
                 }
                 for (Detection x : got.detections()) {
-                    assertTrue(x.box().x1() >= 0 && x.box().x2() <= got.width() && x.box().y1() >= 0 && x.box().y2() <= got.height(), x.toString());
+                    assertTrue(
+                            x.box().x1() >= 0
+                                    && x.box().x2() <= got.width()
+                                    && x.box().y1() >= 0
+                                    && x.box().y2() <= got.height(),
+                            x.toString());
                 }
             }
             assertTrue(batch.get(0).detections().size() > 5, "the golden image keeps its detections");
-            assertEquals(List.of(2000, 1), List.of(batch.get(1).width(), batch.get(1).height()));
-            assertEquals(List.of(1, 2000), List.of(batch.get(3).width(), batch.get(3).height()));
-            assertEquals(d.gflops(batch.get(1).route(), a.paddedHeight(), a.paddedWidth()), batch.get(1).gflops(), 1e-9);
+            assertEquals(
+                    List.of(2000, 1), List.of(batch.get(1).width(), batch.get(1).height()));
+            assertEquals(
+                    List.of(1, 2000), List.of(batch.get(3).width(), batch.get(3).height()));
+            assertEquals(
+                    d.gflops(batch.get(1).route(), a.paddedHeight(), a.paddedWidth()),
+                    batch.get(1).gflops(),
+                    1e-9);
         }
     }
 
@@ -285,9 +379,26 @@ class DetectorTest {
         Files.copy(Golden.file("images/demo.png"), src.resolve("a_demo.png"));
         TestImages.png(src, "b_thin", 2000, 1);
         Path project = dir.resolve("runs");
-        assertEquals(0, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
-                "--source", src.toString(), "--img", "192", "--project", project.toString(), "--threads", "2"));
-        JsonNode json = new ObjectMapper().readTree(project.resolve("exp/detections.json").toFile());
+        assertEquals(
+                0,
+                Main.run(
+                        "detect",
+                        "--weights",
+                        Golden.file("dy-yolov7-w025.safetensors").toString(),
+                        "--model",
+                        "dy-yolov7",
+                        "--width",
+                        "0.25",
+                        "--source",
+                        src.toString(),
+                        "--img",
+                        "192",
+                        "--project",
+                        project.toString(),
+                        "--threads",
+                        "2"));
+        JsonNode json = new ObjectMapper()
+                .readTree(project.resolve("exp/detections.json").toFile());
         assertEquals(2, json.size());
         assertTrue(json.get(0).get("detections").size() > 0);
         assertTrue(json.get(1).get("error").isNull(), json.get(1).toString());
@@ -298,6 +409,13 @@ class DetectorTest {
 
     @Test
     void missingSourceFailsFast() {
-        assertEquals(1, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--source", dir.resolve("nope").toString()));
+        assertEquals(
+                1,
+                Main.run(
+                        "detect",
+                        "--weights",
+                        Golden.file("dy-yolov7-w025.safetensors").toString(),
+                        "--source",
+                        dir.resolve("nope").toString()));
     }
 }

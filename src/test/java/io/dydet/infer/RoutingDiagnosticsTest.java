@@ -45,8 +45,18 @@ class RoutingDiagnosticsTest {
     }
 
     static Validator.ImageResult result(long id, float score, List<CocoDetection> route1, List<CocoDetection> route2) {
-        return new Validator.ImageResult(new Validator.ImageRef(Path.of(id + ".jpg"), id, 100, 100, null), score, Route.choose(score, 0.5f), route1, 1.0, null,
-                Map.of(Route.ROUTE1, new Validator.RouteResult(route1, 1.0, 1.0), Route.ROUTE2, new Validator.RouteResult(route2, 2.0, 2.0)));
+        return new Validator.ImageResult(
+                new Validator.ImageRef(Path.of(id + ".jpg"), id, 100, 100, null),
+                score,
+                Route.choose(score, 0.5f),
+                route1,
+                1.0,
+                null,
+                Map.of(
+                        Route.ROUTE1,
+                        new Validator.RouteResult(route1, 1.0, 1.0),
+                        Route.ROUTE2,
+                        new Validator.RouteResult(route2, 2.0, 2.0)));
     }
 
     /** The 10 images with these easiness scores; route 1 misses images 5-9 unless {@code sameRoutes}. */
@@ -61,7 +71,10 @@ class RoutingDiagnosticsTest {
 
     /** Sweep rows at every k = 0..n: thresholds +inf, then each score from the highest down (scores distinct). */
     static List<Sweep.Row> rows(List<Validator.ImageResult> results, CocoGroundTruth gt) {
-        double[] sorted = results.stream().mapToDouble(Validator.ImageResult::routerScore).sorted().toArray();
+        double[] sorted = results.stream()
+                .mapToDouble(Validator.ImageResult::routerScore)
+                .sorted()
+                .toArray();
         double[] t = new double[sorted.length + 1];
         t[0] = Double.POSITIVE_INFINITY;
         for (int k = 1; k < t.length; k++) t[k] = sorted[sorted.length - k];
@@ -109,7 +122,12 @@ class RoutingDiagnosticsTest {
         List<Validator.ImageResult> r = results(ranked(false), false);
         List<Sweep.Row> rows = rows(r, gt);
         // the router ranked as the oracle sends images 0..k-1 to route 1: max(0, k - 5) misses
-        for (Sweep.Row row : rows) assertEquals(f(Math.max(0, k(row.easyShare()) - HARD_FROM)), row.metrics().ap(), 1e-12, "k " + k(row.easyShare()));
+        for (Sweep.Row row : rows)
+            assertEquals(
+                    f(Math.max(0, k(row.easyShare()) - HARD_FROM)),
+                    row.metrics().ap(),
+                    1e-12,
+                    "k " + k(row.easyShare()));
         assertEquals(1.0, f(0));
         assertEquals(91 / 101.0, f(1), 1e-15);
         assertEquals(70 / 101.0, f(3), 1e-15);
@@ -118,10 +136,14 @@ class RoutingDiagnosticsTest {
     @Test
     void oracleSendsTheMissedImagesToRoute2AndReachesApOneAtHalf() {
         CocoGroundTruth gt = truth();
-        List<Validator.ImageResult> r = results(ranked(true), false); // a backwards router: the oracle must not follow it
+        List<Validator.ImageResult> r =
+                results(ranked(true), false); // a backwards router: the oracle must not follow it
         RoutingDiagnostics.Oracle oracle = RoutingDiagnostics.Oracle.apGain(r, gt);
-        for (long i = 0; i < N; i++) assertEquals(i < HARD_FROM ? 0.0 : 1.0, oracle.benefits().get(i), 1e-12, "AP gain of image " + i);
-        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), oracle.ranking(List.of(9L, 3L, 5L, 0L, 1L, 2L, 4L, 6L, 7L, 8L)));
+        for (long i = 0; i < N; i++)
+            assertEquals(i < HARD_FROM ? 0.0 : 1.0, oracle.benefits().get(i), 1e-12, "AP gain of image " + i);
+        assertEquals(
+                List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L),
+                oracle.ranking(List.of(9L, 3L, 5L, 0L, 1L, 2L, 4L, 6L, 7L, 8L)));
         RoutingDiagnostics.Result d = RoutingDiagnostics.compute(r, gt, rows(r, gt), 4, 1, oracle);
         assertEquals(RoutingDiagnostics.AP_GAIN, d.oracleCriterion());
         for (int i = 0; i < d.easyShares().length; i++) {
@@ -180,10 +202,12 @@ class RoutingDiagnosticsTest {
         RoutingDiagnostics.Oracle oracle = RoutingDiagnostics.Oracle.apGain(base, gt);
         int routers = 400;
         double[] e = new double[routers];
-        SplittableRandom seeds = new SplittableRandom(99); // java.util.Random of seeds 0, 1, 2.. gives image 0 the same score
+        SplittableRandom seeds =
+                new SplittableRandom(99); // java.util.Random of seeds 0, 1, 2.. gives image 0 the same score
         for (int s = 0; s < routers; s++) {
             List<Validator.ImageResult> random = Sweep.withRandomScores(base, seeds.nextLong());
-            e[s] = RoutingDiagnostics.compute(random, gt, rows(random, gt), 20, 10_000 + s, oracle).efficacy();
+            e[s] = RoutingDiagnostics.compute(random, gt, rows(random, gt), 20, 10_000 + s, oracle)
+                    .efficacy();
         }
         double mean = Arrays.stream(e).average().orElseThrow();
         double sd = Math.sqrt(Arrays.stream(e).map(x -> (x - mean) * (x - mean)).sum() / (routers - 1));
@@ -242,7 +266,8 @@ class RoutingDiagnosticsTest {
         List<Validator.ImageResult> r = results(ranked(false), false);
         Map<Long, Double> gap = new HashMap<>();
         for (long i = 0; i < N; i++) gap.put(i, i < HARD_FROM ? 2.0 + i : 0.5); // gaps that point the wrong way
-        RoutingDiagnostics.Result d = RoutingDiagnostics.compute(r, gt, rows(r, gt), 3, 0, RoutingDiagnostics.Oracle.lossGap(gap));
+        RoutingDiagnostics.Result d =
+                RoutingDiagnostics.compute(r, gt, rows(r, gt), 3, 0, RoutingDiagnostics.Oracle.lossGap(gap));
         assertEquals("loss_gap", d.oracleCriterion());
         assertEquals("loss_gap", d.toJson().get("oracle_criterion"));
         for (int i = 0; i < d.easyShares().length; i++) {
@@ -252,7 +277,9 @@ class RoutingDiagnosticsTest {
         // such an oracle is below random: no room above it, efficacy undefined
         assertTrue(Double.isNaN(d.efficacy()));
         gap.remove(3L);
-        assertThrows(IllegalArgumentException.class, () -> RoutingDiagnostics.compute(r, gt, rows(r, gt), 3, 0, RoutingDiagnostics.Oracle.lossGap(gap)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RoutingDiagnostics.compute(r, gt, rows(r, gt), 3, 0, RoutingDiagnostics.Oracle.lossGap(gap)));
     }
 
     /** Images without ground truth: benefit 0, then fewer confident false positives removed by route 2 take route 1 first. */
@@ -260,7 +287,11 @@ class RoutingDiagnosticsTest {
     void imagesWithoutGroundTruthAreRankedByTheFalsePositivesRoute2Removes() {
         CocoGroundTruth gt = truth(10, 11, 12);
         List<Validator.ImageResult> r = new ArrayList<>(results(ranked(false), false));
-        r.add(result(10, 0.5f, List.of(exact(10, 0.9), exact(10, 0.8), exact(10, 0.1)), List.of(exact(10, 0.1)))); // route 2 removes 2
+        r.add(result(
+                10,
+                0.5f,
+                List.of(exact(10, 0.9), exact(10, 0.8), exact(10, 0.1)),
+                List.of(exact(10, 0.1)))); // route 2 removes 2
         r.add(result(11, 0.5f, List.of(exact(11, 0.9)), List.of(exact(11, 0.9)))); // removes none
         r.add(result(12, 0.5f, List.of(), List.of(exact(12, 0.3)))); // adds one
         RoutingDiagnostics.Oracle oracle = RoutingDiagnostics.Oracle.apGain(r, gt);
@@ -282,26 +313,47 @@ class RoutingDiagnosticsTest {
         assertEquals(RoutingDiagnostics.AP_CONTRIBUTION, oracle.criterion());
         // route 2 drops the false positive ranked above all 10 true positives: AP rises from the 100-point interpolated
         // precision with the first recall step at precision 1/2, to 1
-        double withFp = CocoEvaluator.evaluate(gt, Stream.concat(Stream.of(exact(10, 0.95)), IntStream.range(0, N).mapToObj(i -> exact(i, 0.9)))
-                .toList(), List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L)).ap();
+        double withFp = CocoEvaluator.evaluate(
+                        gt,
+                        Stream.concat(
+                                        Stream.of(exact(10, 0.95)),
+                                        IntStream.range(0, N).mapToObj(i -> exact(i, 0.9)))
+                                .toList(),
+                        List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L))
+                .ap();
         assertTrue(withFp < 1.0, "the false positive costs AP: " + withFp);
         assertEquals(1.0 - withFp, oracle.benefits().get(10L), 1e-12);
-        for (long i = 0; i < N; i++) assertEquals(0.0, oracle.benefits().get(i), 1e-12, "image " + i + " is the same on both routes");
-        assertEquals(0.0, RoutingDiagnostics.Oracle.apGain(r, gt).benefits().get(10L), "alone, an image without ground truth has no AP gain");
+        for (long i = 0; i < N; i++)
+            assertEquals(0.0, oracle.benefits().get(i), 1e-12, "image " + i + " is the same on both routes");
+        assertEquals(
+                0.0,
+                RoutingDiagnostics.Oracle.apGain(r, gt).benefits().get(10L),
+                "alone, an image without ground truth has no AP gain");
         List<Long> ids = r.stream().map(Validator.ImageResult::imageId).toList();
         assertEquals(10L, oracle.ranking(ids).get(ids.size() - 1), "the image that gains most takes route 2 first");
-        assertEquals(RoutingDiagnostics.AP_CONTRIBUTION, RoutingDiagnostics.compute(r, gt, rows(r, gt), 2, 0).oracleCriterion(), "the default here");
+        assertEquals(
+                RoutingDiagnostics.AP_CONTRIBUTION,
+                RoutingDiagnostics.compute(r, gt, rows(r, gt), 2, 0).oracleCriterion(),
+                "the default here");
     }
 
     @Test
     void areasUseTheTrapezoidRuleBetweenShares01And09() {
         double[] zero = new double[3];
         // a triangle 0 -> 1 -> 0 over [0, 1], rows unsorted: area 0.5 minus the two end triangles 0.5 * 0.1 * 0.2
-        assertEquals(0.48, RoutingDiagnostics.areaAbove(new double[] {1.0, 0.0, 0.5}, new double[] {0, 0, 1}, zero), 1e-12);
+        assertEquals(
+                0.48, RoutingDiagnostics.areaAbove(new double[] {1.0, 0.0, 0.5}, new double[] {0, 0, 1}, zero), 1e-12);
         // rows of equal share are averaged; rows outside [0.1, 0.9] only serve the interpolation at the ends
-        assertEquals(0.48, RoutingDiagnostics.areaAbove(new double[] {0, 0.5, 0.5, 1}, new double[] {0, 0.5, 1.5, 0}, new double[4]), 1e-12);
+        assertEquals(
+                0.48,
+                RoutingDiagnostics.areaAbove(
+                        new double[] {0, 0.5, 0.5, 1}, new double[] {0, 0.5, 1.5, 0}, new double[4]),
+                1e-12);
         // rows that do not reach an end: integrated up to the last row inside
-        assertEquals(0.2 * 2, RoutingDiagnostics.areaAbove(new double[] {0.3, 0.5}, new double[] {3, 3}, new double[] {1, 1}), 1e-12);
+        assertEquals(
+                0.2 * 2,
+                RoutingDiagnostics.areaAbove(new double[] {0.3, 0.5}, new double[] {3, 3}, new double[] {1, 1}),
+                1e-12);
         assertEquals(0.0, RoutingDiagnostics.areaAbove(new double[] {0.5}, new double[] {1}, new double[] {0}));
     }
 
@@ -310,7 +362,16 @@ class RoutingDiagnosticsTest {
         CocoGroundTruth gt = truth();
         List<Validator.ImageResult> r = results(ranked(false), false);
         RoutingDiagnostics.Result d = RoutingDiagnostics.compute(r, gt, rows(r, gt), 2, 0);
-        assertEquals(List.of("easy_shares", "router_ap", "random_ap_mean", "random_ap_sd", "oracle_ap", "efficacy", "random_draws", "oracle_criterion"),
+        assertEquals(
+                List.of(
+                        "easy_shares",
+                        "router_ap",
+                        "random_ap_mean",
+                        "random_ap_sd",
+                        "oracle_ap",
+                        "efficacy",
+                        "random_draws",
+                        "oracle_criterion"),
                 new ArrayList<>(d.toJson().keySet()));
         assertEquals(2, d.toJson().get("random_draws"));
         assertEquals(d.efficacy(), (Double) d.toJson().get("efficacy"), 0.0);

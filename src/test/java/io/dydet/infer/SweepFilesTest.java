@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The sweep's files with and without routing diagnostics, on the made-up set of {@link RoutingDiagnosticsTest}. */
 class SweepFilesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void diagnosticsAddColumnsRowFieldsAndRoutingJson() throws Exception {
@@ -49,11 +50,25 @@ class SweepFilesTest {
         JsonNode routing = json.readTree(dir.resolve("routing.json").toFile());
         List<String> keys = new ArrayList<>();
         routing.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("easy_shares", "router_ap", "random_ap_mean", "random_ap_sd", "oracle_ap", "efficacy", "random_draws", "oracle_criterion"), keys);
+        assertEquals(
+                List.of(
+                        "easy_shares",
+                        "router_ap",
+                        "random_ap_mean",
+                        "random_ap_sd",
+                        "oracle_ap",
+                        "efficacy",
+                        "random_draws",
+                        "oracle_criterion"),
+                keys);
         assertEquals(1.0, routing.get("efficacy").asDouble(), 1e-9);
         assertEquals(5, routing.get("random_draws").asInt());
-        assertEquals(RoutingDiagnostics.AP_CONTRIBUTION, routing.get("oracle_criterion").asText(), "a small set: the set-level oracle");
-        for (int i = 0; i < rows.size(); i++) assertEquals(d.routerAp()[i], routing.get("router_ap").get(i).asDouble(), 0.0);
+        assertEquals(
+                RoutingDiagnostics.AP_CONTRIBUTION,
+                routing.get("oracle_criterion").asText(),
+                "a small set: the set-level oracle");
+        for (int i = 0; i < rows.size(); i++)
+            assertEquals(d.routerAp()[i], routing.get("router_ap").get(i).asDouble(), 0.0);
         assertEquals(990, ImageIO.read(dir.resolve("tradeoff.png").toFile()).getWidth());
     }
 
@@ -62,8 +77,13 @@ class SweepFilesTest {
         CocoGroundTruth gt = RoutingDiagnosticsTest.truth();
         List<Validator.ImageResult> r = RoutingDiagnosticsTest.results(RoutingDiagnosticsTest.ranked(false), false);
         SweepFiles.write(dir, RoutingDiagnosticsTest.rows(r, gt));
-        assertEquals(SweepFiles.CSV_HEADER, Files.readAllLines(dir.resolve("sweep.csv")).get(0));
-        assertFalse(new ObjectMapper().readTree(dir.resolve("sweep.json").toFile()).get(0).has("AP_random_mean"));
+        assertEquals(
+                SweepFiles.CSV_HEADER,
+                Files.readAllLines(dir.resolve("sweep.csv")).get(0));
+        assertFalse(new ObjectMapper()
+                .readTree(dir.resolve("sweep.json").toFile())
+                .get(0)
+                .has("AP_random_mean"));
         assertFalse(Files.exists(dir.resolve("routing.json")));
         assertTrue(Files.exists(dir.resolve("tradeoff.png")));
     }

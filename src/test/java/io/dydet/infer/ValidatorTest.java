@@ -39,25 +39,36 @@ class ValidatorTest {
         Path data = resource("data/coco_val2017_47/data.yaml");
         List<Path> images = DataConfig.load(data).images("val");
         ObjectMapper json = new ObjectMapper();
-        JsonNode expected = json.readTree(resource("golden/e2e-val/expected.json").toFile());
+        JsonNode expected =
+                json.readTree(resource("golden/e2e-val/expected.json").toFile());
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            DynamicDetModel model = Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
-            Validator.Options o = new Validator.Options(320, 0.5f, NmsOptions.forEval(), 8, Images.DEFAULT_PIXEL_LIMIT, true);
+            DynamicDetModel model =
+                    Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
+            Validator.Options o =
+                    new Validator.Options(320, 0.5f, NmsOptions.forEval(), 8, Images.DEFAULT_PIXEL_LIMIT, true);
             List<Validator.ImageResult> results = Validator.run(model, images, o, ClassNames.COCO80_TO_91, null);
             float[] scores = new float[results.size()];
             for (int i = 0; i < scores.length; i++) scores[i] = results.get(i).routerScore();
             double[] t = Sweep.percentileThresholds(scores);
             assertEquals(11, t.length);
-            CocoGroundTruth gt = CocoGroundTruth.read(resource("data/coco_val2017_47/annotations/instances_val2017.json"));
+            CocoGroundTruth gt =
+                    CocoGroundTruth.read(resource("data/coco_val2017_47/annotations/instances_val2017.json"));
             List<Sweep.Row> rows = Sweep.run(results, gt, t);
             assertEquals(1.0, rows.get(0).easyShare());
             assertEquals(0.0, rows.get(10).easyShare());
             for (int i = 1; i < 10; i++) assertEquals(1 - 0.1 * i, rows.get(i).easyShare(), 0.06, "row " + i);
             for (int i = 0; i < 12; i++) {
-                assertEquals(expected.at("/route1/stats_list/" + i).asDouble(), rows.get(0).metrics().stats()[i], 1e-4);
-                assertEquals(expected.at("/route2/stats_list/" + i).asDouble(), rows.get(10).metrics().stats()[i], 1e-4);
+                assertEquals(
+                        expected.at("/route1/stats_list/" + i).asDouble(),
+                        rows.get(0).metrics().stats()[i],
+                        1e-4);
+                assertEquals(
+                        expected.at("/route2/stats_list/" + i).asDouble(),
+                        rows.get(10).metrics().stats()[i],
+                        1e-4);
             }
-            assertTrue(rows.get(0).gflops() < rows.get(5).gflops() && rows.get(5).gflops() < rows.get(10).gflops());
+            assertTrue(rows.get(0).gflops() < rows.get(5).gflops()
+                    && rows.get(5).gflops() < rows.get(10).gflops());
         }
     }
 
@@ -80,11 +91,15 @@ class ValidatorTest {
         List<Path> images = dc.images("val");
         assertEquals(47, images.size());
         ObjectMapper json = new ObjectMapper();
-        JsonNode golden = json.readTree(resource("golden/e2e-val/route" + routeNumber + ".dt.json").toFile());
-        JsonNode lbs = json.readTree(resource("golden/e2e-val/letterbox.json").toFile()).get("images");
-        JsonNode expected = json.readTree(resource("golden/e2e-val/expected.json").toFile()).get("route" + routeNumber);
+        JsonNode golden = json.readTree(
+                resource("golden/e2e-val/route" + routeNumber + ".dt.json").toFile());
+        JsonNode lbs = json.readTree(resource("golden/e2e-val/letterbox.json").toFile())
+                .get("images");
+        JsonNode expected =
+                json.readTree(resource("golden/e2e-val/expected.json").toFile()).get("route" + routeNumber);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            DynamicDetModel model = Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
+            DynamicDetModel model =
+                    Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
             float thr = routeNumber == 1 ? 0f : 1f;
             Validator.Options o = new Validator.Options(320, thr, NmsOptions.forEval(), 8, Images.DEFAULT_PIXEL_LIMIT);
             List<Validator.ImageResult> results = Validator.run(model, images, o, ClassNames.COCO80_TO_91, null);
@@ -106,7 +121,9 @@ class ValidatorTest {
             }
             // rows: same count per image; each golden row matched by category, bbox within 0.5 px, score within 1e-4
             Map<Long, List<JsonNode>> want = new HashMap<>();
-            for (JsonNode row : golden) want.computeIfAbsent(row.get("image_id").asLong(), k -> new ArrayList<>()).add(row);
+            for (JsonNode row : golden)
+                want.computeIfAbsent(row.get("image_id").asLong(), k -> new ArrayList<>())
+                        .add(row);
             int unmatched = 0;
             List<CocoDetection> all = new ArrayList<>();
             for (Map.Entry<Long, List<JsonNode>> e : want.entrySet()) {
@@ -120,8 +137,10 @@ class ValidatorTest {
                         CocoDetection d = got.get(k);
                         if (used[k] || d.categoryId() != w.get("category_id").asInt()) continue;
                         JsonNode b = w.get("bbox");
-                        if (Math.abs(d.x() - b.get(0).asDouble()) <= 0.5 && Math.abs(d.y() - b.get(1).asDouble()) <= 0.5
-                                && Math.abs(d.width() - b.get(2).asDouble()) <= 0.5 && Math.abs(d.height() - b.get(3).asDouble()) <= 0.5
+                        if (Math.abs(d.x() - b.get(0).asDouble()) <= 0.5
+                                && Math.abs(d.y() - b.get(1).asDouble()) <= 0.5
+                                && Math.abs(d.width() - b.get(2).asDouble()) <= 0.5
+                                && Math.abs(d.height() - b.get(3).asDouble()) <= 0.5
                                 && Math.abs(d.score() - w.get("score").asDouble()) <= 1e-4) {
                             used[k] = true;
                             found = true;
@@ -132,11 +151,16 @@ class ValidatorTest {
             }
             // a handful of rows at the confidence margin may differ (candidate truncation at 30000, float ties)
             assertTrue(unmatched <= 10, unmatched + " of " + golden.size() + " golden rows unmatched");
-            CocoGroundTruth gt = CocoGroundTruth.read(resource("data/coco_val2017_47/annotations/instances_val2017.json"));
+            CocoGroundTruth gt =
+                    CocoGroundTruth.read(resource("data/coco_val2017_47/annotations/instances_val2017.json"));
             CocoMetrics metrics = CocoEvaluator.evaluate(gt, all, new ArrayList<>(byId.keySet()));
             double[] stats = metrics.stats();
             for (int i = 0; i < 12; i++) {
-                assertEquals(expected.at("/stats_list/" + i).asDouble(), stats[i], 1e-4, "stat " + CocoMetrics.STAT_NAMES.get(i));
+                assertEquals(
+                        expected.at("/stats_list/" + i).asDouble(),
+                        stats[i],
+                        1e-4,
+                        "stat " + CocoMetrics.STAT_NAMES.get(i));
             }
         }
     }
@@ -147,12 +171,18 @@ class ValidatorTest {
      */
     @org.junit.jupiter.api.Test
     void degenerateImagesGetTheirOwnResultAndLeaveTheOthersUnchanged(@TempDir Path dir) throws Exception {
-        List<Path> good = DataConfig.load(resource("data/coco_val2017_47/data.yaml")).images("val").subList(0, 1);
-        List<Path> thin = List.of(TestImages.png(dir, "thin", 600, 1), TestImages.png(dir, "thin", 2000, 1), TestImages.png(dir, "thin", 1, 2000),
+        List<Path> good = DataConfig.load(resource("data/coco_val2017_47/data.yaml"))
+                .images("val")
+                .subList(0, 1);
+        List<Path> thin = List.of(
+                TestImages.png(dir, "thin", 600, 1),
+                TestImages.png(dir, "thin", 2000, 1),
+                TestImages.png(dir, "thin", 1, 2000),
                 TestImages.png(dir, "thin", 1, 1));
         List<Path> mixed = List.of(thin.get(0), good.get(0), thin.get(1), thin.get(2), thin.get(3));
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            DynamicDetModel model = Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
+            DynamicDetModel model =
+                    Golden.open("dy-yolov7-w025").model(m.newSubManager()).fuse(m.newSubManager());
             Validator.Options o = new Validator.Options(256, 0.5f, NmsOptions.forEval(), 8, Images.DEFAULT_PIXEL_LIMIT);
             List<Validator.ImageResult> alone = Validator.run(model, good, o, ClassNames.COCO80_TO_91, null);
             List<Validator.ImageResult> got = Validator.run(model, mixed, o, ClassNames.COCO80_TO_91, null);
@@ -168,7 +198,12 @@ class ValidatorTest {
                 assertEquals(sizes[k][1], r.width());
                 assertTrue(Math.min(r.letterbox().resizedHeight(), r.letterbox().resizedWidth()) >= 1);
                 for (CocoDetection d : r.detections()) {
-                    assertTrue(d.x() >= 0 && d.x() + d.width() <= r.width() + 1e-3 && d.y() >= 0 && d.y() + d.height() <= r.height() + 1e-3, d.toString());
+                    assertTrue(
+                            d.x() >= 0
+                                    && d.x() + d.width() <= r.width() + 1e-3
+                                    && d.y() >= 0
+                                    && d.y() + d.height() <= r.height() + 1e-3,
+                            d.toString());
                 }
             }
         }

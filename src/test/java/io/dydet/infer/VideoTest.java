@@ -26,7 +26,8 @@ import org.opencv.videoio.VideoWriter;
 
 /** A video source is detected frame by frame with the same results as its frames as images, and written back annotated. */
 class VideoTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
@@ -60,9 +61,28 @@ class VideoTest {
         }
         float thr = (lo + hi) / 2; // between the two kinds of frames, so both routes appear
         Path project = dir.resolve("runs");
-        assertEquals(0, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
-                "--source", video.toString(), "--img", "192", "--dy-thres", Float.toString(thr), "--project", project.toString(), "--threads", "2"));
-        JsonNode json = new ObjectMapper().readTree(project.resolve("exp/detections.json").toFile());
+        assertEquals(
+                0,
+                Main.run(
+                        "detect",
+                        "--weights",
+                        Golden.file("dy-yolov7-w025.safetensors").toString(),
+                        "--model",
+                        "dy-yolov7",
+                        "--width",
+                        "0.25",
+                        "--source",
+                        video.toString(),
+                        "--img",
+                        "192",
+                        "--dy-thres",
+                        Float.toString(thr),
+                        "--project",
+                        project.toString(),
+                        "--threads",
+                        "2"));
+        JsonNode json = new ObjectMapper()
+                .readTree(project.resolve("exp/detections.json").toFile());
         assertEquals(5, json.size());
         try (Detector d = DetectorTest.detector("dy-yolov7-w025", 192, thr)) {
             boolean route1 = false, route2 = false;
@@ -76,8 +96,14 @@ class VideoTest {
                 route2 |= one.route().number() == 2;
                 assertEquals(one.detections().size(), row.get("detections").size(), "frame " + i);
                 for (int k = 0; k < one.detections().size(); k++) {
-                    assertEquals(one.detections().get(k).confidence(), row.get("detections").get(k).get("confidence").asDouble(), 1e-4);
-                    assertEquals(one.detections().get(k).box().x1(), row.get("detections").get(k).get("box").get(0).asDouble(), 1e-2);
+                    assertEquals(
+                            one.detections().get(k).confidence(),
+                            row.get("detections").get(k).get("confidence").asDouble(),
+                            1e-4);
+                    assertEquals(
+                            one.detections().get(k).box().x1(),
+                            row.get("detections").get(k).get("box").get(0).asDouble(),
+                            1e-2);
                 }
             }
             assertTrue(route1 && route2, "the two kinds of frames should take both routes");
@@ -96,9 +122,24 @@ class VideoTest {
         Path bad = Files.createDirectories(dir.resolve("bad")).resolve("movie.mp4");
         Files.writeString(bad, "not a video");
         Path project = dir.resolve("runs2");
-        assertEquals(3, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--model", "dy-yolov7", "--width", "0.25",
-                "--source", bad.toString(), "--img", "192", "--project", project.toString()));
-        JsonNode json = new ObjectMapper().readTree(project.resolve("exp/detections.json").toFile());
+        assertEquals(
+                3,
+                Main.run(
+                        "detect",
+                        "--weights",
+                        Golden.file("dy-yolov7-w025.safetensors").toString(),
+                        "--model",
+                        "dy-yolov7",
+                        "--width",
+                        "0.25",
+                        "--source",
+                        bad.toString(),
+                        "--img",
+                        "192",
+                        "--project",
+                        project.toString()));
+        JsonNode json = new ObjectMapper()
+                .readTree(project.resolve("exp/detections.json").toFile());
         assertTrue(json.get(0).get("error").textValue().contains("Motion-JPEG"), json.toString());
     }
 }

@@ -18,9 +18,9 @@ import io.dydet.testing.Golden;
 import io.dydet.testing.TensorAssert;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The bfloat16 deploy form against the golden outputs of the original (float32) and against itself. The golden
@@ -40,13 +40,16 @@ class BFloat16Test {
     @ParameterizedTest
     @MethodSource("models")
     void bothRoutesStayNearTheGoldenOutputs(String name) {
-        try (Golden g = Golden.open(name); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(name);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel bf16 = g.model(m.newSubManager()).fuse(m.newSubManager(), Precision.BFLOAT16);
             assertEquals(Precision.BFLOAT16, bf16.precision());
-            // {confidence, box (share of the largest coordinate), raw (share of the largest value)}: about twice what was
+            // {confidence, box (share of the largest coordinate), raw (share of the largest value)}: about twice what
+            // was
             // measured. dy-yolov7x-w025's random network amplifies most (BatchNorm weights U(1, 2.5), golden README):
             // measured confidences <= 0.39, boxes <= 10%, raw <= 10%; the others <= 0.07, 6%, 2.5%.
-            double[] bound = name.equals("dy-yolov7x-w025") ? new double[] {0.6, 0.2, 0.2} : new double[] {0.15, 0.12, 0.05};
+            double[] bound =
+                    name.equals("dy-yolov7x-w025") ? new double[] {0.6, 0.2, 0.2} : new double[] {0.15, 0.12, 0.05};
             for (String image : List.of("demo", "grace_hopper", "random")) {
                 NDArray x = g.input(m, image);
                 NDArray score = bf16.routerScores(x);
@@ -57,15 +60,23 @@ class BFloat16Test {
                     HeadOutput out = bf16.forward(x, r);
                     assertEquals(DataType.FLOAT32, out.decoded().getDataType(), "decoding runs in float32");
                     NDArray want = g.tensor(m, key + ".decoded");
-                    double conf = assertClose(key + " obj/cls", want.get(":, :, 4:"), out.decoded().get(":, :, 4:"), bound[0]);
-                    double box = TensorAssert.assertCloseRelMax(key + " xywh", want.get(":, :, 0:4"), out.decoded().get(":, :, 0:4"), bound[1]);
+                    double conf = assertClose(
+                            key + " obj/cls",
+                            want.get(":, :, 4:"),
+                            out.decoded().get(":, :, 4:"),
+                            bound[0]);
+                    double box = TensorAssert.assertCloseRelMax(
+                            key + " xywh", want.get(":, :, 0:4"), out.decoded().get(":, :, 0:4"), bound[1]);
                     double rawRel = 0;
                     for (int l = 0; l < out.raw().size(); l++) {
                         NDArray wr = g.tensor(m, key + ".raw." + l);
                         float max = wr.abs().max().getFloat();
-                        rawRel = Math.max(rawRel, assertClose(key + " raw " + l, wr, out.raw().get(l), bound[2] * max) / max);
+                        rawRel = Math.max(
+                                rawRel,
+                                assertClose(key + " raw " + l, wr, out.raw().get(l), bound[2] * max) / max);
                     }
-                    System.out.printf("BF16 %s %s score %.2e box %.3f conf %.4f raw-rel %.4f%n", name, key, s, box, conf, rawRel);
+                    System.out.printf(
+                            "BF16 %s %s score %.2e box %.3f conf %.4f raw-rel %.4f%n", name, key, s, box, conf, rawRel);
                 }
             }
         }
@@ -73,14 +84,16 @@ class BFloat16Test {
 
     @Test
     void weightsAreRoundedOnceAndTheLayoutKept() {
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             DynamicDetModel fp32 = model.fuse(m.newSubManager());
             DynamicDetModel bf16 = model.fuse(m.newSubManager(), Precision.BFLOAT16);
             int rounded = 0, exact = 0;
             for (var e : fp32.stateDict().entrySet()) {
                 NDArray want = e.getValue(), got = bf16.stateDict().get(e.getKey());
-                boolean convolution = !e.getKey().startsWith("router.") && (e.getKey().endsWith("weight") || e.getKey().endsWith("bias"));
+                boolean convolution = !e.getKey().startsWith("router.")
+                        && (e.getKey().endsWith("weight") || e.getKey().endsWith("bias"));
                 NDArray wide = got.toType(DataType.FLOAT32, false);
                 if (!convolution) {
                     assertEquals(DataType.FLOAT32, got.getDataType(), e.getKey() + " stays float32");
@@ -91,27 +104,44 @@ class BFloat16Test {
                 // bfloat16 keeps 8 significant bits: rounding moves a value by at most half a step, 2^-8 of its binade
                 float[] a = want.toFloatArray(), b = wide.toFloatArray();
                 for (int i = 0; i < a.length; i++) {
-                    assertTrue(Math.abs(a[i] - b[i]) <= Math.abs(a[i]) * 0x1p-8f, e.getKey() + "[" + i + "]: " + a[i] + " -> " + b[i]);
-                    if (a[i] == b[i]) exact++; else rounded++;
+                    assertTrue(
+                            Math.abs(a[i] - b[i]) <= Math.abs(a[i]) * 0x1p-8f,
+                            e.getKey() + "[" + i + "]: " + a[i] + " -> " + b[i]);
+                    if (a[i] == b[i]) exact++;
+                    else rounded++;
                 }
             }
-            assertTrue(rounded > 10 * exact, rounded + " values rounded, " + exact + " exact: the weights were not converted");
+            assertTrue(
+                    rounded > 10 * exact,
+                    rounded + " values rounded, " + exact + " exact: the weights were not converted");
         }
     }
 
     @Test
     void aBatchMixingRoutesEqualsBatchOneResults() {
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel bf16 = g.model(m.newSubManager()).fuse(m.newSubManager(), Precision.BFLOAT16);
             NDArray demo = g.input(m, "demo");
             NDArray batch = NDArrays.concat(new NDList(demo, demo.flip(3), demo), 0);
             RoutedOutput out = bf16.forward(batch, new float[] {0f, 1f, 1f});
             assertEquals(List.of(Route.ROUTE1, Route.ROUTE2, Route.ROUTE2), out.routes());
-            NDArray[] singles = {bf16.forward(demo, Route.ROUTE1).decoded(), bf16.forward(demo.flip(3), Route.ROUTE2).decoded(),
-                    bf16.forward(demo, Route.ROUTE2).decoded()};
+            NDArray[] singles = {
+                bf16.forward(demo, Route.ROUTE1).decoded(),
+                bf16.forward(demo.flip(3), Route.ROUTE2).decoded(),
+                bf16.forward(demo, Route.ROUTE2).decoded()
+            };
             for (int i = 0; i < 3; i++) {
-                assertClose("image " + i + " xywh", singles[i].get(":, :, 0:4"), out.decoded().get(i + ":" + (i + 1) + ", :, 0:4"), 0.05);
-                assertClose("image " + i + " obj/cls", singles[i].get(":, :, 4:"), out.decoded().get(i + ":" + (i + 1) + ", :, 4:"), 1e-3);
+                assertClose(
+                        "image " + i + " xywh",
+                        singles[i].get(":, :, 0:4"),
+                        out.decoded().get(i + ":" + (i + 1) + ", :, 0:4"),
+                        0.05);
+                assertClose(
+                        "image " + i + " obj/cls",
+                        singles[i].get(":, :, 4:"),
+                        out.decoded().get(i + ":" + (i + 1) + ", :, 4:"),
+                        1e-3);
             }
         }
     }
@@ -125,7 +155,8 @@ class BFloat16Test {
         e = assertThrows(IllegalArgumentException.class, () -> Backend.ONNXRUNTIME.checkPrecision(Precision.BFLOAT16));
         assertTrue(e.getMessage().contains("--backend torch"), e.getMessage());
         assertTrue(NativeOps.bfloat16Available(), "this libtorch has the cast");
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel bf16 = g.model(m.newSubManager()).fuse(m.newSubManager(), Precision.BFLOAT16);
             e = assertThrows(IllegalArgumentException.class, () -> Backend.ONNXRUNTIME.open(bf16));
             assertTrue(e.getMessage().contains("fp32 only"), e.getMessage());

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BuiltInDefinitionsTest {
     private static List<String> keysAndShapes(List<ParamSpec> spec) {
         List<String> out = new ArrayList<>();
-        for (ParamSpec p : spec) out.add(p.name() + " " + java.util.Arrays.toString(p.shape().getShape()));
+        for (ParamSpec p : spec)
+            out.add(p.name() + " " + java.util.Arrays.toString(p.shape().getShape()));
         return out;
     }
 
@@ -66,8 +67,10 @@ class BuiltInDefinitionsTest {
     void goldenWeightsLoadIntoTheBuiltInDefinition() throws Exception {
         Engines();
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            DynamicDetModel model = ModelFiles.load(Golden.file("dy-yolov7-w025.safetensors"),
-                    ModelSpec.builtIn("dy-yolov7").withWidth(0.25), m.newSubManager());
+            DynamicDetModel model = ModelFiles.load(
+                    Golden.file("dy-yolov7-w025.safetensors"),
+                    ModelSpec.builtIn("dy-yolov7").withWidth(0.25),
+                    m.newSubManager());
             assertEquals(1146, model.stateDict().size());
         }
     }

@@ -43,13 +43,15 @@ class ConvSuiteSyncTest {
         String text = expected().format(HEADER);
         Path resource = Path.of("src/main/resources/io/dydet/engine/check", ConvSuite.BUILT_IN);
         if (Boolean.getBoolean("dydet.writeSuite")) Files.writeString(resource, text, StandardCharsets.UTF_8);
-        assertEquals(text, Files.readString(resource, StandardCharsets.UTF_8), "regenerate with -Ddydet.writeSuite=true");
+        assertEquals(
+                text, Files.readString(resource, StandardCharsets.UTF_8), "regenerate with -Ddydet.writeSuite=true");
         ConvSuite builtIn = ConvSuite.builtIn();
         assertTrue(builtIn.covers(expected()) && expected().covers(builtIn));
         // the full model's every layer kind is in: 1x1 and 3x3, strides 1 and 2, CBLinear, heads, the router
         assertTrue(builtIn.forward().stream().anyMatch(c -> c.kernel() == 3 && c.stride() == 2));
         assertTrue(builtIn.forward().stream().anyMatch(c -> c.kernel() == 1 && c.out() == 255));
         assertTrue(builtIn.forward().stream().anyMatch(c -> c.height() == 1 && c.out() == 1), "router");
-        assertTrue(builtIn.training().stream().anyMatch(c -> c.kernel() == 1 && c.stride() == 2) || builtIn.training().size() > 50);
+        assertTrue(builtIn.training().stream().anyMatch(c -> c.kernel() == 1 && c.stride() == 2)
+                || builtIn.training().size() > 50);
     }
 }

@@ -27,7 +27,8 @@ class DynamicRoutingTest {
 
     @Test
     void batchMixingRoutesEqualsBatchOneResultsPerImage() {
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             // 6 images of one size: the golden random input, the golden images cropped/padded, and noise
             NDList images = new NDList();
@@ -52,11 +53,27 @@ class DynamicRoutingTest {
                 assertEquals(expected, out.routes().get(i), "route of image " + i);
                 RoutedOutput single = model.forward(images.get(i), threshold);
                 assertEquals(expected, single.routes().get(0), "batch-1 route of image " + i);
-                assertClose("score " + i, m.create(new float[] {single.scores()[0]}), m.create(new float[] {out.scores()[i]}), 1e-6);
-                assertClose("decoded xywh " + i, single.decoded().get(":, :, 0:4"), out.decoded().get(i + ":" + (i + 1) + ", :, 0:4"), 0.05);
-                assertClose("decoded obj/cls " + i, single.decoded().get(":, :, 4:"), out.decoded().get(i + ":" + (i + 1) + ", :, 4:"), 1e-4);
+                assertClose(
+                        "score " + i,
+                        m.create(new float[] {single.scores()[0]}),
+                        m.create(new float[] {out.scores()[i]}),
+                        1e-6);
+                assertClose(
+                        "decoded xywh " + i,
+                        single.decoded().get(":, :, 0:4"),
+                        out.decoded().get(i + ":" + (i + 1) + ", :, 0:4"),
+                        0.05);
+                assertClose(
+                        "decoded obj/cls " + i,
+                        single.decoded().get(":, :, 4:"),
+                        out.decoded().get(i + ":" + (i + 1) + ", :, 4:"),
+                        1e-4);
                 for (int l = 0; l < out.raw().size(); l++) {
-                    assertClose("raw " + i + "." + l, single.raw().get(l), out.raw().get(l).get(i + ":" + (i + 1)), 1e-3);
+                    assertClose(
+                            "raw " + i + "." + l,
+                            single.raw().get(l),
+                            out.raw().get(l).get(i + ":" + (i + 1)),
+                            1e-3);
                 }
             }
         }
@@ -64,7 +81,8 @@ class DynamicRoutingTest {
 
     @Test
     void thresholdZeroIsAllRouteOneAndOneIsAllRouteTwo() {
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             NDArray x = g.input(m, "demo");
             RoutedOutput zero = model.forward(x, 0f);
@@ -72,14 +90,23 @@ class DynamicRoutingTest {
             assertEquals(List.of(Route.ROUTE1), zero.routes());
             assertEquals(List.of(Route.ROUTE2), one.routes());
             assertClose("route 1 equals B1 + D1", model.forward(x, Route.ROUTE1).decoded(), zero.decoded(), 0);
-            assertClose("route 2 equals B1 + dual + D2", model.forward(x, Route.ROUTE2).decoded(), one.decoded(), 0);
+            assertClose(
+                    "route 2 equals B1 + dual + D2",
+                    model.forward(x, Route.ROUTE2).decoded(),
+                    one.decoded(),
+                    0);
             // the golden boundary: threshold equal to the score is easy, the next float above is hard
-            float score = (float) g.meta().at("/inputs/demo/route_at_boundary/dy_thres_equal_to_score/dy_thres").asDouble();
-            float above = (float) g.meta().at("/inputs/demo/route_at_boundary/dy_thres_next_float32_above_score/dy_thres").asDouble();
+            float score = (float) g.meta()
+                    .at("/inputs/demo/route_at_boundary/dy_thres_equal_to_score/dy_thres")
+                    .asDouble();
+            float above = (float) g.meta()
+                    .at("/inputs/demo/route_at_boundary/dy_thres_next_float32_above_score/dy_thres")
+                    .asDouble();
             float ours = zero.scores()[0];
             assertClose("score", m.create(new float[] {score}), m.create(new float[] {ours}), 1e-6);
             assertEquals(Route.ROUTE1, model.forward(x, ours).routes().get(0));
-            assertEquals(Route.ROUTE2, model.forward(x, Math.nextUp(ours)).routes().get(0));
+            assertEquals(
+                    Route.ROUTE2, model.forward(x, Math.nextUp(ours)).routes().get(0));
             assertTrue(above > score);
         }
     }

@@ -38,7 +38,8 @@ class GoldenParityTest {
     @ParameterizedTest
     @MethodSource("models")
     void bothRoutesMatchUnfusedAndFused(String name) {
-        try (Golden g = Golden.open(name); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(name);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             DynamicDetModel fused = model.fuse(m.newSubManager());
             for (DynamicDetModel mm : List.of(model, fused)) {
@@ -48,17 +49,33 @@ class GoldenParityTest {
                         NDArray x = g.input(pass, img);
                         Trace t = mm.trace(x, Route.ROUTE1);
                         assertClose(img + ".score" + form, g.tensor(pass, img + ".score"), t.score(), 1e-6);
-                        assertCloseRelMax(img + ".router_pooled" + form, g.tensor(pass, img + ".router_pooled"), t.routerPooled(), 1e-5);
+                        assertCloseRelMax(
+                                img + ".router_pooled" + form,
+                                g.tensor(pass, img + ".router_pooled"),
+                                t.routerPooled(),
+                                1e-5);
                         for (Route r : Route.values()) {
                             String key = img + "." + (r == Route.ROUTE1 ? "easy" : "hard");
                             HeadOutput out = mm.forward(x, r);
                             assertEquals(g.spec().anchors().size(), out.raw().size(), "levels");
                             for (int l = 0; l < out.raw().size(); l++) {
-                                assertClose(key + ".raw." + l + form, g.tensor(pass, key + ".raw." + l), out.raw().get(l), 1e-3);
+                                assertClose(
+                                        key + ".raw." + l + form,
+                                        g.tensor(pass, key + ".raw." + l),
+                                        out.raw().get(l),
+                                        1e-3);
                             }
                             NDArray want = g.tensor(pass, key + ".decoded");
-                            assertClose(key + ".decoded xywh" + form, want.get(new NDIndex("..., 0:4")), out.decoded().get(new NDIndex("..., 0:4")), xywhTolerance(name));
-                            assertClose(key + ".decoded obj/cls" + form, want.get(new NDIndex("..., 4:")), out.decoded().get(new NDIndex("..., 4:")), 1e-4);
+                            assertClose(
+                                    key + ".decoded xywh" + form,
+                                    want.get(new NDIndex("..., 0:4")),
+                                    out.decoded().get(new NDIndex("..., 0:4")),
+                                    xywhTolerance(name));
+                            assertClose(
+                                    key + ".decoded obj/cls" + form,
+                                    want.get(new NDIndex("..., 4:")),
+                                    out.decoded().get(new NDIndex("..., 4:")),
+                                    1e-4);
                         }
                     }
                 }
@@ -69,7 +86,8 @@ class GoldenParityTest {
     @ParameterizedTest
     @MethodSource("models")
     void intermediateFeaturesMatch(String name) {
-        try (Golden g = Golden.open(name); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(name);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             NDArray x = g.input(m, "demo");
             Trace easy = model.trace(x, Route.ROUTE1);
@@ -80,7 +98,8 @@ class GoldenParityTest {
                 for (Node n : model.network().nodes(s)) {
                     String key = "taps.demo." + part + "." + n.index();
                     if (!g.has(key)) continue;
-                    assertCloseRelMax(key, g.tensor(m, key), hard.output(s, n.index()).head(), 1e-4);
+                    assertCloseRelMax(
+                            key, g.tensor(m, key), hard.output(s, n.index()).head(), 1e-4);
                     checked++;
                 }
             }
@@ -91,7 +110,11 @@ class GoldenParityTest {
                 for (int l = 0; l < det.sources().size(); l++) {
                     String key = "taps.demo.head" + head + "_in." + l;
                     Source src = det.sources().get(l);
-                    assertCloseRelMax(key, g.tensor(m, key), t.output(src.section(), src.index()).head(), 1e-4);
+                    assertCloseRelMax(
+                            key,
+                            g.tensor(m, key),
+                            t.output(src.section(), src.index()).head(),
+                            1e-4);
                     checked++;
                 }
             }
@@ -106,7 +129,8 @@ class GoldenParityTest {
         boolean tight = name.equals("dy-yolov7-w025");
         double rawTol = tight ? 2e-3 : 5e-2;
         double bnTol = tight ? 1e-4 : 2e-3;
-        try (Golden g = Golden.open(name); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(name);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(m.newSubManager());
             NDArray x = Golden.bgrToInput(g.tensor(m, "train.letterboxed_bgr_u8"));
             TrainOutput out = model.forwardTrain(x);
@@ -121,7 +145,8 @@ class GoldenParityTest {
             int bnChecked = 0;
             for (var e : model.stateDict().entrySet()) {
                 String k = e.getKey();
-                if (!(k.endsWith("running_mean") || k.endsWith("running_var") || k.endsWith("num_batches_tracked"))) continue;
+                if (!(k.endsWith("running_mean") || k.endsWith("running_var") || k.endsWith("num_batches_tracked")))
+                    continue;
                 String key = "train.bn_after." + k;
                 if (k.endsWith("num_batches_tracked")) {
                     assertEquals(g.tensor(m, key).getLong(), e.getValue().getLong(), key);

@@ -19,8 +19,13 @@ class ModelSpecBuilderTest {
         assertNotEquals(spec, three);
         assertEquals(spec.rows(), three.rows());
         assertEquals(spec.routerIns(), three.routerIns());
-        ModelSpec noRouter = spec.toBuilder().dynamic(false).routerIns(List.of()).routerChannels(List.of()).build();
+        ModelSpec noRouter = spec.toBuilder()
+                .dynamic(false)
+                .routerIns(List.of())
+                .routerChannels(List.of())
+                .build();
         assertEquals(List.of(), noRouter.routerChannels());
-        assertThrows(UnsupportedOperationException.class, () -> spec.anchors().add(List.of()), "built lists are copies");
+        assertThrows(
+                UnsupportedOperationException.class, () -> spec.anchors().add(List.of()), "built lists are copies");
     }
 }

@@ -31,7 +31,8 @@ class NativeMemorySoakTest {
     @Test
     void fiveHundredForwardPassesKeepResidentMemoryFlat() throws IOException {
         Engines.start(2);
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager root = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager root = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = g.model(root.newSubManager()).fuse(root.newSubManager());
             int warmup = 200, passes = 500;
             long atWarmup = 0;
@@ -54,7 +55,8 @@ class NativeMemorySoakTest {
             }
             long max = samples.stream().mapToLong(Long::longValue).max().orElseThrow();
             String report = "RSS at warm-up " + atWarmup / 1024 + " MiB, samples every 50 passes (MiB): "
-                    + samples.stream().map(v -> String.valueOf(v / 1024)).toList() + "; Java heap committed (MiB): " + heap;
+                    + samples.stream().map(v -> String.valueOf(v / 1024)).toList() + "; Java heap committed (MiB): "
+                    + heap;
             System.out.println(report);
             assertTrue(max <= atWarmup * 1.05, report);
         }

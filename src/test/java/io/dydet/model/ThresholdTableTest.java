@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /** Calibration thresholds: the literal 0, numpy's linear percentiles, the literal 1. */
 class ThresholdTableTest {
-    static final float[] SCORES = {0.9f, 0.1f, 0.5f, 0.3f, 0.7f, 0.2f, 0.4f, 0.6f, 0.8f, 0.99f}; // a sigmoid stays below 1
+    static final float[] SCORES = {0.9f, 0.1f, 0.5f, 0.3f, 0.7f, 0.2f, 0.4f, 0.6f, 0.8f, 0.99f
+    }; // a sigmoid stays below 1
 
     static ThresholdTable table() {
         double[] g1 = new double[SCORES.length], g2 = new double[SCORES.length];
@@ -27,7 +28,8 @@ class ThresholdTableTest {
         assertEquals(0.0, t.entries().get(10).easyShare());
         // numpy.percentile([0.1, ..., 1.0], q): position (n - 1) q / 100, linear
         double[] numpy = {0.19, 0.28, 0.37, 0.46, 0.55, 0.64, 0.73, 0.82, 0.909};
-        for (int k = 1; k <= 9; k++) assertEquals(numpy[k - 1], t.entries().get(k).threshold(), 1e-6, "percentile " + 10 * k);
+        for (int k = 1; k <= 9; k++)
+            assertEquals(numpy[k - 1], t.entries().get(k).threshold(), 1e-6, "percentile " + 10 * k);
         // expected GFLOPs follow the real split of the calibration scores
         assertEquals(100.0, t.entries().get(0).gflops(), 1e-9);
         assertEquals(200.0, t.entries().get(10).gflops(), 1e-9);

@@ -31,28 +31,33 @@ class BatchNormGradTest {
             Engines.backward(y.mul(w).sum());
             float[] got = x.getGradient().toFloatArray();
             // analytic: dx = gamma * invstd * (w - mean(w) - xhat * mean(w * xhat)), per channel
-            float[] xs = x.toFloatArray(), ws = w.toFloatArray(), g = bn.get("weight").toFloatArray();
+            float[] xs = x.toFloatArray(),
+                    ws = w.toFloatArray(),
+                    g = bn.get("weight").toFloatArray();
             int hw = 16, n = 2;
             for (int ch = 0; ch < c; ch++) {
                 double mean = 0, var = 0;
                 for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++) mean += xs[(b * c + ch) * hw + k];
                 mean /= n * hw;
-                for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++) var += Math.pow(xs[(b * c + ch) * hw + k] - mean, 2);
+                for (int b = 0; b < n; b++)
+                    for (int k = 0; k < hw; k++) var += Math.pow(xs[(b * c + ch) * hw + k] - mean, 2);
                 var /= n * hw;
                 double inv = 1 / Math.sqrt(var + 1e-3);
                 double mw = 0, mwx = 0;
-                for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++) {
-                    int i = (b * c + ch) * hw + k;
-                    mw += ws[i];
-                    mwx += ws[i] * (xs[i] - mean) * inv;
-                }
+                for (int b = 0; b < n; b++)
+                    for (int k = 0; k < hw; k++) {
+                        int i = (b * c + ch) * hw + k;
+                        mw += ws[i];
+                        mwx += ws[i] * (xs[i] - mean) * inv;
+                    }
                 mw /= n * hw;
                 mwx /= n * hw;
-                for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++) {
-                    int i = (b * c + ch) * hw + k;
-                    double want = g[ch] * inv * (ws[i] - mw - (xs[i] - mean) * inv * mwx);
-                    assertEquals(want, got[i], 1e-4, "channel " + ch + " element " + i);
-                }
+                for (int b = 0; b < n; b++)
+                    for (int k = 0; k < hw; k++) {
+                        int i = (b * c + ch) * hw + k;
+                        double want = g[ch] * inv * (ws[i] - mw - (xs[i] - mean) * inv * mwx);
+                        assertEquals(want, got[i], 1e-4, "channel " + ch + " element " + i);
+                    }
             }
         }
     }

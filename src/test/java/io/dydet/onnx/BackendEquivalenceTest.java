@@ -10,7 +10,6 @@ import io.dydet.engine.Engines;
 import io.dydet.testing.Golden;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 class BackendEquivalenceTest {
     static final int IMG = 320;
     static final double CONF = 0.25;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
@@ -50,21 +51,43 @@ class BackendEquivalenceTest {
             assertEquals(a.get("route").asInt(), b.get("route").asInt(), what + " route");
             assertEquals(a.get("score").asDouble(), b.get("score").asDouble(), 1e-5, what + " score");
             if (a.get("route").asInt() == 2) routes2++;
-            double ratio = (double) IMG / Math.max(a.get("width").asInt(), a.get("height").asInt());
+            double ratio = (double) IMG
+                    / Math.max(a.get("width").asInt(), a.get("height").asInt());
             rows += match(what, a.get("detections"), b.get("detections"), ratio);
             match(what + " (reverse)", b.get("detections"), a.get("detections"), ratio);
         }
         assertTrue(rows > 50, "compared " + rows + " detections");
-        assertTrue(routes2 > 0 && routes2 < torch.size(), "both routes taken: " + routes2 + " of " + torch.size() + " on route 2");
+        assertTrue(
+                routes2 > 0 && routes2 < torch.size(),
+                "both routes taken: " + routes2 + " of " + torch.size() + " on route 2");
     }
 
     private JsonNode detect(Path src, String backend) throws Exception {
         Path project = dir.resolve("runs-" + backend);
         // the threshold splits these images between the routes
-        assertEquals(0, Main.run("detect", "--weights", Golden.file("dy-yolov7-w025.safetensors").toString(), "--cfg",
-                Golden.file("dy-yolov7-w025.yaml").toString(), "--source", src.toString(), "--img", String.valueOf(IMG), "--dy-thres", "0.5345",
-                "--backend", backend, "--no-save-img", "--project", project.toString(), "--threads", "2"));
-        return new ObjectMapper().readTree(project.resolve("exp/detections.json").toFile());
+        assertEquals(
+                0,
+                Main.run(
+                        "detect",
+                        "--weights",
+                        Golden.file("dy-yolov7-w025.safetensors").toString(),
+                        "--cfg",
+                        Golden.file("dy-yolov7-w025.yaml").toString(),
+                        "--source",
+                        src.toString(),
+                        "--img",
+                        String.valueOf(IMG),
+                        "--dy-thres",
+                        "0.5345",
+                        "--backend",
+                        backend,
+                        "--no-save-img",
+                        "--project",
+                        project.toString(),
+                        "--threads",
+                        "2"));
+        return new ObjectMapper()
+                .readTree(project.resolve("exp/detections.json").toFile());
     }
 
     /** Every row of {@code want} found in {@code got}; returns how many were compared. */
@@ -76,9 +99,15 @@ class BackendEquivalenceTest {
             for (int j = 0; j < got.size() && found < 0; j++) {
                 JsonNode g = got.get(j);
                 if (used[j] || g.get("class_id").asInt() != w.get("class_id").asInt()) continue;
-                if (Math.abs(g.get("confidence").asDouble() - w.get("confidence").asDouble()) > 1e-4) continue;
+                if (Math.abs(g.get("confidence").asDouble()
+                                - w.get("confidence").asDouble())
+                        > 1e-4) continue;
                 boolean close = true;
-                for (int k = 0; k < 4; k++) close &= Math.abs(g.get("box").get(k).asDouble() - w.get("box").get(k).asDouble()) * ratio <= 0.1;
+                for (int k = 0; k < 4; k++)
+                    close &= Math.abs(g.get("box").get(k).asDouble()
+                                            - w.get("box").get(k).asDouble())
+                                    * ratio
+                            <= 0.1;
                 if (close) found = j;
             }
             if (found >= 0) {

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The exported graphs of the three golden models pass the ONNX project's own checker (Debian's python3-onnx 1.12,
@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("debian-packages")
 class OnnxCheckerTest {
     static final Path PYTHON = Path.of("/usr/bin/python3");
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     static List<String> models() {
         return Golden.MODELS;
@@ -42,14 +44,16 @@ class OnnxCheckerTest {
     @MethodSource("models")
     void exportedGraphsPassTheOnnxChecker(String name) throws Exception {
         List<Path> files = new ArrayList<>();
-        try (Golden g = Golden.open(name); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open(name);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel fused = g.model(m.newSubManager()).fuse(m.newSubManager());
             OnnxExport.Graphs graphs = OnnxExport.export(fused);
             files.add(Files.write(dir.resolve("route1_stem.onnx"), graphs.route1Stem()));
             files.add(Files.write(dir.resolve("route1_head.onnx"), graphs.route1Head()));
             files.add(Files.write(dir.resolve("route2.onnx"), graphs.route2()));
         }
-        String script = String.join("\n",
+        String script = String.join(
+                "\n",
                 "import sys, onnx",
                 "for f in sys.argv[1:]:",
                 "    onnx.checker.check_model(f, full_check=True)",
@@ -65,12 +69,14 @@ class OnnxCheckerTest {
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
-            throw new AssertionError("the ONNX checker needs Debian's python3-onnx: run .ci/run, or apt-get install python3-onnx", e);
+            throw new AssertionError(
+                    "the ONNX checker needs Debian's python3-onnx: run .ci/run, or apt-get install python3-onnx", e);
         }
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "checker timed out");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (out.contains("No module named 'onnx'"))
-            throw new AssertionError("the ONNX checker needs Debian's python3-onnx: run .ci/run, or apt-get install python3-onnx");
+            throw new AssertionError(
+                    "the ONNX checker needs Debian's python3-onnx: run .ci/run, or apt-get install python3-onnx");
         assertEquals(0, p.exitValue(), out);
         assertEquals(3, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
     }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A panel's band is shaded between its bounds and nowhere else. */
 class PlotsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void bandShadesBetweenItsBoundsInTheSeriesColour() throws Exception {
@@ -24,7 +25,8 @@ class PlotsTest {
         Map<String, double[]> series = new LinkedHashMap<>();
         series.put("mean", new double[] {0.5, 0.5, 0.5, 0.5, 0.5});
         // x given out of order is drawn in x order: the band must still be one strip from 0.4 to 0.6
-        Plots.Band band = new Plots.Band(new double[] {0.4, 0.4, 0.4, 0.4, 0.4}, new double[] {0.6, 0.6, 0.6, 0.6, 0.6});
+        Plots.Band band =
+                new Plots.Band(new double[] {0.4, 0.4, 0.4, 0.4, 0.4}, new double[] {0.6, 0.6, 0.6, 0.6, 0.6});
         double[] shuffledX = {2, 0, 4, 1, 3};
         Map<String, double[]> frame = new LinkedHashMap<>(series);
         frame.put("frame", new double[] {0, 1, Double.NaN, Double.NaN, Double.NaN}); // widens y to [0, 1]
@@ -33,7 +35,8 @@ class PlotsTest {
         BufferedImage img = ImageIO.read(png.toFile());
         // panel 0 plots x in [l, r] = [55, 318], y in [t, b] = [64, 250]; y 0.45 and 0.25 at x = 2.5
         int px = 55 + (int) Math.round(2.5 / 4 * 263);
-        int inside = img.getRGB(px, 64 + (int) Math.round(0.55 * 186)), outside = img.getRGB(px, 64 + (int) Math.round(0.75 * 186));
+        int inside = img.getRGB(px, 64 + (int) Math.round(0.55 * 186)),
+                outside = img.getRGB(px, 64 + (int) Math.round(0.75 * 186));
         Color in = new Color(inside), out = new Color(outside);
         assertEquals(Color.WHITE, out);
         // the first colour (31, 119, 180) at alpha 60 over white

@@ -28,7 +28,8 @@ import java.util.stream.Stream;
 /** The service's tests' client side: requests over real HTTP, the test model and images, and result comparison. */
 final class Http {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     /** Letterbox size of the test model: small, so hundreds of requests take seconds. */
     static final int IMAGE_SIZE = 192;
 
@@ -40,12 +41,18 @@ final class Http {
         try (Golden g = Golden.open("dy-yolov7-w025")) {
             spec = g.spec();
         }
-        return Detector.builder().weights(Golden.file("dy-yolov7-w025.safetensors")).model(spec).imageSize(IMAGE_SIZE).batchSize(batch).build();
+        return Detector.builder()
+                .weights(Golden.file("dy-yolov7-w025.safetensors"))
+                .model(spec)
+                .imageSize(IMAGE_SIZE)
+                .batchSize(batch)
+                .build();
     }
 
     /** The golden images and a slice of COCO val2017: PNG and JPEG, landscape and portrait. */
     static List<Path> images() throws IOException {
-        List<Path> out = new ArrayList<>(List.of(Golden.file("images/demo.png"), Golden.file("images/grace_hopper.png")));
+        List<Path> out =
+                new ArrayList<>(List.of(Golden.file("images/demo.png"), Golden.file("images/grace_hopper.png")));
         try (Stream<Path> s = Files.list(Path.of("src/test/resources/data/coco_val2017_47/images/val2017"))) {
             out.addAll(s.sorted().limit(6).toList());
         }
@@ -53,11 +60,18 @@ final class Http {
     }
 
     static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return CLIENT.send(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .timeout(Duration.ofSeconds(60))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> post(URI base, String pathAndQuery, byte[] body, String contentType) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofSeconds(120))
+    static HttpResponse<String> post(URI base, String pathAndQuery, byte[] body, String contentType)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery))
+                .timeout(Duration.ofSeconds(120))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) b.header("Content-Type", contentType);
         return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -69,18 +83,24 @@ final class Http {
     }
 
     /** A multipart/form-data request with one file part per image. */
-    static HttpResponse<String> postMultipart(URI base, String query, List<Path> images) throws IOException, InterruptedException {
+    static HttpResponse<String> postMultipart(URI base, String query, List<Path> images)
+            throws IOException, InterruptedException {
         String boundary = "dydet-test-boundary-7f3a";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 0; i < images.size(); i++) {
             Path p = images.get(i);
-            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image" + i + "\"; filename=\"" + p.getFileName()
-                    + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image" + i + "\"; filename=\""
+                            + p.getFileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
             out.writeBytes(Files.readAllBytes(p));
             out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return post(base, "v1/detect" + (query.isEmpty() ? "" : "?" + query), out.toByteArray(), "multipart/form-data; boundary=" + boundary);
+        return post(
+                base,
+                "v1/detect" + (query.isEmpty() ? "" : "?" + query),
+                out.toByteArray(),
+                "multipart/form-data; boundary=" + boundary);
     }
 
     static JsonNode json(HttpResponse<String> r) throws IOException {
@@ -118,8 +138,10 @@ final class Http {
                 JsonNode o = dets.get(i);
                 if (used[i] || o.get("class_id").asInt() != d.classId()) continue;
                 JsonNode b = o.get("box");
-                if (Math.abs(b.get(0).asDouble() - d.box().x1()) <= boxTol && Math.abs(b.get(1).asDouble() - d.box().y1()) <= boxTol
-                        && Math.abs(b.get(2).asDouble() - d.box().x2()) <= boxTol && Math.abs(b.get(3).asDouble() - d.box().y2()) <= boxTol
+                if (Math.abs(b.get(0).asDouble() - d.box().x1()) <= boxTol
+                        && Math.abs(b.get(1).asDouble() - d.box().y1()) <= boxTol
+                        && Math.abs(b.get(2).asDouble() - d.box().x2()) <= boxTol
+                        && Math.abs(b.get(3).asDouble() - d.box().y2()) <= boxTol
                         && Math.abs(o.get("confidence").asDouble() - d.confidence()) <= confTol) match = i;
             }
             assertTrue(match >= 0, what + ": the service has no row for " + d + " in " + dets);
@@ -131,7 +153,8 @@ final class Http {
     /** The value of one series in a Prometheus text exposition, or NaN when absent. */
     static double metric(String exposition, String series) {
         for (String line : exposition.split("\n")) {
-            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
+            if (line.startsWith(series + " "))
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
         }
         return Double.NaN;
     }

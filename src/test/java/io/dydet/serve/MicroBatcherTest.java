@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.dydet.data.Images;
+import io.dydet.eval.NmsOptions;
 import io.dydet.infer.DetectSettings;
 import io.dydet.infer.ImageDetections;
-import io.dydet.eval.NmsOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -80,7 +80,9 @@ class MicroBatcherTest {
         Thread.sleep(100);
         submit(b, "queued");
         Mat x = image(), y = image();
-        assertThrows(MicroBatcher.QueueFullException.class, () -> b.submit(List.of(x, y), List.of("x", "y"), List.of(SETTINGS, SETTINGS)));
+        assertThrows(
+                MicroBatcher.QueueFullException.class,
+                () -> b.submit(List.of(x, y), List.of("x", "y"), List.of(SETTINGS, SETTINGS)));
         assertEquals(0, x.dataAddr(), "released");
         assertEquals(0, y.dataAddr(), "released");
     }

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeIntegrationTest {
     /** Splits the test images between the routes: their easiness scores lie on both sides of it. */
     static final float SPLIT = 0.526f;
+
     static Detector detector;
     static DetectionServer server;
     static URI base;
@@ -42,7 +43,9 @@ class ServeIntegrationTest {
     static void start() throws Exception {
         Engines.start(2);
         detector = Http.detector(8);
-        ServeSettings settings = ServeSettings.defaults().withAddress("127.0.0.1", 0).withBatching(8, 5, 1)
+        ServeSettings settings = ServeSettings.defaults()
+                .withAddress("127.0.0.1", 0)
+                .withBatching(8, 5, 1)
                 .withLimits(64, 60_000, 2L << 20, 8, 4_000_000L);
         server = DetectionServer.start(detector, settings);
         base = server.uri();
@@ -69,8 +72,14 @@ class ServeIntegrationTest {
         assertEquals(80, m.get("classes").size());
         assertEquals("person", m.get("classes").get(0).asText());
         assertEquals(Http.IMAGE_SIZE, m.get("image_size").asInt());
-        assertEquals(detector.gflops(Route.ROUTE1, Http.IMAGE_SIZE, Http.IMAGE_SIZE), m.at("/gflops/route1").asDouble(), 1e-9);
-        assertEquals(detector.gflops(Route.ROUTE2, Http.IMAGE_SIZE, Http.IMAGE_SIZE), m.at("/gflops/route2").asDouble(), 1e-9);
+        assertEquals(
+                detector.gflops(Route.ROUTE1, Http.IMAGE_SIZE, Http.IMAGE_SIZE),
+                m.at("/gflops/route1").asDouble(),
+                1e-9);
+        assertEquals(
+                detector.gflops(Route.ROUTE2, Http.IMAGE_SIZE, Http.IMAGE_SIZE),
+                m.at("/gflops/route2").asDouble(),
+                1e-9);
         assertTrue(m.at("/gflops/route2").asDouble() > m.at("/gflops/route1").asDouble());
         assertTrue(m.get("dynamic").asBoolean());
         assertTrue(m.get("calibration").isNull(), "the golden weights carry no calibration");
@@ -89,47 +98,96 @@ class ServeIntegrationTest {
             JsonNode row = body.get("images").get(0);
             assertSame(image.toString(), want, row, 1e-3, 1e-5);
             assertEquals("body", row.get("file").asText());
-            assertEquals(detector.routerThreshold(), body.get("router_threshold").asDouble(), 1e-7);
-            for (String t : List.of("decode_ms", "queue_ms", "pre_ms", "model_ms", "nms_ms")) assertTrue(row.at("/timings/" + t).asDouble() >= 0, t);
+            assertEquals(
+                    detector.routerThreshold(), body.get("router_threshold").asDouble(), 1e-7);
+            for (String t : List.of("decode_ms", "queue_ms", "pre_ms", "model_ms", "nms_ms"))
+                assertTrue(row.at("/timings/" + t).asDouble() >= 0, t);
             assertTrue(body.get("total_ms").asDouble() > 0);
         }
-        assertTrue(detector.detect(images.get(0)).detections().size() > 5, "the test model finds objects on the golden image");
+        assertTrue(
+                detector.detect(images.get(0)).detections().size() > 5,
+                "the test model finds objects on the golden image");
     }
 
     @Test
     void requestSettingsChangeRoutesAndBoxesAsInTheLibrary() throws Exception {
         Path img = images.get(1);
         for (float t : new float[] {0f, SPLIT, 1f}) {
-            ImageDetections want = detector.detectDecoded(List.of(io.dydet.data.Images.read(img, Long.MAX_VALUE)), List.of("x"),
-                    List.of(detector.defaults().withRouterThreshold(t).withConfidence(0.4f).withIou(0.3f))).get(0);
-            JsonNode row = Http.json(Http.postImage(base, "dy_thres=" + t + "&conf=0.4&iou=0.3", img)).get("images").get(0);
+            ImageDetections want = detector.detectDecoded(
+                            List.of(io.dydet.data.Images.read(img, Long.MAX_VALUE)),
+                            List.of("x"),
+                            List.of(detector.defaults()
+                                    .withRouterThreshold(t)
+                                    .withConfidence(0.4f)
+                                    .withIou(0.3f)))
+                    .get(0);
+            JsonNode row = Http.json(Http.postImage(base, "dy_thres=" + t + "&conf=0.4&iou=0.3", img))
+                    .get("images")
+                    .get(0);
             assertSame("threshold " + t, want, row, 1e-3, 1e-5);
         }
-        assertEquals(1, Http.json(Http.postImage(base, "dy_thres=0", img)).at("/images/0/route").asInt());
-        assertEquals(2, Http.json(Http.postImage(base, "dy_thres=1", img)).at("/images/0/route").asInt());
+        assertEquals(
+                1,
+                Http.json(Http.postImage(base, "dy_thres=0", img))
+                        .at("/images/0/route")
+                        .asInt());
+        assertEquals(
+                2,
+                Http.json(Http.postImage(base, "dy_thres=1", img))
+                        .at("/images/0/route")
+                        .asInt());
         // classes by name or id: the unfiltered rows of those classes, nothing else
         List<io.dydet.infer.Detection> all = detector.detect(img).detections();
         int first = all.get(0).classId();
-        int absent = java.util.stream.IntStream.range(0, 80).filter(c -> all.stream().noneMatch(d -> d.classId() == c)).findFirst().orElseThrow();
+        int absent = java.util.stream.IntStream.range(0, 80)
+                .filter(c -> all.stream().noneMatch(d -> d.classId() == c))
+                .findFirst()
+                .orElseThrow();
         Set<Integer> kept = Set.of(first, absent);
         String query = "classes=" + all.get(0).className() + "," + absent;
         JsonNode some = Http.json(Http.postImage(base, query, img)).at("/images/0/detections");
         assertEquals(all.stream().filter(d -> kept.contains(d.classId())).count(), some.size());
         for (JsonNode d : some) assertTrue(kept.contains(d.get("class_id").asInt()), d.toString());
-        assertEquals(0, Http.json(Http.postImage(base, "classes=" + absent, img)).at("/images/0/detections").size());
+        assertEquals(
+                0,
+                Http.json(Http.postImage(base, "classes=" + absent, img))
+                        .at("/images/0/detections")
+                        .size());
     }
 
     @Test
     void badParametersAreRefusedByName() throws Exception {
         Path img = images.get(0);
-        assertTrue(Http.error(Http.postImage(base, "conf_thres=0.3", img), 400).get("message").asText().contains("conf_thres"));
-        assertTrue(Http.error(Http.postImage(base, "conf=2", img), 400).get("message").asText().contains("conf"));
-        assertTrue(Http.error(Http.postImage(base, "dy_thres=abc", img), 400).get("message").asText().contains("dy_thres"));
-        assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5&dy_thres=0.5", img), 400).get("message").asText().contains("not both"));
-        assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5", img), 400).get("message").asText().contains("calibrat"));
-        assertTrue(Http.error(Http.postImage(base, "classes=unicorn", img), 400).get("message").asText().contains("unicorn"));
+        assertTrue(Http.error(Http.postImage(base, "conf_thres=0.3", img), 400)
+                .get("message")
+                .asText()
+                .contains("conf_thres"));
+        assertTrue(Http.error(Http.postImage(base, "conf=2", img), 400)
+                .get("message")
+                .asText()
+                .contains("conf"));
+        assertTrue(Http.error(Http.postImage(base, "dy_thres=abc", img), 400)
+                .get("message")
+                .asText()
+                .contains("dy_thres"));
+        assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5&dy_thres=0.5", img), 400)
+                .get("message")
+                .asText()
+                .contains("not both"));
+        assertTrue(Http.error(Http.postImage(base, "easy_ratio=0.5", img), 400)
+                .get("message")
+                .asText()
+                .contains("calibrat"));
+        assertTrue(Http.error(Http.postImage(base, "classes=unicorn", img), 400)
+                .get("message")
+                .asText()
+                .contains("unicorn"));
         // the message detect gives too (CliTest)
-        assertEquals("classes: id 999 is outside 0..79", Http.error(Http.postImage(base, "classes=999", img), 400).get("message").asText());
+        assertEquals(
+                "classes: id 999 is outside 0..79",
+                Http.error(Http.postImage(base, "classes=999", img), 400)
+                        .get("message")
+                        .asText());
     }
 
     @Test
@@ -140,8 +198,11 @@ class ServeIntegrationTest {
         for (int i = 0; i < some.size(); i++) {
             JsonNode row = body.get("images").get(i);
             assertEquals(some.get(i).getFileName().toString(), row.get("file").asText());
-            ImageDetections want = detector.detectDecoded(List.of(io.dydet.data.Images.read(some.get(i), Long.MAX_VALUE)), List.of("x"),
-                    List.of(detector.defaults().withRouterThreshold(SPLIT))).get(0);
+            ImageDetections want = detector.detectDecoded(
+                            List.of(io.dydet.data.Images.read(some.get(i), Long.MAX_VALUE)),
+                            List.of("x"),
+                            List.of(detector.defaults().withRouterThreshold(SPLIT)))
+                    .get(0);
             assertSame(some.get(i).toString(), want, row, 1e-2, 1e-4);
         }
         Set<Integer> routes = new java.util.HashSet<>();
@@ -171,7 +232,9 @@ class ServeIntegrationTest {
      */
     @Test
     void aDegeneratePartIsDetectedAndTheOtherPartsGetTheirDetections(@TempDir Path dir) throws Exception {
-        Path thin = TestImages.png(dir, "thin", 2000, 1), strip = TestImages.png(dir, "strip", 600, 20), flat = TestImages.png(dir, "thin", 600, 1);
+        Path thin = TestImages.png(dir, "thin", 2000, 1),
+                strip = TestImages.png(dir, "strip", 600, 20),
+                flat = TestImages.png(dir, "thin", 600, 1);
         List<Path> parts = List.of(images.get(0), thin, strip, images.get(1), flat);
         HttpResponse<String> r = Http.postMultipart(base, "", parts);
         assertEquals(200, r.statusCode(), r.body());
@@ -216,9 +279,11 @@ class ServeIntegrationTest {
                             continue;
                         }
                         try {
-                            assertSameRow(reference[i][t], Http.json(r).get("images").get(0));
+                            assertSameRow(
+                                    reference[i][t], Http.json(r).get("images").get(0));
                         } catch (AssertionError e) {
-                            problems.add("client " + client + " request " + k + " (" + images.get(i).getFileName() + "): " + e.getMessage());
+                            problems.add("client " + client + " request " + k + " ("
+                                    + images.get(i).getFileName() + "): " + e.getMessage());
                         }
                     }
                     return problems;
@@ -226,7 +291,9 @@ class ServeIntegrationTest {
             }
             List<String> problems = new ArrayList<>();
             for (Future<List<String>> f : done) problems.addAll(f.get());
-            assertTrue(problems.isEmpty(), problems.size() + " problems, first: " + problems.subList(0, Math.min(3, problems.size())));
+            assertTrue(
+                    problems.isEmpty(),
+                    problems.size() + " problems, first: " + problems.subList(0, Math.min(3, problems.size())));
         } finally {
             pool.shutdownNow();
         }
@@ -234,7 +301,9 @@ class ServeIntegrationTest {
         double images640 = Http.metric(after, "dydet_batch_size_sum") - Http.metric(before, "dydet_batch_size_sum");
         double batches = Http.metric(after, "dydet_batch_size_count") - Http.metric(before, "dydet_batch_size_count");
         assertEquals(clients * perClient, images640, 0);
-        assertTrue(images640 / batches > 1.5, "32 concurrent clients should share forward passes; mean batch " + images640 / batches);
+        assertTrue(
+                images640 / batches > 1.5,
+                "32 concurrent clients should share forward passes; mean batch " + images640 / batches);
     }
 
     /** Two answers for the same image and settings: equal up to batch-size float noise. */
@@ -246,8 +315,10 @@ class ServeIntegrationTest {
         for (int i = 0; i < a.size(); i++) {
             JsonNode x = a.get(i), y = b.get(i);
             assertEquals(x.get("class_id").asInt(), y.get("class_id").asInt(), "class of row " + i);
-            assertEquals(x.get("confidence").asDouble(), y.get("confidence").asDouble(), 1e-4, "confidence of row " + i);
-            for (int k = 0; k < 4; k++) assertEquals(x.get("box").get(k).asDouble(), y.get("box").get(k).asDouble(), 1e-2, "box of row " + i);
+            assertEquals(
+                    x.get("confidence").asDouble(), y.get("confidence").asDouble(), 1e-4, "confidence of row " + i);
+            for (int k = 0; k < 4; k++)
+                assertEquals(x.get("box").get(k).asDouble(), y.get("box").get(k).asDouble(), 1e-2, "box of row " + i);
         }
     }
 
@@ -275,7 +346,12 @@ class ServeIntegrationTest {
         // still serving, with the same answers
         HttpResponse<String> ok = Http.postImage(base, "", images.get(0));
         assertEquals(200, ok.statusCode());
-        assertSame("after the bad uploads", detector.detect(images.get(0)), Http.json(ok).get("images").get(0), 1e-3, 1e-5);
+        assertSame(
+                "after the bad uploads",
+                detector.detect(images.get(0)),
+                Http.json(ok).get("images").get(0),
+                1e-3,
+                1e-5);
         String metrics = Http.get(base, "metrics").body();
         assertTrue(Http.metric(metrics, "dydet_http_requests_total{endpoint=\"detect\",status=\"415\"}") >= 2, metrics);
         assertTrue(Http.metric(metrics, "dydet_http_requests_total{endpoint=\"detect\",status=\"413\"}") >= 2, metrics);
@@ -291,7 +367,11 @@ class ServeIntegrationTest {
         String b = "dydet-hostile";
         StringBuilder many = new StringBuilder();
         for (int i = 0; i <= Uploads.MAX_PARTS; i++)
-            many.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"f").append(i).append("\"; filename=\"x.jpg\"\r\n\r\nxx\r\n");
+            many.append("--")
+                    .append(b)
+                    .append("\r\nContent-Disposition: form-data; name=\"f")
+                    .append(i)
+                    .append("\"; filename=\"x.jpg\"\r\n\r\nxx\r\n");
         many.append("--").append(b).append("--\r\n");
         String part = "--" + b + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.jpg\"\r\n\r\nxxxx";
         String[][] cases = { // body, Content-Type, status, code
@@ -305,7 +385,9 @@ class ServeIntegrationTest {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             JsonNode e;
             try {
-                e = Http.error(Http.post(base, "v1/detect", c[0].getBytes(StandardCharsets.UTF_8), c[1]), Integer.parseInt(c[2]));
+                e = Http.error(
+                        Http.post(base, "v1/detect", c[0].getBytes(StandardCharsets.UTF_8), c[1]),
+                        Integer.parseInt(c[2]));
             } finally {
                 System.setErr(old);
             }
@@ -318,9 +400,18 @@ class ServeIntegrationTest {
             HttpResponse<String> ok = Http.postImage(base, "", images.get(0));
             assertEquals(200, ok.statusCode(), "after " + c[3] + ": " + ok.body());
         }
-        JsonNode e = Http.error(Http.post(base, "v1/detect", many.toString().getBytes(StandardCharsets.UTF_8), "multipart/form-data; boundary=" + b), 413);
+        JsonNode e = Http.error(
+                Http.post(
+                        base,
+                        "v1/detect",
+                        many.toString().getBytes(StandardCharsets.UTF_8),
+                        "multipart/form-data; boundary=" + b),
+                413);
         assertTrue(e.get("message").asText().contains("at most " + Uploads.MAX_PARTS), e.toString());
-        e = Http.error(Http.post(base, "v1/detect", part.getBytes(StandardCharsets.UTF_8), "multipart/form-data; boundary=" + b), 400);
+        e = Http.error(
+                Http.post(
+                        base, "v1/detect", part.getBytes(StandardCharsets.UTF_8), "multipart/form-data; boundary=" + b),
+                400);
         assertTrue(e.get("message").asText().contains("closing boundary"), e.toString());
         e = Http.error(Http.post(base, "v1/detect", part.getBytes(StandardCharsets.UTF_8), "multipart/form-data"), 400);
         assertTrue(e.get("message").asText().contains("no boundary"), e.toString());
@@ -339,7 +430,10 @@ class ServeIntegrationTest {
         assertTrue(e.get("message").asText().contains("GET"), e.toString());
         e = Http.error(Http.get(base, "v2/nothing"), 404);
         assertEquals("not_found", e.get("code").asText());
-        assertTrue(e.get("message").asText().contains("/v2/nothing") && e.get("message").asText().contains("POST /v1/detect"), e.toString());
+        assertTrue(
+                e.get("message").asText().contains("/v2/nothing")
+                        && e.get("message").asText().contains("POST /v1/detect"),
+                e.toString());
     }
 
     @Test
@@ -349,11 +443,24 @@ class ServeIntegrationTest {
         Http.postImage(base, "dy_thres=1", images.get(0));
         Http.postImage(base, "dy_thres=1", images.get(1));
         HttpResponse<String> m = Http.get(base, "metrics");
-        assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), m.headers().toString());
+        assertTrue(
+                m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+                m.headers().toString());
         String after = m.body();
-        assertEquals(1, Http.metric(after, "dydet_images_total{route=\"1\"}") - Http.metric(before, "dydet_images_total{route=\"1\"}"), 0);
-        assertEquals(2, Http.metric(after, "dydet_images_total{route=\"2\"}") - Http.metric(before, "dydet_images_total{route=\"2\"}"), 0);
-        for (String series : List.of("dydet_queue_depth", "dydet_requests_in_flight", "dydet_http_request_duration_seconds_count{endpoint=\"detect\"}"))
+        assertEquals(
+                1,
+                Http.metric(after, "dydet_images_total{route=\"1\"}")
+                        - Http.metric(before, "dydet_images_total{route=\"1\"}"),
+                0);
+        assertEquals(
+                2,
+                Http.metric(after, "dydet_images_total{route=\"2\"}")
+                        - Http.metric(before, "dydet_images_total{route=\"2\"}"),
+                0);
+        for (String series : List.of(
+                "dydet_queue_depth",
+                "dydet_requests_in_flight",
+                "dydet_http_request_duration_seconds_count{endpoint=\"detect\"}"))
             assertTrue(!Double.isNaN(Http.metric(after, series)), series + " missing from\n" + after);
     }
 

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /** Readiness, the bounded queue, timeouts, batches that mix settings, and graceful shutdown. */
 class ServeLifecycleTest {
-    @org.junit.jupiter.api.io.TempDir Path dir;
+    @org.junit.jupiter.api.io.TempDir
+    Path dir;
+
     static Detector detector;
     static List<Path> images;
 
@@ -52,7 +54,8 @@ class ServeLifecycleTest {
         final List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public List<io.dydet.infer.ImageDetections> run(List<org.opencv.core.Mat> bgr, List<String> labels, List<io.dydet.infer.DetectSettings> s) {
+        public List<io.dydet.infer.ImageDetections> run(
+                List<org.opencv.core.Mat> bgr, List<String> labels, List<io.dydet.infer.DetectSettings> s) {
             waiting.incrementAndGet();
             try {
                 permits.acquire();
@@ -86,7 +89,8 @@ class ServeLifecycleTest {
         List<Runnable> warmups = new ArrayList<>();
         GatedRunner runner = new GatedRunner();
         runner.permits.release(1000);
-        try (DetectionServer server = DetectionServer.start(detector, runner, settings().withShutdown(5000, 1), warmups::add)) {
+        try (DetectionServer server =
+                DetectionServer.start(detector, runner, settings().withShutdown(5000, 1), warmups::add)) {
             HttpResponse<String> r = Http.get(server.uri(), "readyz");
             assertEquals(503, r.statusCode());
             assertFalse(Http.json(r).get("ready").asBoolean());
@@ -117,35 +121,49 @@ class ServeLifecycleTest {
     @Test
     void aFullQueueAnswers503WithRetryAfter() throws Exception {
         GatedRunner runner = new GatedRunner();
-        ServeSettings s = settings().withBatching(1, 0, 1).withLimits(2, 60_000, 32L << 20, 2, 40_000_000L).withShutdown(5000, 0);
+        ServeSettings s = settings()
+                .withBatching(1, 0, 1)
+                .withLimits(2, 60_000, 32L << 20, 2, 40_000_000L)
+                .withShutdown(5000, 0);
         try (DetectionServer server = DetectionServer.start(detector, runner, s, Runnable::run)) {
             CompletableFuture<HttpResponse<String>> running = postAsync(server, "", images.get(0));
             runner.awaitWaiting(1); // taken by the worker: the queue is empty again
-            List<CompletableFuture<HttpResponse<String>>> queued = List.of(postAsync(server, "", images.get(1)), postAsync(server, "", images.get(2)));
-            for (int i = 0; i < 500 && !Http.get(server.uri(), "metrics").body().contains("dydet_queue_depth 2.0"); i++) Thread.sleep(10);
+            List<CompletableFuture<HttpResponse<String>>> queued =
+                    List.of(postAsync(server, "", images.get(1)), postAsync(server, "", images.get(2)));
+            for (int i = 0; i < 500 && !Http.get(server.uri(), "metrics").body().contains("dydet_queue_depth 2.0"); i++)
+                Thread.sleep(10);
             HttpResponse<String> refused = Http.postImage(server.uri(), "", images.get(3));
             JsonNode e = Http.error(refused, 503);
             assertEquals("queue_full", e.get("code").asText());
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
             runner.permits.release(100);
             assertEquals(200, running.get(60, TimeUnit.SECONDS).statusCode());
-            for (CompletableFuture<HttpResponse<String>> q : queued) assertEquals(200, q.get(60, TimeUnit.SECONDS).statusCode());
-            assertEquals(200, Http.postImage(server.uri(), "", images.get(3)).statusCode(), "served again once the queue drained");
+            for (CompletableFuture<HttpResponse<String>> q : queued)
+                assertEquals(200, q.get(60, TimeUnit.SECONDS).statusCode());
+            assertEquals(
+                    200,
+                    Http.postImage(server.uri(), "", images.get(3)).statusCode(),
+                    "served again once the queue drained");
         }
     }
 
     @Test
     void aRequestOverItsTimeoutGets504AndItsImagesAreDropped() throws Exception {
         GatedRunner runner = new GatedRunner();
-        ServeSettings s = settings().withBatching(1, 0, 1).withLimits(8, 300, 32L << 20, 8, 40_000_000L).withShutdown(5000, 0);
+        ServeSettings s = settings()
+                .withBatching(1, 0, 1)
+                .withLimits(8, 300, 32L << 20, 8, 40_000_000L)
+                .withShutdown(5000, 0);
         try (DetectionServer server = DetectionServer.start(detector, runner, s, Runnable::run)) {
             CompletableFuture<HttpResponse<String>> first = postAsync(server, "", images.get(0));
             runner.awaitWaiting(1);
-            JsonNode e = Http.error(Http.postImage(server.uri(), "", images.get(1)), 504); // queued behind the gate past 300 ms
+            JsonNode e = Http.error(
+                    Http.postImage(server.uri(), "", images.get(1)), 504); // queued behind the gate past 300 ms
             assertEquals("timeout", e.get("code").asText());
             Http.error(first.get(60, TimeUnit.SECONDS), 504);
             runner.permits.release(100);
-            for (int i = 0; i < 500 && Http.get(server.uri(), "metrics").body().contains("dydet_queue_depth 1.0"); i++) Thread.sleep(10);
+            for (int i = 0; i < 500 && Http.get(server.uri(), "metrics").body().contains("dydet_queue_depth 1.0"); i++)
+                Thread.sleep(10);
             Thread.sleep(200);
             assertEquals(List.of(1), runner.batchSizes, "the timed-out queued image never ran");
         }
@@ -162,7 +180,8 @@ class ServeLifecycleTest {
             runner.awaitWaiting(1);
             CompletableFuture<HttpResponse<String>> easy = postAsync(server, "dy_thres=0&conf=0.5", img);
             CompletableFuture<HttpResponse<String>> hard = postAsync(server, "dy_thres=1&conf=0.3", img);
-            for (int i = 0; i < 500 && !Http.get(server.uri(), "metrics").body().contains("dydet_queue_depth 2.0"); i++) Thread.sleep(10);
+            for (int i = 0; i < 500 && !Http.get(server.uri(), "metrics").body().contains("dydet_queue_depth 2.0"); i++)
+                Thread.sleep(10);
             runner.permits.release(100);
             assertEquals(200, plug.get(60, TimeUnit.SECONDS).statusCode());
             JsonNode a = Http.json(easy.get(60, TimeUnit.SECONDS)).get("images").get(0);
@@ -171,11 +190,32 @@ class ServeLifecycleTest {
             assertEquals(2, a.get("batch").asInt());
             assertEquals(1, a.get("route").asInt());
             assertEquals(2, b.get("route").asInt());
-            for (JsonNode d : a.get("detections")) assertTrue(d.get("confidence").asDouble() > 0.5);
-            Http.assertSame("route 1", detector.detectDecoded(List.of(io.dydet.data.Images.read(img, Long.MAX_VALUE)), List.of("x"),
-                    List.of(detector.defaults().withRouterThreshold(0f).withConfidence(0.5f))).get(0), a, 1e-2, 1e-4);
-            Http.assertSame("route 2", detector.detectDecoded(List.of(io.dydet.data.Images.read(img, Long.MAX_VALUE)), List.of("x"),
-                    List.of(detector.defaults().withRouterThreshold(1f).withConfidence(0.3f))).get(0), b, 1e-2, 1e-4);
+            for (JsonNode d : a.get("detections"))
+                assertTrue(d.get("confidence").asDouble() > 0.5);
+            Http.assertSame(
+                    "route 1",
+                    detector.detectDecoded(
+                                    List.of(io.dydet.data.Images.read(img, Long.MAX_VALUE)),
+                                    List.of("x"),
+                                    List.of(detector.defaults()
+                                            .withRouterThreshold(0f)
+                                            .withConfidence(0.5f)))
+                            .get(0),
+                    a,
+                    1e-2,
+                    1e-4);
+            Http.assertSame(
+                    "route 2",
+                    detector.detectDecoded(
+                                    List.of(io.dydet.data.Images.read(img, Long.MAX_VALUE)),
+                                    List.of("x"),
+                                    List.of(detector.defaults()
+                                            .withRouterThreshold(1f)
+                                            .withConfidence(0.3f)))
+                            .get(0),
+                    b,
+                    1e-2,
+                    1e-4);
         }
     }
 
@@ -204,7 +244,12 @@ class ServeLifecycleTest {
         runner.permits.release(100);
         HttpResponse<String> done = inFlight.get(60, TimeUnit.SECONDS);
         assertEquals(200, done.statusCode(), done.body());
-        Http.assertSame("in flight", detector.detect(images.get(0)), Http.json(done).get("images").get(0), 1e-3, 1e-5);
+        Http.assertSame(
+                "in flight",
+                detector.detect(images.get(0)),
+                Http.json(done).get("images").get(0),
+                1e-3,
+                1e-5);
         assertTrue(closed.await(30, TimeUnit.SECONDS));
         assertThrows(IOException.class, () -> Http.get(uri, "healthz"), "stopped listening");
     }
@@ -212,8 +257,13 @@ class ServeLifecycleTest {
     @Test
     void aTakenPortIsAClearError() throws Exception {
         try (DetectionServer first = DetectionServer.start(detector, detector::detectDecoded, settings(), r -> {})) {
-            IOException e = assertThrows(IOException.class,
-                    () -> DetectionServer.start(detector, detector::detectDecoded, settings().withAddress("127.0.0.1", first.port()), r -> {}));
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> DetectionServer.start(
+                            detector,
+                            detector::detectDecoded,
+                            settings().withAddress("127.0.0.1", first.port()),
+                            r -> {}));
             assertTrue(e.getMessage().contains(String.valueOf(first.port())), e.getMessage());
         }
     }
@@ -222,32 +272,39 @@ class ServeLifecycleTest {
     void closeWaitsForARunningWarmUpAndStopsItEarly() throws Exception {
         GatedRunner runner = new GatedRunner();
         Thread[] warm = new Thread[1];
-        DetectionServer server = DetectionServer.start(detector, runner, settings().withShutdown(30_000, 5), r -> {
-            warm[0] = new Thread(r);
-            warm[0].start();
-        });
+        DetectionServer server =
+                DetectionServer.start(detector, runner, settings().withShutdown(30_000, 5), r -> {
+                    warm[0] = new Thread(r);
+                    warm[0].start();
+                });
         runner.awaitWaiting(1); // the warm-up's first pass is inside the backend
         CountDownLatch closed = new CountDownLatch(1);
         new Thread(() -> {
-            server.close();
-            closed.countDown();
-        }).start();
-        assertFalse(closed.await(300, TimeUnit.MILLISECONDS), "close() must not free the detector under a running warm-up");
+                    server.close();
+                    closed.countDown();
+                })
+                .start();
+        assertFalse(
+                closed.await(300, TimeUnit.MILLISECONDS), "close() must not free the detector under a running warm-up");
         runner.permits.release(100);
         assertTrue(closed.await(30, TimeUnit.SECONDS));
         warm[0].join(10_000);
         assertFalse(warm[0].isAlive());
-        assertTrue(runner.batchSizes.size() < 10, "the warm-up stopped early: " + runner.batchSizes.size() + " of 10 passes");
+        assertTrue(
+                runner.batchSizes.size() < 10,
+                "the warm-up stopped early: " + runner.batchSizes.size() + " of 10 passes");
         assertFalse(server.ready());
     }
 
     @Test
     void aRequestWithMorePixelsThanTheDecodeBudgetIsRefusedBeforeDecoding() throws Exception {
         // pixel limit 1 M: the decode budget is 8 M pixels; nine 1000 x 1000 headers exceed it
-        ServeSettings s = settings().withLimits(16, 60_000, 32L << 20, 16, 1_000_000L).withShutdown(5000, 0);
+        ServeSettings s =
+                settings().withLimits(16, 60_000, 32L << 20, 16, 1_000_000L).withShutdown(5000, 0);
         try (DetectionServer server = DetectionServer.start(detector, detector::detectDecoded, s, Runnable::run)) {
             Path header = Files.write(dir.resolve("big.png"), io.dydet.testing.TestImages.pngHeader(1000, 1000));
-            JsonNode e = Http.error(Http.postMultipart(server.uri(), "", java.util.Collections.nCopies(9, header)), 413);
+            JsonNode e =
+                    Http.error(Http.postMultipart(server.uri(), "", java.util.Collections.nCopies(9, header)), 413);
             assertEquals("too_many_pixels", e.get("code").asText());
             assertTrue(e.get("message").asText().contains("9000000"), e.toString());
             // eight fit the budget; each is then refused on its own as undecodable
@@ -257,8 +314,8 @@ class ServeLifecycleTest {
 
     @Test
     void settingsWhereARequestCouldNeverBeQueuedAreRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServeSettings.defaults().withLimits(8, 1000, 1 << 20, 16, 1_000_000L));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServeSettings.defaults()
+                .withLimits(8, 1000, 1 << 20, 16, 1_000_000L));
         assertTrue(e.getMessage().contains("queue depth 8"), e.getMessage());
     }
 }

@@ -42,7 +42,8 @@ public final class Damage {
      * stored data. With {@code fixCrc} the CRC-32 records (central directory, data descriptor) are updated to match, as
      * a writer that saved such values would have them; without, the copy is a damaged file.
      */
-    public static Path zipEntry(Path from, Path to, String entry, long at, byte[] bytes, boolean fixCrc) throws IOException {
+    public static Path zipEntry(Path from, Path to, String entry, long at, byte[] bytes, boolean fixCrc)
+            throws IOException {
         return zipEntry(from, to, entry, at, bytes, null, fixCrc);
     }
 
@@ -51,7 +52,8 @@ public final class Damage {
         return zipEntry(from, to, entry, at, null, new byte[] {0x10}, false);
     }
 
-    private static Path zipEntry(Path from, Path to, String entry, long at, byte[] bytes, byte[] xor, boolean fixCrc) throws IOException {
+    private static Path zipEntry(Path from, Path to, String entry, long at, byte[] bytes, byte[] xor, boolean fixCrc)
+            throws IOException {
         byte[] z = Files.readAllBytes(from);
         ByteBuffer buf = ByteBuffer.wrap(z).order(ByteOrder.LITTLE_ENDIAN);
         int cen = centralRecord(z, buf, entry);
@@ -83,7 +85,8 @@ public final class Damage {
     private static int centralRecord(byte[] z, ByteBuffer buf, String entry) {
         byte[] name = entry.getBytes(StandardCharsets.UTF_8);
         for (int i = z.length - 46 - name.length; i >= 0; i--) {
-            if (buf.getInt(i) == 0x02014b50 && Short.toUnsignedInt(buf.getShort(i + 28)) == name.length
+            if (buf.getInt(i) == 0x02014b50
+                    && Short.toUnsignedInt(buf.getShort(i + 28)) == name.length
                     && Arrays.equals(z, i + 46, i + 46 + name.length, name, 0, name.length)) {
                 return i;
             }

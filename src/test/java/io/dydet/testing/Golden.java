@@ -23,7 +23,8 @@ import java.nio.file.Path;
  * file fails the test (it never skips).
  */
 public final class Golden implements AutoCloseable {
-    public static final java.util.List<String> MODELS = java.util.List.of("dy-yolov7-w025", "dy-yolov7x-w025", "dy-yolov7-w6-w025");
+    public static final java.util.List<String> MODELS =
+            java.util.List.of("dy-yolov7-w025", "dy-yolov7x-w025", "dy-yolov7-w6-w025");
 
     private final String name;
     private final SafeTensorsFile io;

@@ -13,11 +13,13 @@ import java.nio.file.Path;
 public final class PrintOutputs {
     public static void main(String[] args) throws Exception {
         Engines.start(2);
-        try (Golden g = Golden.open("dy-yolov7-w025"); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        try (Golden g = Golden.open("dy-yolov7-w025");
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DynamicDetModel model = ModelFiles.load(Path.of(args[0]), null, m.newSubManager());
             NDArray x = g.input(m, "demo");
             System.out.println(model.routerScores(x).getFloat(0, 0));
-            for (Route r : Route.values()) System.out.println(model.forward(x, r).decoded().sum().getFloat());
+            for (Route r : Route.values())
+                System.out.println(model.forward(x, r).decoded().sum().getFloat());
         }
     }
 }

@@ -24,7 +24,8 @@ public final class TensorAssert {
             }
         }
         if (!(worst <= tol)) {
-            throw new AssertionError(String.format("%s %s: max |diff| %.3g > %.3g at flat index %d: expected %.6g, actual %.6g",
+            throw new AssertionError(String.format(
+                    "%s %s: max |diff| %.3g > %.3g at flat index %d: expected %.6g, actual %.6g",
                     what, expected.getShape(), worst, tol, at, e[at], a[at]));
         }
         return worst;
@@ -35,6 +36,10 @@ public final class TensorAssert {
         float[] e = expected.toType(DataType.FLOAT32, false).toFloatArray();
         double max = 0;
         for (float v : e) max = Math.max(max, Math.abs(v));
-        return assertClose(what + " (tolerance " + rel + " x max " + (float) max + ")", expected, actual, rel * Math.max(max, 1e-12));
+        return assertClose(
+                what + " (tolerance " + rel + " x max " + (float) max + ")",
+                expected,
+                actual,
+                rel * Math.max(max, 1e-12));
     }
 }

@@ -1,8 +1,8 @@
 package io.dydet.testing;
 
+import io.dydet.data.Images;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import io.dydet.data.Images;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;

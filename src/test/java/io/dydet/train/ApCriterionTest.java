@@ -35,15 +35,19 @@ class ApCriterionTest {
                 ApCriterion.Result r = criterion.compute(scores, List.of(a, b, c));
                 assertEquals(0.9 * 0.006 + 0.2 * -0.006 + 0, r.total().getFloat(0), 1e-7);
                 Engines.backward(r.total());
-                assertArrayEquals(new float[] {0.006f, -0.006f, 0f}, scores.getGradient().toFloatArray(), 1e-7f);
+                assertArrayEquals(
+                        new float[] {0.006f, -0.006f, 0f}, scores.getGradient().toFloatArray(), 1e-7f);
                 assertEquals(0.010, r.images().get(0).benefit(), 0.0);
                 assertEquals(0.9f, r.images().get(0).score(), 1e-7f);
             } finally {
                 Engines.setGradEnabled(grad);
             }
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> criterion.benefit(Path.of("d.png")));
-        assertTrue(e.getMessage().contains("d.png") && e.getMessage().contains("not among the measured images"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> criterion.benefit(Path.of("d.png")));
+        assertTrue(
+                e.getMessage().contains("d.png") && e.getMessage().contains("not among the measured images"),
+                e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ApCriterion.of(Map.of(a, Double.NaN)));
     }
 }

@@ -43,7 +43,8 @@ class CascadeLossGoldenTest {
         Network net = Network.build(ModelSpec.load(Golden.file("dy-yolov7-w025-step1.yaml")));
         Map<String, NDArray> weights = new LinkedHashMap<>();
         try (SafeTensorsFile f = SafeTensors.open(Golden.file("dy-yolov7-w025.safetensors"))) {
-            for (TensorEntry e : f.entries()) if (!e.name().startsWith("router.")) weights.put(e.name(), f.read(manager, e.name()));
+            for (TensorEntry e : f.entries())
+                if (!e.name().startsWith("router.")) weights.put(e.name(), f.read(manager, e.name()));
         }
         model = DynamicDetModel.fromStateDict(net, weights, manager.newSubManager(), "golden");
         grads = SafeTensors.open(Golden.file("dy-yolov7-w025.grads.safetensors"));
@@ -82,7 +83,9 @@ class CascadeLossGoldenTest {
     }
 
     float[] golden(String key) throws Exception {
-        return grads.read(manager, key).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        return grads.read(manager, key)
+                .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                .toFloatArray();
     }
 
     @Test
@@ -102,15 +105,29 @@ class CascadeLossGoldenTest {
             List<LevelMatches> ms = head == 1 ? result.head1Matches() : result.head2Matches();
             for (int l = 0; l < 3; l++) {
                 String k = "step1.match.head" + head + ".level" + l + ".";
-                float[] img = golden(k + "image"), anc = golden(k + "anchor"), gj = golden(k + "gj"), gi = golden(k + "gi"), tgt = golden(k + "target");
+                float[] img = golden(k + "image"),
+                        anc = golden(k + "anchor"),
+                        gj = golden(k + "gj"),
+                        gi = golden(k + "gi"),
+                        tgt = golden(k + "target");
                 LevelMatches m = ms.get(l);
                 List<String> expected = new ArrayList<>(), actual = new ArrayList<>();
                 for (int i = 0; i < img.length; i++) {
-                    expected.add(String.format("%d/%d/%d/%d cls %.0f (%.5f %.5f)", (int) img[i], (int) anc[i], (int) gj[i], (int) gi[i], tgt[i * 6 + 1], tgt[i * 6 + 2], tgt[i * 6 + 3]));
+                    expected.add(String.format(
+                            "%d/%d/%d/%d cls %.0f (%.5f %.5f)",
+                            (int) img[i],
+                            (int) anc[i],
+                            (int) gj[i],
+                            (int) gi[i],
+                            tgt[i * 6 + 1],
+                            tgt[i * 6 + 2],
+                            tgt[i * 6 + 3]));
                 }
                 for (int i = 0; i < m.size(); i++) {
                     float[] t = m.target()[i];
-                    actual.add(String.format("%d/%d/%d/%d cls %.0f (%.5f %.5f)", m.image()[i], m.anchor()[i], m.gj()[i], m.gi()[i], t[1], t[2], t[3]));
+                    actual.add(String.format(
+                            "%d/%d/%d/%d cls %.0f (%.5f %.5f)",
+                            m.image()[i], m.anchor()[i], m.gj()[i], m.gi()[i], t[1], t[2], t[3]));
                 }
                 assertEquals(expected, actual, k);
                 total += img.length;
@@ -125,7 +142,10 @@ class CascadeLossGoldenTest {
         List<String> bad = new ArrayList<>();
         double worst = 0;
         String worstName = "";
-        List<String> names = grads.entries().stream().map(TensorEntry::name).filter(n -> !n.startsWith("step")).toList();
+        List<String> names = grads.entries().stream()
+                .map(TensorEntry::name)
+                .filter(n -> !n.startsWith("step"))
+                .toList();
         for (String name : names) {
             NDArray param = model.stateDict().get(name);
             if (param == null || !param.hasGradient()) {

@@ -49,7 +49,7 @@ class EmaTest {
     @Test
     void rampAveragesFloatsAndCopiesCounters() {
         try (NDManager m = manager.newSubManager();
-             Ema ema = Ema.of(state(m, new float[] {1f, -2f}, 0.5f, 7), Device.cpu(), 0.9999, 2000, 0)) {
+                Ema ema = Ema.of(state(m, new float[] {1f, -2f}, 0.5f, 7), Device.cpu(), 0.9999, 2000, 0)) {
             double expectedW0 = 1;
             double expectedW1 = -2;
             double expectedMean = 0.5;
@@ -67,7 +67,11 @@ class EmaTest {
                 float[] w = ema.tensors().get("conv.weight").toFloatArray();
                 assertEquals(expectedW0, w[0], 1e-6 * Math.abs(expectedW0), "w0 after " + u);
                 assertEquals(expectedW1, w[1], 1e-6 * Math.abs(expectedW1), "w1 after " + u);
-                assertEquals(expectedMean, ema.tensors().get("bn.running_mean").toFloatArray()[0], 1e-6, "running mean after " + u);
+                assertEquals(
+                        expectedMean,
+                        ema.tensors().get("bn.running_mean").toFloatArray()[0],
+                        1e-6,
+                        "running mean after " + u);
                 NDArray counter = ema.tensors().get("bn.num_batches_tracked");
                 assertEquals(DataType.INT64, counter.getDataType());
                 assertEquals(7 + 10L * u, counter.getLong(), "counter copied, not averaged");
@@ -80,18 +84,21 @@ class EmaTest {
     @Test
     void decayZeroIsACopy() {
         try (NDManager m = manager.newSubManager();
-             Ema ema = Ema.of(state(m, new float[] {1f, 2f}, 0f, 0), Device.cpu(), 0, 2000, 0)) {
+                Ema ema = Ema.of(state(m, new float[] {1f, 2f}, 0f, 0), Device.cpu(), 0, 2000, 0)) {
             Map<String, NDArray> model = state(m, new float[] {0.1f, 1e-7f}, 3.3f, 4);
             ema.update(model);
-            assertArrayEquals(model.get("conv.weight").toFloatArray(), ema.tensors().get("conv.weight").toFloatArray());
-            assertArrayEquals(new float[] {3.3f}, ema.tensors().get("bn.running_mean").toFloatArray());
+            assertArrayEquals(
+                    model.get("conv.weight").toFloatArray(),
+                    ema.tensors().get("conv.weight").toFloatArray());
+            assertArrayEquals(
+                    new float[] {3.3f}, ema.tensors().get("bn.running_mean").toFloatArray());
         }
     }
 
     @Test
     void saveLoadResumesExactly(@TempDir Path dir) throws IOException {
         try (NDManager m = manager.newSubManager();
-             Ema straight = Ema.of(state(m, new float[] {1f, 2f}, 0f, 0), Device.cpu(), 0.9999, 3, 0)) {
+                Ema straight = Ema.of(state(m, new float[] {1f, 2f}, 0f, 0), Device.cpu(), 0.9999, 3, 0)) {
             for (int u = 1; u <= 2; u++) straight.update(state(m, new float[] {u, -u}, u, u));
             Path file = dir.resolve("ema.safetensors");
             straight.save(file);
@@ -124,10 +131,14 @@ class EmaTest {
                 assertNotSame(w, ema.tensors().get("model_b.0.conv.weight"));
                 float before = ema.tensors().get("model_b.0.conv.weight").getFloat(0, 0, 0, 0);
                 w.addi(1f); // a training step
-                assertEquals(before, ema.tensors().get("model_b.0.conv.weight").getFloat(0, 0, 0, 0), "EMA holds copies");
+                assertEquals(
+                        before, ema.tensors().get("model_b.0.conv.weight").getFloat(0, 0, 0, 0), "EMA holds copies");
                 ema.update(model);
                 double d = 0.9999 * (1 - Math.exp(-1 / 2000.0));
-                assertEquals(d * before + (1 - d) * (before + 1), ema.tensors().get("model_b.0.conv.weight").getFloat(0, 0, 0, 0), 1e-6);
+                assertEquals(
+                        d * before + (1 - d) * (before + 1),
+                        ema.tensors().get("model_b.0.conv.weight").getFloat(0, 0, 0, 0),
+                        1e-6);
                 try (NDManager evalManager = m.newSubManager()) {
                     DynamicDetModel eval = DynamicDetModel.fromStateDict(net, ema.tensors(), evalManager, "ema");
                     assertEquals(ema.tensors().keySet(), eval.stateDict().keySet());

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Training's per-epoch validation over a validation split. */
 class EpochValidatorTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
@@ -52,7 +53,10 @@ class EpochValidatorTest {
             assertEquals(a.main().targets() + 1, b.main().targets());
             assertEquals(a.route1().images() + 1, b.route1().images());
             assertEquals(a.route1().targets() + 1, b.route1().targets());
-            assertTrue(b.main().map() >= 0 && b.main().map() <= 1 && b.route1().map50() >= 0 && b.route1().map50() <= 1);
+            assertTrue(b.main().map() >= 0
+                    && b.main().map() <= 1
+                    && b.route1().map50() >= 0
+                    && b.route1().map50() <= 1);
         }
     }
 }

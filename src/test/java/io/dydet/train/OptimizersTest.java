@@ -15,7 +15,6 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dydet.engine.Engines;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,10 +95,12 @@ class OptimizersTest {
 
     /** One training step as the reference does it: set lr/momentum, zero grads, backward, step. */
     private static void trainStep(Optimizer opt, Map<String, NDArray> params, int step, String kind) {
-        double scale = kind.equals("sgd_nesterov") ? 1 : ref.get("adam_lr_scale").asDouble();
+        double scale =
+                kind.equals("sgd_nesterov") ? 1 : ref.get("adam_lr_scale").asDouble();
         for (int g = 0; g < opt.groups().size(); g++) {
             opt.setLr(g, ref.get("lr").get(step).get(g).asDouble() * scale);
-            if (opt.hasMomentum()) opt.setMomentum(g, ref.get("momentum").get(step).asDouble());
+            if (opt.hasMomentum())
+                opt.setMomentum(g, ref.get("momentum").get(step).asDouble());
         }
         opt.zeroGrad();
         try (NDManager scratch = manager.newSubManager()) {
@@ -129,7 +130,10 @@ class OptimizersTest {
                         float[] want = floats(expected.get(step).get(e.getKey()));
                         float[] got = e.getValue().toFloatArray();
                         for (int i = 0; i < want.length; i++) {
-                            assertEquals(want[i], got[i], 2e-6 + 2e-6 * Math.abs(want[i]),
+                            assertEquals(
+                                    want[i],
+                                    got[i],
+                                    2e-6 + 2e-6 * Math.abs(want[i]),
                                     kind + " step " + (step + 1) + " " + e.getKey() + "[" + i + "]");
                         }
                     }
@@ -194,7 +198,10 @@ class OptimizersTest {
                 for (int s = 3; s < 6; s++) trainStep(opt, resumed, s, kind);
             }
             for (String k : straight.keySet()) {
-                assertArrayEquals(straight.get(k).toFloatArray(), resumed.get(k).toFloatArray(), kind + " " + k + " after resume");
+                assertArrayEquals(
+                        straight.get(k).toFloatArray(),
+                        resumed.get(k).toFloatArray(),
+                        kind + " " + k + " after resume");
             }
         }
     }
@@ -213,7 +220,14 @@ class OptimizersTest {
             Path file = dir.resolve("adam.safetensors");
             try (Optimizer opt = create("adam", groups(params))) {
                 trainStep(opt, params, 0, "adam");
-                assertEquals(List.of("exp_avg/p0", "exp_avg/p1", "exp_avg/p2", "exp_avg_sq/p0", "exp_avg_sq/p1", "exp_avg_sq/p2"),
+                assertEquals(
+                        List.of(
+                                "exp_avg/p0",
+                                "exp_avg/p1",
+                                "exp_avg/p2",
+                                "exp_avg_sq/p0",
+                                "exp_avg_sq/p1",
+                                "exp_avg_sq/p2"),
                         new ArrayList<>(opt.stateTensors().keySet()));
                 opt.save(file);
             }
@@ -242,11 +256,15 @@ class OptimizersTest {
             gs.set(1, new ParameterGroup("g1", true, Map.of("p1", params.get("p1"), "unused", unused)));
             try (Optimizer opt = Optimizers.sgd(new ParameterGroups(gs), 0.1, 0.9, 0.1, true)) {
                 trainStep(opt, params, 1, "sgd_nesterov");
-                assertArrayEquals(new float[] {1f, 2f}, unused.toFloatArray(), "never reached by backward: untouched, as in torch");
+                assertArrayEquals(
+                        new float[] {1f, 2f},
+                        unused.toFloatArray(),
+                        "never reached by backward: untouched, as in torch");
                 assertFalse(opt.stateTensors().containsKey("momentum_buffer/unused"));
                 assertTrue(params.get("p0").getGradient().abs().sum().getFloat() > 0);
                 opt.zeroGrad();
-                for (NDArray p : params.values()) assertEquals(0f, p.getGradient().abs().sum().getFloat());
+                for (NDArray p : params.values())
+                    assertEquals(0f, p.getGradient().abs().sum().getFloat());
             }
         }
     }

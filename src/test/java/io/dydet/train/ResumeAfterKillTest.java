@@ -31,26 +31,76 @@ class ResumeAfterKillTest {
         Path hyp = TrainData.quietHyp(dir);
         int epochs = 4;
         // batch 2 of 8 images: 4 iterations per epoch, an optimiser step every 2 (nominal batch 4)
-        TrainArgs args = TrainArgs.builder().step(TrainingStep.DETECTOR).width(0.25).data(data.toString()).hyp(hyp.toString())
-                .epochs(epochs).batch(2).img(64).workers(1).adam(false).linearLr(false).minWarmup(0)
-                .nominalBatch(4).validate(false).valBatch(4).lr0(0.01).autoanchor(false).build();
+        TrainArgs args = TrainArgs.builder()
+                .step(TrainingStep.DETECTOR)
+                .width(0.25)
+                .data(data.toString())
+                .hyp(hyp.toString())
+                .epochs(epochs)
+                .batch(2)
+                .img(64)
+                .workers(1)
+                .adam(false)
+                .linearLr(false)
+                .minWarmup(0)
+                .nominalBatch(4)
+                .validate(false)
+                .valBatch(4)
+                .lr0(0.01)
+                .autoanchor(false)
+                .build();
 
         Path killed = dir.resolve("killed");
         Files.createDirectories(killed);
         Files.writeString(killed.resolve("args.yaml"), args.toYaml());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), "io.dydet.cli.Main", "train", "--model", "dy-yolov7", "--width", "0.25",
-                "--data", data.toString(), "--hyp", hyp.toString(), "--epochs", Integer.toString(epochs), "--batch", "2", "--img", "64",
-                "--workers", "1", "--min-warmup", "0", "--nominal-batch", "4", "--noval", "--lr0", "0.01", "--noautoanchor",
-                "--project", dir.toString(), "--name", "killedrun"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.dydet.cli.Main",
+                "train",
+                "--model",
+                "dy-yolov7",
+                "--width",
+                "0.25",
+                "--data",
+                data.toString(),
+                "--hyp",
+                hyp.toString(),
+                "--epochs",
+                Integer.toString(epochs),
+                "--batch",
+                "2",
+                "--img",
+                "64",
+                "--workers",
+                "1",
+                "--min-warmup",
+                "0",
+                "--nominal-batch",
+                "4",
+                "--noval",
+                "--lr0",
+                "0.01",
+                "--noautoanchor",
+                "--project",
+                dir.toString(),
+                "--name",
+                "killedrun"));
         Path run = dir.resolve("killedrun");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile())
+                .start();
         Path results = run.resolve("results.csv");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
         // wait until epoch 1 is saved, then kill during epoch 2
         while (!(Files.exists(results) && Files.readAllLines(results).size() >= 2)) {
             assertTrue(p.isAlive(), "training process ended early: " + Files.readString(dir.resolve("child.log")));
-            assertTrue(System.nanoTime() < deadline, "epoch 1 did not finish in time: " + Files.readString(dir.resolve("child.log")));
+            assertTrue(
+                    System.nanoTime() < deadline,
+                    "epoch 1 did not finish in time: " + Files.readString(dir.resolve("child.log")));
             Thread.sleep(100);
         }
         Thread.sleep(700);
@@ -62,7 +112,8 @@ class ResumeAfterKillTest {
         // every file the run left opens; no temp file is left behind as the real name
         try (Stream<Path> s = Files.list(run.resolve("weights"))) {
             for (Path f : s.toList()) {
-                if (f.getFileName().toString().endsWith(".safetensors")) SafeTensors.open(f).close();
+                if (f.getFileName().toString().endsWith(".safetensors"))
+                    SafeTensors.open(f).close();
             }
         }
 
@@ -75,8 +126,12 @@ class ResumeAfterKillTest {
             t.run();
         }
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            TrainingCheckpoint.Progress a = TrainingCheckpoint.read(run.resolve("weights/" + TrainingCheckpoint.FILE), m).progress();
-            TrainingCheckpoint.Progress b = TrainingCheckpoint.read(straight.resolve("weights/" + TrainingCheckpoint.FILE), m).progress();
+            TrainingCheckpoint.Progress a = TrainingCheckpoint.read(
+                            run.resolve("weights/" + TrainingCheckpoint.FILE), m)
+                    .progress();
+            TrainingCheckpoint.Progress b = TrainingCheckpoint.read(
+                            straight.resolve("weights/" + TrainingCheckpoint.FILE), m)
+                    .progress();
             assertEquals(b.epochsDone(), a.epochsDone());
             assertEquals(b.iteration(), a.iteration());
             assertEquals(b.lastOptimizerStep(), a.lastOptimizerStep());
@@ -86,15 +141,19 @@ class ResumeAfterKillTest {
             // everything a run depends on is in the state file and the seeded loader, so the weights agree bit for bit
             for (var e : uninterrupted.model().stateDict().entrySet()) {
                 NDArray other = resumed.model().stateDict().get(e.getKey());
-                assertTrue(e.getValue().contentEquals(other), e.getKey() + " differs between the resumed and the uninterrupted run");
+                assertTrue(
+                        e.getValue().contentEquals(other),
+                        e.getKey() + " differs between the resumed and the uninterrupted run");
             }
         }
-        List<String> ra = Files.readAllLines(run.resolve("results.csv")), rb = Files.readAllLines(straight.resolve("results.csv"));
+        List<String> ra = Files.readAllLines(run.resolve("results.csv")),
+                rb = Files.readAllLines(straight.resolve("results.csv"));
         assertEquals(rb.size(), ra.size());
         List<String> head = List.of(rb.get(0).split(","));
         for (String col : List.of("epoch", "lr0", "lr1", "lr2")) {
             int c = head.indexOf(col);
-            for (int r = 1; r < rb.size(); r++) assertEquals(rb.get(r).split(",")[c], ra.get(r).split(",")[c], col + " of epoch row " + r);
+            for (int r = 1; r < rb.size(); r++)
+                assertEquals(rb.get(r).split(",")[c], ra.get(r).split(",")[c], col + " of epoch row " + r);
         }
     }
 }

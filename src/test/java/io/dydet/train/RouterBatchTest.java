@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class RouterBatchTest {
     @Test
     void batchOfFourEqualsFourSingleImages() {
-        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Golden g = Golden.open("dy-yolov7-w025")) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                Golden g = Golden.open("dy-yolov7-w025")) {
             DynamicDetModel model = g.model(m.newSubManager());
             Map<String, NDArray> router = Trainables.requireGradients(model, n -> n.startsWith("router."));
             Hyperparameters hyp = Hyperparameters.builtIn("finetune-dynamic").scaledForTraining(3, 80, 192);
@@ -50,11 +51,14 @@ class RouterBatchTest {
                 router.values().forEach(Engines::zeroGrad);
                 for (int i = 0; i < 4; i++) {
                     final int img = i;
-                    float[][] own = java.util.Arrays.stream(targets).filter(t -> (int) t[0] == img).map(t -> {
-                        float[] c = t.clone();
-                        c[0] = 0;
-                        return c;
-                    }).toArray(float[][]::new);
+                    float[][] own = java.util.Arrays.stream(targets)
+                            .filter(t -> (int) t[0] == img)
+                            .map(t -> {
+                                float[] c = t.clone();
+                                c[0] = 0;
+                                return c;
+                            })
+                            .toArray(float[][]::new);
                     RouterLoss.Result r = single.compute(model.forwardFrozen(four.get(i + ":" + (i + 1))), own, 192);
                     Engines.backward(r.total());
                     one.addAll(r.images());
@@ -73,18 +77,25 @@ class RouterBatchTest {
                     assertEquals(a.route2Loss(), b.route2Loss(), 1e-5 * Math.abs(a.route2Loss()), "L2 of image " + i);
                     assertEquals(a.offset(), b.offset(), 1e-6, "offset at image " + i);
                     assertEquals(a.score(), b.score(), 1e-6, "score of image " + i);
-                    assertEquals(a.routerLoss(), b.routerLoss(), 1e-5 * Math.abs(a.routerLoss()), "router loss of image " + i);
+                    assertEquals(
+                            a.routerLoss(),
+                            b.routerLoss(),
+                            1e-5 * Math.abs(a.routerLoss()),
+                            "router loss of image " + i);
                 }
                 assertTrue(one.get(0).route1Loss() != one.get(2).route1Loss(), "mirrored images are different inputs");
                 for (var e : router.entrySet()) {
-                    float[] want = gradsOne.get(e.getKey()), got = e.getValue().getGradient().toFloatArray();
+                    float[] want = gradsOne.get(e.getKey()),
+                            got = e.getValue().getGradient().toFloatArray();
                     double max = 0, diff = 0;
                     for (int i = 0; i < want.length; i++) {
                         max = Math.max(max, Math.abs(want[i]));
                         diff = Math.max(diff, Math.abs(want[i] - got[i]));
                     }
                     assertTrue(max > 0, e.getKey() + " has no gradient");
-                    assertTrue(diff <= 1e-4 * max, e.getKey() + ": batch 4 vs 4 x batch 1 differ by " + diff + " (max " + max + ")");
+                    assertTrue(
+                            diff <= 1e-4 * max,
+                            e.getKey() + ": batch 4 vs 4 x batch 1 differ by " + diff + " (max " + max + ")");
                 }
             } finally {
                 Engines.setGradEnabled(grad);

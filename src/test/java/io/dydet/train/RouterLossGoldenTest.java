@@ -50,17 +50,32 @@ class RouterLossGoldenTest {
                     FreedBuffers.reuse(); // a collection between forward and backward must not change the gradients
                     Engines.backward(r.total());
                     RouterLoss.ImageLoss il = r.images().get(0);
-                    float l1 = value(grads, m, k + "internal.lbox") + value(grads, m, k + "internal.lobj") + value(grads, m, k + "internal.lcls");
-                    float l2 = value(grads, m, k + "internal.lbox_2") + value(grads, m, k + "internal.lobj_2") + value(grads, m, k + "internal.lcls_2");
+                    float l1 = value(grads, m, k + "internal.lbox")
+                            + value(grads, m, k + "internal.lobj")
+                            + value(grads, m, k + "internal.lcls");
+                    float l2 = value(grads, m, k + "internal.lbox_2")
+                            + value(grads, m, k + "internal.lobj_2")
+                            + value(grads, m, k + "internal.lcls_2");
                     assertRel(l1, il.route1Loss(), 1e-5, k + "L1");
                     assertRel(l2, il.route2Loss(), 1e-5, k + "L2");
                     assertRel(value(grads, m, k + "internal.current_diff"), il.gap(), 1e-4, k + "current_diff");
-                    assertRel(value(grads, m, k + "internal.loss"), (float) (il.route1Loss() - il.offset() / 2), 1e-5, k + "adjusted loss");
-                    assertRel(value(grads, m, k + "internal.loss_2"), (float) (il.route2Loss() + il.offset() / 2), 1e-5, k + "adjusted loss_2");
-                    assertRel(value(grads, m, k + "internal.adaptive_loss"), il.routerLoss(), 1e-5, k + "adaptive loss");
+                    assertRel(
+                            value(grads, m, k + "internal.loss"),
+                            (float) (il.route1Loss() - il.offset() / 2),
+                            1e-5,
+                            k + "adjusted loss");
+                    assertRel(
+                            value(grads, m, k + "internal.loss_2"),
+                            (float) (il.route2Loss() + il.offset() / 2),
+                            1e-5,
+                            k + "adjusted loss_2");
+                    assertRel(
+                            value(grads, m, k + "internal.adaptive_loss"), il.routerLoss(), 1e-5, k + "adaptive loss");
                     assertRel(value(grads, m, k + "loss"), r.total().getFloat(0), 1e-5, k + "loss");
                     for (String p : router.keySet()) {
-                        float[] want = grads.read(m, k + "grad." + p).toType(DataType.FLOAT32, false).toFloatArray();
+                        float[] want = grads.read(m, k + "grad." + p)
+                                .toType(DataType.FLOAT32, false)
+                                .toFloatArray();
                         float[] got = router.get(p).getGradient().toFloatArray();
                         double max = 0, diff = 0;
                         for (int i = 0; i < want.length; i++) {
@@ -68,7 +83,9 @@ class RouterLossGoldenTest {
                             diff = Math.max(diff, Math.abs(want[i] - got[i]));
                         }
                         if (call == 0) {
-                            assertTrue(diff < 1e-9 && max == 0, k + p + ": call 0's gradient must be zero, max |got - want| " + diff);
+                            assertTrue(
+                                    diff < 1e-9 && max == 0,
+                                    k + p + ": call 0's gradient must be zero, max |got - want| " + diff);
                         } else {
                             assertTrue(max > 0, k + p + " golden gradient is zero");
                             assertTrue(diff <= 1e-3 * max, k + p + ": max |got - want| " + diff + " > 1e-3 of " + max);

@@ -19,8 +19,12 @@ import org.junit.jupiter.api.Test;
  */
 class ScheduleTest {
     private static final Map<String, String> HYP = Map.of(
-            "hyp.scratch.p5.yaml", "scratch.p5", "hyp.scratch.p6.yaml", "scratch.p6",
-            "hyp.finetune.dynamic.adam.yaml", "finetune-dynamic");
+            "hyp.scratch.p5.yaml",
+            "scratch.p5",
+            "hyp.scratch.p6.yaml",
+            "scratch.p6",
+            "hyp.finetune.dynamic.adam.yaml",
+            "finetune-dynamic");
 
     static JsonNode reference(String name) throws IOException {
         try (InputStream in = ScheduleTest.class.getResourceAsStream("/train/" + name)) {
@@ -37,20 +41,29 @@ class ScheduleTest {
         int rows = 0;
         for (JsonNode c : reference("schedule_reference.json").get("cases")) {
             String name = c.get("name").asText();
-            Schedule s = Schedule.of(Hyperparameters.builtIn(HYP.get(c.get("hyp").asText())), c.get("epochs").asInt(),
-                            c.get("nb").asLong(), c.get("total_batch").asInt(), c.get("linear").asBoolean())
-                    .withMinWarmupIterations(c.get("min_warmup").asLong()).withNominalBatch(c.get("nbs").asInt());
+            Schedule s = Schedule.of(
+                            Hyperparameters.builtIn(HYP.get(c.get("hyp").asText())),
+                            c.get("epochs").asInt(),
+                            c.get("nb").asLong(),
+                            c.get("total_batch").asInt(),
+                            c.get("linear").asBoolean())
+                    .withMinWarmupIterations(c.get("min_warmup").asLong())
+                    .withNominalBatch(c.get("nbs").asInt());
             assertEquals(c.get("nw").asLong(), s.warmupIterations(), name + " nw");
             assertEquals(c.get("weight_decay").asDouble(), s.weightDecay(), name + " weight decay");
             assertEquals(c.get("accumulate_after_warmup").asInt(), s.accumulateAfterWarmup(), name + " accumulate");
             JsonNode lf = c.get("lf");
-            for (int e = 0; e < lf.size(); e++) assertNear(lf.get(e).asDouble(), s.lrFactor(e), name + " lf(" + e + ")");
+            for (int e = 0; e < lf.size(); e++)
+                assertNear(lf.get(e).asDouble(), s.lrFactor(e), name + " lf(" + e + ")");
             for (JsonNode r : c.get("rows")) {
                 long ni = r.get("ni").asLong();
                 int epoch = r.get("epoch").asInt();
                 String at = name + " ni=" + ni;
                 assertEquals(epoch, (int) (ni / s.batchesPerEpoch()));
-                assertEquals(r.get("accumulate").asInt(), s.accumulate(ni), at + " accumulate (interp " + r.get("interp_accumulate") + ")");
+                assertEquals(
+                        r.get("accumulate").asInt(),
+                        s.accumulate(ni),
+                        at + " accumulate (interp " + r.get("interp_accumulate") + ")");
                 assertNear(r.get("momentum").asDouble(), s.momentum(ni), at + " momentum");
                 for (int g = 0; g < c.get("groups").asInt(); g++) {
                     assertNear(r.get("lr").get(g).asDouble(), s.lr(g, ni, epoch), at + " lr of group " + g);
@@ -116,7 +129,8 @@ class ScheduleTest {
     @Test
     void rejectsNonsense() {
         Hyperparameters hyp = Hyperparameters.scratchP5();
-        assertEquals(1.0, Schedule.of(hyp, 1, 10, 16, true).lrFactor(0), 0.0, "a one-epoch linear schedule stays at lr0");
+        assertEquals(
+                1.0, Schedule.of(hyp, 1, 10, 16, true).lrFactor(0), 0.0, "a one-epoch linear schedule stays at lr0");
         assertThrows(IllegalArgumentException.class, () -> Schedule.of(hyp, 10, 0, 16, false));
         assertThrows(IllegalArgumentException.class, () -> Schedule.of(hyp, 10, 10, 0, false));
     }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainArgsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** args.yaml as the positional record wrote it: runs made before the builder must still resume. */
     private static final String RECORD_ARGS = """
@@ -56,8 +57,13 @@ class TrainArgsTest {
         assertEquals("/data/coco.yaml", a.data());
         assertEquals(RouterCriterion.AP, a.routerCriterion());
         assertTrue(a.apCriterion());
-        TrainArgs expected = TrainArgs.builder().step(TrainingStep.ROUTER).model(null).data("/data/coco.yaml")
-                .weights("/runs/train/exp/weights/last.safetensors").routerCriterion(RouterCriterion.AP).build();
+        TrainArgs expected = TrainArgs.builder()
+                .step(TrainingStep.ROUTER)
+                .model(null)
+                .data("/data/coco.yaml")
+                .weights("/runs/train/exp/weights/last.safetensors")
+                .routerCriterion(RouterCriterion.AP)
+                .build();
         assertEquals(expected, a);
         assertEquals(RECORD_ARGS, a.toYaml(), "written as before, key for key");
         for (String[] c : new String[][] {{"null", null}, {"\"loss\"", "LOSS"}}) {
@@ -71,7 +77,15 @@ class TrainArgsTest {
     @Test
     void roundTripsEveryStep() throws IOException {
         for (TrainingStep s : TrainingStep.ALL) {
-            TrainArgs a = TrainArgs.builder().step(s).data("d.yaml").width(0.25).epochs(3).lr0(0.01).cacheDir("/c").seed(7).build();
+            TrainArgs a = TrainArgs.builder()
+                    .step(s)
+                    .data("d.yaml")
+                    .width(0.25)
+                    .epochs(3)
+                    .lr0(0.01)
+                    .cacheDir("/c")
+                    .seed(7)
+                    .build();
             Path f = dir.resolve(s.id() + ".yaml");
             Files.writeString(f, a.toYaml());
             assertEquals(a, TrainArgs.read(f));
@@ -88,7 +102,8 @@ class TrainArgsTest {
         assertEquals(16, step1.batch());
         assertTrue(step1.autoanchor());
         assertFalse(step1.adam());
-        TrainArgs router = TrainArgs.builder().step(TrainingStep.ROUTER).data("d.yaml").build();
+        TrainArgs router =
+                TrainArgs.builder().step(TrainingStep.ROUTER).data("d.yaml").build();
         assertEquals("finetune-dynamic", router.hyp());
         assertEquals(2, router.epochs());
         assertEquals(1, router.batch());
@@ -100,17 +115,30 @@ class TrainArgsTest {
 
     @Test
     void keepsItsValidationAndNamesBadValues() throws IOException {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainArgs.builder().epochs(0).build());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainArgs.builder().epochs(0).build());
         assertEquals("--epochs must be >= 1, got 0", e.getMessage());
-        assertEquals("--val-every must be >= 1, got 0",
-                assertThrows(IllegalArgumentException.class, () -> TrainArgs.builder().valEvery(0).build()).getMessage());
-        assertEquals("--criterion must be loss or ap, got 'x'", assertThrows(IllegalArgumentException.class, () -> RouterCriterion.parse("x")).getMessage());
+        assertEquals(
+                "--val-every must be >= 1, got 0",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> TrainArgs.builder().valEvery(0).build())
+                        .getMessage());
+        assertEquals(
+                "--criterion must be loss or ap, got 'x'",
+                assertThrows(IllegalArgumentException.class, () -> RouterCriterion.parse("x"))
+                        .getMessage());
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, RECORD_ARGS.replace("step: \"router\"", "step: \"step3\""));
-        assertTrue(assertThrows(IOException.class, () -> TrainArgs.read(f)).getMessage().contains("unknown training step 'step3'"));
+        assertTrue(assertThrows(IOException.class, () -> TrainArgs.read(f))
+                .getMessage()
+                .contains("unknown training step 'step3'"));
         Files.writeString(f, RECORD_ARGS.replace("epochs: 2", "epochs: many"));
         String m = assertThrows(IOException.class, () -> TrainArgs.read(f)).getMessage();
         assertTrue(m.startsWith(f + ": cannot read the run's arguments") && m.contains("'epochs'"), m);
-        assertTrue(assertThrows(IOException.class, () -> TrainArgs.read(dir.resolve("none.yaml"))).getMessage().contains("does not exist"));
+        assertTrue(assertThrows(IOException.class, () -> TrainArgs.read(dir.resolve("none.yaml")))
+                .getMessage()
+                .contains("does not exist"));
     }
 }

@@ -18,14 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The training state refuses to resume from non-finite weights; the router's bookkeeping may hold anything. */
 class TrainingCheckpointTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void engine() {
         Engines.start(2);
     }
 
-    private static final TrainingCheckpoint.Progress PROGRESS = new TrainingCheckpoint.Progress(1, 2, 4, 3, 0.5, 0, 4, Trainer.STEP1);
+    private static final TrainingCheckpoint.Progress PROGRESS =
+            new TrainingCheckpoint.Progress(1, 2, 4, 3, 0.5, 0, 4, Trainer.STEP1);
 
     @Test
     void nonFiniteWeightsInTheStateAreRefusedNamingSectionAndTensor() throws Exception {
@@ -37,7 +39,9 @@ class TrainingCheckpointTest {
             sections.put("router", Map.of("gaps", m.create(new double[] {Double.NaN})));
             TrainingCheckpoint.write(file, sections, PROGRESS, Map.of());
             WeightsException e = assertThrows(WeightsException.class, () -> TrainingCheckpoint.read(file, m));
-            assertEquals("weights " + file + ": tensor ema/conv.weight holds 1 NaN value: the file is damaged or was trained into divergence",
+            assertEquals(
+                    "weights " + file
+                            + ": tensor ema/conv.weight holds 1 NaN value: the file is damaged or was trained into divergence",
                     e.getMessage());
 
             sections.put("ema", Map.of("conv.weight", m.create(new float[] {1, 2, 3})));

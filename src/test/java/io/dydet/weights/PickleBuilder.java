@@ -62,7 +62,13 @@ final class PickleBuilder {
     PickleBuilder tensor(String storageType, String key, long numel, long offset, long[] size, long[] stride) {
         global("torch._utils", "_rebuild_tensor_v2");
         op('(');
-        op('(').str("storage").global("torch", storageType).str(key).str("cpu").integer(numel).op('t').op('Q');
+        op('(').str("storage")
+                .global("torch", storageType)
+                .str(key)
+                .str("cpu")
+                .integer(numel)
+                .op('t')
+                .op('Q');
         integer(offset);
         tuple(size);
         tuple(stride);
@@ -82,7 +88,8 @@ final class PickleBuilder {
         entries.put(root + "/data.pkl", pickle);
         storages.forEach((k, v) -> entries.put(root + "/data/" + k, v));
         entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-        try (OutputStream fo = Files.newOutputStream(file); ZipOutputStream z = new ZipOutputStream(fo)) {
+        try (OutputStream fo = Files.newOutputStream(file);
+                ZipOutputStream z = new ZipOutputStream(fo)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 ZipEntry ze = new ZipEntry(e.getKey());
                 ze.setMethod(ZipEntry.STORED);

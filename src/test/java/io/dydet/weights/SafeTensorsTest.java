@@ -53,7 +53,8 @@ class SafeTensorsTest {
             assertEquals(0, first.begin());
             assertEquals(259200, first.end());
             assertEquals("router.layer1.bias", entries.get(1).name());
-            assertEquals("model_h2.54.im.2.implicit", entries.get(entries.size() - 1).name());
+            assertEquals(
+                    "model_h2.54.im.2.implicit", entries.get(entries.size() - 1).name());
             assertEquals("pt", f.metadata().get("format"));
             assertEquals(f.entry("router.layer1.weight").orElseThrow(), first);
             assertTrue(f.entry("no.such.tensor").isEmpty());
@@ -132,7 +133,8 @@ class SafeTensorsTest {
     @Test
     void djlCreatesZeroDimAndZeroSizeArraysFromBuffers() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 42L);
+            ByteBuffer one =
+                    ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 42L);
             NDArray scalar = m.create(one, new Shape(), DataType.INT64);
             assertEquals(new Shape(), scalar.getShape());
             assertEquals(42L, scalar.getLong());
@@ -148,12 +150,21 @@ class SafeTensorsTest {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             LinkedHashMap<String, NDArray> in = new LinkedHashMap<>();
             in.put("z.f32", m.create(new float[] {1.5f, -2.25f, 3e-8f, Float.MAX_VALUE, -0f, 7f}, new Shape(2, 3)));
-            in.put("a.f16", m.create(new float[] {0.5f, -1f, 65504f, 0.0001f}, new Shape(4)).toType(DataType.FLOAT16, false));
+            in.put(
+                    "a.f16",
+                    m.create(new float[] {0.5f, -1f, 65504f, 0.0001f}, new Shape(4))
+                            .toType(DataType.FLOAT16, false));
             in.put("m.i64", m.create(new long[] {Long.MIN_VALUE, -1, 0, Long.MAX_VALUE}, new Shape(2, 2)));
             in.put("b.u8", u8(m, new byte[] {0, 1, 127, (byte) 128, (byte) 200, (byte) 255}, new Shape(3, 2)));
             in.put("empty", m.create(new float[0], new Shape(0, 6)));
-            in.put("scalar", m.create(ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 22L),
-                    new Shape(), DataType.INT64));
+            in.put(
+                    "scalar",
+                    m.create(
+                            ByteBuffer.allocateDirect(8)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .putLong(0, 22L),
+                            new Shape(),
+                            DataType.INT64));
             in.put("i32", m.create(new int[] {-7, 8, 9}, new Shape(3)));
             in.put("f64", m.create(new double[] {Math.PI, -Math.E}, new Shape(1, 2)));
             in.put("i8", m.create(new byte[] {-128, 5, 127}, new Shape(3)));
@@ -175,10 +186,14 @@ class SafeTensorsTest {
             assertTrue(header.substring(header.stripTrailing().length()).chars().allMatch(c -> c == ' '));
 
             try (SafeTensorsFile f = SafeTensors.open(file)) {
-                assertEquals(List.copyOf(in.keySet()), f.entries().stream().map(TensorEntry::name).toList());
+                assertEquals(
+                        List.copyOf(in.keySet()),
+                        f.entries().stream().map(TensorEntry::name).toList());
                 assertEquals(meta, f.metadata());
-                assertEquals(List.copyOf(meta.keySet()), List.copyOf(f.metadata().keySet()));
-                long lastEnd = f.entries().stream().mapToLong(TensorEntry::end).max().orElseThrow();
+                assertEquals(
+                        List.copyOf(meta.keySet()), List.copyOf(f.metadata().keySet()));
+                long lastEnd =
+                        f.entries().stream().mapToLong(TensorEntry::end).max().orElseThrow();
                 assertEquals(Files.size(file), 8 + n + lastEnd);
 
                 Map<String, String> dtypes = new LinkedHashMap<>();
@@ -193,9 +208,12 @@ class SafeTensorsTest {
                 assertEquals("F64", dtypes.get("f64"));
                 assertEquals("I8", dtypes.get("i8"));
                 assertEquals("BOOL", dtypes.get("bool"));
-                assertArrayEquals(new long[] {0, 6}, f.entry("empty").orElseThrow().shape());
+                assertArrayEquals(
+                        new long[] {0, 6}, f.entry("empty").orElseThrow().shape());
                 assertArrayEquals(new long[0], f.entry("scalar").orElseThrow().shape());
-                assertEquals(f.entry("empty").orElseThrow().begin(), f.entry("empty").orElseThrow().end());
+                assertEquals(
+                        f.entry("empty").orElseThrow().begin(),
+                        f.entry("empty").orElseThrow().end());
 
                 LinkedHashMap<String, NDArray> out = f.readAll(m, false);
                 assertEquals(List.copyOf(in.keySet()), List.copyOf(out.keySet()));
@@ -208,12 +226,16 @@ class SafeTensorsTest {
                     assertArrayEquals(bytes(a), bytes(b), name);
                 }
                 assertEquals(22L, out.get("scalar").getLong());
-                assertArrayEquals(new float[] {0.5f, -1f, 65504f, halfToFloat((short) 0x068e)},
+                assertArrayEquals(
+                        new float[] {0.5f, -1f, 65504f, halfToFloat((short) 0x068e)},
                         f.readAsFloat32(m, "a.f16").toFloatArray());
-                assertArrayEquals(new double[] {Math.PI, -Math.E}, out.get("f64").toDoubleArray());
-                assertArrayEquals(new float[] {(float) Math.PI, (float) -Math.E},
+                assertArrayEquals(
+                        new double[] {Math.PI, -Math.E}, out.get("f64").toDoubleArray());
+                assertArrayEquals(
+                        new float[] {(float) Math.PI, (float) -Math.E},
                         f.readAsFloat32(m, "f64").toFloatArray());
-                assertArrayEquals(new boolean[] {true, false, true}, out.get("bool").toBooleanArray());
+                assertArrayEquals(
+                        new boolean[] {true, false, true}, out.get("bool").toBooleanArray());
                 assertArrayEquals(new float[] {4f, 5f}, out.get("f32.after.odd").toFloatArray());
             }
         }
@@ -227,7 +249,9 @@ class SafeTensorsTest {
             try (SafeTensorsFile f = SafeTensors.open(file)) {
                 NDArray a = f.readAsFloat32(m, "img");
                 assertEquals(DataType.UINT8, a.getDataType());
-                assertArrayEquals(new float[] {200f, 255f, 3f}, a.toType(DataType.FLOAT32, false).toFloatArray());
+                assertArrayEquals(
+                        new float[] {200f, 255f, 3f},
+                        a.toType(DataType.FLOAT32, false).toFloatArray());
                 assertTrue(f.metadata().isEmpty());
             }
             assertFalse(headerText(file).contains("__metadata__"));
@@ -275,8 +299,10 @@ class SafeTensorsTest {
     void writeRejectsTheReservedMetadataKey() throws Exception {
         Path file = tmp.resolve("reserved.safetensors");
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            WeightsException e = assertThrows(WeightsException.class, () -> SafeTensors.write(file,
-                    Map.of("__metadata__", m.create(new float[] {1f}, new Shape(1))), Map.of()));
+            WeightsException e = assertThrows(
+                    WeightsException.class,
+                    () -> SafeTensors.write(
+                            file, Map.of("__metadata__", m.create(new float[] {1f}, new Shape(1))), Map.of()));
             assertTrue(e.getMessage().contains("reserved"), e.getMessage());
         }
         assertEquals(List.of(), listDir());
@@ -297,8 +323,8 @@ class SafeTensorsTest {
 
     @Test
     void readingAMissingTensorOrAClosedFileFails() throws Exception {
-        Path file = writeRaw("ok.safetensors", "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-                new byte[4]);
+        Path file = writeRaw(
+                "ok.safetensors", "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
         SafeTensorsFile f = SafeTensors.open(file);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             WeightsException e = assertThrows(WeightsException.class, () -> f.read(m, "y"));
@@ -341,7 +367,8 @@ class SafeTensorsTest {
 
     @Test
     void offsetsOutsideTheFile() throws Exception {
-        Path file = writeRaw("outside.safetensors",
+        Path file = writeRaw(
+                "outside.safetensors",
                 "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                         + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}",
                 new byte[12]);
@@ -352,7 +379,8 @@ class SafeTensorsTest {
     @Test
     void headerLengthBiggerThanTheFile() throws Exception {
         Path file = tmp.resolve("biglen.safetensors");
-        ByteBuffer b = ByteBuffer.allocate(8 + 16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000);
+        ByteBuffer b =
+                ByteBuffer.allocate(8 + 16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000);
         Files.write(file, b.array());
         WeightsException e = assertThrows(WeightsException.class, () -> SafeTensors.open(file));
         assertMessage(e, file, "header length 1000", "exceeds the file size of 24 bytes");
@@ -361,7 +389,12 @@ class SafeTensorsTest {
     @Test
     void absurdHeaderLength() throws Exception {
         Path file = tmp.resolve("absurd.safetensors");
-        Files.write(file, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).array());
+        Files.write(
+                file,
+                ByteBuffer.allocate(16)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(-1L)
+                        .array());
         WeightsException e = assertThrows(WeightsException.class, () -> SafeTensors.open(file));
         assertMessage(e, file, "header length 18446744073709551615", "absurd");
     }
@@ -376,11 +409,16 @@ class SafeTensorsTest {
     @Test
     void trailingGarbageAndDuplicateKeysAreInvalidJson() throws Exception {
         Path trailing = writeRaw("trailing.safetensors", "{} {}", new byte[0]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(trailing)), trailing,
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(trailing)),
+                trailing,
                 "invalid JSON header");
         String entry = "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}";
         Path dup = writeRaw("dup.safetensors", "{\"a\":" + entry + ",\"a\":" + entry + "}", new byte[1]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(dup)), dup, "invalid JSON header",
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(dup)),
+                dup,
+                "invalid JSON header",
                 "Duplicate field 'a'");
     }
 
@@ -393,16 +431,16 @@ class SafeTensorsTest {
 
     @Test
     void unknownDtype() throws Exception {
-        Path file = writeRaw("dtype.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}",
-                new byte[4]);
+        Path file = writeRaw(
+                "dtype.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4]);
         WeightsException e = assertThrows(WeightsException.class, () -> SafeTensors.open(file));
         assertMessage(e, file, "tensor 'w'", "unknown dtype 'BF16'");
     }
 
     @Test
     void byteLengthNotMatchingTheShape() throws Exception {
-        Path file = writeRaw("len.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}",
-                new byte[24]);
+        Path file = writeRaw(
+                "len.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}", new byte[24]);
         WeightsException e = assertThrows(WeightsException.class, () -> SafeTensors.open(file));
         assertMessage(e, file, "tensor 'w'", "span 20 bytes", "shape [2, 3] of F32 needs 24 bytes");
     }
@@ -417,42 +455,73 @@ class SafeTensorsTest {
 
     @Test
     void missingOrIllTypedFields() throws Exception {
-        Path noShape = writeRaw("noshape.safetensors", "{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", new byte[4]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(noShape)), noShape, "tensor 'w'",
+        Path noShape =
+                writeRaw("noshape.safetensors", "{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", new byte[4]);
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(noShape)),
+                noShape,
+                "tensor 'w'",
                 "missing field 'shape'");
         Path noDtype = writeRaw("nodtype.safetensors", "{\"w\":{\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(noDtype)), noDtype, "tensor 'w'",
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(noDtype)),
+                noDtype,
+                "tensor 'w'",
                 "missing field 'dtype'");
-        Path floatDim = writeRaw("floatdim.safetensors",
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", new byte[4]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(floatDim)), floatDim, "tensor 'w'",
+        Path floatDim = writeRaw(
+                "floatdim.safetensors",
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}",
+                new byte[4]);
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(floatDim)),
+                floatDim,
+                "tensor 'w'",
                 "ill-typed field 'shape'");
-        Path oneOffset = writeRaw("oneoffset.safetensors",
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4]}}", new byte[4]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(oneOffset)), oneOffset,
-                "tensor 'w'", "ill-typed field 'data_offsets'");
+        Path oneOffset = writeRaw(
+                "oneoffset.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4]}}", new byte[4]);
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(oneOffset)),
+                oneOffset,
+                "tensor 'w'",
+                "ill-typed field 'data_offsets'");
         Path notObject = writeRaw("notobject.safetensors", "{\"w\": 3}", new byte[0]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(notObject)), notObject,
-                "tensor 'w'", "not a JSON object");
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(notObject)),
+                notObject,
+                "tensor 'w'",
+                "not a JSON object");
         Path badMeta = writeRaw("badmeta.safetensors", "{\"__metadata__\":{\"k\":1}}", new byte[0]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(badMeta)), badMeta,
-                "__metadata__", "'k'", "not a string");
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(badMeta)),
+                badMeta,
+                "__metadata__",
+                "'k'",
+                "not a string");
     }
 
     @Test
     void negativeDimensionAndReversedOffsets() throws Exception {
-        Path neg = writeRaw("neg.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1,2],\"data_offsets\":[0,0]}}",
-                new byte[0]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(neg)), neg, "tensor 'w'",
+        Path neg = writeRaw(
+                "neg.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1,2],\"data_offsets\":[0,0]}}", new byte[0]);
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(neg)),
+                neg,
+                "tensor 'w'",
                 "negative dimension");
-        Path rev = writeRaw("rev.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}",
-                new byte[8]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(rev)), rev, "tensor 'w'",
-                "data_offsets [8, 4]", "begin <= end");
-        Path huge = writeRaw("huge.safetensors",
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,4]}}", new byte[4]);
-        assertMessage(assertThrows(WeightsException.class, () -> SafeTensors.open(huge)), huge, "tensor 'w'",
-                "too large");
+        Path rev = writeRaw(
+                "rev.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", new byte[8]);
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(rev)),
+                rev,
+                "tensor 'w'",
+                "data_offsets [8, 4]",
+                "begin <= end");
+        Path huge = writeRaw(
+                "huge.safetensors",
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,4]}}",
+                new byte[4]);
+        assertMessage(
+                assertThrows(WeightsException.class, () -> SafeTensors.open(huge)), huge, "tensor 'w'", "too large");
     }
 
     @Test
@@ -532,7 +601,10 @@ class SafeTensorsTest {
     }
 
     private static NDArray u8(NDManager m, byte[] data, Shape shape) {
-        ByteBuffer b = ByteBuffer.allocateDirect(data.length).order(ByteOrder.LITTLE_ENDIAN).put(data).flip();
+        ByteBuffer b = ByteBuffer.allocateDirect(data.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .put(data)
+                .flip();
         return m.create(b, shape, DataType.UINT8);
     }
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * OutOfMemoryError or a hang.
  */
 class TorchCheckpointFuzzTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static byte[] validPickle() {
         PickleBuilder p = new PickleBuilder().proto().op('}').op('(');
@@ -48,7 +49,8 @@ class TorchCheckpointFuzzTest {
         byte[] b = src.clone();
         switch (rng.nextInt(6)) {
             case 0 -> { // bit flips
-                for (int k = 0, n = 1 + rng.nextInt(4); k < n; k++) b[rng.nextInt(b.length)] ^= (byte) (1 << rng.nextInt(8));
+                for (int k = 0, n = 1 + rng.nextInt(4); k < n; k++)
+                    b[rng.nextInt(b.length)] ^= (byte) (1 << rng.nextInt(8));
             }
             case 1 -> b[rng.nextInt(b.length)] = (byte) rng.nextInt(256); // random byte
             case 2 -> { // truncation
@@ -79,7 +81,8 @@ class TorchCheckpointFuzzTest {
     }
 
     private static void attempt(Path f, NDManager root) {
-        try (TorchCheckpoint c = TorchCheckpoint.open(f); NDManager m = root.newSubManager()) {
+        try (TorchCheckpoint c = TorchCheckpoint.open(f);
+                NDManager m = root.newSubManager()) {
             c.metadata();
             c.stateDict(m);
         } catch (CheckpointException expected) {
@@ -108,7 +111,9 @@ class TorchCheckpointFuzzTest {
                         // zip structure: mutate local/central headers (outside the stored data)
                         byte[] z = zipBytes.clone();
                         int region = rng.nextInt(2);
-                        int at = region == 0 ? rng.nextInt(Math.min(60, z.length)) : z.length - 1 - rng.nextInt(Math.min(200, z.length));
+                        int at = region == 0
+                                ? rng.nextInt(Math.min(60, z.length))
+                                : z.length - 1 - rng.nextInt(Math.min(200, z.length));
                         z[at] = (byte) rng.nextInt(256);
                         if (rng.nextBoolean()) z[rng.nextInt(z.length)] ^= (byte) 0x40;
                         Files.write(f, z);

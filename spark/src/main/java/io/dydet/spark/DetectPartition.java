@@ -60,7 +60,9 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
             @Override
             public Row next() {
                 if (!hasNext()) throw new NoSuchElementException();
-                if (fail && emitted == 1) throw new IllegalStateException("injected failure: first attempt of partition " + task.partitionId());
+                if (fail && emitted == 1)
+                    throw new IllegalStateException(
+                            "injected failure: first attempt of partition " + task.partitionId());
                 emitted++;
                 return ready.poll();
             }
@@ -96,7 +98,8 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
 
     private static Mat decode(Row r, String file) throws ImageException {
         int content = Arrays.asList(r.schema().fieldNames()).indexOf("content");
-        if (content >= 0 && !r.isNullAt(content)) return Images.decode((byte[]) r.get(content), file, Images.DEFAULT_PIXEL_LIMIT);
+        if (content >= 0 && !r.isNullAt(content))
+            return Images.decode((byte[]) r.get(content), file, Images.DEFAULT_PIXEL_LIMIT);
         return Images.read(localPath(file), Images.DEFAULT_PIXEL_LIMIT);
     }
 

@@ -39,13 +39,24 @@ final class DetectRows {
     static Row of(String file, ImageDetections r) {
         List<Row> dets = new ArrayList<>(r.detections().size());
         for (Detection d : r.detections()) {
-            dets.add(RowFactory.create(new double[] {d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2()}, (double) d.confidence(),
-                    d.classId(), d.className()));
+            dets.add(RowFactory.create(
+                    new double[] {
+                        d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2()
+                    },
+                    (double) d.confidence(),
+                    d.classId(),
+                    d.className()));
         }
         boolean ok = r.ok();
-        return RowFactory.create(file, ok ? r.width() : null, ok ? r.height() : null,
-                ok && !Float.isNaN(r.routerScore()) ? (double) r.routerScore() : null, ok ? r.route().number() : null, ok ? r.gflops() : null,
-                scala.jdk.javaapi.CollectionConverters.asScala(dets), r.error());
+        return RowFactory.create(
+                file,
+                ok ? r.width() : null,
+                ok ? r.height() : null,
+                ok && !Float.isNaN(r.routerScore()) ? (double) r.routerScore() : null,
+                ok ? r.route().number() : null,
+                ok ? r.gflops() : null,
+                scala.jdk.javaapi.CollectionConverters.asScala(dets),
+                r.error());
     }
 
     static Row failed(String file, String error) {

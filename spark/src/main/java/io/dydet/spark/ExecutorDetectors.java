@@ -37,7 +37,8 @@ final class ExecutorDetectors {
         if (Files.isRegularFile(p)) return p;
         Path shipped = Path.of(SparkFiles.get(p.getFileName().toString()));
         if (Files.isRegularFile(shipped)) return shipped;
-        throw new IllegalStateException("model file " + modelFile + " is neither readable on this executor nor shipped with the job (" + shipped + ")");
+        throw new IllegalStateException("model file " + modelFile
+                + " is neither readable on this executor nor shipped with the job (" + shipped + ")");
     }
 
     static void closeAll() {

@@ -31,7 +31,8 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public final class SparkDetect {
     /** Totals of a job. */
-    public record Summary(long images, long route1, long route2, long failed, double seconds, double imagesPerSecond, String output) {
+    public record Summary(
+            long images, long route1, long route2, long failed, double seconds, double imagesPerSecond, String output) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             long ok = images - failed;
@@ -50,8 +51,14 @@ public final class SparkDetect {
 
     private static final String IMAGE_PATTERN = "(?i)\\.(" + String.join("|", Sources.IMAGE_EXTENSIONS) + ")$";
     /** The same extensions as a case-sensitive Hadoop glob, lower and upper case. */
-    private static final String IMAGE_GLOB = "*.{" + String.join(",", Sources.IMAGE_EXTENSIONS.stream()
-            .flatMap(e -> Stream.of(e, e.toUpperCase(Locale.ROOT))).sorted().toList()) + "}";
+    private static final String IMAGE_GLOB = "*.{"
+            + String.join(
+                    ",",
+                    Sources.IMAGE_EXTENSIONS.stream()
+                            .flatMap(e -> Stream.of(e, e.toUpperCase(Locale.ROOT)))
+                            .sorted()
+                            .toList())
+            + "}";
 
     private SparkDetect() {}
 
@@ -77,11 +84,18 @@ public final class SparkDetect {
                 rows.add(RowFactory.create(file.toString()));
             }
             if (rows.isEmpty()) throw new IOException(source + ": no image paths (one per line expected)");
-            return spark.createDataFrame(rows, DataTypes.createStructType(List.of(DataTypes.createStructField("path", DataTypes.StringType, false))))
+            return spark.createDataFrame(
+                            rows,
+                            DataTypes.createStructType(
+                                    List.of(DataTypes.createStructField("path", DataTypes.StringType, false))))
                     .repartition(Math.min(n, rows.size()));
         }
         // the glob filter stops binaryFile before it reads other files' bytes (a video over 2 GB would fail the job)
-        Dataset<Row> files = spark.read().format("binaryFile").option("pathGlobFilter", IMAGE_GLOB).load(source).select("path", "content")
+        Dataset<Row> files = spark.read()
+                .format("binaryFile")
+                .option("pathGlobFilter", IMAGE_GLOB)
+                .load(source)
+                .select("path", "content")
                 .filter(functions.col("path").rlike(IMAGE_PATTERN));
         if (partitions > 0 || files.rdd().getNumPartitions() < n) return files.repartition(n);
         return files;
@@ -89,8 +103,13 @@ public final class SparkDetect {
 
     /** Detections for every row of a frame with a {@code path} (and optionally a binary {@code content}) column. */
     public static Dataset<Row> detect(Dataset<Row> images, SparkDetectSettings settings) {
-        if (!List.of(images.columns()).contains("path")) throw new IllegalArgumentException("the frame needs a 'path' column; it has " + List.of(images.columns()));
-        images.sparkSession().sparkContext().addFile(ExecutorDetectors.locate(settings.modelFile()).toAbsolutePath().toString());
+        if (!List.of(images.columns()).contains("path"))
+            throw new IllegalArgumentException("the frame needs a 'path' column; it has " + List.of(images.columns()));
+        images.sparkSession()
+                .sparkContext()
+                .addFile(ExecutorDetectors.locate(settings.modelFile())
+                        .toAbsolutePath()
+                        .toString());
         return images.mapPartitions(new DetectPartition(settings), Encoders.row(DetectRows.SCHEMA));
     }
 
@@ -99,9 +118,11 @@ public final class SparkDetect {
      * file system Spark writes to (a local folder, hdfs://, s3a://, ...). The model file is shipped to the executors
      * with the job.
      */
-    public static Summary run(SparkSession spark, String source, String out, String format, int partitions, SparkDetectSettings settings)
+    public static Summary run(
+            SparkSession spark, String source, String out, String format, int partitions, SparkDetectSettings settings)
             throws IOException {
-        if (!format.equals("parquet") && !format.equals("json")) throw new IllegalArgumentException("format must be parquet or json, got " + format);
+        if (!format.equals("parquet") && !format.equals("json"))
+            throw new IllegalArgumentException("format must be parquet or json, got " + format);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         org.apache.hadoop.fs.Path outDir = new org.apache.hadoop.fs.Path(out);
         FileSystem fs = outDir.getFileSystem(conf);
@@ -112,16 +133,25 @@ public final class SparkDetect {
         Dataset<Row> rows = detect(images(spark, source, partitions), settings);
         rows.write().mode(SaveMode.ErrorIfExists).format(format).save(target);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Dataset<Row> written = spark.read().schema(DetectRows.SCHEMA).format(format).load(target);
-        Row totals = written.agg(functions.count(functions.lit(1)), functions.count(functions.col("error")),
-                functions.sum(functions.when(functions.col("route").equalTo(1), 1).otherwise(0)),
-                functions.sum(functions.when(functions.col("route").equalTo(2), 1).otherwise(0))).first();
+        Dataset<Row> written =
+                spark.read().schema(DetectRows.SCHEMA).format(format).load(target);
+        Row totals = written.agg(
+                        functions.count(functions.lit(1)),
+                        functions.count(functions.col("error")),
+                        functions.sum(functions
+                                .when(functions.col("route").equalTo(1), 1)
+                                .otherwise(0)),
+                        functions.sum(functions
+                                .when(functions.col("route").equalTo(2), 1)
+                                .otherwise(0)))
+                .first();
         long images = totals.getLong(0), failed = totals.getLong(1);
         long r1 = totals.isNullAt(2) ? 0 : totals.getLong(2), r2 = totals.isNullAt(3) ? 0 : totals.getLong(3);
         Summary s = new Summary(images, r1, r2, failed, seconds, images / seconds, target);
         byte[] summary = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(s.toJson());
         // written beside the detections, whole or not at all: a temporary name, then a rename
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(outDir, ".summary.json.part"), done = new org.apache.hadoop.fs.Path(outDir, "summary.json");
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(outDir, ".summary.json.part"),
+                done = new org.apache.hadoop.fs.Path(outDir, "summary.json");
         try (OutputStream o = fs.create(tmp, true)) {
             o.write(summary);
         }

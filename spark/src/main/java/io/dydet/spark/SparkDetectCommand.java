@@ -20,35 +20,71 @@ import picocli.CommandLine.Option;
  * {@code dydet spark-detect}: detection as a Spark job, locally ({@code --master local[N]}) or as the main class of
  * spark-submit on a cluster (then without --master: spark-submit's setting applies).
  */
-@Command(name = "spark-detect", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:success", "1:failure (a bad input, model or setting, or a failed job; the message says which)",
-                "2:usage error (unknown option or invalid value)", "3:some images failed (rows with an error)"},
-        description = {"Detect objects in many images with Apache Spark: one row per image (the fields of detections.json) as",
-                "Parquet or JSON lines in OUT/detections, totals in OUT/summary.json. Bad images are rows with an error."})
+@Command(
+        name = "spark-detect",
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (a bad input, model or setting, or a failed job; the message says which)",
+            "2:usage error (unknown option or invalid value)",
+            "3:some images failed (rows with an error)"
+        },
+        description = {
+            "Detect objects in many images with Apache Spark: one row per image (the fields of detections.json) as",
+            "Parquet or JSON lines in OUT/detections, totals in OUT/summary.json. Bad images are rows with an error."
+        })
 public final class SparkDetectCommand implements Callable<Integer> {
-    @Option(names = "--source", required = true, paramLabel = "DIR|GLOB|LIST.txt", description = "images: a folder, a glob or a list file")
+    @Option(
+            names = "--source",
+            required = true,
+            paramLabel = "DIR|GLOB|LIST.txt",
+            description = "images: a folder, a glob or a list file")
     String source;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder, local or a URI such as hdfs://... (must not hold detections/ yet)")
+    @Option(
+            names = {"-o", "--out"},
+            required = true,
+            paramLabel = "DIR",
+            description = "output folder, local or a URI such as hdfs://... (must not hold detections/ yet)")
     String out;
 
-    @Option(names = "--format", defaultValue = "parquet", description = "parquet or json (JSON lines; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "parquet",
+            description = "parquet or json (JSON lines; default ${DEFAULT-VALUE})")
     String format;
 
     @Option(names = "--master", description = "Spark master, e.g. local[2]; default: spark-submit's, else local[*]")
     String master;
 
-    @Option(names = "--partitions", defaultValue = "0", description = "partitions of the image list (default: the default parallelism)")
+    @Option(
+            names = "--partitions",
+            defaultValue = "0",
+            description = "partitions of the image list (default: the default parallelism)")
     int partitions;
 
     // the options of dydet detect, from the same classes, so both commands spell and document them alike
-    @Mixin ModelOptions modelOptions;
-    @Mixin DetectorOptions detectorOptions;
-    @Mixin ThresholdOptions threshold;
-    @Mixin RuntimeOptions runtime;
-    @Mixin BackendOption backend;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Option(names = {"--batch", "--batch-size"}, paramLabel = "N", defaultValue = "8", description = "images per forward pass (default ${DEFAULT-VALUE})")
+    @Mixin
+    DetectorOptions detectorOptions;
+
+    @Mixin
+    ThresholdOptions threshold;
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = {"--batch", "--batch-size"},
+            paramLabel = "N",
+            defaultValue = "8",
+            description = "images per forward pass (default ${DEFAULT-VALUE})")
     int batch;
 
     public static void main(String[] args) {
@@ -72,8 +108,11 @@ public final class SparkDetectCommand implements Callable<Integer> {
     SparkDetectSettings settings() throws IOException {
         Path weights = modelOptions.requireWeights();
         if (modelOptions.width != null || modelOptions.classes != null)
-            throw new IllegalArgumentException("spark-detect takes the model as the weights file or --model/--cfg describe it; drop --width/--nc");
-        if (!runtime.device.equals("cpu")) throw new IllegalArgumentException("spark-detect runs on the executors' CPUs; drop --device " + runtime.device);
+            throw new IllegalArgumentException(
+                    "spark-detect takes the model as the weights file or --model/--cfg describe it; drop --width/--nc");
+        if (!runtime.device.equals("cpu"))
+            throw new IllegalArgumentException(
+                    "spark-detect runs on the executors' CPUs; drop --device " + runtime.device);
         RouterSetting router = threshold.setting();
         SparkDetectSettings.RouterMode mode;
         double value;
@@ -88,12 +127,20 @@ public final class SparkDetectCommand implements Callable<Integer> {
         }
         if (backend.force) throw new IllegalArgumentException("--force is not carried to the executors");
         SparkDetectSettings s = SparkDetectSettings.of(weights.toAbsolutePath().toString())
-                .withDetect(detectorOptions.img == null ? 0 : detectorOptions.img, detectorOptions.conf, detectorOptions.iou, batch, runtime.threads,
+                .withDetect(
+                        detectorOptions.img == null ? 0 : detectorOptions.img,
+                        detectorOptions.conf,
+                        detectorOptions.iou,
+                        batch,
+                        runtime.threads,
                         backend.get())
-                .withPrecision(backend.precision()).withRouter(mode, value);
-        if (modelOptions.model != null && modelOptions.cfg != null) throw new IllegalArgumentException("give either --model or --cfg, not both");
+                .withPrecision(backend.precision())
+                .withRouter(mode, value);
+        if (modelOptions.model != null && modelOptions.cfg != null)
+            throw new IllegalArgumentException("give either --model or --cfg, not both");
         if (modelOptions.model != null) s = s.withDefinition(modelOptions.model);
-        if (modelOptions.cfg != null) s = s.withDefinition(SparkDetectSettings.definitionOf(modelOptions.cfg.toString()));
+        if (modelOptions.cfg != null)
+            s = s.withDefinition(SparkDetectSettings.definitionOf(modelOptions.cfg.toString()));
         return s;
     }
 
@@ -108,8 +155,14 @@ public final class SparkDetectCommand implements Callable<Integer> {
             spark.sparkContext().setLogLevel("WARN");
             SparkDetect.Summary r = SparkDetect.run(spark, source, out, format, partitions, s);
             long ok = r.images() - r.failed();
-            System.out.printf("%d images (%d failed): route 1 %.1f%%, route 2 %.1f%%; %.2f images/s over %.1f s%n", r.images(), r.failed(),
-                    ok == 0 ? 0 : 100.0 * r.route1() / ok, ok == 0 ? 0 : 100.0 * r.route2() / ok, r.imagesPerSecond(), r.seconds());
+            System.out.printf(
+                    "%d images (%d failed): route 1 %.1f%%, route 2 %.1f%%; %.2f images/s over %.1f s%n",
+                    r.images(),
+                    r.failed(),
+                    ok == 0 ? 0 : 100.0 * r.route1() / ok,
+                    ok == 0 ? 0 : 100.0 * r.route2() / ok,
+                    r.imagesPerSecond(),
+                    r.seconds());
             System.out.println("results in " + r.output() + " (" + format + "), totals in summary.json beside it");
             return r.failed() > 0 ? 3 : 0;
         } finally {

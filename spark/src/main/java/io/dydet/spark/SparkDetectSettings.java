@@ -64,7 +64,13 @@ public final class SparkDetectSettings implements Serializable {
     private final Backend backend;
     private final Precision precision;
 
-    private SparkDetectSettings(String modelFile, String definition, Detect detect, RouterMode routerMode, double routerValue, Precision precision) {
+    private SparkDetectSettings(
+            String modelFile,
+            String definition,
+            Detect detect,
+            RouterMode routerMode,
+            double routerValue,
+            Precision precision) {
         if (modelFile == null || modelFile.isBlank()) throw new IllegalArgumentException("a model file is required");
         if (detect.batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + detect.batch);
         this.modelFile = modelFile;
@@ -90,7 +96,12 @@ public final class SparkDetectSettings implements Serializable {
 
     /** dydet detect's defaults on a model file: its own image size, conf 0.25, IoU 0.45, threshold 0.5, batch 8. */
     public static SparkDetectSettings of(String modelFile) {
-        return new SparkDetectSettings(modelFile, null, new Detect(0, 0.25f, 0.45f, 8, 0, Backend.TORCH), RouterMode.THRESHOLD, 0.5,
+        return new SparkDetectSettings(
+                modelFile,
+                null,
+                new Detect(0, 0.25f, 0.45f, 8, 0, Backend.TORCH),
+                RouterMode.THRESHOLD,
+                0.5,
                 Precision.FLOAT32);
     }
 
@@ -98,8 +109,14 @@ public final class SparkDetectSettings implements Serializable {
         return new SparkDetectSettings(modelFile, definition, detect(), routerMode, routerValue, precision);
     }
 
-    public SparkDetectSettings withDetect(int imageSize, float confidence, float iou, int batch, int threads, Backend backend) {
-        return new SparkDetectSettings(modelFile, definition, new Detect(imageSize, confidence, iou, batch, threads, backend), routerMode, routerValue,
+    public SparkDetectSettings withDetect(
+            int imageSize, float confidence, float iou, int batch, int threads, Backend backend) {
+        return new SparkDetectSettings(
+                modelFile,
+                definition,
+                new Detect(imageSize, confidence, iou, batch, threads, backend),
+                routerMode,
+                routerValue,
                 precision);
     }
 
@@ -112,23 +129,64 @@ public final class SparkDetectSettings implements Serializable {
         return new SparkDetectSettings(modelFile, definition, detect(), routerMode, routerValue, precision);
     }
 
-    public String modelFile() { return modelFile; }
-    public String definition() { return definition; }
-    public int imageSize() { return imageSize; }
-    public float confidence() { return confidence; }
-    public float iou() { return iou; }
-    public RouterMode routerMode() { return routerMode; }
-    public double routerValue() { return routerValue; }
-    public int batch() { return batch; }
-    public int threads() { return threads; }
-    public Backend backend() { return backend; }
-    public Precision precision() { return precision; }
+    public String modelFile() {
+        return modelFile;
+    }
+
+    public String definition() {
+        return definition;
+    }
+
+    public int imageSize() {
+        return imageSize;
+    }
+
+    public float confidence() {
+        return confidence;
+    }
+
+    public float iou() {
+        return iou;
+    }
+
+    public RouterMode routerMode() {
+        return routerMode;
+    }
+
+    public double routerValue() {
+        return routerValue;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
 
     /** The detector these settings describe, on the weights at {@code weights}. */
     Detector build(Path weights) throws WeightsException {
-        Detector.Builder b = Detector.builder().weights(weights).confidence(confidence).iou(iou).batchSize(batch).threads(threads)
-                .backend(backend).precision(precision)
-                .router(routerMode == RouterMode.EASY_RATIO ? new RouterSetting.EasyRatio(routerValue) : new RouterSetting.Threshold((float) routerValue));
+        Detector.Builder b = Detector.builder()
+                .weights(weights)
+                .confidence(confidence)
+                .iou(iou)
+                .batchSize(batch)
+                .threads(threads)
+                .backend(backend)
+                .precision(precision)
+                .router(
+                        routerMode == RouterMode.EASY_RATIO
+                                ? new RouterSetting.EasyRatio(routerValue)
+                                : new RouterSetting.Threshold((float) routerValue));
         if (definition != null) b.model(spec());
         if (imageSize > 0) b.imageSize(imageSize);
         return b.build();
@@ -146,7 +204,18 @@ public final class SparkDetectSettings implements Serializable {
     }
 
     private java.util.List<Object> components() {
-        return java.util.Arrays.asList(modelFile, definition, imageSize, confidence, iou, routerMode, routerValue, batch, threads, backend, precision);
+        return java.util.Arrays.asList(
+                modelFile,
+                definition,
+                imageSize,
+                confidence,
+                iou,
+                routerMode,
+                routerValue,
+                batch,
+                threads,
+                backend,
+                precision);
     }
 
     @Override
@@ -161,8 +230,11 @@ public final class SparkDetectSettings implements Serializable {
 
     @Override
     public String toString() {
-        return "SparkDetectSettings[modelFile=" + modelFile + ", definition=" + (definition == null ? null : definition.length() + " chars") + ", imageSize="
-                + imageSize + ", confidence=" + confidence + ", iou=" + iou + ", routerMode=" + routerMode.id() + ", routerValue=" + routerValue
-                + ", batch=" + batch + ", threads=" + threads + ", backend=" + backend + ", precision=" + precision.cliName() + "]";
+        return "SparkDetectSettings[modelFile=" + modelFile + ", definition="
+                + (definition == null ? null : definition.length() + " chars") + ", imageSize="
+                + imageSize + ", confidence=" + confidence + ", iou=" + iou + ", routerMode=" + routerMode.id()
+                + ", routerValue=" + routerValue
+                + ", batch=" + batch + ", threads=" + threads + ", backend=" + backend + ", precision="
+                + precision.cliName() + "]";
     }
 }

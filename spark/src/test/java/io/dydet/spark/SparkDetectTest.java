@@ -28,26 +28,42 @@ import org.junit.jupiter.api.io.TempDir;
 class SparkDetectTest {
     /** The core module's test fixtures. */
     static final Path GOLDEN = Path.of("../src/test/resources/golden");
+
     static final Path COCO = Path.of("../src/test/resources/data/coco_val2017_47/images/val2017");
     static SparkSession spark;
     static SparkDetectSettings settings;
     static Path images;
-    @TempDir static Path dir;
+
+    @TempDir
+    static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        spark = SparkSession.builder().master("local[2,2]").appName("dydet-test").config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
-        settings = SparkDetectSettings.of(GOLDEN.resolve("dy-yolov7-w025.safetensors").toAbsolutePath().toString())
-                .withDefinition(SparkDetectSettings.definitionOf(GOLDEN.resolve("dy-yolov7-w025.yaml").toString()))
-                .withDetect(192, 0.25f, 0.45f, 4, 1, io.dydet.infer.Backend.TORCH).withRouter(SparkDetectSettings.RouterMode.THRESHOLD, 0.526);
+        spark = SparkSession.builder()
+                .master("local[2,2]")
+                .appName("dydet-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "2")
+                .getOrCreate();
+        settings = SparkDetectSettings.of(GOLDEN.resolve("dy-yolov7-w025.safetensors")
+                        .toAbsolutePath()
+                        .toString())
+                .withDefinition(SparkDetectSettings.definitionOf(
+                        GOLDEN.resolve("dy-yolov7-w025.yaml").toString()))
+                .withDetect(192, 0.25f, 0.45f, 4, 1, io.dydet.infer.Backend.TORCH)
+                .withRouter(SparkDetectSettings.RouterMode.THRESHOLD, 0.526);
         images = Files.createDirectories(dir.resolve("images"));
         Files.copy(GOLDEN.resolve("images/demo.png"), images.resolve("demo.png"));
         Files.copy(GOLDEN.resolve("images/grace_hopper.png"), images.resolve("grace_hopper.png"));
         try (Stream<Path> s = Files.list(COCO)) {
             for (Path p : s.sorted().limit(10).toList()) Files.copy(p, images.resolve(p.getFileName()));
         }
-        byte[] jpeg = Files.readAllBytes(images.resolve(Files.list(images).filter(p -> p.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow().getFileName()));
+        byte[] jpeg = Files.readAllBytes(images.resolve(Files.list(images)
+                .filter(p -> p.toString().endsWith(".jpg"))
+                .sorted()
+                .findFirst()
+                .orElseThrow()
+                .getFileName()));
         Files.write(images.resolve("truncated.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
         Files.writeString(images.resolve("notes.jpg"), "this is not an image");
         Files.writeString(images.resolve("README.txt"), "not an image name: not read, not a row");
@@ -61,8 +77,14 @@ class SparkDetectTest {
 
     static Map<String, Row> byName(Path output, String format) {
         Map<String, Row> out = new HashMap<>();
-        for (Row r : spark.read().schema(DetectRows.SCHEMA).format(format).load(output.toString()).collectAsList()) {
-            String name = Path.of(r.getString(0).replaceFirst("^file:", "")).getFileName().toString();
+        for (Row r : spark.read()
+                .schema(DetectRows.SCHEMA)
+                .format(format)
+                .load(output.toString())
+                .collectAsList()) {
+            String name = Path.of(r.getString(0).replaceFirst("^file:", ""))
+                    .getFileName()
+                    .toString();
             assertTrue(out.put(name, r) == null, "two rows for " + name);
         }
         return out;
@@ -70,7 +92,8 @@ class SparkDetectTest {
 
     @Test
     void everyImageEqualsTheLibraryApiAndCorruptFilesAreErrorRows() throws Exception {
-        SparkDetect.Summary s = SparkDetect.run(spark, images.toString(), dir.resolve("out").toString(), "parquet", 2, settings);
+        SparkDetect.Summary s =
+                SparkDetect.run(spark, images.toString(), dir.resolve("out").toString(), "parquet", 2, settings);
         assertEquals(14, s.images());
         assertEquals(2, s.failed());
         assertEquals(12, s.route1() + s.route2());
@@ -81,7 +104,9 @@ class SparkDetectTest {
         try (Detector d = settings.build(Path.of(settings.modelFile()))) {
             int compared = 0;
             try (Stream<Path> files = Files.list(images)) {
-                for (Path f : files.sorted().filter(p -> !p.toString().endsWith(".txt")).toList()) {
+                for (Path f : files.sorted()
+                        .filter(p -> !p.toString().endsWith(".txt"))
+                        .toList()) {
                     Row r = rows.get(f.getFileName().toString());
                     assertNotNull(r, f.toString());
                     ImageDetections want = d.detect(f);
@@ -115,15 +140,24 @@ class SparkDetectTest {
             }
             assertTrue(compared > 50, "compared " + compared + " detections");
         }
-        assertTrue(rows.get("truncated.jpg").getString(7).contains("truncated"), rows.get("truncated.jpg").getString(7));
-        assertTrue(rows.get("notes.jpg").getString(7).contains("not an image"), rows.get("notes.jpg").getString(7));
+        assertTrue(
+                rows.get("truncated.jpg").getString(7).contains("truncated"),
+                rows.get("truncated.jpg").getString(7));
+        assertTrue(
+                rows.get("notes.jpg").getString(7).contains("not an image"),
+                rows.get("notes.jpg").getString(7));
     }
 
     @Test
     void aRetriedTaskLeavesEachImageExactlyOnce() throws Exception {
         Path list = dir.resolve("images.txt");
         try (Stream<Path> files = Files.list(images)) {
-            Files.write(list, files.sorted().map(Path::toString).filter(p -> !p.endsWith(".txt")).toList());
+            Files.write(
+                    list,
+                    files.sorted()
+                            .map(Path::toString)
+                            .filter(p -> !p.endsWith(".txt"))
+                            .toList());
         }
         SparkDetect.Summary s;
         DetectPartition.failFirstAttemptOfPartition = 0;

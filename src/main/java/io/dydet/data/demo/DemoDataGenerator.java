@@ -38,7 +38,8 @@ public final class DemoDataGenerator {
     public static final List<String> CLASSES = List.of("circle", "square", "triangle", "cross");
 
     /** What was written. */
-    public record Summary(Path dataYaml, int trainImages, int valImages, int routerImages, int objects, int hardImages) {}
+    public record Summary(
+            Path dataYaml, int trainImages, int valImages, int routerImages, int objects, int hardImages) {}
 
     /** One generated image: its file, split, whether it is hard, and its objects (class, cx, cy, w, h normalised). */
     public record Scene(String file, String split, boolean hard, List<float[]> objects) {}
@@ -66,9 +67,11 @@ public final class DemoDataGenerator {
      * the held-out {@code router} split.
      */
     public Summary write(Path out, int images, int routerImages) throws IOException {
-        if (images < 2) throw new IllegalArgumentException("the demo data needs at least 2 images (train and val), got " + images);
+        if (images < 2)
+            throw new IllegalArgumentException("the demo data needs at least 2 images (train and val), got " + images);
         if (routerImages < 0) throw new IllegalArgumentException("router images must be >= 0, got " + routerImages);
-        if (Files.exists(out.resolve("data.yaml"))) throw new IOException(out + " already holds a data set (data.yaml); choose an empty folder");
+        if (Files.exists(out.resolve("data.yaml")))
+            throw new IOException(out + " already holds a data set (data.yaml); choose an empty folder");
         Images.loadOpenCv();
         int val = Math.max(1, images / 4);
         StringBuilder difficulty = new StringBuilder("file,split,difficulty,objects\n");
@@ -88,18 +91,28 @@ public final class DemoDataGenerator {
             img.release();
             StringBuilder labels = new StringBuilder();
             for (float[] o : scene.objects()) {
-                labels.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", (int) o[0], o[1], o[2], o[3], o[4]));
+                labels.append(
+                        String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", (int) o[0], o[1], o[2], o[3], o[4]));
             }
             AtomicFile.writeString(labelFile, labels.toString());
-            difficulty.append(scene.file()).append(',').append(split).append(',').append(scene.hard() ? "hard" : "easy").append(',')
-                    .append(scene.objects().size()).append('\n');
+            difficulty
+                    .append(scene.file())
+                    .append(',')
+                    .append(split)
+                    .append(',')
+                    .append(scene.hard() ? "hard" : "easy")
+                    .append(',')
+                    .append(scene.objects().size())
+                    .append('\n');
             objects += scene.objects().size();
             if (scene.hard()) hard++;
         }
         AtomicFile.writeString(out.resolve("difficulty.csv"), difficulty.toString());
-        StringBuilder yaml = new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
+        StringBuilder yaml =
+                new StringBuilder("# dydet demo data: synthetic shapes, easy and hard scenes (see difficulty.csv)\n");
         yaml.append("train: images/train\nval: images/val\n");
-        if (routerImages > 0) yaml.append("router: images/router  # held out from step 1: step 2 trains the router on these\n");
+        if (routerImages > 0)
+            yaml.append("router: images/router  # held out from step 1: step 2 trains the router on these\n");
         yaml.append("difficulty: difficulty.csv\nnc: ").append(CLASSES.size()).append("\nnames: [");
         for (int c = 0; c < CLASSES.size(); c++) yaml.append(c == 0 ? "" : ", ").append(CLASSES.get(c));
         yaml.append("]\n");
@@ -112,7 +125,8 @@ public final class DemoDataGenerator {
     Scene scene(int index, String split) {
         Random rng = new Random(seed * 1_000_003L + index);
         boolean hard = index % 2 == 1;
-        // hard objects (13-26% of the side, with clutter, overlap and lower contrast) stay learnable in minutes at 128 px:
+        // hard objects (13-26% of the side, with clutter, overlap and lower contrast) stay learnable in minutes at 128
+        // px:
         // measured, AP 0.16-0.28 on the validation set against 0.02-0.03 with the earlier 5-9 objects at 9-20% of the
         // side, which neither route learnt (the router then rightly sent the easy scenes to route 2)
         // easy objects share the hard ones' scale, so that easy differs only by clutter, contrast, overlap and count:
@@ -147,8 +161,13 @@ public final class DemoDataGenerator {
             img = new Mat(size, size, CvType.CV_8UC3, background);
             // clutter: random lines and blobs in background-like tones
             for (int k = 0; k < 20; k++) {
-                Scalar tone = new Scalar(base + rng.nextInt(41) - 20, base + rng.nextInt(41) - 20, base + rng.nextInt(41) - 20);
-                Imgproc.line(img, new Point(rng.nextInt(size), rng.nextInt(size)), new Point(rng.nextInt(size), rng.nextInt(size)), tone,
+                Scalar tone = new Scalar(
+                        base + rng.nextInt(41) - 20, base + rng.nextInt(41) - 20, base + rng.nextInt(41) - 20);
+                Imgproc.line(
+                        img,
+                        new Point(rng.nextInt(size), rng.nextInt(size)),
+                        new Point(rng.nextInt(size), rng.nextInt(size)),
+                        tone,
                         1 + rng.nextInt(3));
             }
             // sensor-like noise from the image's own generator (OpenCV's randn draws from a per-thread RNG that depends
@@ -183,16 +202,22 @@ public final class DemoDataGenerator {
     private static void draw(Mat img, int cls, double cx, double cy, double w, double h, Scalar colour) {
         Point tl = new Point(cx - w / 2, cy - h / 2), br = new Point(cx + w / 2, cy + h / 2);
         switch (cls) {
-            case 0 -> Imgproc.ellipse(img, new Point(cx, cy), new Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
+            case 0 ->
+                Imgproc.ellipse(img, new Point(cx, cy), new Size(w / 2, h / 2), 0, 0, 360, colour, -1, Imgproc.LINE_AA);
             case 1 -> Imgproc.rectangle(img, tl, br, colour, -1);
             case 2 -> {
-                MatOfPoint tri = new MatOfPoint(new Point(cx, cy - h / 2), new Point(cx + w / 2, cy + h / 2), new Point(cx - w / 2, cy + h / 2));
+                MatOfPoint tri = new MatOfPoint(
+                        new Point(cx, cy - h / 2),
+                        new Point(cx + w / 2, cy + h / 2),
+                        new Point(cx - w / 2, cy + h / 2));
                 Imgproc.fillPoly(img, List.of(tri), colour, Imgproc.LINE_AA);
                 tri.release();
             }
             default -> {
-                Imgproc.rectangle(img, new Point(cx - w / 2, cy - h / 6), new Point(cx + w / 2, cy + h / 6), colour, -1);
-                Imgproc.rectangle(img, new Point(cx - w / 6, cy - h / 2), new Point(cx + w / 6, cy + h / 2), colour, -1);
+                Imgproc.rectangle(
+                        img, new Point(cx - w / 2, cy - h / 6), new Point(cx + w / 2, cy + h / 6), colour, -1);
+                Imgproc.rectangle(
+                        img, new Point(cx - w / 6, cy - h / 2), new Point(cx + w / 6, cy + h / 2), colour, -1);
             }
         }
     }

@@ -18,8 +18,11 @@ final class HsvJitter {
 
     /** Draws the three gains (always three draws, so the random stream does not depend on the hyp values). */
     static double[] drawGains(RandomGenerator rnd, double hGain, double sGain, double vGain) {
-        return new double[] {RandomPerspective.uniform(rnd, -1, 1) * hGain + 1, RandomPerspective.uniform(rnd, -1, 1) * sGain + 1,
-                RandomPerspective.uniform(rnd, -1, 1) * vGain + 1};
+        return new double[] {
+            RandomPerspective.uniform(rnd, -1, 1) * hGain + 1,
+            RandomPerspective.uniform(rnd, -1, 1) * sGain + 1,
+            RandomPerspective.uniform(rnd, -1, 1) * vGain + 1
+        };
     }
 
     /**

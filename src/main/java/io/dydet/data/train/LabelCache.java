@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dydet.files.AtomicFile;
 import io.dydet.json.Json;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +28,7 @@ final class LabelCache {
     private static final Logger LOG = LoggerFactory.getLogger(LabelCache.class);
     /** 2: an excluded image lists every problem (every malformed line), not only the first. */
     static final int VERSION = 2;
+
     private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Size and modification time of the image and the label file (-1, -1 when there is no label file). */
@@ -42,12 +41,20 @@ final class LabelCache {
             } catch (NoSuchFileException e) {
                 // no label file: an image without objects
             }
-            return new Fingerprint(Files.size(image), Files.getLastModifiedTime(image).toMillis(), lb, lm);
+            return new Fingerprint(
+                    Files.size(image), Files.getLastModifiedTime(image).toMillis(), lb, lm);
         }
     }
 
     /** One image's check result; any {@code problems} ("file[:line]: reason") mean the image is excluded. */
-    record Entry(Fingerprint fingerprint, int height, int width, float[][] labels, List<float[]> segments, int[] lines, List<String> problems) {
+    record Entry(
+            Fingerprint fingerprint,
+            int height,
+            int width,
+            float[][] labels,
+            List<float[]> segments,
+            int[] lines,
+            List<String> problems) {
         static Entry excluded(Fingerprint fingerprint, List<String> problems) {
             return new Entry(fingerprint, 0, 0, null, null, null, List.copyOf(problems));
         }
@@ -72,11 +79,16 @@ final class LabelCache {
                 var e = it.next();
                 JsonNode n = e.getValue();
                 JsonNode fp = n.get("fingerprint");
-                Fingerprint f = new Fingerprint(fp.get(0).asLong(), fp.get(1).asLong(), fp.get(2).asLong(), fp.get(3).asLong());
+                Fingerprint f = new Fingerprint(
+                        fp.get(0).asLong(),
+                        fp.get(1).asLong(),
+                        fp.get(2).asLong(),
+                        fp.get(3).asLong());
                 if (n.has("problems")) {
                     List<String> problems = new ArrayList<>();
                     for (JsonNode p : n.get("problems")) problems.add(p.asText());
-                    if (problems.isEmpty()) throw new IOException("entry " + e.getKey() + " is excluded without a reason");
+                    if (problems.isEmpty())
+                        throw new IOException("entry " + e.getKey() + " is excluded without a reason");
                     out.put(e.getKey(), Entry.excluded(f, problems));
                     continue;
                 }
@@ -86,8 +98,19 @@ final class LabelCache {
                 int[] lines = new int[labels.length];
                 JsonNode ln = n.get("lines");
                 for (int i = 0; i < lines.length; i++) lines[i] = ln.get(i).asInt();
-                if (segments.size() != labels.length) throw new IOException("entry " + e.getKey() + " has " + labels.length + " labels but " + segments.size() + " segments");
-                out.put(e.getKey(), new Entry(f, n.get("height").asInt(), n.get("width").asInt(), labels, segments, lines, List.of()));
+                if (segments.size() != labels.length)
+                    throw new IOException("entry " + e.getKey() + " has " + labels.length + " labels but "
+                            + segments.size() + " segments");
+                out.put(
+                        e.getKey(),
+                        new Entry(
+                                f,
+                                n.get("height").asInt(),
+                                n.get("width").asInt(),
+                                labels,
+                                segments,
+                                lines,
+                                List.of()));
             }
             return out;
         } catch (IOException | RuntimeException e) {
@@ -104,7 +127,11 @@ final class LabelCache {
             Entry x = e.getValue();
             ObjectNode n = images.putObject(e.getKey());
             Fingerprint f = x.fingerprint();
-            n.putArray("fingerprint").add(f.imageBytes()).add(f.imageMtime()).add(f.labelBytes()).add(f.labelMtime());
+            n.putArray("fingerprint")
+                    .add(f.imageBytes())
+                    .add(f.imageMtime())
+                    .add(f.labelBytes())
+                    .add(f.labelMtime());
             if (x.isExcluded()) {
                 ArrayNode problems = n.putArray("problems");
                 for (String p : x.problems()) problems.add(p);

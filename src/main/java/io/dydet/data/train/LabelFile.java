@@ -48,14 +48,23 @@ final class LabelFile {
             else if (labels.size() > lineNos.size()) lineNos.add(n + 1);
         }
         if (!problems.isEmpty()) return new Parsed(null, null, null, List.copyOf(problems));
-        return new Parsed(labels.toArray(new float[0][]), segments, lineNos.stream().mapToInt(Integer::intValue).toArray(), List.of());
+        return new Parsed(
+                labels.toArray(new float[0][]),
+                segments,
+                lineNos.stream().mapToInt(Integer::intValue).toArray(),
+                List.of());
     }
 
     /** Adds one line's object (unless it repeats an earlier one); returns what is wrong with the line, or null. */
-    private static String parseLine(String where, String line, List<float[]> labels, List<float[]> segments, Set<String> seen) {
+    private static String parseLine(
+            String where, String line, List<float[]> labels, List<float[]> segments, Set<String> seen) {
         String[] f = line.split("\\s+");
-        if (f.length < 5) return where + ": expected 'class cx cy w h' or 'class x1 y1 x2 y2 x3 y3 ...', got " + f.length + " field(s): '" + line + "'";
-        if (f.length > 5 && (f.length - 1) % 2 != 0) return where + ": a polygon needs x y pairs after the class, got " + (f.length - 1) + " coordinates: '" + line + "'";
+        if (f.length < 5)
+            return where + ": expected 'class cx cy w h' or 'class x1 y1 x2 y2 x3 y3 ...', got " + f.length
+                    + " field(s): '" + line + "'";
+        if (f.length > 5 && (f.length - 1) % 2 != 0)
+            return where + ": a polygon needs x y pairs after the class, got " + (f.length - 1) + " coordinates: '"
+                    + line + "'";
         if (f.length > 5 && f.length < 7) return where + ": a polygon needs at least 3 points: '" + line + "'";
         double[] v = new double[f.length];
         try {
@@ -63,9 +72,11 @@ final class LabelFile {
         } catch (NumberFormatException e) {
             return where + ": expected numbers, got '" + line + "'";
         }
-        if (v[0] != Math.rint(v[0]) || !Double.isFinite(v[0])) return where + ": expected an integer class id, got '" + f[0] + "'";
+        if (v[0] != Math.rint(v[0]) || !Double.isFinite(v[0]))
+            return where + ": expected an integer class id, got '" + f[0] + "'";
         for (int k = 1; k < v.length; k++) {
-            if (!(v[k] >= -TOLERANCE && v[k] <= 1 + TOLERANCE)) return where + ": expected coordinates normalised to 0..1, got " + f[k] + " in '" + line + "'";
+            if (!(v[k] >= -TOLERANCE && v[k] <= 1 + TOLERANCE))
+                return where + ": expected coordinates normalised to 0..1, got " + f[k] + " in '" + line + "'";
             v[k] = Math.max(0, Math.min(1, v[k]));
         }
         float[] row;
@@ -83,9 +94,12 @@ final class LabelFile {
                 y1 = Math.min(y1, v[k + 1]);
                 y2 = Math.max(y2, v[k + 1]);
             }
-            row = new float[] {(float) v[0], (float) ((x1 + x2) / 2), (float) ((y1 + y2) / 2), (float) (x2 - x1), (float) (y2 - y1)};
+            row = new float[] {
+                (float) v[0], (float) ((x1 + x2) / 2), (float) ((y1 + y2) / 2), (float) (x2 - x1), (float) (y2 - y1)
+            };
         }
-        if (!(row[3] > 0 && row[4] > 0)) return where + ": expected a box of positive width and height, got '" + line + "'";
+        if (!(row[3] > 0 && row[4] > 0))
+            return where + ": expected a box of positive width and height, got '" + line + "'";
         // the original drops exact duplicate rows (one object listed twice would count twice in the loss)
         String key = Arrays.toString(row) + (segment == null ? "" : Arrays.toString(segment));
         if (!seen.add(key)) return null;

@@ -24,7 +24,12 @@ final class Mosaic {
         int border = src.mosaicBorder(); // negative: -s/2
         int yc = (int) RandomPerspective.uniform(rnd, -border, 2 * s + border);
         int xc = (int) RandomPerspective.uniform(rnd, -border, 2 * s + border);
-        int[] indices = {index, rnd.nextInt(src.set().size()), rnd.nextInt(src.set().size()), rnd.nextInt(src.set().size())};
+        int[] indices = {
+            index,
+            rnd.nextInt(src.set().size()),
+            rnd.nextInt(src.set().size()),
+            rnd.nextInt(src.set().size())
+        };
         Mat canvas = new Mat(2 * s, 2 * s, CvType.CV_8UC3, new Scalar(114, 114, 114));
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -33,20 +38,44 @@ final class Mosaic {
             int x1a, y1a, x2a, y2a, x1b, y1b, x2b, y2b;
             switch (i) {
                 case 0 -> { // top left
-                    x1a = Math.max(xc - w, 0); y1a = Math.max(yc - h, 0); x2a = xc; y2a = yc;
-                    x1b = w - (x2a - x1a); y1b = h - (y2a - y1a); x2b = w; y2b = h;
+                    x1a = Math.max(xc - w, 0);
+                    y1a = Math.max(yc - h, 0);
+                    x2a = xc;
+                    y2a = yc;
+                    x1b = w - (x2a - x1a);
+                    y1b = h - (y2a - y1a);
+                    x2b = w;
+                    y2b = h;
                 }
                 case 1 -> { // top right
-                    x1a = xc; y1a = Math.max(yc - h, 0); x2a = Math.min(xc + w, 2 * s); y2a = yc;
-                    x1b = 0; y1b = h - (y2a - y1a); x2b = Math.min(w, x2a - x1a); y2b = h;
+                    x1a = xc;
+                    y1a = Math.max(yc - h, 0);
+                    x2a = Math.min(xc + w, 2 * s);
+                    y2a = yc;
+                    x1b = 0;
+                    y1b = h - (y2a - y1a);
+                    x2b = Math.min(w, x2a - x1a);
+                    y2b = h;
                 }
                 case 2 -> { // bottom left
-                    x1a = Math.max(xc - w, 0); y1a = yc; x2a = xc; y2a = Math.min(2 * s, yc + h);
-                    x1b = w - (x2a - x1a); y1b = 0; x2b = w; y2b = Math.min(y2a - y1a, h);
+                    x1a = Math.max(xc - w, 0);
+                    y1a = yc;
+                    x2a = xc;
+                    y2a = Math.min(2 * s, yc + h);
+                    x1b = w - (x2a - x1a);
+                    y1b = 0;
+                    x2b = w;
+                    y2b = Math.min(y2a - y1a, h);
                 }
                 default -> { // bottom right
-                    x1a = xc; y1a = yc; x2a = Math.min(xc + w, 2 * s); y2a = Math.min(2 * s, yc + h);
-                    x1b = 0; y1b = 0; x2b = Math.min(w, x2a - x1a); y2b = Math.min(y2a - y1a, h);
+                    x1a = xc;
+                    y1a = yc;
+                    x2a = Math.min(xc + w, 2 * s);
+                    y2a = Math.min(2 * s, yc + h);
+                    x1b = 0;
+                    y1b = 0;
+                    x2b = Math.min(w, x2a - x1a);
+                    y2b = Math.min(y2a - y1a, h);
                 }
             }
             paste(im.image(), canvas, x1b, y1b, x2b, y2b, x1a, y1a);
@@ -69,17 +98,18 @@ final class Mosaic {
         for (int i = 0; i < 9; i++) {
             TrainAugmentation.Loaded im = src.loadImage(indices[i]);
             int h = im.image().rows(), w = im.image().cols();
-            int[] c = switch (i) { // xmin, ymin, xmax, ymax on the canvas
-                case 0 -> new int[] {s, s, s + w, s + h};
-                case 1 -> new int[] {s, s - h, s + w, s}; // top
-                case 2 -> new int[] {s + wp, s - h, s + wp + w, s}; // top right
-                case 3 -> new int[] {s + w0, s, s + w0 + w, s + h}; // right
-                case 4 -> new int[] {s + w0, s + hp, s + w0 + w, s + hp + h}; // bottom right
-                case 5 -> new int[] {s + w0 - w, s + h0, s + w0, s + h0 + h}; // bottom
-                case 6 -> new int[] {s + w0 - wp - w, s + h0, s + w0 - wp, s + h0 + h}; // bottom left
-                case 7 -> new int[] {s - w, s + h0 - h, s, s + h0}; // left
-                default -> new int[] {s - w, s + h0 - hp - h, s, s + h0 - hp}; // top left
-            };
+            int[] c =
+                    switch (i) { // xmin, ymin, xmax, ymax on the canvas
+                        case 0 -> new int[] {s, s, s + w, s + h};
+                        case 1 -> new int[] {s, s - h, s + w, s}; // top
+                        case 2 -> new int[] {s + wp, s - h, s + wp + w, s}; // top right
+                        case 3 -> new int[] {s + w0, s, s + w0 + w, s + h}; // right
+                        case 4 -> new int[] {s + w0, s + hp, s + w0 + w, s + hp + h}; // bottom right
+                        case 5 -> new int[] {s + w0 - w, s + h0, s + w0, s + h0 + h}; // bottom
+                        case 6 -> new int[] {s + w0 - wp - w, s + h0, s + w0 - wp, s + h0 + h}; // bottom left
+                        case 7 -> new int[] {s - w, s + h0 - h, s, s + h0}; // left
+                        default -> new int[] {s - w, s + h0 - hp - h, s, s + h0 - hp}; // top left
+                    };
             if (i == 0) {
                 h0 = h;
                 w0 = w;

@@ -19,8 +19,11 @@ import org.opencv.imgproc.Imgproc;
  */
 final class PasteIn {
     /** Fractions of the image side of the candidate rectangles, as the original. */
-    private static final double[] SCALES = {0.75, 0.75, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.125, 0.125, 0.125, 0.125,
-            0.0625, 0.0625, 0.0625, 0.0625, 0.0625, 0.0625};
+    private static final double[] SCALES = {
+        0.75, 0.75, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.125, 0.125, 0.125, 0.125, 0.0625, 0.0625, 0.0625,
+        0.0625, 0.0625, 0.0625
+    };
+
     static final int MIN_SAMPLES = 30;
     /** Bounds the search for crops in a set where few images have polygons. */
     private static final int MAX_SAMPLE_MOSAICS = 200;
@@ -100,7 +103,10 @@ final class PasteIn {
             int xmin = Math.max(0, rnd.nextInt(0, w + 1) - maskW / 2);
             int ymin = Math.max(0, rnd.nextInt(0, h + 1) - maskH / 2);
             int xmax = Math.min(w, xmin + maskW), ymax = Math.min(h, ymin + maskH);
-            if (!(coversLittle(xmin, ymin, xmax, ymax, targets) && !crops.isEmpty() && xmax > xmin + 20 && ymax > ymin + 20)) continue;
+            if (!(coversLittle(xmin, ymin, xmax, ymax, targets)
+                    && !crops.isEmpty()
+                    && xmax > xmin + 20
+                    && ymax > ymin + 20)) continue;
             Crop crop = crops.get(rnd.nextInt(crops.size()));
             int hs = crop.image().rows(), ws = crop.image().cols();
             double r = Math.min((double) (ymax - ymin) / hs, (double) (xmax - xmin) / ws);

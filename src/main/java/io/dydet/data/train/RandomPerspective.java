@@ -24,8 +24,15 @@ final class RandomPerspective {
      * The drawn parameters: perspective terms, rotation (degrees), isotropic scale, shear (degrees), and the
      * translation as a fraction of the output size.
      */
-    record Params(double perspectiveX, double perspectiveY, double degrees, double scale, double shearX, double shearY, double translateX,
-                  double translateY) {
+    record Params(
+            double perspectiveX,
+            double perspectiveY,
+            double degrees,
+            double scale,
+            double shearX,
+            double shearY,
+            double translateX,
+            double translateY) {
         /** No change: warps nothing and leaves the boxes as they are (with border 0). */
         static final Params IDENTITY = new Params(0, 0, 0, 1, 0, 0, 0.5, 0.5);
 
@@ -85,12 +92,14 @@ final class RandomPerspective {
             if (perspective) {
                 Mat mm = new Mat(3, 3, CvType.CV_64F);
                 mm.put(0, 0, m);
-                Imgproc.warpPerspective(img, out, mm, new Size(outW, outH), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, grey);
+                Imgproc.warpPerspective(
+                        img, out, mm, new Size(outW, outH), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, grey);
                 mm.release();
             } else {
                 Mat mm = new Mat(2, 3, CvType.CV_64F);
                 mm.put(0, 0, m[0], m[1], m[2], m[3], m[4], m[5]);
-                Imgproc.warpAffine(img, out, mm, new Size(outW, outH), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, grey);
+                Imgproc.warpAffine(
+                        img, out, mm, new Size(outW, outH), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, grey);
                 mm.release();
             }
             img.release();
@@ -104,7 +113,8 @@ final class RandomPerspective {
         return true;
     }
 
-    static void transformTargets(List<Target> targets, double[] m, boolean perspective, double scale, int outW, int outH) {
+    static void transformTargets(
+            List<Target> targets, double[] m, boolean perspective, double scale, int outW, int outH) {
         List<Target> kept = new ArrayList<>(targets.size());
         for (Target t : targets) {
             double ow = t.x2 - t.x1, oh = t.y2 - t.y1;

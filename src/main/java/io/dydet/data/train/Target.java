@@ -38,8 +38,13 @@ final class Target {
                     seg[k + 1] = s[k + 1] * h + padY;
                 }
             }
-            out.add(new Target(r[0], w * (r[1] - r[3] / 2) + padX, h * (r[2] - r[4] / 2) + padY,
-                    w * (r[1] + r[3] / 2) + padX, h * (r[2] + r[4] / 2) + padY, seg));
+            out.add(new Target(
+                    r[0],
+                    w * (r[1] - r[3] / 2) + padX,
+                    h * (r[2] - r[4] / 2) + padY,
+                    w * (r[1] + r[3] / 2) + padX,
+                    h * (r[2] + r[4] / 2) + padY,
+                    seg));
         }
         return out;
     }
@@ -72,7 +77,12 @@ final class Target {
 
     /** (class, cx, cy, w, h) normalised to a width x height image. */
     float[] normalised(int width, int height) {
-        return new float[] {cls, (float) ((x1 + x2) / 2 / width), (float) ((y1 + y2) / 2 / height), (float) ((x2 - x1) / width),
-                (float) ((y2 - y1) / height)};
+        return new float[] {
+            cls,
+            (float) ((x1 + x2) / 2 / width),
+            (float) ((y1 + y2) / 2 / height),
+            (float) ((x2 - x1) / width),
+            (float) ((y2 - y1) / height)
+        };
     }
 }

@@ -56,8 +56,11 @@ public final class TrainAugmentation {
     private final boolean augment;
 
     public TrainAugmentation(TrainingSet set, Hyperparameters hyp, int imgSize, boolean augment) {
-        if (imgSize <= 0 || imgSize % 2 != 0) throw new IllegalArgumentException("image size must be a positive even number, got " + imgSize);
-        if (augment && hyp.copyPaste() != 0) throw new IllegalArgumentException("hyp copy_paste " + hyp.copyPaste() + " is not supported (the shipped files use 0)");
+        if (imgSize <= 0 || imgSize % 2 != 0)
+            throw new IllegalArgumentException("image size must be a positive even number, got " + imgSize);
+        if (augment && hyp.copyPaste() != 0)
+            throw new IllegalArgumentException(
+                    "hyp copy_paste " + hyp.copyPaste() + " is not supported (the shipped files use 0)");
         this.set = set;
         this.hyp = hyp;
         this.imgSize = imgSize;
@@ -145,7 +148,8 @@ public final class TrainAugmentation {
     private Mosaic.Canvas mosaic(int index, RandomGenerator rnd) {
         Mosaic.Canvas c = rnd.nextDouble() < 0.8 ? Mosaic.four(this, index, rnd) : Mosaic.nine(this, index, rnd);
         List<Target> targets = c.targets();
-        Mat warped = RandomPerspective.apply(c.image(), targets, RandomPerspective.Params.draw(rnd, hyp), mosaicBorder());
+        Mat warped =
+                RandomPerspective.apply(c.image(), targets, RandomPerspective.Params.draw(rnd, hyp), mosaicBorder());
         return new Mosaic.Canvas(warped, targets);
     }
 
@@ -172,7 +176,8 @@ public final class TrainAugmentation {
             try {
                 m = Images.read(li.image(), Images.DEFAULT_PIXEL_LIMIT);
             } catch (ImageException e) {
-                if (WARNED.add(li.image().toString())) LOG.warn("cannot read a training image any more, using the next one instead: {}", e.getMessage());
+                if (WARNED.add(li.image().toString()))
+                    LOG.warn("cannot read a training image any more, using the next one instead: {}", e.getMessage());
                 continue;
             }
             int h0 = m.rows(), w0 = m.cols();
@@ -187,7 +192,8 @@ public final class TrainAugmentation {
             }
             return new Loaded(m, li);
         }
-        throw new IllegalStateException("none of the " + n + " training images can be read any more (first: " + set.get(0).image() + ")");
+        throw new IllegalStateException("none of the " + n + " training images can be read any more (first: "
+                + set.get(0).image() + ")");
     }
 
     /** For tests: the targets of a list in normalised form. */

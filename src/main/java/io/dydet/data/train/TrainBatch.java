@@ -19,7 +19,8 @@ import java.util.List;
  * @param targets    (T, 6) rows
  * @param paths      the images' files, in batch order
  */
-public record TrainBatch(int epoch, int index, int size, int height, int width, ByteBuffer pixels, float[][] targets, List<Path> paths) {
+public record TrainBatch(
+        int epoch, int index, int size, int height, int width, ByteBuffer pixels, float[][] targets, List<Path> paths) {
 
     /**
      * The network input (B, 3, H, W) float32 RGB in [0, 1]. The bytes are copied to the engine once as UINT8

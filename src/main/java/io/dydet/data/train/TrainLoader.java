@@ -65,7 +65,15 @@ public final class TrainLoader implements AutoCloseable {
      * @param workers threads building samples; 0 builds them on the consumer's thread
      * @param augment the training recipe; false = letterbox only (validation-like loading)
      */
-    public TrainLoader(TrainingSet set, Hyperparameters hyp, int imgSize, int batchSize, int workers, long seed, boolean augment, boolean shuffle) {
+    public TrainLoader(
+            TrainingSet set,
+            Hyperparameters hyp,
+            int imgSize,
+            int batchSize,
+            int workers,
+            long seed,
+            boolean augment,
+            boolean shuffle) {
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         if (workers < 0) throw new IllegalArgumentException("workers must be >= 0, got " + workers);
         this.set = set;
@@ -76,11 +84,13 @@ public final class TrainLoader implements AutoCloseable {
         this.shuffle = shuffle;
         this.window = 2 * Math.max(batchSize, workers);
         AtomicInteger n = new AtomicInteger();
-        this.pool = workers == 0 ? null : Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "dydet-train-loader-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = workers == 0
+                ? null
+                : Executors.newFixedThreadPool(workers, r -> {
+                    Thread t = new Thread(r, "dydet-train-loader-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     public int batchesPerEpoch() {
@@ -219,7 +229,8 @@ public final class TrainLoader implements AutoCloseable {
 
         private TrainBatch assemble(int index, List<Built> samples) {
             int h = samples.get(0).height(), w = samples.get(0).width();
-            ByteBuffer buf = ByteBuffer.allocateDirect(samples.size() * h * w * 3).order(ByteOrder.nativeOrder());
+            ByteBuffer buf =
+                    ByteBuffer.allocateDirect(samples.size() * h * w * 3).order(ByteOrder.nativeOrder());
             List<float[]> rows = new ArrayList<>();
             List<Path> paths = new ArrayList<>(samples.size());
             for (int i = 0; i < samples.size(); i++) {
@@ -229,7 +240,8 @@ public final class TrainLoader implements AutoCloseable {
                 for (float[] l : b.labels()) rows.add(new float[] {i, l[0], l[1], l[2], l[3], l[4]});
             }
             buf.flip();
-            return new TrainBatch(epoch, index, samples.size(), h, w, buf, rows.toArray(new float[0][]), List.copyOf(paths));
+            return new TrainBatch(
+                    epoch, index, samples.size(), h, w, buf, rows.toArray(new float[0][]), List.copyOf(paths));
         }
     }
 
@@ -241,5 +253,4 @@ public final class TrainLoader implements AutoCloseable {
         }
         if (pool != null) pool.shutdownNow();
     }
-
 }

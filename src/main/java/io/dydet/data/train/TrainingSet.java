@@ -58,7 +58,9 @@ public final class TrainingSet {
 
     /** {@link #open(List, int, Path, String)} naming the source by the first image's folder. */
     public static TrainingSet open(List<Path> imageFiles, int nc, Path cacheDir) throws IOException {
-        String source = imageFiles.isEmpty() ? "(no image paths)" : imageFiles.get(0).toAbsolutePath().getParent().toString();
+        String source = imageFiles.isEmpty()
+                ? "(no image paths)"
+                : imageFiles.get(0).toAbsolutePath().getParent().toString();
         return open(imageFiles, nc, cacheDir, source);
     }
 
@@ -91,7 +93,9 @@ public final class TrainingSet {
                         fresh[i] = true;
                     }
                 } catch (IOException e) {
-                    entries[i] = LabelCache.Entry.excluded(new LabelCache.Fingerprint(-1, -1, -1, -1), List.of(img + ": cannot read (" + e.getMessage() + ")"));
+                    entries[i] = LabelCache.Entry.excluded(
+                            new LabelCache.Fingerprint(-1, -1, -1, -1),
+                            List.of(img + ": cannot read (" + e.getMessage() + ")"));
                     fresh[i] = true;
                 }
             });
@@ -116,7 +120,8 @@ public final class TrainingSet {
                 continue;
             }
             checkClasses(img, e, nc);
-            ok.add(new LabelledImage(img, e.height(), e.width(), e.labels(), Collections.unmodifiableList(e.segments())));
+            ok.add(new LabelledImage(
+                    img, e.height(), e.width(), e.labels(), Collections.unmodifiableList(e.segments())));
         }
         if (ok.isEmpty()) {
             throw new IOException(source + ": no usable training image among " + n + " (" + excluded + " excluded"
@@ -127,7 +132,10 @@ public final class TrainingSet {
                 LabelCache.write(cacheFile, toCache);
                 LOG.info("label cache written: {}", cacheFile);
             } catch (IOException e) {
-                LOG.warn("cannot write the label cache {} ({}); the next start checks the images again", cacheFile, e.toString());
+                LOG.warn(
+                        "cannot write the label cache {} ({}); the next start checks the images again",
+                        cacheFile,
+                        e.toString());
             }
         }
         return new TrainingSet(ok, problems, nc, cacheFile);
@@ -150,7 +158,10 @@ public final class TrainingSet {
             return LabelCache.Entry.excluded(fp, List.of(String.valueOf(e.getMessage())));
         }
         if (h < MIN_SIDE || w < MIN_SIDE) {
-            return LabelCache.Entry.excluded(fp, List.of(img + ": expected an image of at least " + MIN_SIDE + "x" + MIN_SIDE + " pixels, got " + w + "x" + h));
+            return LabelCache.Entry.excluded(
+                    fp,
+                    List.of(img + ": expected an image of at least " + MIN_SIDE + "x" + MIN_SIDE + " pixels, got " + w
+                            + "x" + h));
         }
         LabelFile.Parsed p = LabelFile.read(lbl);
         if (!p.problems().isEmpty()) return LabelCache.Entry.excluded(fp, p.problems());
@@ -161,15 +172,17 @@ public final class TrainingSet {
         for (int k = 0; k < e.labels().length; k++) {
             int c = (int) e.labels()[k][0];
             if (c < 0 || c >= nc) {
-                throw new IOException(YoloLabels.labelPathFor(img) + ":" + e.lines()[k] + ": class " + c + " is outside 0.." + (nc - 1)
-                        + " (nc " + nc + "): labels and model/data config do not match");
+                throw new IOException(YoloLabels.labelPathFor(img) + ":" + e.lines()[k] + ": class " + c
+                        + " is outside 0.." + (nc - 1) + " (nc " + nc + "): labels and model/data config do not match");
             }
         }
     }
 
     /** {@code <labels folder>.cache.json}, or that name under {@code cacheDir} prefixed with a hash of the folder path. */
     static Path cacheFileFor(List<Path> imageFiles, Path cacheDir) {
-        Path labelDir = YoloLabels.labelPathFor(imageFiles.get(0).toAbsolutePath().normalize()).getParent();
+        Path labelDir = YoloLabels.labelPathFor(
+                        imageFiles.get(0).toAbsolutePath().normalize())
+                .getParent();
         String name = labelDir.getFileName() + ".cache.json";
         if (cacheDir == null) return labelDir.resolveSibling(name);
         return cacheDir.resolve(Integer.toHexString(labelDir.toString().hashCode()) + "-" + name);
@@ -215,7 +228,8 @@ public final class TrainingSet {
     /** Each image's (height, width) in pixels, in set order (autoanchor scales the normalised sizes with them). */
     public int[][] heightWidth() {
         int[][] out = new int[images.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = new int[] {images.get(i).height(), images.get(i).width()};
+        for (int i = 0; i < out.length; i++)
+            out[i] = new int[] {images.get(i).height(), images.get(i).width()};
         return out;
     }
 

@@ -48,6 +48,7 @@ import java.util.Set;
 public final class ConvProbe {
     /** Printed before every engine call: mode, index, shape. */
     static final String PROGRESS = "dydet-probe ";
+
     private static final long SEED = 20231;
 
     private final String inject;
@@ -65,7 +66,8 @@ public final class ConvProbe {
         TorchSetting setting = TorchSetting.parse(a.getOrDefault("--setting", "default"));
         ConvSuite suite = ConvSuite.read(Path.of(a.get("--suite")));
         Set<CheckMode> modes = EnumSet.noneOf(CheckMode.class);
-        for (String m : a.getOrDefault("--modes", "fp32,fp32_channels_last,bf16_channels_last,training,onnxruntime").split(",")) {
+        for (String m : a.getOrDefault("--modes", "fp32,fp32_channels_last,bf16_channels_last,training,onnxruntime")
+                .split(",")) {
             modes.add(CheckMode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
         }
         Path out = Path.of(a.get("--out"));
@@ -75,7 +77,8 @@ public final class ConvProbe {
         ConvProbe probe = new ConvProbe(a.get("--inject"), System.out);
         probe.failFast = Boolean.parseBoolean(a.getOrDefault("--fail-fast", "false"));
         Map<String, ModeResult> results = probe.runAll(suite, modes);
-        ProbeResult r = new ProbeResult(setting.cliName(), null, null, List.of(), results, (System.nanoTime() - start) / 1e9);
+        ProbeResult r =
+                new ProbeResult(setting.cliName(), null, null, List.of(), results, (System.nanoTime() - start) / 1e9);
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
         Json.PRETTY.writeValue(tmp.toFile(), r);
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -100,9 +103,23 @@ public final class ConvProbe {
 
         ModeResult result() {
             if (failed == 0 && checked < planned) {
-                return new ModeResult(ModeResult.SKIPPED, checked, 0, seconds, worst, List.of("stopped at the first wrong shape of another mode"), null);
+                return new ModeResult(
+                        ModeResult.SKIPPED,
+                        checked,
+                        0,
+                        seconds,
+                        worst,
+                        List.of("stopped at the first wrong shape of another mode"),
+                        null);
             }
-            return new ModeResult(failed == 0 ? ModeResult.PASSED : ModeResult.FAILED, checked, failed, seconds, worst, failures, null);
+            return new ModeResult(
+                    failed == 0 ? ModeResult.PASSED : ModeResult.FAILED,
+                    checked,
+                    failed,
+                    seconds,
+                    worst,
+                    failures,
+                    null);
         }
     }
 
@@ -226,8 +243,12 @@ public final class ConvProbe {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double tol = CheckMode.TRAINING.relTolerance();
             // the weight and bias gradients sum over the two identical images: halved (exactly) they are one image's
-            return new Gradients(injected(firstOfTwo(y.stopGradient().toFloatArray(), tol)), injected(firstOfTwo(x.getGradient().toFloatArray(), tol)),
-                    halved(w.getGradient().toFloatArray()), halved(b.getGradient().toFloatArray()), seconds);
+            return new Gradients(
+                    injected(firstOfTwo(y.stopGradient().toFloatArray(), tol)),
+                    injected(firstOfTwo(x.getGradient().toFloatArray(), tol)),
+                    halved(w.getGradient().toFloatArray()),
+                    halved(b.getGradient().toFloatArray()),
+                    seconds);
         } finally {
             Engines.setGradEnabled(grad);
         }
@@ -248,7 +269,8 @@ public final class ConvProbe {
         int n = both.length / 2;
         float[] first = Arrays.copyOf(both, n);
         for (int i = 0; i < n; i++) {
-            if (Math.abs(both[i] - both[n + i]) > relTolerance * (Math.abs(both[i]) + Math.abs(both[n + i])) + 1e-6) first[i] = Float.NaN;
+            if (Math.abs(both[i] - both[n + i]) > relTolerance * (Math.abs(both[i]) + Math.abs(both[n + i])) + 1e-6)
+                first[i] = Float.NaN;
         }
         return first;
     }
@@ -259,7 +281,14 @@ public final class ConvProbe {
     }
 
     private NDArray conv(NDArray x, NDArray w, NDArray b, ConvShape s) {
-        NDArray y = Conv2d.conv2d(x, w, b, new Shape(s.stride(), s.stride()), new Shape(s.padding(), s.padding()), new Shape(1, 1), 1)
+        NDArray y = Conv2d.conv2d(
+                        x,
+                        w,
+                        b,
+                        new Shape(s.stride(), s.stride()),
+                        new Shape(s.padding(), s.padding()),
+                        new Shape(1, 1),
+                        1)
                 .singletonOrThrow();
         if ("crash".equals(inject)) {
             // what the faulty kernel does: an integer division by zero in native code kills the process
@@ -284,7 +313,8 @@ public final class ConvProbe {
             o.setInterOpNumThreads(1);
             o.addConfigEntry("session.intra_op.allow_spinning", "0");
             try (OrtSession session = env.createSession(model, o);
-                 OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(ref.input()), new long[] {1, s.in(), s.height(), s.width()})) {
+                    OnnxTensor x = OnnxTensor.createTensor(
+                            env, FloatBuffer.wrap(ref.input()), new long[] {1, s.in(), s.height(), s.width()})) {
                 long t0 = System.nanoTime();
                 try (OrtSession.Result r = session.run(Map.of("x", x))) {
                     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -305,17 +335,30 @@ public final class ConvProbe {
         g.addInitializer(tensor("B", ref.bias(), s.out()));
         g.addInput(valueInfo("x", 1, s.in(), s.height(), s.width()));
         g.addOutput(valueInfo("y", 1, s.out(), s.outHeight(), s.outWidth()));
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType("Conv").setName("conv").addInput("x").addInput("W").addInput("B").addOutput("y");
+        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder()
+                .setOpType("Conv")
+                .setName("conv")
+                .addInput("x")
+                .addInput("W")
+                .addInput("B")
+                .addOutput("y");
         n.addAttribute(ints("kernel_shape", s.kernel(), s.kernel()));
         n.addAttribute(ints("strides", s.stride(), s.stride()));
         n.addAttribute(ints("pads", s.padding(), s.padding(), s.padding(), s.padding()));
         g.addNode(n);
-        return OnnxMl.ModelProto.newBuilder().setIrVersion(8).setProducerName("dydet-engine-check")
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(g).build().toByteArray();
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("dydet-engine-check")
+                .addOpsetImport(
+                        OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+                .setGraph(g)
+                .build()
+                .toByteArray();
     }
 
     private static OnnxMl.AttributeProto ints(String name, long... values) {
-        OnnxMl.AttributeProto.Builder a = OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INTS);
+        OnnxMl.AttributeProto.Builder a =
+                OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INTS);
         for (long v : values) a.addInts(v);
         return a.build();
     }
@@ -323,7 +366,9 @@ public final class ConvProbe {
     private static OnnxMl.TensorProto tensor(String name, float[] data, long... dims) {
         ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(data);
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
                 .setRawData(ByteString.copyFrom(b.array()));
         for (long d : dims) t.addDims(d);
         return t.build();
@@ -331,9 +376,13 @@ public final class ConvProbe {
 
     private static OnnxMl.ValueInfoProto valueInfo(String name, long... dims) {
         OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
-        for (long d : dims) shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        for (long d : dims)
+            shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         OnnxMl.TypeProto type = OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).setShape(shape)).build();
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape))
+                .build();
         return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(type).build();
     }
 }

@@ -27,6 +27,7 @@ public final class ConvReference {
     private final int h, w, oh, ow;
     /** (ic, h, w), (oc, ic, k, k), (oc), (oc, oh, ow), each exact in bfloat16. */
     final float[] x, weight, bias, upstream;
+
     private final double[] outSigns, inSigns;
 
     public ConvReference(ConvShape shape, long seed) {
@@ -110,7 +111,9 @@ public final class ConvReference {
      *     1e-5, bfloat16 output rounding about 1e-2)
      */
     public List<Deviation> checkForward(float[] y, double relTolerance) {
-        if (y.length != oc * oh * ow) throw new IllegalArgumentException(shape + ": output has " + y.length + " values, expected " + oc * oh * ow);
+        if (y.length != oc * oh * ow)
+            throw new IllegalArgumentException(
+                    shape + ": output has " + y.length + " values, expected " + oc * oh * ow);
         if (expectedPositions == null) expectForward();
         List<Deviation> out = new ArrayList<>();
         // 1. every output position: y projected over output channels
@@ -118,7 +121,8 @@ public final class ConvReference {
         double[][] projected = projectChannels(y, outSigns, oh * ow);
         double[] meas = projected[0], measAbs = projected[1];
         for (int i = 0; i < oh * ow; i++) {
-            pos.offer(i, expectedPositions[0][i], meas[i], relTolerance * (expectedPositions[1][i] + measAbs[i]) + 1e-30);
+            pos.offer(
+                    i, expectedPositions[0][i], meas[i], relTolerance * (expectedPositions[1][i] + measAbs[i]) + 1e-30);
         }
         out.add(pos.result());
         // 2. and 3. every channel's row sums and column sums
@@ -140,7 +144,11 @@ public final class ConvReference {
             }
             for (int x0 = 0; x0 < ow; x0++) {
                 int j = o * ow + x0;
-                cols.offer(j, expectedColumns[0][j], colSum[x0], relTolerance * (expectedColumns[1][j] + colAbs[x0]) + 1e-30);
+                cols.offer(
+                        j,
+                        expectedColumns[0][j],
+                        colSum[x0],
+                        relTolerance * (expectedColumns[1][j] + colAbs[x0]) + 1e-30);
             }
         }
         out.add(rows.result());
@@ -382,9 +390,11 @@ public final class ConvReference {
         }
         Worst xPos = new Worst("input gradient projected over channels");
         double[][] dxProjected = projectChannels(dx, inSigns, h * w);
-        for (int i = 0; i < h * w; i++) xPos.offer(i, ref[i], dxProjected[0][i], relTolerance * (abs[i] + dxProjected[1][i]) + 1e-30);
+        for (int i = 0; i < h * w; i++)
+            xPos.offer(i, ref[i], dxProjected[0][i], relTolerance * (abs[i] + dxProjected[1][i]) + 1e-30);
         out.add(xPos.result());
-        // input, summed per channel: sum_pos dX[c] = sum_{o, tap} W[o, c, tap] * (upstream of o summed where tap lands inside)
+        // input, summed per channel: sum_pos dX[c] = sum_{o, tap} W[o, c, tap] * (upstream of o summed where tap lands
+        // inside)
         double[][] t = new double[oc][k * k], tAbs = new double[oc][k * k];
         for (int o = 0; o < oc; o++) {
             for (int ky = 0; ky < k; ky++) {
@@ -444,6 +454,7 @@ public final class ConvReference {
         }
         return new double[][] {sum, abs};
     }
+
     private static final class Worst {
         private final String what;
         private double worst = 0;

@@ -8,8 +8,8 @@ package io.dydet.engine.check;
 public record ConvShape(int in, int out, int kernel, int stride, int padding, long height, long width) {
     public ConvShape {
         if (in < 1 || out < 1 || kernel < 1 || stride < 1 || padding < 0 || height < 1 || width < 1) {
-            throw new IllegalArgumentException("invalid convolution " + in + "->" + out + " k" + kernel + " s" + stride + " p" + padding
-                    + " at " + height + "x" + width);
+            throw new IllegalArgumentException("invalid convolution " + in + "->" + out + " k" + kernel + " s" + stride
+                    + " p" + padding + " at " + height + "x" + width);
         }
     }
 

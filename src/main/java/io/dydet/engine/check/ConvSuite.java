@@ -32,7 +32,8 @@ public record ConvSuite(List<ConvShape> forward, List<ConvShape> training) {
     /** The built-in suite's text (the fingerprint digests it, so a cached verdict needs no parsing). */
     public static String builtInText() {
         try (InputStream in = ConvSuite.class.getResourceAsStream(BUILT_IN)) {
-            if (in == null) throw new IllegalStateException("the engine check's suite " + BUILT_IN + " is missing from the jar");
+            if (in == null)
+                throw new IllegalStateException("the engine check's suite " + BUILT_IN + " is missing from the jar");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the engine check's suite: " + e.getMessage(), e);
@@ -52,16 +53,24 @@ public record ConvSuite(List<ConvShape> forward, List<ConvShape> training) {
             String[] f = line.split("\\s+");
             try {
                 if (f.length != 8) throw new IllegalArgumentException("expected 8 fields, found " + f.length);
-                ConvShape c = new ConvShape(Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]),
-                        Integer.parseInt(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]));
+                ConvShape c = new ConvShape(
+                        Integer.parseInt(f[1]),
+                        Integer.parseInt(f[2]),
+                        Integer.parseInt(f[3]),
+                        Integer.parseInt(f[4]),
+                        Integer.parseInt(f[5]),
+                        Long.parseLong(f[6]),
+                        Long.parseLong(f[7]));
                 switch (f[0]) {
                     case "forward" -> fwd.add(c);
                     case "training" -> train.add(c);
                     default -> throw new IllegalArgumentException("expected forward or training, found '" + f[0] + "'");
                 }
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(source + ", line " + (i + 1) + ": " + e.getMessage()
-                        + " (expected: forward|training in out kernel stride padding height width)", e);
+                throw new IllegalArgumentException(
+                        source + ", line " + (i + 1) + ": " + e.getMessage()
+                                + " (expected: forward|training in out kernel stride padding height width)",
+                        e);
             }
         }
         return new ConvSuite(fwd, train);
@@ -77,8 +86,22 @@ public record ConvSuite(List<ConvShape> forward, List<ConvShape> training) {
 
     private static void append(StringBuilder b, String kind, List<ConvShape> shapes) {
         for (ConvShape c : shapes) {
-            b.append(kind).append(' ').append(c.in()).append(' ').append(c.out()).append(' ').append(c.kernel()).append(' ').append(c.stride())
-                    .append(' ').append(c.padding()).append(' ').append(c.height()).append(' ').append(c.width()).append('\n');
+            b.append(kind)
+                    .append(' ')
+                    .append(c.in())
+                    .append(' ')
+                    .append(c.out())
+                    .append(' ')
+                    .append(c.kernel())
+                    .append(' ')
+                    .append(c.stride())
+                    .append(' ')
+                    .append(c.padding())
+                    .append(' ')
+                    .append(c.height())
+                    .append(' ')
+                    .append(c.width())
+                    .append('\n');
         }
     }
 

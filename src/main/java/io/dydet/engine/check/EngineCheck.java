@@ -53,7 +53,8 @@ public final class EngineCheck {
         String v = setting("dydet.engineCheck", "DYDET_ENGINE_CHECK");
         v = v == null ? "on" : v.trim().toLowerCase(Locale.ROOT);
         if (!Set.of("on", "off", "refresh").contains(v)) {
-            throw new IllegalArgumentException("dydet.engineCheck / DYDET_ENGINE_CHECK must be on, off or refresh, not '" + v + "'");
+            throw new IllegalArgumentException(
+                    "dydet.engineCheck / DYDET_ENGINE_CHECK must be on, off or refresh, not '" + v + "'");
         }
         return v;
     }
@@ -66,7 +67,8 @@ public final class EngineCheck {
         for (String part : v.split(",")) {
             String[] kv = part.trim().split(":");
             if (kv.length != 2 || !Set.of("wrong", "crash").contains(kv[1])) {
-                throw new IllegalArgumentException("dydet.engineCheck.inject: expected setting:wrong or setting:crash, found '" + part + "'");
+                throw new IllegalArgumentException(
+                        "dydet.engineCheck.inject: expected setting:wrong or setting:crash, found '" + part + "'");
             }
             out.put(TorchSetting.parse(kv[0]), kv[1]);
         }
@@ -136,7 +138,11 @@ public final class EngineCheck {
         if (!refresh && inject.isEmpty() && Files.isRegularFile(cache)) {
             try {
                 EngineReport cached = JSON.readValue(cache.toFile(), EngineReport.class);
-                if (fp.equals(cached.machine()) && (!all || cached.probes().size() >= TorchSetting.ladder(MachineFingerprint.cpuFlags()).size())) return cached;
+                if (fp.equals(cached.machine())
+                        && (!all
+                                || cached.probes().size()
+                                        >= TorchSetting.ladder(MachineFingerprint.cpuFlags())
+                                                .size())) return cached;
             } catch (IOException | RuntimeException e) {
                 LOG.warn("engine check: ignoring the unreadable cached verdict {} ({})", cache, e.getMessage());
             }
@@ -149,18 +155,25 @@ public final class EngineCheck {
     private static void write(Path cache, EngineReport report) {
         try {
             Files.createDirectories(cache.getParent());
-            Path tmp = Files.createTempFile(cache.getParent(), cache.getFileName().toString(), ".tmp");
+            Path tmp =
+                    Files.createTempFile(cache.getParent(), cache.getFileName().toString(), ".tmp");
             JSON.writeValue(tmp.toFile(), report);
             Files.move(tmp, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.warn("engine check: cannot cache the verdict in {} ({}); it will run again next time", cache, e.getMessage());
+            LOG.warn(
+                    "engine check: cannot cache the verdict in {} ({}); it will run again next time",
+                    cache,
+                    e.getMessage());
         }
     }
 
-    private static EngineReport measure(MachineFingerprint fp, ConvSuite suite, boolean all, Map<TorchSetting, String> inject) {
+    private static EngineReport measure(
+            MachineFingerprint fp, ConvSuite suite, boolean all, Map<TorchSetting, String> inject) {
         long start = System.nanoTime();
-        LOG.info("engine check: proving libtorch's and ONNX Runtime's convolutions on this machine ({}), once per machine; "
-                + "about 15 s, longer when something is wrong", fp.cpuModel());
+        LOG.info(
+                "engine check: proving libtorch's and ONNX Runtime's convolutions on this machine ({}), once per machine; "
+                        + "about 15 s, longer when something is wrong",
+                fp.cpuModel());
         List<TorchSetting> ladder = TorchSetting.ladder(MachineFingerprint.cpuFlags());
         List<ProbeResult> probes = new ArrayList<>();
         Path work;
@@ -191,7 +204,8 @@ public final class EngineCheck {
                 }
             }
             if (!ortDone) {
-                ProbeResult r = probe(TorchSetting.DEFAULT, suiteFile, work, List.of(CheckMode.ONNXRUNTIME), false, null);
+                ProbeResult r =
+                        probe(TorchSetting.DEFAULT, suiteFile, work, List.of(CheckMode.ONNXRUNTIME), false, null);
                 probes.add(new ProbeResult("onnxruntime", null, null, List.of(), r.modes(), r.wallSeconds()));
             }
         } catch (IOException e) {
@@ -200,7 +214,12 @@ public final class EngineCheck {
             deleteQuietly(work);
         }
         TorchSetting chosen = choose(probes);
-        EngineReport report = new EngineReport(fp, probes, chosen == null ? null : chosen.cliName(), (System.nanoTime() - start) / 1e9, Instant.now().toString());
+        EngineReport report = new EngineReport(
+                fp,
+                probes,
+                chosen == null ? null : chosen.cliName(),
+                (System.nanoTime() - start) / 1e9,
+                Instant.now().toString());
         LOG.info("engine check took {} s", String.format(Locale.ROOT, "%.1f", report.checkSeconds()));
         return report;
     }
@@ -218,7 +237,8 @@ public final class EngineCheck {
             TorchSetting s = TorchSetting.parse(p.setting());
             // the default is today's behaviour: keep it whenever it is right
             if (s == TorchSetting.DEFAULT) return s;
-            double seconds = p.mode(CheckMode.FP32_CHANNELS_LAST).seconds() + p.mode(CheckMode.TRAINING).seconds();
+            double seconds = p.mode(CheckMode.FP32_CHANNELS_LAST).seconds()
+                    + p.mode(CheckMode.TRAINING).seconds();
             if (seconds < bestSeconds) {
                 best = s;
                 bestSeconds = seconds;
@@ -228,7 +248,9 @@ public final class EngineCheck {
     }
 
     /** Runs one probe process; a crash or a timeout becomes the result of every mode it had not finished. */
-    static ProbeResult probe(TorchSetting setting, Path suite, Path work, List<CheckMode> modes, boolean failFast, String inject) throws IOException {
+    static ProbeResult probe(
+            TorchSetting setting, Path suite, Path work, List<CheckMode> modes, boolean failFast, String inject)
+            throws IOException {
         Path out = work.resolve("probe-" + setting.cliName() + ".json");
         Path log = work.resolve("probe-" + setting.cliName() + ".log");
         List<String> cmd = new ArrayList<>();
@@ -241,11 +263,22 @@ public final class EngineCheck {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ConvProbe.class.getName());
-        cmd.addAll(List.of("--setting", setting.cliName(), "--suite", suite.toString(), "--out", out.toString(), "--fail-fast", String.valueOf(failFast)));
+        cmd.addAll(List.of(
+                "--setting",
+                setting.cliName(),
+                "--suite",
+                suite.toString(),
+                "--out",
+                out.toString(),
+                "--fail-fast",
+                String.valueOf(failFast)));
         cmd.add("--modes");
         cmd.add(String.join(",", modes.stream().map(CheckMode::key).toList()));
         if (inject != null) cmd.addAll(List.of("--inject", inject));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         if (setting.isaCap() != null) env.put(TorchSetting.ISA_VARIABLE, setting.isaCap());
         // oneDNN names its kernels and instruction set on standard output: the proof that a cap took effect
@@ -270,9 +303,12 @@ public final class EngineCheck {
         } else {
             String why = !finished ? ModeResult.TIMED_OUT : ModeResult.CRASHED;
             String at = onednn.lastProbeLine == null ? "start-up" : onednn.lastProbeLine;
-            String detail = finished ? "exit " + p.exitValue() + crashSignal(work, setting) : "after " + PROBE_TIMEOUT_SECONDS + " s";
+            String detail = finished
+                    ? "exit " + p.exitValue() + crashSignal(work, setting)
+                    : "after " + PROBE_TIMEOUT_SECONDS + " s";
             Map<String, ModeResult> modesOut = new LinkedHashMap<>();
-            for (CheckMode m : modes) modesOut.put(m.key(), new ModeResult(why, 0, 0, 0, Double.POSITIVE_INFINITY, List.of(detail), at));
+            for (CheckMode m : modes)
+                modesOut.put(m.key(), new ModeResult(why, 0, 0, 0, Double.POSITIVE_INFINITY, List.of(detail), at));
             r = new ProbeResult(setting.cliName(), onednn.version, onednn.isa, onednn.kernels, modesOut, wall);
             LOG.warn("engine check: the probe with torch setting {} {} ({}) at {}", setting.cliName(), why, detail, at);
         }
@@ -288,8 +324,10 @@ public final class EngineCheck {
             List<String> lines = Files.readAllLines(err, StandardCharsets.ISO_8859_1);
             for (int i = 0; i < lines.size() && i < 60; i++) {
                 String l = lines.get(i);
-                if (signal == null && l.contains(" (0x") && l.startsWith("#  SIG")) signal = l.substring(3).split(" ")[0];
-                if (l.startsWith("# Problematic frame:") && i + 1 < lines.size()) frame = lines.get(i + 1).substring(1).trim();
+                if (signal == null && l.contains(" (0x") && l.startsWith("#  SIG"))
+                    signal = l.substring(3).split(" ")[0];
+                if (l.startsWith("# Problematic frame:") && i + 1 < lines.size())
+                    frame = lines.get(i + 1).substring(1).trim();
             }
             return (signal == null ? "" : ", " + signal) + (frame == null ? "" : " in " + frame);
         } catch (IOException e) {
@@ -310,7 +348,8 @@ public final class EngineCheck {
                         } else if (l.startsWith("onednn_verbose")) {
                             String[] f = l.split(",");
                             if (l.contains(",info,oneDNN v") && f.length > 3) version = f[3].trim();
-                            else if (l.contains(",info,cpu,isa:")) isa = l.substring(l.indexOf("isa:") + 4).trim();
+                            else if (l.contains(",info,cpu,isa:"))
+                                isa = l.substring(l.indexOf("isa:") + 4).trim();
                             else if (l.contains(",primitive,exec,cpu,convolution,") && f.length > 6) kernels.add(f[6]);
                         }
                     }

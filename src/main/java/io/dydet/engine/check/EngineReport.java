@@ -12,7 +12,12 @@ import java.util.List;
  * @param torchSetting the chosen setting's name, or null when no setting was right in every float32 mode
  * @param checkSeconds how long the probes took (the figure for the check's first run)
  */
-public record EngineReport(MachineFingerprint machine, List<ProbeResult> probes, String torchSetting, double checkSeconds, String checkedAt) {
+public record EngineReport(
+        MachineFingerprint machine,
+        List<ProbeResult> probes,
+        String torchSetting,
+        double checkSeconds,
+        String checkedAt) {
     public EngineReport {
         probes = List.copyOf(probes);
     }
@@ -52,11 +57,15 @@ public record EngineReport(MachineFingerprint machine, List<ProbeResult> probes,
      */
     public double forwardSeconds(boolean onnxRuntime) {
         if (onnxRuntime) {
-            for (ProbeResult p : probes) if (p.passed(CheckMode.ONNXRUNTIME)) return p.mode(CheckMode.ONNXRUNTIME).seconds();
+            for (ProbeResult p : probes)
+                if (p.passed(CheckMode.ONNXRUNTIME))
+                    return p.mode(CheckMode.ONNXRUNTIME).seconds();
             return Double.NaN;
         }
         ProbeResult p = torchSetting == null ? null : probe(chosenSetting());
-        return p == null || p.mode(CheckMode.FP32_CHANNELS_LAST) == null ? Double.NaN : p.mode(CheckMode.FP32_CHANNELS_LAST).seconds() / 2;
+        return p == null || p.mode(CheckMode.FP32_CHANNELS_LAST) == null
+                ? Double.NaN
+                : p.mode(CheckMode.FP32_CHANNELS_LAST).seconds() / 2;
     }
 
     /** Auto prefers ONNX Runtime over a right torch only when the check measured it at least this much faster. */
@@ -86,25 +95,43 @@ public record EngineReport(MachineFingerprint machine, List<ProbeResult> probes,
             List<String> wrong = new ArrayList<>();
             for (CheckMode m : REQUIRED) {
                 ModeResult r = d.mode(m);
-                if (r != null && !r.passed() && !ModeResult.SKIPPED.equals(r.status())) wrong.add(m.description() + " " + describe(r));
+                if (r != null && !r.passed() && !ModeResult.SKIPPED.equals(r.status()))
+                    wrong.add(m.description() + " " + describe(r));
             }
-            parts.add("libtorch computes convolutions wrong on this CPU (" + machine.cpuModel() + ") with its default settings: " + String.join("; ", wrong));
+            parts.add("libtorch computes convolutions wrong on this CPU (" + machine.cpuModel()
+                    + ") with its default settings: " + String.join("; ", wrong));
         }
-        if (torchSetting == null) parts.add("no torch setting is right here: torch is refused (inference uses onnxruntime" + (onnxRuntimeCorrect() ? ")" : ", also wrong here)"));
+        if (torchSetting == null)
+            parts.add("no torch setting is right here: torch is refused (inference uses onnxruntime"
+                    + (onnxRuntimeCorrect() ? ")" : ", also wrong here)"));
         else if (!defaultIsCorrect()) parts.add("torch runs with " + describe(chosenSetting()) + " (checked right)");
         if (!onnxRuntimeCorrect()) parts.add("onnxruntime computes convolutions wrong here and is refused");
         if (torchSetting != null && !torchCorrect(CheckMode.BF16_CHANNELS_LAST)) {
             ModeResult b = probe(chosenSetting()).mode(CheckMode.BF16_CHANNELS_LAST);
             parts.add("bf16 " + (b == null ? "not checked" : describe(b)) + ": --precision bf16 is refused");
         }
-        return parts.isEmpty() ? "engine check passed: torch (" + machine.libtorch() + ") and onnxruntime compute every checked convolution right"
+        return parts.isEmpty()
+                ? "engine check passed: torch (" + machine.libtorch()
+                        + ") and onnxruntime compute every checked convolution right"
                 : String.join("; ", parts);
     }
 
     static String describe(ModeResult r) {
         return switch (r.status()) {
-            case ModeResult.FAILED -> r.wrong() + " of " + r.checked() + " checked shapes wrong"
-                    + (r.failures().isEmpty() ? "" : ", e.g. " + r.failures().get(0).substring(0, Math.max(0, r.failures().get(0).indexOf(':'))));
+            case ModeResult.FAILED ->
+                r.wrong() + " of " + r.checked() + " checked shapes wrong"
+                        + (r.failures().isEmpty()
+                                ? ""
+                                : ", e.g. "
+                                        + r.failures()
+                                                .get(0)
+                                                .substring(
+                                                        0,
+                                                        Math.max(
+                                                                0,
+                                                                r.failures()
+                                                                        .get(0)
+                                                                        .indexOf(':'))));
             case ModeResult.CRASHED -> "crashed" + (r.crashedAt() == null ? "" : " at " + r.crashedAt());
             case ModeResult.SKIPPED -> "skipped (" + String.join("; ", r.failures()) + ")";
             default -> r.status();

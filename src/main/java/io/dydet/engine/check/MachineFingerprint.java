@@ -22,8 +22,24 @@ import java.util.TreeSet;
  * verdict.
  */
 @com.fasterxml.jackson.databind.annotation.JsonDeserialize(builder = MachineFingerprint.Builder.class)
-@com.fasterxml.jackson.annotation.JsonPropertyOrder({"cpuModel", "cpuVendor", "cpuFamily", "cpuModelNumber", "cpuStepping", "cpus", "caches", "libtorch", "onnxRuntime", "isaFromEnvironment", "checkVersion", "suite", "flagsDigest"})
-@com.fasterxml.jackson.annotation.JsonAutoDetect(getterVisibility = com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE, isGetterVisibility = com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE)
+@com.fasterxml.jackson.annotation.JsonPropertyOrder({
+    "cpuModel",
+    "cpuVendor",
+    "cpuFamily",
+    "cpuModelNumber",
+    "cpuStepping",
+    "cpus",
+    "caches",
+    "libtorch",
+    "onnxRuntime",
+    "isaFromEnvironment",
+    "checkVersion",
+    "suite",
+    "flagsDigest"
+})
+@com.fasterxml.jackson.annotation.JsonAutoDetect(
+        getterVisibility = com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE)
 public final class MachineFingerprint {
     private final String cpuModel;
     private final String cpuVendor;
@@ -149,11 +165,21 @@ public final class MachineFingerprint {
     /** This machine, with libtorch already loaded. */
     public static MachineFingerprint current(String suiteText) {
         CpuInfo cpu = CpuInfo.read();
-        return MachineFingerprint.builder().cpuModel(cpu.model).cpuVendor(cpu.vendor).cpuFamily(cpu.family)
-                .cpuModelNumber(cpu.modelNumber).cpuStepping(cpu.stepping).cpus(Runtime.getRuntime().availableProcessors())
-                .caches(readCaches()).libtorch(loadedLibtorch()).onnxRuntime(jarOf("ai.onnxruntime.OrtEnvironment"))
-                .isaFromEnvironment(System.getenv(TorchSetting.ISA_VARIABLE)).checkVersion(CHECK_VERSION).suite(digest(suiteText))
-                .flagsDigest(digest(String.join(" ", cpu.flags))).build();
+        return MachineFingerprint.builder()
+                .cpuModel(cpu.model)
+                .cpuVendor(cpu.vendor)
+                .cpuFamily(cpu.family)
+                .cpuModelNumber(cpu.modelNumber)
+                .cpuStepping(cpu.stepping)
+                .cpus(Runtime.getRuntime().availableProcessors())
+                .caches(readCaches())
+                .libtorch(loadedLibtorch())
+                .onnxRuntime(jarOf("ai.onnxruntime.OrtEnvironment"))
+                .isaFromEnvironment(System.getenv(TorchSetting.ISA_VARIABLE))
+                .checkVersion(CHECK_VERSION)
+                .suite(digest(suiteText))
+                .flagsDigest(digest(String.join(" ", cpu.flags)))
+                .build();
     }
 
     /** The CPU flags of this machine (from /proc/cpuinfo; empty where there is none). */
@@ -166,7 +192,8 @@ public final class MachineFingerprint {
         return digest(toString()).substring(0, 16);
     }
 
-    private record CpuInfo(String model, String vendor, String family, String modelNumber, String stepping, Set<String> flags) {
+    private record CpuInfo(
+            String model, String vendor, String family, String modelNumber, String stepping, Set<String> flags) {
         static CpuInfo read() {
             String model = "unknown", vendor = "unknown", family = "?", number = "?", stepping = "?";
             Set<String> flags = new TreeSet<>();
@@ -174,7 +201,8 @@ public final class MachineFingerprint {
                 for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
                     int colon = line.indexOf(':');
                     if (colon < 0) continue;
-                    String key = line.substring(0, colon).strip(), value = line.substring(colon + 1).strip();
+                    String key = line.substring(0, colon).strip(),
+                            value = line.substring(colon + 1).strip();
                     switch (key) {
                         case "model name" -> model = value;
                         case "vendor_id" -> vendor = value;
@@ -184,7 +212,7 @@ public final class MachineFingerprint {
                         case "flags" -> {
                             if (flags.isEmpty()) for (String f : value.split("\\s+")) flags.add(f);
                         }
-                        default -> { }
+                        default -> {}
                     }
                     if (line.isBlank() && !flags.isEmpty()) break;
                 }
@@ -217,7 +245,9 @@ public final class MachineFingerprint {
     /** The loaded libtorch's folder (its version and build date, e.g. 2.7.1-20250812-cpu-linux-x86_64). */
     static String loadedLibtorch() {
         Path lib = NativeOps.libtorchPath();
-        return lib == null ? "libtorch not loaded" : lib.getParent().getFileName().toString();
+        return lib == null
+                ? "libtorch not loaded"
+                : lib.getParent().getFileName().toString();
     }
 
     /** The jar a class comes from (its file name carries the version), without loading native code. */
@@ -225,7 +255,9 @@ public final class MachineFingerprint {
         try {
             Class<?> c = Class.forName(className, false, MachineFingerprint.class.getClassLoader());
             CodeSource cs = c.getProtectionDomain().getCodeSource();
-            return cs == null ? "unknown" : Path.of(cs.getLocation().toURI()).getFileName().toString();
+            return cs == null
+                    ? "unknown"
+                    : Path.of(cs.getLocation().toURI()).getFileName().toString();
         } catch (ReflectiveOperationException | URISyntaxException | RuntimeException e) {
             return "not found";
         }
@@ -233,7 +265,8 @@ public final class MachineFingerprint {
 
     static String digest(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -260,13 +293,30 @@ public final class MachineFingerprint {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(cpuModel, cpuVendor, cpuFamily, cpuModelNumber, cpuStepping, cpus, caches, libtorch, onnxRuntime, isaFromEnvironment, checkVersion, suite, flagsDigest);
+        return java.util.Objects.hash(
+                cpuModel,
+                cpuVendor,
+                cpuFamily,
+                cpuModelNumber,
+                cpuStepping,
+                cpus,
+                caches,
+                libtorch,
+                onnxRuntime,
+                isaFromEnvironment,
+                checkVersion,
+                suite,
+                flagsDigest);
     }
 
     /** As a record's: {@code MachineFingerprint[a=1, b=2]}. */
     @Override
     public String toString() {
-        return "MachineFingerprint[cpuModel=" + cpuModel + ", cpuVendor=" + cpuVendor + ", cpuFamily=" + cpuFamily + ", cpuModelNumber=" + cpuModelNumber + ", cpuStepping=" + cpuStepping + ", cpus=" + cpus + ", caches=" + caches + ", libtorch=" + libtorch + ", onnxRuntime=" + onnxRuntime + ", isaFromEnvironment=" + isaFromEnvironment + ", checkVersion=" + checkVersion + ", suite=" + suite + ", flagsDigest=" + flagsDigest + "]";
+        return "MachineFingerprint[cpuModel=" + cpuModel + ", cpuVendor=" + cpuVendor + ", cpuFamily=" + cpuFamily
+                + ", cpuModelNumber=" + cpuModelNumber + ", cpuStepping=" + cpuStepping + ", cpus=" + cpus + ", caches="
+                + caches + ", libtorch=" + libtorch + ", onnxRuntime=" + onnxRuntime + ", isaFromEnvironment="
+                + isaFromEnvironment + ", checkVersion=" + checkVersion + ", suite=" + suite + ", flagsDigest="
+                + flagsDigest + "]";
     }
 
     @com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder(withPrefix = "")

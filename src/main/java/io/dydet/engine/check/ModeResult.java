@@ -13,8 +13,13 @@ import java.util.List;
  * @param worst the largest error found, in multiples of its tolerance
  * @param failures the wrong shapes with their largest deviation, at most a few
  */
-public record ModeResult(String status, int checked, int wrong, double seconds, double worst, List<String> failures, String crashedAt) {
-    public static final String PASSED = "passed", FAILED = "failed", CRASHED = "crashed", TIMED_OUT = "timed-out", SKIPPED = "skipped";
+public record ModeResult(
+        String status, int checked, int wrong, double seconds, double worst, List<String> failures, String crashedAt) {
+    public static final String PASSED = "passed",
+            FAILED = "failed",
+            CRASHED = "crashed",
+            TIMED_OUT = "timed-out",
+            SKIPPED = "skipped";
 
     public ModeResult {
         failures = failures == null ? List.of() : List.copyOf(failures);

@@ -49,7 +49,8 @@ public enum TorchSetting {
         } catch (IllegalArgumentException e) {
             List<String> names = new ArrayList<>();
             for (TorchSetting t : values()) names.add(t.cliName());
-            throw new IllegalArgumentException("unknown torch setting '" + s + "'; expected one of " + String.join(", ", names));
+            throw new IllegalArgumentException(
+                    "unknown torch setting '" + s + "'; expected one of " + String.join(", ", names));
         }
     }
 
@@ -60,8 +61,10 @@ public enum TorchSetting {
     public static List<TorchSetting> ladder(Set<String> cpuFlags) {
         List<TorchSetting> out = new ArrayList<>();
         out.add(DEFAULT);
-        if (cpuFlags.contains("avx512_bf16") && (cpuFlags.contains("amx_tile") || cpuFlags.contains("avx512_fp16"))) out.add(AVX512_CORE_BF16);
-        if (cpuFlags.contains("avx512bw") && (cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx512_bf16"))) out.add(AVX512_CORE);
+        if (cpuFlags.contains("avx512_bf16") && (cpuFlags.contains("amx_tile") || cpuFlags.contains("avx512_fp16")))
+            out.add(AVX512_CORE_BF16);
+        if (cpuFlags.contains("avx512bw") && (cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx512_bf16")))
+            out.add(AVX512_CORE);
         if (cpuFlags.contains("avx2") && cpuFlags.contains("avx512f")) out.add(AVX2);
         if (cpuFlags.contains("sse4_1") && cpuFlags.contains("avx")) out.add(SSE41);
         out.add(NO_ONEDNN);
@@ -88,6 +91,7 @@ public enum TorchSetting {
         if (lib == null) throw new IllegalStateException("libtorch_cpu.so is not loaded: start the engine first");
         NativeLibrary torch = NativeLibrary.getInstance(lib.toString());
         Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
-        torch.getFunction("_ZN2at7Context20setUserEnabledMkldnnEb").invokeVoid(new Object[] {context, (byte) (enabled ? 1 : 0)});
+        torch.getFunction("_ZN2at7Context20setUserEnabledMkldnnEb")
+                .invokeVoid(new Object[] {context, (byte) (enabled ? 1 : 0)});
     }
 }

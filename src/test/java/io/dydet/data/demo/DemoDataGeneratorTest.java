@@ -32,7 +32,10 @@ class DemoDataGeneratorTest {
         assertEquals(List.of(), train.problems(), "the data set checker finds nothing wrong");
         assertEquals(9, train.size());
         assertEquals(3, dc.images("val").size());
-        assertEquals(s.objects(), train.objectCount() + TrainingSet.open(dc.images("val"), dc.nc(), null).objectCount());
+        assertEquals(
+                s.objects(),
+                train.objectCount()
+                        + TrainingSet.open(dc.images("val"), dc.nc(), null).objectCount());
 
         List<String> rows = Files.readAllLines(dir.resolve("a/difficulty.csv"));
         assertEquals(13, rows.size());
@@ -42,19 +45,32 @@ class DemoDataGeneratorTest {
             if (f[2].equals("hard")) hardObjects += Integer.parseInt(f[3]);
             else easyObjects += Integer.parseInt(f[3]);
         }
-        assertTrue(hardObjects > 2 * easyObjects, "hard scenes hold many more objects: " + hardObjects + " vs " + easyObjects);
+        assertTrue(
+                hardObjects > 2 * easyObjects,
+                "hard scenes hold many more objects: " + hardObjects + " vs " + easyObjects);
 
         new DemoDataGenerator(128, 5).write(dir.resolve("b"), 12);
         new DemoDataGenerator(128, 6).write(dir.resolve("c"), 12);
         Path first = dir.resolve("a/images/train/train_00000.png");
-        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(dir.resolve("b/images/train/train_00000.png")), "same seed, same image");
-        assertArrayEquals(Files.readAllBytes(dir.resolve("a/labels/val/val_00011.txt")), Files.readAllBytes(dir.resolve("b/labels/val/val_00011.txt")));
-        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(first), Files.readAllBytes(dir.resolve("c/images/train/train_00000.png"))),
+        assertArrayEquals(
+                Files.readAllBytes(first),
+                Files.readAllBytes(dir.resolve("b/images/train/train_00000.png")),
+                "same seed, same image");
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("a/labels/val/val_00011.txt")),
+                Files.readAllBytes(dir.resolve("b/labels/val/val_00011.txt")));
+        assertTrue(
+                !java.util.Arrays.equals(
+                        Files.readAllBytes(first), Files.readAllBytes(dir.resolve("c/images/train/train_00000.png"))),
                 "another seed, another image");
         try (Stream<Path> files = Files.walk(dir.resolve("a"))) {
-            assertEquals(List.of(), files.filter(p -> p.toString().contains(".tmp")).toList(), "no temporary files left");
+            assertEquals(
+                    List.of(), files.filter(p -> p.toString().contains(".tmp")).toList(), "no temporary files left");
         }
-        assertThrows(IOException.class, () -> new DemoDataGenerator(128, 5).write(dir.resolve("a"), 12), "refuses to overwrite a data set");
+        assertThrows(
+                IOException.class,
+                () -> new DemoDataGenerator(128, 5).write(dir.resolve("a"), 12),
+                "refuses to overwrite a data set");
     }
 
     @Test
@@ -67,16 +83,26 @@ class DemoDataGeneratorTest {
         List<Path> held = dc.routerImages();
         assertEquals(6, held.size());
         assertTrue(held.stream().allMatch(p -> p.getFileName().toString().startsWith("router_")), held.toString());
-        assertTrue(java.util.Collections.disjoint(held, dc.images("train")) && java.util.Collections.disjoint(held, dc.images("val")),
+        assertTrue(
+                java.util.Collections.disjoint(held, dc.images("train"))
+                        && java.util.Collections.disjoint(held, dc.images("val")),
                 "never one of step 1's or the evaluation's images");
         assertEquals(List.of(), TrainingSet.open(held, dc.nc(), null).problems());
         java.util.Map<String, Boolean> hard = io.dydet.data.Difficulty.read(dc.difficultyFile());
         assertEquals(18, hard.size());
-        assertEquals(3, held.stream().filter(p -> hard.get(io.dydet.data.Difficulty.key(p))).count(), "half the router images are hard");
+        assertEquals(
+                3,
+                held.stream()
+                        .filter(p -> hard.get(io.dydet.data.Difficulty.key(p)))
+                        .count(),
+                "half the router images are hard");
         // the first 12 images are those of write(out, 12): the held-out split only adds
         new DemoDataGenerator(64, 3).write(dir.resolve("plain"), 12);
-        assertArrayEquals(Files.readAllBytes(dir.resolve("plain/images/train/train_00000.png")), Files.readAllBytes(dir.resolve("r/images/train/train_00000.png")));
-        assertThrows(IOException.class, () -> DataConfig.load(dir.resolve("plain/data.yaml")).images("router"));
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("plain/images/train/train_00000.png")),
+                Files.readAllBytes(dir.resolve("r/images/train/train_00000.png")));
+        assertThrows(IOException.class, () -> DataConfig.load(dir.resolve("plain/data.yaml"))
+                .images("router"));
     }
 
     @Test
@@ -94,7 +120,10 @@ class DemoDataGeneratorTest {
         try (Stream<Path> files = Files.walk(dir.resolve("many"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 Path other = dir.resolve("one").resolve(dir.resolve("many").relativize(f));
-                assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other), f.getFileName().toString());
+                assertArrayEquals(
+                        Files.readAllBytes(f),
+                        Files.readAllBytes(other),
+                        f.getFileName().toString());
             }
         }
     }

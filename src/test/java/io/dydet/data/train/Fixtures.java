@@ -25,7 +25,8 @@ final class Fixtures {
         for (Path img : src) {
             Path to = dir.resolve("images/train").resolve(img.getFileName());
             Files.copy(img, to);
-            Path lbl = DATA.resolve("labels/val2017").resolve(img.getFileName().toString().replace(".jpg", ".txt"));
+            Path lbl = DATA.resolve("labels/val2017")
+                    .resolve(img.getFileName().toString().replace(".jpg", ".txt"));
             if (Files.exists(lbl)) Files.copy(lbl, label(to));
             out.add(to);
         }
@@ -33,6 +34,10 @@ final class Fixtures {
     }
 
     static Path label(Path image) {
-        return image.getParent().getParent().getParent().resolve("labels/train").resolve(image.getFileName().toString().replace(".jpg", ".txt"));
+        return image.getParent()
+                .getParent()
+                .getParent()
+                .resolve("labels/train")
+                .resolve(image.getFileName().toString().replace(".jpg", ".txt"));
     }
 }

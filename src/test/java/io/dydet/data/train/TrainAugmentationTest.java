@@ -31,6 +31,7 @@ class TrainAugmentationTest {
 
     @TempDir
     static Path dir;
+
     static TrainingSet set;
 
     @BeforeAll
@@ -41,8 +42,21 @@ class TrainAugmentationTest {
 
     static Hyperparameters allOff() throws IOException {
         Map<String, Double> zero = new java.util.LinkedHashMap<>();
-        for (String k : List.of("hsv_h", "hsv_s", "hsv_v", "degrees", "translate", "scale", "shear", "perspective", "flipud", "fliplr",
-                "mosaic", "mixup", "copy_paste", "paste_in")) zero.put(k, 0.0);
+        for (String k : List.of(
+                "hsv_h",
+                "hsv_s",
+                "hsv_v",
+                "degrees",
+                "translate",
+                "scale",
+                "shear",
+                "perspective",
+                "flipud",
+                "fliplr",
+                "mosaic",
+                "mixup",
+                "copy_paste",
+                "paste_in")) zero.put(k, 0.0);
         return Hyperparameters.scratchP5().with(zero);
     }
 
@@ -75,8 +89,10 @@ class TrainAugmentationTest {
                 assertEquals(o[4] * h / S, got[4], 1e-4);
             }
             // padding is grey 114
-            if (lb.top() > 0) assertArrayEquals(new double[] {114, 114, 114}, s.image().get(0, S / 2));
-            if (lb.left() > 0) assertArrayEquals(new double[] {114, 114, 114}, s.image().get(S / 2, 0));
+            if (lb.top() > 0)
+                assertArrayEquals(new double[] {114, 114, 114}, s.image().get(0, S / 2));
+            if (lb.left() > 0)
+                assertArrayEquals(new double[] {114, 114, 114}, s.image().get(S / 2, 0));
             s.image().release();
         }
     }
@@ -116,13 +132,18 @@ class TrainAugmentationTest {
         Mat img = new Mat(100, 120, CvType.CV_8UC3);
         Core.randu(img, 0, 256);
         byte[] before = bytes(img);
-        List<Target> t = new ArrayList<>(List.of(new Target(3, 10.5, 20, 60, 90, null),
+        List<Target> t = new ArrayList<>(List.of(
+                new Target(3, 10.5, 20, 60, 90, null),
                 new Target(1, 0, 0, 50, 40, new double[] {0, 0, 50, 0, 50, 40, 0, 40})));
         Mat out = RandomPerspective.apply(img, t, RandomPerspective.Params.IDENTITY, 0);
         assertArrayEquals(before, bytes(out));
         assertEquals(2, t.size());
-        assertArrayEquals(new double[] {10.5, 20, 60, 90}, new double[] {t.get(0).x1, t.get(0).y1, t.get(0).x2, t.get(0).y2}, 1e-9);
-        assertArrayEquals(new double[] {0, 0, 50, 40}, new double[] {t.get(1).x1, t.get(1).y1, t.get(1).x2, t.get(1).y2}, 1e-9);
+        assertArrayEquals(
+                new double[] {10.5, 20, 60, 90},
+                new double[] {t.get(0).x1, t.get(0).y1, t.get(0).x2, t.get(0).y2},
+                1e-9);
+        assertArrayEquals(
+                new double[] {0, 0, 50, 40}, new double[] {t.get(1).x1, t.get(1).y1, t.get(1).x2, t.get(1).y2}, 1e-9);
         out.release();
     }
 
@@ -174,8 +195,7 @@ class TrainAugmentationTest {
         TrainAugmentation.flipLeftRight(img, labels);
         assertEquals(0.75f, labels[0][1], 1e-7);
         assertEquals(0.4f, labels[0][2]);
-        for (int y = 0; y < 4; y++)
-            for (int x = 0; x < 6; x++) assertArrayEquals(orig.get(y, 5 - x), img.get(y, x));
+        for (int y = 0; y < 4; y++) for (int x = 0; x < 6; x++) assertArrayEquals(orig.get(y, 5 - x), img.get(y, x));
         TrainAugmentation.flipUpDown(img, labels);
         assertEquals(0.6f, labels[0][2], 1e-7);
         assertArrayEquals(orig.get(0, 5), img.get(3, 0));
@@ -233,10 +253,12 @@ class TrainAugmentationTest {
     @Test
     void fourAndNineMosaicCanvasesKeepTheirLabelsOnTheCanvas() {
         TrainAugmentation aug = new TrainAugmentation(set, Hyperparameters.scratchP5(), S, true);
-        for (Mosaic.Canvas c : List.of(Mosaic.four(aug, 0, new SplittableRandom(3)), Mosaic.nine(aug, 1, new SplittableRandom(4)))) {
+        for (Mosaic.Canvas c :
+                List.of(Mosaic.four(aug, 0, new SplittableRandom(3)), Mosaic.nine(aug, 1, new SplittableRandom(4)))) {
             assertEquals(2 * S, c.image().rows());
             assertEquals(2 * S, c.image().cols());
-            for (Target t : c.targets()) assertTrue(t.x1 >= 0 && t.x2 <= 2 * S && t.y1 >= 0 && t.y2 <= 2 * S && t.x1 <= t.x2);
+            for (Target t : c.targets())
+                assertTrue(t.x1 >= 0 && t.x2 <= 2 * S && t.y1 >= 0 && t.y2 <= 2 * S && t.x1 <= t.x2);
             c.image().release();
         }
     }
@@ -246,7 +268,9 @@ class TrainAugmentationTest {
         List<Path> images = Fixtures.copy(seg, 4);
         for (Path p : images) {
             // a diamond polygon per image
-            Files.writeString(YoloLabels.labelPathFor(p), "17 0.5 0.2 0.8 0.5 0.5 0.8 0.2 0.5\n3 0.1 0.1 0.3 0.1 0.3 0.4 0.1 0.4\n");
+            Files.writeString(
+                    YoloLabels.labelPathFor(p),
+                    "17 0.5 0.2 0.8 0.5 0.5 0.8 0.2 0.5\n3 0.1 0.1 0.3 0.1 0.3 0.4 0.1 0.4\n");
         }
         TrainingSet polygons = TrainingSet.open(images, 80, null);
         Hyperparameters hyp = Hyperparameters.scratchP5().with(Map.of("paste_in", 1.0, "mixup", 0.0));
@@ -255,7 +279,9 @@ class TrainAugmentationTest {
         for (int i = 0; i < 4; i++) {
             TrainAugmentation.Sample s = aug.sample(5, 0, i);
             for (float[] l : s.labels()) {
-                assertTrue(l[3] > 0 && l[4] > 0 && l[1] - l[3] / 2 >= -1e-5 && l[1] + l[3] / 2 <= 1 + 1e-5, Arrays.toString(l));
+                assertTrue(
+                        l[3] > 0 && l[4] > 0 && l[1] - l[3] / 2 >= -1e-5 && l[1] + l[3] / 2 <= 1 + 1e-5,
+                        Arrays.toString(l));
                 assertTrue(l[0] == 17 || l[0] == 3);
             }
             pasted += s.labels().length;

@@ -29,6 +29,7 @@ class TrainLoaderTest {
 
     @TempDir
     static Path dir;
+
     static TrainingSet set;
 
     @BeforeAll
@@ -88,7 +89,7 @@ class TrainLoaderTest {
     @Test
     void shuffleIsASeededPermutationPerEpoch() {
         try (TrainLoader l = new TrainLoader(set, Hyperparameters.scratchP5(), S, 3, 1, 9, true, true);
-             TrainLoader same = new TrainLoader(set, Hyperparameters.scratchP5(), S, 3, 1, 9, true, true)) {
+                TrainLoader same = new TrainLoader(set, Hyperparameters.scratchP5(), S, 3, 1, 9, true, true)) {
             int[] o = l.order(0);
             assertArrayEquals(o, same.order(0));
             assertNotEquals(Arrays.toString(o), Arrays.toString(l.order(1)));
@@ -107,7 +108,7 @@ class TrainLoaderTest {
     void imagesAndTargetsBecomeEngineArrays() {
         Engines.start(2);
         try (TrainLoader l = new TrainLoader(set, Hyperparameters.scratchP5(), S, 2, 1, 1, true, false);
-             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             TrainBatch b = l.epoch(0).iterator().next();
             NDArray x = b.images(m);
             assertEquals(new Shape(2, 3, S, S), x.getShape());

@@ -34,18 +34,29 @@ class TrainingSetTest {
         int lines = 0;
         for (Path p : images) {
             Path l = YoloLabels.labelPathFor(p);
-            if (Files.exists(l)) lines += (int) Files.readAllLines(l).stream().filter(s -> !s.isBlank()).distinct().count();
+            if (Files.exists(l))
+                lines += (int) Files.readAllLines(l).stream()
+                        .filter(s -> !s.isBlank())
+                        .distinct()
+                        .count();
         }
         assertEquals(lines, set.objectCount());
         assertEquals(lines, set.classWidthHeight().length);
         // first label of the first image as in its file, and the decoded size
         LabelledImage first = set.get(0);
-        String[] f = Files.readAllLines(YoloLabels.labelPathFor(first.image())).get(0).trim().split("\\s+");
+        String[] f = Files.readAllLines(YoloLabels.labelPathFor(first.image()))
+                .get(0)
+                .trim()
+                .split("\\s+");
         assertEquals(Float.parseFloat(f[3]), first.labels()[0][3], 0f);
-        assertArrayEquals(new float[] {Float.parseFloat(f[0]), Float.parseFloat(f[3]), Float.parseFloat(f[4])}, set.classWidthHeight()[0]);
+        assertArrayEquals(
+                new float[] {Float.parseFloat(f[0]), Float.parseFloat(f[3]), Float.parseFloat(f[4])},
+                set.classWidthHeight()[0]);
         int[] hw = io.dydet.data.Images.headerDims(first.image());
         assertArrayEquals(hw, set.heightWidth()[0]);
-        assertEquals(dir.resolve("labels/train.cache.json").toAbsolutePath(), set.cacheFile().toAbsolutePath());
+        assertEquals(
+                dir.resolve("labels/train.cache.json").toAbsolutePath(),
+                set.cacheFile().toAbsolutePath());
         assertTrue(Files.exists(set.cacheFile()));
     }
 
@@ -66,7 +77,8 @@ class TrainingSetTest {
 
         Path lbl = YoloLabels.labelPathFor(images.get(2));
         Files.writeString(lbl, "5 0.5 0.5 0.25 0.125\n");
-        Files.setLastModifiedTime(lbl, FileTime.fromMillis(Files.getLastModifiedTime(lbl).toMillis() + 5000));
+        Files.setLastModifiedTime(
+                lbl, FileTime.fromMillis(Files.getLastModifiedTime(lbl).toMillis() + 5000));
         before = TrainingSet.DECODES.get();
         TrainingSet c = TrainingSet.open(images, 80, cacheDir);
         assertEquals(1, TrainingSet.DECODES.get() - before, "only the changed image is checked again");
@@ -96,7 +108,9 @@ class TrainingSetTest {
         Files.writeString(outside, "0 0.5 1.5 0.2 0.2\n");
         Path negative = YoloLabels.labelPathFor(images.get(4));
         // issue 20: every bad line of a file is listed, not only the first
-        Files.writeString(negative, "\n0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0 0.2\n0 0.5 0.5 0.2 0.2 0.1\n1 0.5 0.5 0.2 0.2\n0 a 0.5 0.2 0.2\n");
+        Files.writeString(
+                negative,
+                "\n0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0 0.2\n0 0.5 0.5 0.2 0.2 0.1\n1 0.5 0.5 0.2 0.2\n0 a 0.5 0.2 0.2\n");
 
         PrintStream oldErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -108,7 +122,9 @@ class TrainingSetTest {
             System.setErr(oldErr);
         }
         assertEquals(2, set.size(), set.problems().toString());
-        assertEquals(List.of(images.get(0), images.get(2)), set.images().stream().map(LabelledImage::image).toList());
+        assertEquals(
+                List.of(images.get(0), images.get(2)),
+                set.images().stream().map(LabelledImage::image).toList());
         List<String> p = set.problems();
         assertEquals(6, p.size(), p.toString());
         assertTrue(p.get(0).startsWith(malformed + ":2: expected 'class cx cy w h'"), p.get(0));
@@ -119,7 +135,9 @@ class TrainingSetTest {
         assertTrue(p.get(5).startsWith(corrupt.toString()), p.get(5));
         assertTrue(p.get(5).contains("corrupt") || p.get(5).contains("decodable"), p.get(5));
         // listed once: the trainer prints problems() through its listener, so opening the set prints none of them
-        assertTrue(!err.toString(StandardCharsets.UTF_8).contains(negative.toString()), err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                !err.toString(StandardCharsets.UTF_8).contains(negative.toString()),
+                err.toString(StandardCharsets.UTF_8));
 
         // the reasons survive the cache
         int before = TrainingSet.DECODES.get();
@@ -128,7 +146,8 @@ class TrainingSetTest {
         assertEquals(p, again.problems());
 
         // and training runs on the rest
-        try (TrainLoader l = new TrainLoader(set, io.dydet.data.Hyperparameters.scratchP5(), 64, 2, 1, 0, true, false)) {
+        try (TrainLoader l =
+                new TrainLoader(set, io.dydet.data.Hyperparameters.scratchP5(), 64, 2, 1, 0, true, false)) {
             int batches = 0;
             for (TrainBatch b : l.epoch(0)) {
                 assertEquals(List.of(images.get(0), images.get(2)), b.paths());
@@ -157,7 +176,8 @@ class TrainingSetTest {
         Files.createDirectories(dir.resolve("images/train"));
         Path bad = dir.resolve("images/train/a.jpg");
         Files.write(bad, new byte[] {1, 2, 3, 4});
-        IOException e = assertThrows(IOException.class, () -> TrainingSet.open(List.of(bad), 80, null, "data.yaml split 'train'"));
+        IOException e = assertThrows(
+                IOException.class, () -> TrainingSet.open(List.of(bad), 80, null, "data.yaml split 'train'"));
         assertTrue(e.getMessage().startsWith("data.yaml split 'train': no usable training image"), e.getMessage());
         assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
         IOException e2 = assertThrows(IOException.class, () -> TrainingSet.open(List.of(), 80, null, "coco.yaml"));
@@ -168,7 +188,10 @@ class TrainingSetTest {
     void polygonLabelsGiveTheirBoundingBoxAndKeepTheSegment() throws IOException {
         List<Path> images = Fixtures.copy(dir, 2);
         Path lbl = YoloLabels.labelPathFor(images.get(0));
-        Files.writeString(lbl, "7 0.2 0.3 0.6 0.25 0.5 0.7 0.1 0.5\n7 0.2 0.3 0.6 0.25 0.5 0.7 0.1 0.5\n2 0.5 0.5 0.2 0.2\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                lbl,
+                "7 0.2 0.3 0.6 0.25 0.5 0.7 0.1 0.5\n7 0.2 0.3 0.6 0.25 0.5 0.7 0.1 0.5\n2 0.5 0.5 0.2 0.2\n",
+                StandardCharsets.UTF_8);
         TrainingSet set = TrainingSet.open(images, 80, null);
         LabelledImage im = set.get(0);
         assertEquals(2, im.objects(), "the duplicate row is dropped");
@@ -178,14 +201,18 @@ class TrainingSetTest {
         assertEquals((0.25f + 0.7f) / 2, box[2], 1e-6);
         assertEquals(0.5f, box[3], 1e-6);
         assertEquals(0.45f, box[4], 1e-6);
-        assertArrayEquals(new float[] {0.2f, 0.3f, 0.6f, 0.25f, 0.5f, 0.7f, 0.1f, 0.5f}, im.segments().get(0));
+        assertArrayEquals(
+                new float[] {0.2f, 0.3f, 0.6f, 0.25f, 0.5f, 0.7f, 0.1f, 0.5f},
+                im.segments().get(0));
         assertNull(im.segments().get(1));
         assertTrue(set.hasSegments());
         // an odd number of coordinates is malformed
         Files.writeString(lbl, "7 0.2 0.3 0.6 0.25 0.5 0.7 0.1\n");
         TrainingSet bad = TrainingSet.open(images, 80, null);
         assertEquals(1, bad.size());
-        assertTrue(bad.problems().get(0).startsWith(lbl + ":1: a polygon needs x y pairs"), bad.problems().toString());
+        assertTrue(
+                bad.problems().get(0).startsWith(lbl + ":1: a polygon needs x y pairs"),
+                bad.problems().toString());
         assertNotNull(bad.get(0));
     }
 }

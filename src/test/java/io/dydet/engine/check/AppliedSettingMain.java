@@ -10,11 +10,17 @@ import io.dydet.engine.Engines;
 public final class AppliedSettingMain {
     public static void main(String[] args) {
         Engines.start(0);
-        System.out.println("chosen-setting " + (Engines.checkReport() == null ? "unchecked" : Engines.checkReport().torchSetting()));
+        System.out.println("chosen-setting "
+                + (Engines.checkReport() == null
+                        ? "unchecked"
+                        : Engines.checkReport().torchSetting()));
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.randomNormal(new Shape(2, 32, 24, 24));
             NDArray w = m.randomNormal(new Shape(64, 32, 3, 3));
-            Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow().sum().getFloat();
+            Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1)
+                    .singletonOrThrow()
+                    .sum()
+                    .getFloat();
         }
         ConvProbe.exitNow(0);
     }

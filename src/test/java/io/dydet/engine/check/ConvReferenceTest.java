@@ -12,7 +12,11 @@ class ConvReferenceTest {
     /** Output (oc, oh, ow) of the full convolution in float64, rounded to float. */
     static float[] fullForward(ConvReference r) {
         ConvShape s = r.shape();
-        int oh = (int) s.outHeight(), ow = (int) s.outWidth(), h = (int) s.height(), w = (int) s.width(), k = s.kernel();
+        int oh = (int) s.outHeight(),
+                ow = (int) s.outWidth(),
+                h = (int) s.height(),
+                w = (int) s.width(),
+                k = s.kernel();
         float[] y = new float[s.out() * oh * ow];
         for (int o = 0; o < s.out(); o++) {
             for (int y0 = 0; y0 < oh; y0++) {
@@ -23,7 +27,8 @@ class ConvReferenceTest {
                             for (int kx = 0; kx < k; kx++) {
                                 int iy = y0 * s.stride() + ky - s.padding(), ix = x0 * s.stride() + kx - s.padding();
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                acc += (double) r.weight()[((o * s.in() + c) * k + ky) * k + kx] * r.input()[(c * h + iy) * w + ix];
+                                acc += (double) r.weight()[((o * s.in() + c) * k + ky) * k + kx]
+                                        * r.input()[(c * h + iy) * w + ix];
                             }
                         }
                     }
@@ -37,7 +42,11 @@ class ConvReferenceTest {
     /** The gradients of sum(y * upstream): dx, dw, db. */
     static float[][] fullBackward(ConvReference r) {
         ConvShape s = r.shape();
-        int oh = (int) s.outHeight(), ow = (int) s.outWidth(), h = (int) s.height(), w = (int) s.width(), k = s.kernel();
+        int oh = (int) s.outHeight(),
+                ow = (int) s.outWidth(),
+                h = (int) s.height(),
+                w = (int) s.width(),
+                k = s.kernel();
         double[] dx = new double[s.in() * h * w], dw = new double[s.out() * s.in() * k * k], db = new double[s.out()];
         for (int o = 0; o < s.out(); o++) {
             for (int y0 = 0; y0 < oh; y0++) {
@@ -67,8 +76,11 @@ class ConvReferenceTest {
         return f;
     }
 
-    static final List<ConvShape> SHAPES = List.of(new ConvShape(5, 7, 3, 2, 1, 9, 11), new ConvShape(16, 24, 1, 1, 0, 6, 5),
-            new ConvShape(3, 8, 3, 1, 1, 13, 7), new ConvShape(40, 1, 1, 1, 0, 1, 1));
+    static final List<ConvShape> SHAPES = List.of(
+            new ConvShape(5, 7, 3, 2, 1, 9, 11),
+            new ConvShape(16, 24, 1, 1, 0, 6, 5),
+            new ConvShape(3, 8, 3, 1, 1, 13, 7),
+            new ConvShape(40, 1, 1, 1, 0, 1, 1));
 
     static boolean passes(List<ConvReference.Deviation> d) {
         return d.stream().allMatch(ConvReference.Deviation::passes);
@@ -116,7 +128,9 @@ class ConvReferenceTest {
         nan[5] = Float.NaN;
         List<ConvReference.Deviation> d = r.checkForward(nan, 2e-5);
         assertFalse(passes(d));
-        assertEquals(Double.POSITIVE_INFINITY, d.stream().mapToDouble(ConvReference.Deviation::worst).max().orElse(0));
+        assertEquals(
+                Double.POSITIVE_INFINITY,
+                d.stream().mapToDouble(ConvReference.Deviation::worst).max().orElse(0));
     }
 
     @Test

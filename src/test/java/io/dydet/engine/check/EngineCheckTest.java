@@ -60,7 +60,11 @@ class EngineCheckTest {
         assertFalse(r.defaultIsCorrect());
         assertNotNull(r.chosenSetting(), r.summary());
         assertNotEquals(TorchSetting.DEFAULT, r.chosenSetting());
-        assertTrue(r.torchCorrect(CheckMode.FP32) && r.torchCorrect(CheckMode.FP32_CHANNELS_LAST) && r.torchCorrect(CheckMode.TRAINING), r.summary());
+        assertTrue(
+                r.torchCorrect(CheckMode.FP32)
+                        && r.torchCorrect(CheckMode.FP32_CHANNELS_LAST)
+                        && r.torchCorrect(CheckMode.TRAINING),
+                r.summary());
         assertTrue(r.summary().contains("wrong") && r.summary().contains("torch runs with"), r.summary());
         assertTrue(r.onnxRuntimeCorrect(), r.summary());
         // an injected verdict is never cached
@@ -83,30 +87,53 @@ class EngineCheckTest {
 
     @Test
     void theChosenCapIsInForceInAProcessThatStartsTheEngine() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-Ddydet.engineCheck.inject=default:wrong",
-                "-Ddydet.engineCheck.suite=" + dir.resolve("suite.txt"), "-Ddydet.cacheDir=" + dir.resolve("cache"),
-                "-cp", System.getProperty("java.class.path"), AppliedSettingMain.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                "-Ddydet.engineCheck.inject=default:wrong",
+                "-Ddydet.engineCheck.suite=" + dir.resolve("suite.txt"),
+                "-Ddydet.cacheDir=" + dir.resolve("cache"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                AppliedSettingMain.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("ONEDNN_VERBOSE", "1");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        String chosen = out.lines().filter(l -> l.startsWith("chosen-setting ")).findFirst().orElseThrow(() -> new AssertionError(out)).substring(15);
+        String chosen = out.lines()
+                .filter(l -> l.startsWith("chosen-setting "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(out))
+                .substring(15);
         TorchSetting s = TorchSetting.parse(chosen);
         assertNotEquals(TorchSetting.DEFAULT, s);
-        List<String> convs = out.lines().filter(l -> l.contains(",primitive,exec,cpu,convolution,")).toList();
+        List<String> convs = out.lines()
+                .filter(l -> l.contains(",primitive,exec,cpu,convolution,"))
+                .toList();
         if (s == TorchSetting.NO_ONEDNN) {
-            assertTrue(convs.isEmpty(), "oneDNN ran a convolution although it is switched off:\n" + String.join("\n", convs));
+            assertTrue(
+                    convs.isEmpty(),
+                    "oneDNN ran a convolution although it is switched off:\n" + String.join("\n", convs));
         } else {
             // the process's oneDNN says it runs at the cap: the same instruction set the chosen probe ran with
             System.setProperty("dydet.engineCheck.inject", "default:wrong");
             EngineReport r = EngineCheck.verdict(false, false);
             assertEquals(s, r.chosenSetting());
-            String isa = out.lines().filter(l -> l.contains(",info,cpu,isa:")).findFirst().orElseThrow();
-            assertEquals(r.probe(s).onednnIsa(), isa.substring(isa.indexOf("isa:") + 4).trim());
+            String isa = out.lines()
+                    .filter(l -> l.contains(",info,cpu,isa:"))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals(
+                    r.probe(s).onednnIsa(),
+                    isa.substring(isa.indexOf("isa:") + 4).trim());
             assertFalse(convs.isEmpty());
-            assertTrue(r.probe(TorchSetting.DEFAULT).onednnIsa() == null || !r.probe(TorchSetting.DEFAULT).onednnIsa().equals(r.probe(s).onednnIsa()),
+            assertTrue(
+                    r.probe(TorchSetting.DEFAULT).onednnIsa() == null
+                            || !r.probe(TorchSetting.DEFAULT)
+                                    .onednnIsa()
+                                    .equals(r.probe(s).onednnIsa()),
                     "the cap should change oneDNN's instruction set");
         }
     }
@@ -127,7 +154,8 @@ class EngineCheckTest {
     @Test
     void aModelsOwnSuiteGetsItsOwnCachedVerdict() {
         EngineReport machine = EngineCheck.verdict(false, false);
-        ConvSuite own = new ConvSuite(List.of(ConvShape.same(8, 24, 3, 2, 40, 40), ConvShape.same(24, 12, 1, 1, 20, 20)),
+        ConvSuite own = new ConvSuite(
+                List.of(ConvShape.same(8, 24, 3, 2, 40, 40), ConvShape.same(24, 12, 1, 1, 20, 20)),
                 List.of(ConvShape.same(8, 24, 3, 1, 20, 20)));
         EngineReport first = EngineCheck.verdict(own, "a model at 40 px", false, false);
         assertNotEquals(machine.machine().suite(), first.machine().suite(), "keyed by the model's suite");
@@ -135,14 +163,24 @@ class EngineCheckTest {
         ModeResult fwd = first.probes().get(0).mode(CheckMode.FP32);
         assertNotNull(fwd);
         assertEquals(2, fwd.checked(), "the model's two forward shapes, not the machine suite's four");
-        assertEquals(first.checkedAt(), EngineCheck.verdict(own, "a model at 40 px", false, false).checkedAt());
+        assertEquals(
+                first.checkedAt(),
+                EngineCheck.verdict(own, "a model at 40 px", false, false).checkedAt());
     }
 
     @Test
     void theLadderOnlyHoldsCapsThatChangeSomething() {
-        assertEquals(List.of(TorchSetting.DEFAULT, TorchSetting.NO_ONEDNN), TorchSetting.ladder(java.util.Set.of("sse4_1")));
-        assertEquals(List.of(TorchSetting.DEFAULT, TorchSetting.AVX512_CORE, TorchSetting.AVX2, TorchSetting.SSE41, TorchSetting.NO_ONEDNN),
-                TorchSetting.ladder(java.util.Set.of("sse4_1", "avx", "avx2", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16")));
+        assertEquals(
+                List.of(TorchSetting.DEFAULT, TorchSetting.NO_ONEDNN), TorchSetting.ladder(java.util.Set.of("sse4_1")));
+        assertEquals(
+                List.of(
+                        TorchSetting.DEFAULT,
+                        TorchSetting.AVX512_CORE,
+                        TorchSetting.AVX2,
+                        TorchSetting.SSE41,
+                        TorchSetting.NO_ONEDNN),
+                TorchSetting.ladder(java.util.Set.of(
+                        "sse4_1", "avx", "avx2", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16")));
     }
 
     @Test
@@ -159,6 +197,7 @@ class EngineCheckTest {
     }
 
     private static ProbeResult probe(String setting, ModeResult fp32, ModeResult cl, ModeResult train) {
-        return new ProbeResult(setting, null, null, List.of(), Map.of("fp32", fp32, "fp32_channels_last", cl, "training", train), 1);
+        return new ProbeResult(
+                setting, null, null, List.of(), Map.of("fp32", fp32, "fp32_channels_last", cl, "training", train), 1);
     }
 }
