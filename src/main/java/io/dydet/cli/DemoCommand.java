@@ -153,7 +153,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(
                 "  router_vs_difficulty.png     the router's easiness score on generated-easy and generated-hard images%n");
         System.out.printf(
-                "  model.safetensors            the calibrated model: dydet detect --weights %s --easy-ratio 0.5 IMAGES%n",
+                "  model.safetensors            the calibrated model: dydet detect --weights %s --easy-ratio 0.5 --source IMAGES%n",
                 r.model());
         System.out.printf("  train/, train-route2/, train-router/  the training runs (results.csv, results.png)%n");
         System.out.printf("  demo.json                    everything above as numbers%n");
