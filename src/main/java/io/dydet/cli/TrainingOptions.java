@@ -1,6 +1,7 @@
 package io.dydet.cli;
 
 import io.dydet.train.TrainArgs;
+import io.dydet.train.TrainArgsBuilder;
 import io.dydet.train.TrainingStep;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -124,8 +125,8 @@ public final class TrainingOptions {
     public Path cacheDir;
 
     /** The settings shared by every step; the step's own defaults fill what was not given. */
-    TrainArgs.Builder args(TrainingStep step) {
-        TrainArgs.Builder b = TrainArgs.builder()
+    TrainArgsBuilder args(TrainingStep step) {
+        TrainArgsBuilder b = TrainArgs.builder()
                 .step(step)
                 .data(data.toAbsolutePath().toString())
                 .hyp(hyp)

@@ -4,6 +4,8 @@ import io.dydet.data.DataConfig;
 import io.dydet.eval.CocoGroundTruth;
 import io.dydet.eval.DetectionMetrics;
 import io.dydet.infer.Evaluation;
+import io.dydet.infer.EvaluationReport;
+import io.dydet.infer.EvaluationSettings;
 import io.dydet.infer.RoutingDiagnostics;
 import io.dydet.infer.Sweep;
 import io.dydet.infer.Validator;
@@ -145,7 +147,7 @@ final class ValCommand implements Callable<Integer> {
         DataConfig dc = DataConfig.load(data);
         List<Path> images = dc.images(split);
         modelOptions.requireWeights();
-        Evaluation.Settings settings = Evaluation.Settings.builder()
+        EvaluationSettings settings = EvaluationSettings.builder()
                 .weights(modelOptions.weights)
                 .spec(modelOptions.spec())
                 .device(runtime.start())
@@ -166,7 +168,7 @@ final class ValCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar("val", images.size());
             List<Validator.ImageResult> results = evaluation.evaluate((d, t) -> bar.update(d));
             bar.finish();
-            Evaluation.Report r =
+            EvaluationReport r =
                     evaluation.report(results, project, name, skipped -> System.err.println("skipped " + skipped));
             if (r.sweep() != null && !json) printSweep(r.sweep(), r.diagnostics());
             if (json) {

@@ -50,7 +50,7 @@ public final class Hyperparameters {
             pasteIn,
             labelSmoothing;
 
-    private Hyperparameters(Builder b) {
+    Hyperparameters(HyperparametersBuilder b) {
         lr0 = b.lr0;
         lrf = b.lrf;
         momentum = b.momentum;
@@ -83,13 +83,13 @@ public final class Hyperparameters {
         labelSmoothing = b.labelSmoothing;
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static HyperparametersBuilder builder() {
+        return new HyperparametersBuilder();
     }
 
     /** A builder holding these values, for a copy that differs in a few. */
-    public Builder toBuilder() {
-        Builder b = new Builder();
+    public HyperparametersBuilder toBuilder() {
+        HyperparametersBuilder b = new HyperparametersBuilder();
         double[] vals = fileValues();
         for (int i = 0; i < KEYS.size(); i++) b.set(KEYS.get(i), vals[i]);
         return b.labelSmoothing(labelSmoothing);
@@ -344,14 +344,14 @@ public final class Hyperparameters {
         if (!unknown.isEmpty()) throw new IOException(source + ": unknown key(s) " + unknown + "; expected " + KEYS);
         List<String> missing = KEYS.stream().filter(k -> !v.containsKey(k)).toList();
         if (!missing.isEmpty()) throw new IOException(source + ": missing key(s) " + missing);
-        Builder b = new Builder();
+        HyperparametersBuilder b = new HyperparametersBuilder();
         v.forEach(b::set);
         Hyperparameters h = b.labelSmoothing(0.0).unchecked();
         h.check(source);
         return h;
     }
 
-    private void check(String source) throws IOException {
+    void check(String source) throws IOException {
         for (var e : asMap().entrySet()) {
             if (!Double.isFinite(e.getValue()) || e.getValue() < 0)
                 throw new IOException(
@@ -424,245 +424,5 @@ public final class Hyperparameters {
     @Override
     public String toString() {
         return "Hyperparameters" + asMap() + " label_smoothing " + labelSmoothing;
-    }
-
-    /** Values by name; {@link #build()} checks them as a hyp file's are checked. */
-    public static final class Builder {
-        private double lr0,
-                lrf,
-                momentum,
-                weightDecay,
-                warmupEpochs,
-                warmupMomentum,
-                warmupBiasLr,
-                box,
-                cls,
-                clsPw,
-                obj,
-                objPw,
-                iouT,
-                anchorT,
-                flGamma,
-                hsvH,
-                hsvS,
-                hsvV,
-                degrees,
-                translate,
-                scale,
-                shear,
-                perspective,
-                flipud,
-                fliplr,
-                mosaic,
-                mixup,
-                copyPaste,
-                pasteIn,
-                labelSmoothing;
-
-        private Builder() {}
-
-        public Builder lr0(double v) {
-            lr0 = v;
-            return this;
-        }
-
-        public Builder lrf(double v) {
-            lrf = v;
-            return this;
-        }
-
-        public Builder momentum(double v) {
-            momentum = v;
-            return this;
-        }
-
-        public Builder weightDecay(double v) {
-            weightDecay = v;
-            return this;
-        }
-
-        public Builder warmupEpochs(double v) {
-            warmupEpochs = v;
-            return this;
-        }
-
-        public Builder warmupMomentum(double v) {
-            warmupMomentum = v;
-            return this;
-        }
-
-        public Builder warmupBiasLr(double v) {
-            warmupBiasLr = v;
-            return this;
-        }
-
-        public Builder box(double v) {
-            box = v;
-            return this;
-        }
-
-        public Builder cls(double v) {
-            cls = v;
-            return this;
-        }
-
-        public Builder clsPw(double v) {
-            clsPw = v;
-            return this;
-        }
-
-        public Builder obj(double v) {
-            obj = v;
-            return this;
-        }
-
-        public Builder objPw(double v) {
-            objPw = v;
-            return this;
-        }
-
-        public Builder iouT(double v) {
-            iouT = v;
-            return this;
-        }
-
-        public Builder anchorT(double v) {
-            anchorT = v;
-            return this;
-        }
-
-        public Builder flGamma(double v) {
-            flGamma = v;
-            return this;
-        }
-
-        public Builder hsvH(double v) {
-            hsvH = v;
-            return this;
-        }
-
-        public Builder hsvS(double v) {
-            hsvS = v;
-            return this;
-        }
-
-        public Builder hsvV(double v) {
-            hsvV = v;
-            return this;
-        }
-
-        public Builder degrees(double v) {
-            degrees = v;
-            return this;
-        }
-
-        public Builder translate(double v) {
-            translate = v;
-            return this;
-        }
-
-        public Builder scale(double v) {
-            scale = v;
-            return this;
-        }
-
-        public Builder shear(double v) {
-            shear = v;
-            return this;
-        }
-
-        public Builder perspective(double v) {
-            perspective = v;
-            return this;
-        }
-
-        public Builder flipud(double v) {
-            flipud = v;
-            return this;
-        }
-
-        public Builder fliplr(double v) {
-            fliplr = v;
-            return this;
-        }
-
-        public Builder mosaic(double v) {
-            mosaic = v;
-            return this;
-        }
-
-        public Builder mixup(double v) {
-            mixup = v;
-            return this;
-        }
-
-        public Builder copyPaste(double v) {
-            copyPaste = v;
-            return this;
-        }
-
-        public Builder pasteIn(double v) {
-            pasteIn = v;
-            return this;
-        }
-
-        public Builder labelSmoothing(double v) {
-            labelSmoothing = v;
-            return this;
-        }
-
-        /** Sets a value by its hyp file key ({@code weight_decay}, {@code copy_paste}, ...). */
-        public Builder set(String key, double v) {
-            switch (key) {
-                case "lr0" -> lr0 = v;
-                case "lrf" -> lrf = v;
-                case "momentum" -> momentum = v;
-                case "weight_decay" -> weightDecay = v;
-                case "warmup_epochs" -> warmupEpochs = v;
-                case "warmup_momentum" -> warmupMomentum = v;
-                case "warmup_bias_lr" -> warmupBiasLr = v;
-                case "box" -> box = v;
-                case "cls" -> cls = v;
-                case "cls_pw" -> clsPw = v;
-                case "obj" -> obj = v;
-                case "obj_pw" -> objPw = v;
-                case "iou_t" -> iouT = v;
-                case "anchor_t" -> anchorT = v;
-                case "fl_gamma" -> flGamma = v;
-                case "hsv_h" -> hsvH = v;
-                case "hsv_s" -> hsvS = v;
-                case "hsv_v" -> hsvV = v;
-                case "degrees" -> degrees = v;
-                case "translate" -> translate = v;
-                case "scale" -> scale = v;
-                case "shear" -> shear = v;
-                case "perspective" -> perspective = v;
-                case "flipud" -> flipud = v;
-                case "fliplr" -> fliplr = v;
-                case "mosaic" -> mosaic = v;
-                case "mixup" -> mixup = v;
-                case "copy_paste" -> copyPaste = v;
-                case "paste_in" -> pasteIn = v;
-                default ->
-                    throw new IllegalArgumentException("unknown hyper-parameter '" + key + "'; expected " + KEYS);
-            }
-            return this;
-        }
-
-        /** The values, checked as a hyp file's are: finite, >= 0, probabilities <= 1, lr0 > 0, anchor_t > 1. */
-        public Hyperparameters build() {
-            Hyperparameters h = new Hyperparameters(this);
-            try {
-                h.check("hyper-parameters");
-            } catch (IOException e) {
-                throw new IllegalArgumentException(e.getMessage());
-            }
-            return h;
-        }
-
-        /** Derived values (the loss gains scaled for training) that need no check. */
-        private Hyperparameters unchecked() {
-            return new Hyperparameters(this);
-        }
     }
 }

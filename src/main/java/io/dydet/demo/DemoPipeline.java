@@ -31,6 +31,7 @@ import io.dydet.train.EpochResult;
 import io.dydet.train.ForwardingTrainListener;
 import io.dydet.train.RouterCriterion;
 import io.dydet.train.TrainArgs;
+import io.dydet.train.TrainArgsBuilder;
 import io.dydet.train.Trainer;
 import io.dydet.train.TrainingStep;
 import java.io.IOException;
@@ -269,7 +270,7 @@ public final class DemoPipeline {
     }
 
     /** What the demo's runs share: its data, machine, seed and batch (accumulated to the batch itself, not 64). */
-    private TrainArgs.Builder common(TrainingStep step, Path dataYaml, int epochs) {
+    private TrainArgsBuilder common(TrainingStep step, Path dataYaml, int epochs) {
         return TrainArgs.builder()
                 .step(step)
                 .data(dataYaml.toString())

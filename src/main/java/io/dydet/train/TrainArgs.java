@@ -62,7 +62,7 @@ public final class TrainArgs {
     private final boolean mirrorRoutes;
     private final RouterCriterion routerCriterion;
 
-    private TrainArgs(Builder b) {
+    TrainArgs(TrainArgsBuilder b) {
         TrainingStep.Defaults d = b.step.defaults();
         step = b.step;
         model = b.model;
@@ -99,13 +99,13 @@ public final class TrainArgs {
             throw new IllegalArgumentException("minimum warmup iterations must be >= 0, got " + minWarmup);
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static TrainArgsBuilder builder() {
+        return new TrainArgsBuilder();
     }
 
     /** A builder holding every setting of these arguments, for a run that differs in a few. */
-    public Builder toBuilder() {
-        return new Builder()
+    public TrainArgsBuilder toBuilder() {
+        return new TrainArgsBuilder()
                 .step(step)
                 .model(model)
                 .width(width)
@@ -306,7 +306,7 @@ public final class TrainArgs {
     /** Keys left out keep the builder's defaults; keys this version does not know are ignored. */
     private static TrainArgs fromTree(JsonNode t) {
         if (t == null || !t.isObject()) throw new IllegalArgumentException("not a mapping of settings");
-        Builder b = builder();
+        TrainArgsBuilder b = builder();
         if (t.hasNonNull("step")) b.step(TrainingStep.parse(value(t, "step", String.class)));
         if (t.has("model")) b.model(value(t, "model", String.class));
         if (t.has("width")) b.width(value(t, "width", Double.class));
@@ -358,171 +358,5 @@ public final class TrainArgs {
     @Override
     public String toString() {
         return "TrainArgs" + toMap();
-    }
-
-    /** Named settings with the command line's defaults; the step's own defaults apply to what is left unset when built. */
-    public static final class Builder {
-        private TrainingStep step = TrainingStep.DETECTOR;
-        private String model = "dy-yolov7";
-        private Double width;
-        private String data;
-        private String hyp;
-        private Integer epochs;
-        private Integer batch;
-        private int img = 640;
-        private String device = "cpu";
-        private int workers = 2;
-        private long seed;
-        private String weights;
-        private Boolean adam;
-        private Boolean linearLr;
-        private int minWarmup = 1000;
-        private int nominalBatch = 64;
-        private boolean validate = true;
-        private int valBatch = 32;
-        private double labelSmoothing;
-        private Double lr0;
-        private String cacheDir;
-        private double dynamicThreshold = 0.5;
-        private int valEvery = 1;
-        private Boolean autoanchor;
-        private boolean mirrorRoutes;
-        private RouterCriterion routerCriterion;
-
-        private Builder() {}
-
-        public Builder step(TrainingStep v) {
-            step = Objects.requireNonNull(v, "step");
-            return this;
-        }
-
-        public Builder model(String v) {
-            model = v;
-            return this;
-        }
-
-        public Builder width(Double v) {
-            width = v;
-            return this;
-        }
-
-        public Builder data(String v) {
-            data = v;
-            return this;
-        }
-        /** Null: the step's default. */
-        public Builder hyp(String v) {
-            hyp = v;
-            return this;
-        }
-
-        public Builder epochs(int v) {
-            epochs = v;
-            return this;
-        }
-
-        public Builder batch(int v) {
-            batch = v;
-            return this;
-        }
-
-        public Builder img(int v) {
-            img = v;
-            return this;
-        }
-
-        public Builder device(String v) {
-            device = v;
-            return this;
-        }
-
-        public Builder workers(int v) {
-            workers = v;
-            return this;
-        }
-
-        public Builder seed(long v) {
-            seed = v;
-            return this;
-        }
-
-        public Builder weights(String v) {
-            weights = v;
-            return this;
-        }
-
-        public Builder adam(boolean v) {
-            adam = v;
-            return this;
-        }
-
-        public Builder linearLr(boolean v) {
-            linearLr = v;
-            return this;
-        }
-
-        public Builder minWarmup(int v) {
-            minWarmup = v;
-            return this;
-        }
-
-        public Builder nominalBatch(int v) {
-            nominalBatch = v;
-            return this;
-        }
-
-        public Builder validate(boolean v) {
-            validate = v;
-            return this;
-        }
-
-        public Builder valBatch(int v) {
-            valBatch = v;
-            return this;
-        }
-
-        public Builder labelSmoothing(double v) {
-            labelSmoothing = v;
-            return this;
-        }
-
-        public Builder lr0(Double v) {
-            lr0 = v;
-            return this;
-        }
-
-        public Builder cacheDir(String v) {
-            cacheDir = v;
-            return this;
-        }
-
-        public Builder dynamicThreshold(double v) {
-            dynamicThreshold = v;
-            return this;
-        }
-
-        public Builder valEvery(int v) {
-            valEvery = v;
-            return this;
-        }
-
-        public Builder autoanchor(boolean v) {
-            autoanchor = v;
-            return this;
-        }
-
-        public Builder mirrorRoutes(boolean v) {
-            mirrorRoutes = v;
-            return this;
-        }
-
-        public Builder routerCriterion(RouterCriterion v) {
-            routerCriterion = v;
-            return this;
-        }
-
-        public TrainArgs build() {
-            return new TrainArgs(this);
-        }
     }
 }
