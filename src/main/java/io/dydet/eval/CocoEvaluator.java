@@ -1,6 +1,5 @@
 package io.dydet.eval;
 
-import io.dydet.eval.CocoGroundTruth.Sorting;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
