@@ -384,17 +384,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     private Trace newTrace(NDArray input) {
-        if (input.getShape().dimension() != 4
-                || input.getShape().get(1) != network.spec().inChannels()) {
-            throw new IllegalArgumentException(
-                    "input must be (B, " + network.spec().inChannels() + ", H, W), got " + input.getShape());
-        }
-        int stride = network.maxStride();
-        long h = input.getShape().get(2), w = input.getShape().get(3);
-        if (h % stride != 0 || w % stride != 0) {
-            throw new IllegalArgumentException(
-                    "input size " + h + "x" + w + " must be a multiple of the model's largest stride " + stride);
-        }
+        network.checkInputShape(input.getShape());
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
         }

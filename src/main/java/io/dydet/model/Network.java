@@ -1,5 +1,6 @@
 package io.dydet.model;
 
+import ai.djl.ndarray.types.Shape;
 import io.dydet.engine.check.ConvShape;
 import io.dydet.nn.AdaptiveRouter;
 import io.dydet.nn.FeatureShape;
@@ -89,6 +90,19 @@ public final class Network {
             throw new IllegalArgumentException(
                     "--img " + size + " must be a positive multiple of the model's largest stride " + maxStride());
         return size;
+    }
+
+    /** Throws unless {@code shape} is a batch (B, inChannels, H, W) with H and W multiples of the largest stride. */
+    void checkInputShape(Shape shape) {
+        if (shape.dimension() != 4 || shape.get(1) != spec.inChannels()) {
+            throw new IllegalArgumentException("input must be (B, " + spec.inChannels() + ", H, W), got " + shape);
+        }
+        int stride = maxStride();
+        long h = shape.get(2), w = shape.get(3);
+        if (h % stride != 0 || w % stride != 0) {
+            throw new IllegalArgumentException(
+                    "input size " + h + "x" + w + " must be a multiple of the model's largest stride " + stride);
+        }
     }
 
     /** The deploy form: Conv+BN folded, RepConv merged, implicit layers folded into the detection convs. */
