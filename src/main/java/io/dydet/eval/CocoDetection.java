@@ -3,7 +3,6 @@ package io.dydet.eval;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import io.dydet.eval.CocoGroundTruth.JsonIn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

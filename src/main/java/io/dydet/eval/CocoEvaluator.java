@@ -1,6 +1,5 @@
 package io.dydet.eval;
 
-import io.dydet.eval.CocoGroundTruth.Sorting;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -54,7 +53,7 @@ public final class CocoEvaluator {
     private static final int M = MAX_DETS.length;
     private static final int MAX_DET = MAX_DETS[M - 1];
     private static final double EPS = Math.ulp(1.0); // np.spacing(1)
-    private static final int FP_SHIFT = 16;
+    private static final int FP_SHIFT = CocoMatcher.FP_SHIFT;
 
     private CocoEvaluator() {}
 
@@ -114,22 +113,6 @@ public final class CocoEvaluator {
     }
 
     // ------------------------------------------------------------------------------------------ implementation
-
-    /** Per category: detections of all images in image order, then score order within an image. */
-    private static final class CategoryRows {
-        double[] score = new double[64];
-        byte[] rank = new byte[64]; // position within its (image, category) group, 0..99
-        int[] flags = new int[64 * A]; // per area: tp bits 0..T-1, fp bits FP_SHIFT..FP_SHIFT+T-1
-        int n;
-
-        void ensure(int extra) {
-            if (n + extra <= score.length) return;
-            int cap = Math.max(score.length * 2, n + extra);
-            score = Arrays.copyOf(score, cap);
-            rank = Arrays.copyOf(rank, cap);
-            flags = Arrays.copyOf(flags, cap * A);
-        }
-    }
 
     private static CocoMetrics run(
             CocoGroundTruth gt, List<CocoDetection> dts, Collection<Long> imageIds, String source)
@@ -212,9 +195,9 @@ public final class CocoEvaluator {
         }
 
         // ---- evaluateImg for every (image, category) with ground truth or detections
-        CategoryRows[] rows = new CategoryRows[K];
+        CocoMatcher.CategoryRows[] rows = new CocoMatcher.CategoryRows[K];
         int[] npig = new int[K * A];
-        Matcher matcher = new Matcher(gt);
+        CocoMatcher matcher = new CocoMatcher(gt);
         for (int i = 0; i < nI; i++) {
             if (!selected[i]) continue;
             int ga = gt.imageStart[i], ge = gt.imageStart[i + 1];
@@ -228,10 +211,10 @@ public final class CocoEvaluator {
                 int dEnd = da;
                 while (dEnd < de && pc[order[dEnd]] == k) dEnd++;
                 int D = Math.min(dEnd - da, MAX_DET);
-                CategoryRows cr = null;
+                CocoMatcher.CategoryRows cr = null;
                 if (D > 0) {
                     cr = rows[k];
-                    if (cr == null) rows[k] = cr = new CategoryRows();
+                    if (cr == null) rows[k] = cr = new CocoMatcher.CategoryRows();
                     cr.ensure(D);
                 }
                 matcher.evaluate(ga, gEnd - ga, order, da, D, px, py, pw, ph, npig, k, cr);
@@ -291,126 +274,10 @@ public final class CocoEvaluator {
         return -1;
     }
 
-    /** evaluateImg for one (image, category): IoUs once, then matching per area range and IoU threshold. */
-    private static final class Matcher {
-        private final CocoGroundTruth gt;
-        private double[] iou = new double[MAX_DET * 16];
-        private boolean[] gtIgnore = new boolean[16];
-        private boolean[] gtMatched = new boolean[16];
-        private int[] perm = new int[16];
-        private final double[] detArea = new double[MAX_DET];
-        private final double[] thr = new double[T];
-
-        Matcher(CocoGroundTruth gt) {
-            this.gt = gt;
-            for (int t = 0; t < T; t++) thr[t] = Math.min(IOU_THRS[t], 1 - 1e-10);
-        }
-
-        /**
-         * Ground truths {@code [g0, g0 + G)} of the annotation arrays; detections {@code order[d0 .. d0 + D)}
-         * (already sorted by score and truncated). Adds the non-ignored ground-truth counts to {@code npig} and
-         * writes the detections' flags at {@code rows.n ..}.
-         */
-        void evaluate(
-                int g0,
-                int G,
-                int[] order,
-                int d0,
-                int D,
-                double[] px,
-                double[] py,
-                double[] pw,
-                double[] ph,
-                int[] npig,
-                int k,
-                CategoryRows rows) {
-            if (G > gtIgnore.length) {
-                int cap = Math.max(G, gtIgnore.length * 2);
-                gtIgnore = new boolean[cap];
-                gtMatched = new boolean[cap];
-                perm = new int[cap];
-            }
-            if ((long) G * D > iou.length) iou = new double[Math.max(G * D, iou.length * 2)];
-            final double[] ax = gt.annX, ay = gt.annY, aw = gt.annW, ah = gt.annH;
-            final boolean[] crowd = gt.annCrowd;
-            // IoU as maskApi.c bbIou: o[d][g]
-            for (int d = 0; d < D; d++) {
-                int p = order[d0 + d];
-                double dx = px[p], dy = py[p], dw = pw[p], dh = ph[p];
-                double da = dw * dh;
-                detArea[d] = da;
-                int row = d * G;
-                for (int g = 0; g < G; g++) {
-                    int a = g0 + g;
-                    double gx = ax[a], gy = ay[a], gw = aw[a], gh = ah[a];
-                    double o = 0;
-                    double w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
-                    if (w > 0) {
-                        double h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
-                        if (h > 0) {
-                            double inter = w * h;
-                            double u = crowd[a] ? da : da + gw * gh - inter;
-                            o = inter / u;
-                        }
-                    }
-                    iou[row + g] = o;
-                }
-            }
-            final long[] ids = gt.annId;
-            for (int ar = 0; ar < A; ar++) {
-                final double lo = AREA_RNG[ar][0], hi = AREA_RNG[ar][1];
-                // ground truths: ignore flags, order with ignored last (stable)
-                int nRegular = 0;
-                for (int g = 0; g < G; g++) {
-                    int a = g0 + g;
-                    double area = gt.annArea[a];
-                    boolean ig = crowd[a] || area < lo || area > hi;
-                    gtIgnore[g] = ig;
-                    if (!ig) perm[nRegular++] = g;
-                }
-                int j = nRegular;
-                for (int g = 0; g < G; g++) if (gtIgnore[g]) perm[j++] = g;
-                npig[k * A + ar] += nRegular;
-                if (D == 0) continue;
-                int base = rows.n * A + ar;
-                for (int d = 0; d < D; d++) rows.flags[base + d * A] = 0;
-                for (int t = 0; t < T; t++) {
-                    Arrays.fill(gtMatched, 0, G, false);
-                    final double th = thr[t];
-                    final int tpBit = 1 << t, fpBit = 1 << (FP_SHIFT + t);
-                    for (int d = 0; d < D; d++) {
-                        double best = th;
-                        int m = -1;
-                        int row = d * G;
-                        for (int q = 0; q < G; q++) {
-                            int g = perm[q];
-                            if (gtMatched[g] && !crowd[g0 + g]) continue;
-                            if (m > -1 && !gtIgnore[m] && gtIgnore[g]) break;
-                            double v = iou[row + g];
-                            if (v < best) continue;
-                            best = v;
-                            m = g;
-                        }
-                        boolean outside = detArea[d] < lo || detArea[d] > hi;
-                        boolean matched, ignored;
-                        if (m == -1) {
-                            matched = false;
-                            ignored = outside;
-                        } else {
-                            gtMatched[m] = true;
-                            matched = ids[g0 + m] != 0; // COCOeval's dtMatches holds the gt id, 0 = none
-                            ignored = gtIgnore[m] || (!matched && outside);
-                        }
-                        if (!ignored) rows.flags[base + d * A] |= matched ? tpBit : fpBit;
-                    }
-                }
-            }
-        }
-    }
-
-    private static void accumulate(CategoryRows[] rows, int[] npig, int K, double[][] precision, double[] recall) {
+    private static void accumulate(
+            CocoMatcher.CategoryRows[] rows, int[] npig, int K, double[][] precision, double[] recall) {
         int maxN = 0;
-        for (CategoryRows cr : rows) if (cr != null) maxN = Math.max(maxN, cr.n);
+        for (CocoMatcher.CategoryRows cr : rows) if (cr != null) maxN = Math.max(maxN, cr.n);
         int[] order = new int[maxN];
         int[] tmp = new int[maxN];
         int[] sel = new int[maxN];
@@ -421,7 +288,7 @@ public final class CocoEvaluator {
             boolean any = false;
             for (int a = 0; a < A; a++) any |= npig[k * A + a] > 0;
             if (!any) continue; // COCOeval: npig == 0 -> left at -1
-            CategoryRows cr = rows[k];
+            CocoMatcher.CategoryRows cr = rows[k];
             int n = cr == null ? 0 : cr.n;
             for (int i = 0; i < n; i++) order[i] = i;
             if (n > 1) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.dydet.engine.NativeOps;
@@ -17,13 +16,10 @@ import io.dydet.nn.Weights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -53,7 +49,7 @@ public final class DynamicDetModel implements RoutedModel {
             Network network, NDManager manager, Map<String, NDArray> state, boolean channelsLast, Precision precision) {
         this.channelsLast = channelsLast;
         this.precision = precision;
-        this.releases = releases(network);
+        this.releases = Releases.of(network);
         this.network = network;
         this.manager = manager;
         this.state = state;
@@ -160,49 +156,9 @@ public final class DynamicDetModel implements RoutedModel {
                             + "the PyTorch engine; use fp32");
         }
         Network fusedNet = network.fused();
-        Map<String, NDArray> fusedState = new LinkedHashMap<>();
         boolean cpu = "cpu".equals(target.getDevice().getDeviceType()) && options.channelsLastOnCpu();
-        try (NDScope scope = new NDScope()) {
-            List<NDArray> keep = new ArrayList<>();
-            if (network.isDynamic()) {
-                for (ParamSpec p : network.router().params()) {
-                    NDArray c = state.get("router." + p.name()).duplicate();
-                    fusedState.put("router." + p.name(), c);
-                    keep.add(c);
-                }
-            }
-            for (Section s : Section.values()) {
-                for (Node n : network.nodes(s)) {
-                    Map<String, NDArray> w = n.layer().fuseWeights(nodeWeights.get(n), manager);
-                    for (Map.Entry<String, NDArray> e : w.entrySet()) {
-                        NDArray c = e.getValue().duplicate();
-                        fusedState.put(n.prefix() + e.getKey(), c);
-                        keep.add(c);
-                    }
-                }
-            }
-            for (Map.Entry<String, NDArray> e : fusedState.entrySet()) {
-                NDArray k = e.getValue();
-                // channels-last pays off with oneDNN on CPU; elsewhere keep the default layout
-                if (cpu && k.getShape().dimension() == 4 && !e.getKey().startsWith("router.")) {
-                    NDArray cl = Ops.toChannelsLast(k);
-                    e.setValue(cl);
-                    k = cl;
-                }
-                // convolution weights and biases only: the router and the heads' anchors stay float32
-                String name = e.getKey();
-                if (precision == Precision.BFLOAT16
-                        && !name.startsWith("router.")
-                        && (name.endsWith("weight") || name.endsWith("bias"))) {
-                    NDArray b = NativeOps.toBFloat16(k);
-                    e.setValue(b);
-                    k = b;
-                }
-                NDScope.unregister(k);
-                k.attach(target);
-            }
-        }
-        fusedState.forEach((k, v) -> v.setName(k));
+        Map<String, NDArray> fusedState =
+                ModelFusion.fusedState(network, state, nodeWeights, manager, target, precision, cpu);
         return new DynamicDetModel(fusedNet, target, fusedState, cpu, precision);
     }
 
@@ -428,17 +384,7 @@ public final class DynamicDetModel implements RoutedModel {
     }
 
     private Trace newTrace(NDArray input) {
-        if (input.getShape().dimension() != 4
-                || input.getShape().get(1) != network.spec().inChannels()) {
-            throw new IllegalArgumentException(
-                    "input must be (B, " + network.spec().inChannels() + ", H, W), got " + input.getShape());
-        }
-        int stride = network.maxStride();
-        long h = input.getShape().get(2), w = input.getShape().get(3);
-        if (h % stride != 0 || w % stride != 0) {
-            throw new IllegalArgumentException(
-                    "input size " + h + "x" + w + " must be a multiple of the model's largest stride " + stride);
-        }
+        network.checkInputShape(input.getShape());
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
         }
@@ -481,44 +427,6 @@ public final class DynamicDetModel implements RoutedModel {
             if (timer != null) timer.accept(n, System.nanoTime() - t0);
             if (dead != null) for (Source src : dead.getOrDefault(n, List.of())) t.release(src);
         }
-    }
-
-    /**
-     * Per route, the outputs that die after each layer: those whose last reader it is. First-backbone outputs are
-     * never released here (the router and the other route of a mixed batch read them), nor are the head outputs.
-     *
-     * @param backbone1 inside the first backbone, whichever route follows
-     * @param routes    inside each route's own sections
-     */
-    private record Releases(Map<Node, List<Source>> backbone1, Map<Route, Map<Node, List<Source>>> routes) {}
-
-    private static Releases releases(Network net) {
-        Map<Route, Map<Node, List<Source>>> out = new EnumMap<>(Route.class);
-        // first-backbone outputs read only inside the first backbone die there, whatever the route
-        Set<Source> readOutside = new HashSet<>();
-        for (Section s : List.of(Section.DUAL, Section.D1, Section.D2))
-            for (Node n : net.nodes(s)) readOutside.addAll(n.sources());
-        for (int idx : net.spec().routerIns()) readOutside.add(new Source(Section.B1, idx));
-        readOutside.add(new Source(Section.B1, net.nodes(Section.B1).size() - 1));
-        Map<Source, Node> lastInB1 = new LinkedHashMap<>();
-        for (Node n : net.nodes(Section.B1)) for (Source src : n.sources()) lastInB1.put(src, n);
-        Map<Node, List<Source>> b1Dead = new IdentityHashMap<>();
-        lastInB1.forEach((src, node) -> {
-            if (!src.isInput() && !readOutside.contains(src))
-                b1Dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
-        });
-        for (Route r : Route.values()) {
-            List<Section> order = r == Route.ROUTE1 ? List.of(Section.D1) : List.of(Section.DUAL, Section.D2);
-            Map<Source, Node> last = new LinkedHashMap<>();
-            for (Section s : order) for (Node n : net.nodes(s)) for (Source src : n.sources()) last.put(src, n);
-            Map<Node, List<Source>> dead = new IdentityHashMap<>();
-            last.forEach((src, node) -> {
-                if (src.isInput() || src.section() == Section.B1) return;
-                dead.computeIfAbsent(node, k -> new ArrayList<>()).add(src);
-            });
-            out.put(r, dead);
-        }
-        return new Releases(b1Dead, out);
     }
 
     private volatile ObjLongConsumer<Node> layerTimer;
