@@ -73,6 +73,8 @@ public final class Trainer implements AutoCloseable {
                     "model has " + spec.nc() + " classes but " + data.file() + " has nc " + data.nc());
         this.classNames = data.names();
         this.network = Network.build(spec);
+        // as detect and val: a size off the stride would fail deep inside the first forward
+        network.checkImageSize(args.img());
         Device device = Devices.parse(args.device());
         // the data set is checked before any model work: wrong class ids or an empty set fail here
         this.trainSet = step.trainingSet(data, args, listener);

@@ -447,4 +447,17 @@ class TrainerTest {
                         TrainListener.SILENT));
         assertTrue(e2.getMessage().contains("data.yaml") && e2.getMessage().contains("train"), e2.getMessage());
     }
+
+    @Test
+    void anImageSizeOffTheStrideIsRefusedBeforeTraining() throws Exception {
+        Path data = TrainData.make(dir.resolve("offstride"), 2);
+        Path run = dir.resolve("offstriderun");
+        TrainArgs a = TrainData.step1(data, TrainData.quietHyp(dir), 1).toBuilder()
+                .img(100)
+                .build();
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Trainer.start(a, run, TrainListener.SILENT));
+        assertTrue(e.getMessage().contains("--img 100") && e.getMessage().contains("stride 32"), e.getMessage());
+        assertFalse(Files.exists(run.resolve("weights")), "nothing written");
+    }
 }
