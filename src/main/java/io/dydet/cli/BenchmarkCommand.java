@@ -30,12 +30,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "benchmark",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = "Model forward latency per route (median, min, max after warm-up) and images/s.")
 final class BenchmarkCommand implements Callable<Integer> {
     @Mixin

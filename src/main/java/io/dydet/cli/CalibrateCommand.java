@@ -20,12 +20,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "calibrate",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = "Router thresholds for easy shares 100%%..0%% from a validation set, stored in the model file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Mixin
@@ -75,10 +71,7 @@ final class CalibrateCommand implements Callable<Integer> {
         List<Path> images = DataConfig.load(data).images("val");
         Device device = runtime.start();
         try (ModelLoader loader = ModelLoader.open(modelOptions.weights, modelOptions.spec(), device)) {
-            // the size the model runs at: a W6 model file is calibrated at its 1280, not at 640
-            int img = loader.network()
-                    .checkImageSize(
-                            this.img != null ? this.img : loader.artifact().imageSize());
+            int img = loader.imageSize(this.img);
             Path target = output;
             if (target == null) {
                 boolean modelFile = false;

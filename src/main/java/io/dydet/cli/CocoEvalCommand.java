@@ -11,12 +11,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "cocoeval",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = "Score COCO results JSON against COCO ground truth (bbox), equal to pycocotools' COCOeval.")
 final class CocoEvalCommand implements Callable<Integer> {
     @Option(

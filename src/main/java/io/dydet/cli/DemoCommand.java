@@ -16,12 +16,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description =
                 "DynamicDet end to end in minutes: synthetic easy and hard scenes, training step 1 and step 2, calibration, "
                         + "the accuracy/speed sweep, annotated easy/hard images and the router's score against the generated difficulty.")

@@ -9,12 +9,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "demo-data",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description =
                 "Write a small synthetic data set in the YOLO format (images, label files, data YAML) whose scenes are easy or hard on purpose; difficulty.csv records which.")
 final class DemoDataCommand implements Callable<Integer> {

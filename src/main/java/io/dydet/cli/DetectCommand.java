@@ -15,11 +15,11 @@ import picocli.CommandLine.Option;
 @Command(
         name = "detect",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)",
+            ExitCodes.SUCCESS,
+            ExitCodes.FAILURE,
+            ExitCodes.USAGE,
             "3:some images could not be read (listed in detections.json with an error; the others were processed)"
         },
         description =

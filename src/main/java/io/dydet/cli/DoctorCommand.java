@@ -21,12 +21,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "doctor",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = {
             "Checks the engine on this machine: runs the model family's convolutions through libtorch (per oneDNN setting) and ONNX Runtime "
                     + "and compares them with a float64 reference; shows what is right, what dydet chose, and caches the verdict (every command uses it).",

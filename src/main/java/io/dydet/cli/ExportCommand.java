@@ -15,12 +15,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "export",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = {
             "Export the deploy-form model as ONNX (opset 17, dynamic batch and image size): route1_stem.onnx,",
             "route1_head.onnx, route2.onnx and model.json, which says how to connect them and route each image."

@@ -22,12 +22,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "info",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = {
             "Parameters per part and GFLOPs per route (2 x conv MACs of the fused model, router included).",
             "With --weights it reads only the file's header (names, shapes, metadata): tensor values (NaN or infinite "

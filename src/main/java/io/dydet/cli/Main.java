@@ -12,12 +12,8 @@ import picocli.CommandLine.Command;
 @Command(
         name = "dydet",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         versionProvider = Main.Version.class,
         description = "Dynamic object detection (DynamicDet, CVPR 2023) on the JVM.",
         footer = {

@@ -18,12 +18,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "precision-drift",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = {
             "How far a lower precision (bf16) drifts from fp32 on your images: the largest change of both routes'",
             "decoded boxes and confidences, and how many images' detections (after NMS) or routes change."

@@ -27,11 +27,11 @@ import picocli.CommandLine.Option;
 @Command(
         name = "serve-benchmark",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)",
+            ExitCodes.SUCCESS,
+            ExitCodes.FAILURE,
+            ExitCodes.USAGE,
             "3:some requests failed (counted in the errors column)"
         },
         description = {

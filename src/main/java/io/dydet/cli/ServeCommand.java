@@ -11,12 +11,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)"
-        },
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.SUCCESS, ExitCodes.FAILURE, ExitCodes.USAGE},
         description = {
             "HTTP detection service: POST /v1/detect, GET /v1/model, /healthz, /readyz, /metrics and a web page at /.",
             "Concurrent requests are micro-batched; every image in a batch takes its own route.",

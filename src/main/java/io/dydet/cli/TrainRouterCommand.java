@@ -19,9 +19,9 @@ import picocli.CommandLine.Option;
             "Training step 2: freeze a step-1 model (--weights) and train its router with the loss-based exit criterion (defaults: the original's recipe).",
             "--model/--cfg, when given, must name the definition the step-1 model file describes."
         },
-        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {
-            "0:success",
+            ExitCodes.SUCCESS,
             "1:failure (bad data set, model file or settings; the message says which)",
             "2:usage error (unknown or invalid option)"
         })

@@ -22,11 +22,11 @@ import picocli.CommandLine.Option;
 @Command(
         name = "val",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {
-            "0:success",
-            "1:failure (a bad input file, model or setting, or an engine error; the message says which)",
-            "2:usage error (unknown option or invalid value)",
+            ExitCodes.SUCCESS,
+            ExitCodes.FAILURE,
+            ExitCodes.USAGE,
             "3:some images could not be read (skipped and listed on stderr; the metrics cover the others)"
         },
         description = "Evaluate on a data set with the original's test path and COCO metrics equal to pycocotools.")

@@ -455,11 +455,7 @@ public final class Detector implements AutoCloseable {
             ModelLoader loader = ModelLoader.open(weights, spec, device);
             try {
                 // options checked before the model is fused and opened, as serve and the other commands check them
-                int size = loader.network()
-                        .checkImageSize(
-                                imageSize != null
-                                        ? imageSize
-                                        : loader.artifact().imageSize());
+                int size = loader.imageSize(imageSize);
                 if (classes != null)
                     for (int c : classes)
                         ClassNames.checkId(c, loader.artifact().classNames());

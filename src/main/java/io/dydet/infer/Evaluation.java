@@ -69,12 +69,7 @@ public final class Evaluation implements AutoCloseable {
             throws WeightsException {
         ModelLoader loader = ModelLoader.open(settings.weights(), settings.spec(), settings.device());
         try {
-            // the size the model runs at: a W6 model file is evaluated at its 1280, not at 640
-            int size = loader.network()
-                    .checkImageSize(
-                            settings.imageSize() != null
-                                    ? settings.imageSize()
-                                    : loader.artifact().imageSize());
+            int size = loader.imageSize(settings.imageSize());
             if (loader.network().classes() != config.nc()) {
                 throw new IllegalArgumentException(data + " has nc " + config.nc() + " but the model has "
                         + loader.network().classes() + " classes");

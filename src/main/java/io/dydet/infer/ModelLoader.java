@@ -68,6 +68,14 @@ public final class ModelLoader implements AutoCloseable {
     }
 
     /**
+     * The size the model runs at: {@code requested}, else the one the file records (so a W6 model runs at its 1280),
+     * checked against the network's largest stride.
+     */
+    public int imageSize(Integer requested) {
+        return network().checkImageSize(requested != null ? requested : artifact.imageSize());
+    }
+
+    /**
      * On a machine where the engine check found faults, a model whose convolutions lie outside the checked suite
      * (another cfg, W6 at 1280) is not proven right by it: say so and how to check it.
      */

@@ -2,6 +2,7 @@ package io.dydet.spark;
 
 import io.dydet.cli.BackendOption;
 import io.dydet.cli.DetectorOptions;
+import io.dydet.cli.ExitCodes;
 import io.dydet.cli.ModelOptions;
 import io.dydet.cli.RuntimeOptions;
 import io.dydet.cli.ThresholdOptions;
@@ -23,11 +24,11 @@ import picocli.CommandLine.Option;
 @Command(
         name = "spark-detect",
         mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {
-            "0:success",
+            ExitCodes.SUCCESS,
             "1:failure (a bad input, model or setting, or a failed job; the message says which)",
-            "2:usage error (unknown option or invalid value)",
+            ExitCodes.USAGE,
             "3:some images failed (rows with an error)"
         },
         description = {
