@@ -21,6 +21,7 @@ def main():
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--runs', type=int, default=3)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--profile', metavar='FILE', help='write torch.autograd.profiler\'s operator table of one more step here')
     o = p.parse_args()
     import torch, yaml
     torch.set_num_interop_threads(1)
@@ -68,21 +69,40 @@ def main():
     targets = torch.tensor(rows)
     x = torch.rand(o.batch, 3, o.img, o.img)
     model.train()
-    times = []
-    for i in range(o.warmup + o.runs):
+    times, phases = [], {'forward': [], 'loss': [], 'backward': [], 'optimizer': []}
+
+    def step():
         t0 = time.perf_counter()
         pred = model(x)
         pred = pred[0] if isinstance(pred, tuple) else pred
+        t1 = time.perf_counter()
         loss, _ = loss_fn(pred, targets, x)
+        t2 = time.perf_counter()
         loss.backward()
+        t3 = time.perf_counter()
         opt.step()
         opt.zero_grad()
-        if i >= o.warmup: times.append(time.perf_counter() - t0)
-        print('step %d: %.3f s' % (i, time.perf_counter() - t0), file=sys.stderr)
+        t4 = time.perf_counter()
+        return t0, t1, t2, t3, t4
+
+    for i in range(o.warmup + o.runs):
+        t0, t1, t2, t3, t4 = step()
+        if i >= o.warmup:
+            times.append(t4 - t0)
+            for k, a, b in (('forward', t0, t1), ('loss', t1, t2), ('backward', t2, t3), ('optimizer', t3, t4)):
+                phases[k].append(b - a)
+        print('step %d: %.3f s' % (i, t4 - t0), file=sys.stderr)
+    if o.profile:
+        with torch.autograd.profiler.profile() as prof:
+            step()
+        with open(o.profile, 'w') as f:
+            f.write(prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=40))
     med = statistics.median(times)
     sys.stdout = real
     print(json.dumps({'img': o.img, 'batch': o.batch, 'width': o.width, 'threads': o.threads, 'median_s': med,
-                      'min_s': min(times), 'max_s': max(times), 'images_per_s': o.batch / med, 'torch': torch.__version__}))
+                      'min_s': min(times), 'max_s': max(times), 'images_per_s': o.batch / med,
+                      'phases_median_s': {k: statistics.median(v) for k, v in phases.items()},
+                      'torch': torch.__version__}))
 
 if __name__ == '__main__':
     main()

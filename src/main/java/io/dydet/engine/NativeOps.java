@@ -23,6 +23,8 @@ public final class NativeOps {
     private static final Logger LOG = LoggerFactory.getLogger(NativeOps.class);
     /** at::_ops::silu_::call(at::Tensor&); DJL's array handle is a pointer to its at::Tensor. */
     private static final String SILU_INPLACE = "_ZN2at4_ops5silu_4callERNS_6TensorE";
+    /** at::_ops::silu::call(const at::Tensor&): through the dispatcher, so autograd records SiLU's own backward. */
+    private static final String SILU_TRACKED_SYMBOL = "_ZN2at4_ops4silu4callERKNS_6TensorE";
     /** at::_ops::to_dtype::call(const at::Tensor&, c10::ScalarType, bool non_blocking, bool copy, std::optional<MemoryFormat>). */
     private static final String TO_DTYPE =
             "_ZN2at4_ops8to_dtype4callERKNS_6TensorEN3c1010ScalarTypeEbbSt8optionalINS5_12MemoryFormatEE";
@@ -58,6 +60,7 @@ public final class NativeOps {
     private static final class Symbols {
         static final NativeLibrary TORCH = libtorch();
         static final Function SILU = find(SILU_INPLACE);
+        static final Function SILU_TRACKED = find(SILU_TRACKED_SYMBOL);
         static final Function CAST = find(TO_DTYPE);
         static final Function NEW = find(OPERATOR_NEW);
 
@@ -124,6 +127,19 @@ public final class NativeOps {
         // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer)
         Symbols.CAST.invokeVoid(
                 new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
+        return new PtNDArray((PtNDManager) p.getManager(), Pointer.nativeValue(handle));
+    }
+
+    /**
+     * SiLU as one libtorch operator whose backward autograd records (one kernel each way instead of sigmoid,
+     * multiply and their three backward kernels), in x's manager; null when the operator is unavailable here.
+     */
+    public static NDArray silu(NDArray x) {
+        if (!enabled) return null;
+        Function f = Symbols.SILU_TRACKED;
+        if (f == null || Symbols.NEW == null || !(x instanceof PtNDArray p)) return null;
+        Pointer handle = Symbols.NEW.invokePointer(new Object[] {TENSOR_BYTES});
+        f.invokeVoid(new Object[] {handle, new Pointer(p.getHandle())});
         return new PtNDArray((PtNDManager) p.getManager(), Pointer.nativeValue(handle));
     }
 

@@ -10,7 +10,6 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import io.dydet.engine.Layouts;
 import io.dydet.engine.NativeOps;
-import io.dydet.engine.Scalars;
 
 /** The tensor operations the layers share, with the original's numerics (BN eps 1e-3, momentum 0.03). */
 public final class Ops {
@@ -44,38 +43,25 @@ public final class Ops {
     }
 
     /**
-     * Training-mode BatchNorm, differentiable through the batch statistics as PyTorch's. The statistics are taken in
-     * two passes (the mean, then the mean of squared deviations): libtorch 2.7's own kernel drifted 10x further from
-     * the reference (torch 1.13 on CPU) than the reference's float32-vs-float64 gap over tiny batches and ~100 layers,
-     * while the two-pass statistics stay within the golden tolerances (measured on the golden training batch).
+     * Training-mode BatchNorm: libtorch's fused kernel (one pass each way, gradients through the batch statistics,
+     * running statistics updated in place), fed NCHW-contiguous memory. oneDNN hands some convolution outputs back
+     * channels-last, and libtorch 2.7's channels-last statistics accumulate in float32: on the golden training batch
+     * that drifted 10x further from the original than the contiguous path, whose statistics accumulate in float64.
+     * The reshape round trip is free for contiguous input and one copy otherwise.
      */
     static NDArray batchNormTrain(NDArray x, Weights bn) {
-        Shape s = x.getShape();
-        long b = s.get(0), c = s.get(1);
-        long n = s.size() / c;
-        // means over (B, H, W) as a mean over H*W, then over B (equal counts; DJL's mean takes one axis)
-        NDArray grouped = x.reshape(b, c, -1);
-        NDArray mean = grouped.mean(new int[] {2}).mean(new int[] {0});
-        NDArray var =
-                grouped.sub(mean.reshape(1, c, 1)).square().mean(new int[] {2}).mean(new int[] {0});
-        NDArray std = var.add(BN_EPS).sqrt();
-        NDArray gamma = bn.get("weight"), beta = bn.get("bias");
-        // 1 / std with an engine-owned numerator (a DJL scalar overload would leave the backward a freed operand)
-        NDArray scale = std.onesLike().div(std).mul(gamma);
-        // the batch-derived operand comes first so results belong to this step's manager, not the model's
-        NDArray shift = mean.mul(scale).neg().add(beta);
-        NDArray y = x.mul(scale.reshape(1, c, 1, 1)).add(shift.reshape(1, c, 1, 1));
-        try (NDArray m = mean.stopGradient();
-                NDArray v = var.stopGradient()) {
-            float keep = 1f - BN_MOMENTUM_TORCH;
-            NDArray rm = bn.get("running_mean"), rv = bn.get("running_var");
-            NDArray newMean = Scalars.mul(m, BN_MOMENTUM_TORCH);
-            NDArray newVar = Scalars.mul(v, (float) (BN_MOMENTUM_TORCH * (double) n / Math.max(n - 1, 1)));
-            rm.muli(keep).addi(newMean);
-            rv.muli(keep).addi(newVar);
-            newMean.close();
-            newVar.close();
-        }
+        NDArray contiguous = x.reshape(-1).reshape(x.getShape());
+        NDArray y = BatchNorm.batchNorm(
+                        contiguous,
+                        bn.get("running_mean"),
+                        bn.get("running_var"),
+                        bn.get("weight"),
+                        bn.get("bias"),
+                        1,
+                        1f - BN_MOMENTUM_TORCH,
+                        BN_EPS,
+                        true)
+                .singletonOrThrow();
         NDArray tracked = bn.get("num_batches_tracked");
         if (tracked != null) tracked.addi(1);
         return y;
@@ -84,6 +70,10 @@ public final class Ops {
     /** x * sigmoid(x). In eval mode the product is written into x (saves an allocation per layer). */
     public static NDArray silu(NDArray x, Mode mode) {
         if (!mode.training() && NativeOps.siluInPlace(x)) return x;
+        if (mode.training()) {
+            NDArray y = NativeOps.silu(x);
+            if (y != null) return y;
+        }
         NDArray s = Activation.sigmoid(x);
         if (mode.training()) return x.mul(s);
         x.muli(s);
