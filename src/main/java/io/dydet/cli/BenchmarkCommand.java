@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.dydet.data.Sources;
 import io.dydet.engine.Engines;
+import io.dydet.engine.OperatorProfile;
 import io.dydet.infer.Backend;
 import io.dydet.infer.Detector;
 import io.dydet.infer.EndToEndBenchmark;
@@ -75,6 +76,13 @@ final class BenchmarkCommand implements Callable<Integer> {
                     "time a step-1 training step instead (forward of both routes, OTA loss, backward, SGD step, EMA) on a synthetic batch")
     boolean train;
 
+    @Option(
+            names = "--profile",
+            paramLabel = "TRACE.json",
+            description =
+                    "with --train: record the last timed step with libtorch's operator profiler into this Chrome trace (open it in chrome://tracing or Perfetto) and print the operators taking the most time")
+    Path profile;
+
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
@@ -141,31 +149,37 @@ final class BenchmarkCommand implements Callable<Integer> {
             DynamicDetModel model = modelOptions.weights != null
                     ? ModelFiles.load(modelOptions.weights, spec, root.newSubManager())
                     : DynamicDetModel.initialized(net, root.newSubManager(), 0);
+            if (profile != null && !train)
+                throw new IllegalArgumentException("--profile records a training step: add --train");
             if (train) {
                 if (fused)
                     throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
-                TrainBenchmark.Result r =
-                        TrainBenchmark.run(model, batch, size, warmup, runs, bar == null ? null : bar::update);
+                TrainBenchmark.Result r = TrainBenchmark.run(
+                        model,
+                        new TrainBenchmark.Settings(batch, size, warmup, runs, profile),
+                        bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
+                OperatorProfile operators = profile == null ? null : OperatorProfile.read(profile);
                 if (json) {
-                    System.out.println(Json.PRETTY.writeValueAsString(Map.of(
-                            "model",
-                            spec.name(),
-                            "img",
-                            size,
-                            "batch",
-                            batch,
-                            "threads",
-                            Engines.threads(),
-                            "median_s",
-                            r.medianSeconds(),
-                            "min_s",
-                            r.minSeconds(),
-                            "max_s",
-                            r.maxSeconds(),
-                            "images_per_s",
-                            r.imagesPerSecond())));
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("model", spec.name());
+                    out.put("img", size);
+                    out.put("batch", batch);
+                    out.put("threads", Engines.threads());
+                    out.put("median_s", r.medianSeconds());
+                    out.put("min_s", r.minSeconds());
+                    out.put("max_s", r.maxSeconds());
+                    out.put("images_per_s", r.imagesPerSecond());
+                    out.put(
+                            "phases_median_s",
+                            Map.of(
+                                    "forward", r.forwardSeconds(),
+                                    "loss", r.lossSeconds(),
+                                    "backward", r.backwardSeconds(),
+                                    "optimizer_and_ema", r.optimizerSeconds()));
+                    if (operators != null) out.put("operators", operators.top(40));
+                    System.out.println(Json.PRETTY.writeValueAsString(out));
                 } else {
                     System.out.printf(
                             "%s training step at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s%n",
@@ -181,6 +195,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                     System.out.printf(
                             "phases (median s): forward %.3f, loss %.3f, backward %.3f, optimiser + EMA %.3f%n",
                             r.forwardSeconds(), r.lossSeconds(), r.backwardSeconds(), r.optimizerSeconds());
+                    if (operators != null) printOperators(operators);
                 }
                 return 0;
             }
@@ -238,5 +253,16 @@ final class BenchmarkCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void printOperators(OperatorProfile operators) {
+        System.out.printf(
+                "operators of the profiled step (self time, %.1f ms in all; trace: %s):%n",
+                operators.totalSelfMillis(), profile);
+        for (OperatorProfile.Row row : operators.top(15)) {
+            System.out.printf(
+                    "  %-48s %9.1f ms %5.1f%% %6d calls%n",
+                    row.name(), row.selfMillis(), 100 * row.selfMillis() / operators.totalSelfMillis(), row.calls());
+        }
     }
 }

@@ -32,6 +32,8 @@ public final class NativeOps {
     private static final String OPERATOR_NEW = "_Znwm";
     /** c10::ScalarType::BFloat16. */
     private static final int SCALAR_TYPE_BFLOAT16 = 15;
+    /** c10::ScalarType::Float. */
+    private static final int SCALAR_TYPE_FLOAT = 6;
     /** sizeof(at::Tensor): one intrusive pointer. */
     private static final long TENSOR_BYTES = 8;
 
@@ -117,6 +119,20 @@ public final class NativeOps {
      * @throws UnsupportedOperationException when the loaded engine cannot (see {@link #bfloat16Available()})
      */
     public static NDArray toBFloat16(NDArray x) {
+        return cast(x, SCALAR_TYPE_BFLOAT16);
+    }
+
+    /**
+     * A float32 copy of x (e.g. of a bfloat16 array) whose backward autograd records, unlike DJL's {@code toType},
+     * which runs without gradients; same shape, device and layout, in x's manager.
+     *
+     * @throws UnsupportedOperationException when the loaded engine cannot (see {@link #bfloat16Available()})
+     */
+    public static NDArray toFloat32(NDArray x) {
+        return cast(x, SCALAR_TYPE_FLOAT);
+    }
+
+    private static NDArray cast(NDArray x, int scalarType) {
         if (!bfloat16Available() || !(x instanceof PtNDArray p)) {
             throw new UnsupportedOperationException(
                     "bfloat16 needs the PyTorch engine with libtorch's to_dtype operator (" + TO_DTYPE
@@ -124,9 +140,10 @@ public final class NativeOps {
                             + (enabled ? "" : " (native operators are switched off)"));
         }
         Pointer handle = Symbols.NEW.invokePointer(new Object[] {TENSOR_BYTES});
-        // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer)
+        // the result at::Tensor is constructed in place at the handle (returned through the hidden result pointer);
+        // through the dispatcher, so autograd records the cast when gradients are on
         Symbols.CAST.invokeVoid(
-                new Object[] {handle, new Pointer(p.getHandle()), SCALAR_TYPE_BFLOAT16, (byte) 0, (byte) 0, (short) 0});
+                new Object[] {handle, new Pointer(p.getHandle()), scalarType, (byte) 0, (byte) 0, (short) 0});
         return new PtNDArray((PtNDManager) p.getManager(), Pointer.nativeValue(handle));
     }
 

@@ -8,6 +8,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.dydet.engine.Layouts;
 import io.dydet.engine.NativeOps;
 
@@ -29,16 +31,25 @@ public final class Ops {
     /** BatchNorm over channels; in TRAIN mode it normalises with batch statistics, updates the running ones and counts the batch. */
     public static NDArray batchNorm(NDArray x, Weights bn, Mode mode) {
         if (mode.training()) return batchNormTrain(x, bn);
-        return BatchNorm.batchNorm(
-                        x,
-                        bn.get("running_mean"),
-                        bn.get("running_var"),
-                        bn.get("weight"),
-                        bn.get("bias"),
-                        1,
-                        1f - BN_MOMENTUM_TORCH,
-                        BN_EPS,
-                        false)
+        return batchNormKernel(x, bn, false);
+    }
+
+    /**
+     * libtorch's batch_norm, called directly for PyTorch arrays: DJL's wrapper adds two no-op transposes (and their
+     * backward nodes) around it. JniUtils names its parameters gamma, beta, mean, var but passes them on as mean,
+     * var, gamma, beta, the order used here; its momentum is PyTorch's.
+     */
+    private static NDArray batchNormKernel(NDArray x, Weights bn, boolean training) {
+        NDArray mean = bn.get("running_mean"), var = bn.get("running_var");
+        NDArray gamma = bn.get("weight"), beta = bn.get("bias");
+        if (x instanceof PtNDArray px
+                && mean instanceof PtNDArray pm
+                && var instanceof PtNDArray pv
+                && gamma instanceof PtNDArray pg
+                && beta instanceof PtNDArray pb) {
+            return JniUtils.batchNorm(px, pm, pv, pg, pb, training, BN_MOMENTUM_TORCH, BN_EPS);
+        }
+        return BatchNorm.batchNorm(x, mean, var, gamma, beta, 1, 1f - BN_MOMENTUM_TORCH, BN_EPS, training)
                 .singletonOrThrow();
     }
 
@@ -51,17 +62,7 @@ public final class Ops {
      */
     static NDArray batchNormTrain(NDArray x, Weights bn) {
         NDArray contiguous = x.reshape(-1).reshape(x.getShape());
-        NDArray y = BatchNorm.batchNorm(
-                        contiguous,
-                        bn.get("running_mean"),
-                        bn.get("running_var"),
-                        bn.get("weight"),
-                        bn.get("bias"),
-                        1,
-                        1f - BN_MOMENTUM_TORCH,
-                        BN_EPS,
-                        true)
-                .singletonOrThrow();
+        NDArray y = batchNormKernel(contiguous, bn, true);
         NDArray tracked = bn.get("num_batches_tracked");
         if (tracked != null) tracked.addi(1);
         return y;

@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dydet.data.Hyperparameters;
 import io.dydet.engine.Engines;
+import io.dydet.engine.OperatorProfiler;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.Section;
 import io.dydet.model.TrainOutput;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.IntConsumer;
@@ -60,10 +62,24 @@ public final class TrainBenchmark {
         }
     }
 
+    /**
+     * What to time.
+     *
+     * @param profileTrace when not null, libtorch's operator profiler records the last timed step into this Chrome
+     *     trace (see {@link OperatorProfile})
+     */
+    public record Settings(int batch, int imageSize, int warmup, int runs, Path profileTrace) {
+        public Settings {
+            if (batch < 1 || imageSize < 1 || warmup < 0 || runs < 1)
+                throw new IllegalArgumentException("batch, image size and runs must be >= 1 and warm-up >= 0");
+        }
+    }
+
     private TrainBenchmark() {}
 
-    public static Result run(
-            DynamicDetModel model, int batch, int imageSize, int warmup, int runs, IntConsumer progress) {
+    public static Result run(DynamicDetModel model, Settings settings, IntConsumer progress) {
+        int batch = settings.batch(), imageSize = settings.imageSize();
+        int warmup = settings.warmup(), runs = settings.runs();
         Hyperparameters hyp = Hyperparameters.scratchP5();
         ParameterGroups groups = ParameterGroups.of(model);
         groups.requireGradients(model);
@@ -93,6 +109,8 @@ public final class TrainBenchmark {
                 Ema ema = Ema.of(model)) {
             NDArray input = root.randomUniform(0, 1, new Shape(batch, 3, imageSize, imageSize));
             for (int i = 0; i < warmup + runs; i++) {
+                boolean profiled = settings.profileTrace() != null && i == warmup + runs - 1;
+                OperatorProfiler profiler = profiled ? OperatorProfiler.start(settings.profileTrace()) : null;
                 long t0 = System.nanoTime();
                 boolean grad = Engines.isGradEnabled();
                 Engines.setGradEnabled(true);
@@ -113,6 +131,7 @@ public final class TrainBenchmark {
                 opt.zeroGrad();
                 ema.update(model);
                 long t4 = System.nanoTime();
+                if (profiler != null) profiler.close();
                 if (i >= warmup) {
                     seconds[i - warmup] = (t4 - t0) / 1e9;
                     phases[0][i - warmup] = (t1 - t0) / 1e9;
