@@ -157,7 +157,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
                 TrainBenchmark.Result r = TrainBenchmark.run(
                         model,
-                        new TrainBenchmark.Settings(batch, size, warmup, runs, profile),
+                        new TrainBenchmark.Settings(batch, size, warmup, runs, backend.precision(), profile),
                         bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
                 OperatorProfile operators = profile == null ? null : OperatorProfile.read(profile);

@@ -1,5 +1,6 @@
 package io.dydet.cli;
 
+import io.dydet.model.Precision;
 import io.dydet.train.TrainArgs;
 import io.dydet.train.TrainArgsBuilder;
 import io.dydet.train.TrainingStep;
@@ -44,6 +45,14 @@ public final class TrainingOptions {
             paramLabel = "sgd|adam|adamw",
             description = "optimiser (default: train sgd, with Nesterov momentum; train-router adamw, the original's)")
     public String optimizer;
+
+    @Option(
+            names = "--precision",
+            paramLabel = "fp32|bf16",
+            defaultValue = "fp32",
+            description =
+                    "number format of the forward and backward passes: fp32, or bf16 mixed precision (convolutions, activations and their gradients in bf16; weights, BatchNorm statistics, losses and the optimiser in fp32; needs a CPU with AVX512-BF16 or AMX; default ${DEFAULT-VALUE})")
+    public String precision;
 
     @Option(
             names = "--device",
@@ -141,7 +150,8 @@ public final class TrainingOptions {
                 .labelSmoothing(labelSmoothing)
                 .lr0(lr0)
                 .cacheDir(cacheDir == null ? null : cacheDir.toAbsolutePath().toString())
-                .valEvery(valEvery);
+                .valEvery(valEvery)
+                .precision(Precision.parse(precision));
         if (epochs != null) b.epochs(epochs);
         if (batch != null) b.batch(batch);
         if (img != null) b.img(img);

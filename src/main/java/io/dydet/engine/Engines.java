@@ -1,5 +1,6 @@
 package io.dydet.engine;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -7,7 +8,10 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.dydet.engine.check.CheckMode;
 import io.dydet.engine.check.EngineCheck;
 import io.dydet.engine.check.EngineReport;
+import io.dydet.engine.check.MachineFingerprint;
 import io.dydet.engine.check.TorchSetting;
+import io.dydet.model.Precision;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +83,28 @@ public final class Engines {
         throw new IllegalStateException(what + " is refused: on this machine torch computes convolutions wrong ("
                 + mode.description() + "): " + r.summary()
                 + ". Run dydet doctor for details; --force (DYDET_FORCE=1) runs it anyway, with wrong results");
+    }
+
+    /**
+     * Refuses a training precision this machine cannot run right (unless forced for the engine check's verdicts):
+     * fp32 needs torch's training convolutions right; bf16 also needs the bfloat16 operators, the bfloat16 forward
+     * right and, on a CPU, bfloat16 instructions (AVX512-BF16 or AMX-BF16), without which oneDNN emulates them slowly.
+     */
+    public static void requireTrainingPrecision(Precision precision, Device device) {
+        String what = "training in " + precision.cliName();
+        if (precision == Precision.BFLOAT16) {
+            if (!NativeOps.bfloat16Available())
+                throw new IllegalStateException(what + " is refused: this engine has no bfloat16 operators"
+                        + (NativeOps.enabled() ? "" : " (native operators are switched off)"));
+            if (!device.isGpu()) {
+                Set<String> flags = MachineFingerprint.cpuFlags();
+                if (!flags.contains("avx512_bf16") && !flags.contains("amx_bf16"))
+                    throw new IllegalStateException(what + " is refused: this CPU (" + MachineFingerprint.cpuModelName()
+                            + ") has no bfloat16 instructions (avx512_bf16 or amx_bf16); train in fp32");
+                requireTorchCorrect(CheckMode.BF16_CHANNELS_LAST, what);
+            }
+        }
+        if (!device.isGpu()) requireTorchCorrect(CheckMode.TRAINING, what);
     }
 
     /** Starts the engine without the engine check: for the check's own probe processes. */

@@ -1,6 +1,7 @@
 package io.dydet.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import com.sun.jna.Function;
@@ -105,6 +106,11 @@ public final class NativeOps {
             LOG.debug("cannot read {}: {}", maps, e.toString());
         }
         return null;
+    }
+
+    /** Whether x holds bfloat16 values (DJL 0.36 reports bfloat16 as an unknown data type). */
+    public static boolean isBFloat16(NDArray x) {
+        return x instanceof PtNDArray && x.getDataType() == DataType.UNKNOWN;
     }
 
     /** Whether {@link #toBFloat16} works here: a PyTorch engine whose libtorch has the operator. */

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import io.dydet.engine.NativeOps;
 import io.dydet.nn.IDetect;
 import io.dydet.nn.Mode;
@@ -186,7 +185,7 @@ public final class DynamicDetModel implements RoutedModel {
                     }
                 };
         boolean free = plan.frees();
-        Trace t = newTrace(input);
+        Trace t = newTrace(input, plan.compute());
         runSection(Section.B1, t, plan.backbone1(), free ? releases.backbone1() : null);
         if (runRouter) route(t);
         NDArray scores = runRouter ? t.score : null;
@@ -197,8 +196,7 @@ public final class DynamicDetModel implements RoutedModel {
                 runSection(Section.DUAL, t, plan.rest(), null);
                 runSection(Section.D1, t, plan.rest(), null);
                 runSection(Section.D2, t, plan.rest(), null);
-                return new ForwardResult(
-                        t, scores, List.of(), null, rawOutput(t, Section.D1), rawOutput(t, Section.D2));
+                return new ForwardResult(t, scores, List.of(), null, floatRaw(t, Section.D1), floatRaw(t, Section.D2));
             }
             case FIXED: {
                 Route r = plan.route();
@@ -279,6 +277,15 @@ public final class DynamicDetModel implements RoutedModel {
         return t.output(head, network.detectNode(head).index());
     }
 
+    /** A head's raw output in float32 for the loss; widened with its gradient after a bfloat16 pass. */
+    private NDList floatRaw(Trace t, Section head) {
+        NDList raw = rawOutput(t, head);
+        if (raw.stream().noneMatch(NativeOps::isBFloat16)) return raw;
+        NDList wide = new NDList(raw.size());
+        for (NDArray r : raw) wide.add(NativeOps.isBFloat16(r) ? NativeOps.toFloat32(r) : r);
+        return wide;
+    }
+
     /** Runs the first backbone and the router: easiness scores (B, 1). Only for dynamic models. */
     public NDArray routerScores(NDArray input) {
         return run(input, ForwardPlan.routerOnly()).scores();
@@ -306,7 +313,7 @@ public final class DynamicDetModel implements RoutedModel {
     private HeadOutput headOutput(Trace t, Section head, boolean decode) {
         Node det = network.detectNode(head);
         NDList raw = t.output(head, det.index());
-        if (precision != Precision.FLOAT32) {
+        if (raw.stream().anyMatch(NativeOps::isBFloat16)) {
             NDList wide = new NDList(raw.size());
             for (NDArray r : raw) wide.add(toFloat32(r));
             raw = wide;
@@ -349,7 +356,13 @@ public final class DynamicDetModel implements RoutedModel {
      * every part runs, and both heads return raw logits.
      */
     public TrainOutput forwardTrain(NDArray input) {
-        return run(input, ForwardPlan.bothRoutes(Mode.TRAIN)).toTrainOutput();
+        return forwardTrain(input, Precision.FLOAT32);
+    }
+
+    /** {@link #forwardTrain(NDArray)} computing in {@code compute}: bfloat16 is mixed precision (design.md). */
+    public TrainOutput forwardTrain(NDArray input, Precision compute) {
+        return run(input, ForwardPlan.bothRoutes(Mode.TRAIN).withCompute(compute))
+                .toTrainOutput();
     }
 
     /**
@@ -358,13 +371,19 @@ public final class DynamicDetModel implements RoutedModel {
      * is not run. {@link TrainOutput#head1()} is null.
      */
     public TrainOutput forwardTrainRoute2(NDArray input) {
+        return forwardTrainRoute2(input, Precision.FLOAT32);
+    }
+
+    /** {@link #forwardTrainRoute2(NDArray)} computing in {@code compute}. */
+    public TrainOutput forwardTrainRoute2(NDArray input, Precision compute) {
         return run(
                         input,
                         ForwardPlan.fixed(Route.ROUTE2)
                                 .withBackbone1(Mode.EVAL)
                                 .withRest(Mode.TRAIN)
                                 .withRouter(ForwardPlan.RouterUse.SKIP)
-                                .withDecode(false))
+                                .withDecode(false)
+                                .withCompute(compute))
                 .toTrainOutput();
     }
 
@@ -379,14 +398,31 @@ public final class DynamicDetModel implements RoutedModel {
      * whatever tensors require them (in step 2 only the router's).
      */
     public TrainOutput forwardFrozen(NDArray input) {
-        return run(input, ForwardPlan.bothRoutes(Mode.EVAL).withRouter(ForwardPlan.RouterUse.REQUIRED))
+        return forwardFrozen(input, Precision.FLOAT32);
+    }
+
+    /** {@link #forwardFrozen(NDArray)} computing in {@code compute}; the router itself runs in float32. */
+    public TrainOutput forwardFrozen(NDArray input, Precision compute) {
+        return run(
+                        input,
+                        ForwardPlan.bothRoutes(Mode.EVAL)
+                                .withRouter(ForwardPlan.RouterUse.REQUIRED)
+                                .withCompute(compute))
                 .toTrainOutput();
     }
 
-    private Trace newTrace(NDArray input) {
+    private Trace newTrace(NDArray input, Precision compute) {
         network.checkInputShape(input.getShape());
         if (!input.getDevice().equals(device())) {
             throw new IllegalArgumentException("input is on " + input.getDevice() + " but the model is on " + device());
+        }
+        if (precision == Precision.FLOAT32 && compute == Precision.BFLOAT16) {
+            if (!NativeOps.bfloat16Available())
+                throw new IllegalStateException("bf16 is not available with this engine: it needs libtorch's to_dtype "
+                        + "operator through the native operators (not switched off)");
+            // oneDNN runs bfloat16 convolutions and their backward fastest on channels-last memory, with no reorders
+            NDArray x = device().isGpu() ? input : Ops.toChannelsLast(input);
+            return new Trace(NativeOps.toBFloat16(x), network);
         }
         NDArray x = channelsLast ? Ops.toChannelsLast(input) : input;
         return new Trace(precision == Precision.BFLOAT16 ? NativeOps.toBFloat16(x) : x, network);
@@ -412,9 +448,9 @@ public final class DynamicDetModel implements RoutedModel {
         t.score = network.router().score(t.pooled, routerWeights);
     }
 
-    /** An activation in float32: itself in a float32 model, widened in a bfloat16 one. */
-    private NDArray toFloat32(NDArray x) {
-        return precision == Precision.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    /** An activation in float32: itself, or widened (with its gradient) from bfloat16. */
+    private static NDArray toFloat32(NDArray x) {
+        return NativeOps.isBFloat16(x) ? NativeOps.toFloat32(x) : x;
     }
 
     private void runSection(Section s, Trace t, Mode mode, Map<Node, List<Source>> dead) {

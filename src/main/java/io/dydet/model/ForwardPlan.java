@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param rest        the mode of the composite connections, second backbone and heads
  * @param router      whether the router runs: {@link RouterUse#IF_PRESENT}, {@link RouterUse#REQUIRED} or {@link RouterUse#SKIP}
  * @param outputs     what the pass keeps and returns
+ * @param compute     the number format of activations and convolutions in this pass: {@link Precision#BFLOAT16} on a
+ *                    float32 model is mixed precision (design.md, bfloat16 training), float32 weights cast per
+ *                    convolution; a deploy form made in bfloat16 computes in bfloat16 whatever this says
  */
 public record ForwardPlan(
         Routing routing,
@@ -23,7 +26,8 @@ public record ForwardPlan(
         Mode backbone1,
         Mode rest,
         RouterUse router,
-        Outputs outputs) {
+        Outputs outputs,
+        Precision compute) {
 
     /**
      * What a pass keeps and returns.
@@ -60,6 +64,7 @@ public record ForwardPlan(
         Objects.requireNonNull(rest, "rest");
         Objects.requireNonNull(router, "router");
         Objects.requireNonNull(outputs, "outputs");
+        Objects.requireNonNull(compute, "compute");
         if ((routing == Routing.FIXED) != (route != null))
             throw new IllegalArgumentException("a fixed route plan needs exactly one route");
         if ((routing == Routing.PER_IMAGE) != (thresholds != null))
@@ -101,7 +106,8 @@ public record ForwardPlan(
                 Mode.EVAL,
                 Mode.EVAL,
                 RouterUse.REQUIRED,
-                new Outputs(false, false, defaultLean()));
+                new Outputs(false, false, defaultLean()),
+                Precision.FLOAT32);
     }
 
     /** Eval: every image through one route, decoded; the router runs too when the model has one. */
@@ -113,7 +119,8 @@ public record ForwardPlan(
                 Mode.EVAL,
                 Mode.EVAL,
                 RouterUse.IF_PRESENT,
-                new Outputs(false, true, defaultLean()));
+                new Outputs(false, true, defaultLean()),
+                Precision.FLOAT32);
     }
 
     /** Eval: each image routed by its own threshold, decoded, in batch order. */
@@ -125,25 +132,33 @@ public record ForwardPlan(
                 Mode.EVAL,
                 Mode.EVAL,
                 RouterUse.IF_PRESENT,
-                new Outputs(false, true, defaultLean()));
+                new Outputs(false, true, defaultLean()),
+                Precision.FLOAT32);
     }
 
     /** Both routes over the whole batch in one mode, raw logits of both heads (step 1 in TRAIN, step 2 in EVAL). */
     public static ForwardPlan bothRoutes(Mode mode) {
         return new ForwardPlan(
-                Routing.BOTH, null, null, mode, mode, RouterUse.IF_PRESENT, new Outputs(false, false, defaultLean()));
+                Routing.BOTH,
+                null,
+                null,
+                mode,
+                mode,
+                RouterUse.IF_PRESENT,
+                new Outputs(false, false, defaultLean()),
+                Precision.FLOAT32);
     }
 
     public ForwardPlan withBackbone1(Mode mode) {
-        return new ForwardPlan(routing, route, thresholds, mode, rest, router, outputs);
+        return new ForwardPlan(routing, route, thresholds, mode, rest, router, outputs, compute);
     }
 
     public ForwardPlan withRest(Mode mode) {
-        return new ForwardPlan(routing, route, thresholds, backbone1, mode, router, outputs);
+        return new ForwardPlan(routing, route, thresholds, backbone1, mode, router, outputs, compute);
     }
 
     public ForwardPlan withRouter(RouterUse use) {
-        return new ForwardPlan(routing, route, thresholds, backbone1, rest, use, outputs);
+        return new ForwardPlan(routing, route, thresholds, backbone1, rest, use, outputs, compute);
     }
 
     public ForwardPlan withKeepOutputs(boolean keep) {
@@ -154,12 +169,20 @@ public record ForwardPlan(
                 backbone1,
                 rest,
                 router,
-                new Outputs(keep, outputs.decode(), outputs.lean()));
+                new Outputs(keep, outputs.decode(), outputs.lean()),
+                compute);
     }
 
     public ForwardPlan withDecode(boolean d) {
         return new ForwardPlan(
-                routing, route, thresholds, backbone1, rest, router, new Outputs(outputs.keepAll(), d, outputs.lean()));
+                routing,
+                route,
+                thresholds,
+                backbone1,
+                rest,
+                router,
+                new Outputs(outputs.keepAll(), d, outputs.lean()),
+                compute);
     }
 
     public ForwardPlan withLean(boolean l) {
@@ -170,7 +193,13 @@ public record ForwardPlan(
                 backbone1,
                 rest,
                 router,
-                new Outputs(outputs.keepAll(), outputs.decode(), l));
+                new Outputs(outputs.keepAll(), outputs.decode(), l),
+                compute);
+    }
+
+    /** The same plan computing in {@code precision} (see the {@code compute} component). */
+    public ForwardPlan withCompute(Precision precision) {
+        return new ForwardPlan(routing, route, thresholds, backbone1, rest, router, outputs, precision);
     }
 
     /** Whether dead outputs are freed: only in eval passes that neither keep every output nor run both routes. */

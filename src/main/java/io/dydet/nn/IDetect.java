@@ -104,7 +104,9 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
                         .mul(w.get("im." + i + ".implicit"));
             }
             Shape s = y.getShape();
-            raw.add(y.reshape(s.get(0), na, no, s.get(2), s.get(3)).transpose(0, 1, 3, 4, 2));
+            NDArray level = y.reshape(s.get(0), na, no, s.get(2), s.get(3)).transpose(0, 1, 3, 4, 2);
+            // training: one contiguous copy, as the original's, instead of one per reshape in the loss
+            raw.add(mode.training() ? level.reshape(-1).reshape(level.getShape()) : level);
         }
         return raw;
     }

@@ -88,7 +88,11 @@ final class DetectorStep implements TrainingStep {
     @Override
     public StepLoss loss(Trainer trainer, Hyperparameters scaled) {
         DynamicDetModel model = trainer.model();
-        return new CascadeStepLoss(trainer, new CascadeLoss(model, scaled), model::forwardTrain, CascadeLoss::compute);
+        return new CascadeStepLoss(
+                trainer,
+                new CascadeLoss(model, scaled),
+                x -> model.forwardTrain(x, trainer.args().precision()),
+                CascadeLoss::compute);
     }
 
     @Override

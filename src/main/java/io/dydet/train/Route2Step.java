@@ -77,7 +77,10 @@ final class Route2Step implements TrainingStep {
     public StepLoss loss(Trainer trainer, Hyperparameters scaled) {
         DynamicDetModel model = trainer.model();
         return new CascadeStepLoss(
-                trainer, new CascadeLoss(model, scaled), model::forwardTrainRoute2, CascadeLoss::computeRoute2);
+                trainer,
+                new CascadeLoss(model, scaled),
+                x -> model.forwardTrainRoute2(x, trainer.args().precision()),
+                CascadeLoss::computeRoute2);
     }
 
     @Override

@@ -166,7 +166,8 @@ final class RouterStep implements TrainingStep {
                         apCriterion.offset(),
                         r.total().getFloat(0));
             } else {
-                TrainOutput out = trainer.model().forwardFrozen(x);
+                TrainOutput out =
+                        trainer.model().forwardFrozen(x, trainer.args().precision());
                 RouterLoss.Result r =
                         routerLoss.compute(out, b.targets(), trainer.args().img());
                 if (!Float.isFinite(r.total().getFloat(0)))

@@ -3,6 +3,7 @@ package io.dydet.train;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.dydet.model.Precision;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,6 +30,8 @@ import java.util.Objects;
  *   <li>autoanchor: step 1 checks the anchors against the data set's boxes and evolves new ones when they fit badly
  *   <li>mirrorRoutes: step 1 starts route 2 as a copy of route 1 with zero composite connections ({@link MirrorInit})
  *   <li>routerCriterion: step 2's exit criterion (null: the original's loss criterion)
+ *   <li>precision: the number format of the forward and backward passes: fp32, or bf16 mixed precision (design.md,
+ *       bfloat16 training)
  * </ul>
  */
 public final class TrainArgs {
@@ -61,6 +64,7 @@ public final class TrainArgs {
     private final boolean autoanchor;
     private final boolean mirrorRoutes;
     private final RouterCriterion routerCriterion;
+    private final Precision precision;
 
     TrainArgs(TrainArgsBuilder b) {
         TrainingStep.Defaults d = b.step.defaults();
@@ -90,6 +94,7 @@ public final class TrainArgs {
         autoanchor = b.autoanchor != null ? b.autoanchor : d.autoanchor();
         mirrorRoutes = b.mirrorRoutes;
         routerCriterion = b.routerCriterion;
+        precision = b.precision != null ? b.precision : Precision.FLOAT32;
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (img < 32) throw new IllegalArgumentException("--img must be >= 32, got " + img);
@@ -131,7 +136,8 @@ public final class TrainArgs {
                 .valEvery(valEvery)
                 .autoanchor(autoanchor)
                 .mirrorRoutes(mirrorRoutes)
-                .routerCriterion(routerCriterion);
+                .routerCriterion(routerCriterion)
+                .precision(precision);
     }
 
     public TrainingStep step() {
@@ -238,6 +244,11 @@ public final class TrainArgs {
         return routerCriterion;
     }
 
+    /** The number format of the training passes (fp32, or bf16 mixed precision). */
+    public Precision precision() {
+        return precision;
+    }
+
     /** Step 2 trains on each image's contribution to the set's AP instead of the loss gap. */
     public boolean apCriterion() {
         return routerCriterion == RouterCriterion.AP;
@@ -276,6 +287,7 @@ public final class TrainArgs {
         m.put("autoanchor", autoanchor);
         m.put("mirrorRoutes", mirrorRoutes);
         m.put("routerCriterion", routerCriterion == null ? null : routerCriterion.id());
+        m.put("precision", precision.cliName());
         return m;
     }
 
@@ -334,6 +346,7 @@ public final class TrainArgs {
         if (t.hasNonNull("mirrorRoutes")) b.mirrorRoutes(value(t, "mirrorRoutes", Boolean.class));
         if (t.has("routerCriterion"))
             b.routerCriterion(RouterCriterion.parse(value(t, "routerCriterion", String.class)));
+        if (t.hasNonNull("precision")) b.precision(Precision.parse(value(t, "precision", String.class)));
         return b.build();
     }
 

@@ -1,5 +1,6 @@
 package io.dydet.train;
 
+import io.dydet.model.Precision;
 import java.util.Objects;
 
 /** {@link TrainArgs} by name: named settings with the command line's defaults; the step's own defaults apply to what is left unset when built. */
@@ -30,6 +31,7 @@ public final class TrainArgsBuilder {
     Boolean autoanchor;
     boolean mirrorRoutes;
     RouterCriterion routerCriterion;
+    Precision precision;
 
     TrainArgsBuilder() {}
 
@@ -155,6 +157,12 @@ public final class TrainArgsBuilder {
 
     public TrainArgsBuilder mirrorRoutes(boolean v) {
         mirrorRoutes = v;
+        return this;
+    }
+
+    /** fp32 (the default) or bf16 mixed precision. */
+    public TrainArgsBuilder precision(Precision v) {
+        precision = v;
         return this;
     }
 

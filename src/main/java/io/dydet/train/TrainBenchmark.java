@@ -7,10 +7,12 @@ import io.dydet.data.Hyperparameters;
 import io.dydet.engine.Engines;
 import io.dydet.engine.OperatorProfiler;
 import io.dydet.model.DynamicDetModel;
+import io.dydet.model.Precision;
 import io.dydet.model.Section;
 import io.dydet.model.TrainOutput;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Random;
 import java.util.function.IntConsumer;
 
@@ -68,16 +70,18 @@ public final class TrainBenchmark {
      * @param profileTrace when not null, libtorch's operator profiler records the last timed step into this Chrome
      *     trace (see {@link OperatorProfile})
      */
-    public record Settings(int batch, int imageSize, int warmup, int runs, Path profileTrace) {
+    public record Settings(int batch, int imageSize, int warmup, int runs, Precision precision, Path profileTrace) {
         public Settings {
             if (batch < 1 || imageSize < 1 || warmup < 0 || runs < 1)
                 throw new IllegalArgumentException("batch, image size and runs must be >= 1 and warm-up >= 0");
+            Objects.requireNonNull(precision, "precision");
         }
     }
 
     private TrainBenchmark() {}
 
     public static Result run(DynamicDetModel model, Settings settings, IntConsumer progress) {
+        Engines.requireTrainingPrecision(settings.precision(), model.device());
         int batch = settings.batch(), imageSize = settings.imageSize();
         int warmup = settings.warmup(), runs = settings.runs();
         Hyperparameters hyp = Hyperparameters.scratchP5();
@@ -118,7 +122,7 @@ public final class TrainBenchmark {
                 try (NDManager step = root.newSubManager()) {
                     NDArray x = input.duplicate();
                     x.attach(step);
-                    TrainOutput out = model.forwardTrain(x);
+                    TrainOutput out = model.forwardTrain(x, settings.precision());
                     t1 = System.nanoTime();
                     NDArray total = loss.compute(out, targets, imageSize).total();
                     t2 = System.nanoTime();

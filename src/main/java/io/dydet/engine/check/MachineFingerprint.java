@@ -187,6 +187,11 @@ public final class MachineFingerprint {
         return CpuInfo.read().flags;
     }
 
+    /** This machine's CPU model name (from /proc/cpuinfo; "unknown" where there is none). */
+    public static String cpuModelName() {
+        return CpuInfo.read().model;
+    }
+
     /** A short key for file names. */
     public String key() {
         return digest(toString()).substring(0, 16);
