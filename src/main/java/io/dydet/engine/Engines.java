@@ -1,6 +1,5 @@
 package io.dydet.engine;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -10,7 +9,6 @@ import io.dydet.engine.check.EngineCheck;
 import io.dydet.engine.check.EngineReport;
 import io.dydet.engine.check.MachineFingerprint;
 import io.dydet.engine.check.TorchSetting;
-import io.dydet.model.Precision;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,25 +84,21 @@ public final class Engines {
     }
 
     /**
-     * Refuses a training precision this machine cannot run right (unless forced for the engine check's verdicts):
-     * fp32 needs torch's training convolutions right; bf16 also needs the bfloat16 operators, the bfloat16 forward
-     * right and, on a CPU, bfloat16 instructions (AVX512-BF16 or AMX-BF16), without which oneDNN emulates them slowly.
+     * Refuses bfloat16 work ({@code what} names it) on this machine's CPU when it has no bfloat16 instructions, or when
+     * this engine has no bfloat16 operators.
      */
-    public static void requireTrainingPrecision(Precision precision, Device device) {
-        String what = "training in " + precision.cliName();
-        if (precision == Precision.BFLOAT16) {
-            if (!NativeOps.bfloat16Available())
-                throw new IllegalStateException(what + " is refused: this engine has no bfloat16 operators"
-                        + (NativeOps.enabled() ? "" : " (native operators are switched off)"));
-            if (!device.isGpu()) {
-                Set<String> flags = MachineFingerprint.cpuFlags();
-                if (!flags.contains("avx512_bf16") && !flags.contains("amx_bf16"))
-                    throw new IllegalStateException(what + " is refused: this CPU (" + MachineFingerprint.cpuModelName()
-                            + ") has no bfloat16 instructions (avx512_bf16 or amx_bf16); train in fp32");
-                requireTorchCorrect(CheckMode.BF16_CHANNELS_LAST, what);
-            }
-        }
-        if (!device.isGpu()) requireTorchCorrect(CheckMode.TRAINING, what);
+    public static void requireBFloat16(String what) {
+        if (!NativeOps.bfloat16Available())
+            throw new IllegalStateException(what + " is refused: this engine has no bfloat16 operators"
+                    + (NativeOps.enabled() ? "" : " (native operators are switched off)"));
+        requireBFloat16Instructions(MachineFingerprint.cpuFlags(), MachineFingerprint.cpuModelName(), what);
+    }
+
+    /** Refuses bfloat16 work on a CPU whose flags name no bfloat16 instructions (oneDNN would emulate them slowly). */
+    static void requireBFloat16Instructions(Set<String> cpuFlags, String cpuModel, String what) {
+        if (!cpuFlags.contains("avx512_bf16") && !cpuFlags.contains("amx_bf16"))
+            throw new IllegalStateException(what + " is refused: this CPU (" + cpuModel
+                    + ") has no bfloat16 instructions (avx512_bf16 or amx_bf16); use fp32");
     }
 
     /** Starts the engine without the engine check: for the check's own probe processes. */

@@ -81,7 +81,7 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public static Result run(DynamicDetModel model, Settings settings, IntConsumer progress) {
-        Engines.requireTrainingPrecision(settings.precision(), model.device());
+        TrainingPrecision.require(settings.precision(), model.device());
         int batch = settings.batch(), imageSize = settings.imageSize();
         int warmup = settings.warmup(), runs = settings.runs();
         Hyperparameters hyp = Hyperparameters.scratchP5();

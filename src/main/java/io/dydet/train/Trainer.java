@@ -226,7 +226,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains to the end of the schedule (or from where a resumed run stopped). */
     public Outcome run() throws IOException {
-        Engines.requireTrainingPrecision(args.precision(), model.device());
+        TrainingPrecision.require(args.precision(), model.device());
         Hyperparameters scaled =
                 hyp.scaledForTraining(network.detect(io.dydet.model.Section.D2).levels(), spec.nc(), args.img());
         ParameterGroups groups = step.parameterGroups(model);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dydet.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +66,8 @@ class TrainArgsTest {
                 .routerCriterion(RouterCriterion.AP)
                 .build();
         assertEquals(expected, a);
-        assertEquals(RECORD_ARGS, a.toYaml(), "written as before, key for key");
+        assertEquals(Precision.FLOAT32, a.precision(), "a file from before the precision setting trains in fp32");
+        assertEquals(RECORD_ARGS + "precision: \"fp32\"\n", a.toYaml(), "written as before, key for key");
         for (String[] c : new String[][] {{"null", null}, {"\"loss\"", "LOSS"}}) {
             Files.writeString(f, RECORD_ARGS.replace("routerCriterion: \"ap\"", "routerCriterion: " + c[0]));
             RouterCriterion r = TrainArgs.read(f).routerCriterion();
@@ -85,11 +87,13 @@ class TrainArgsTest {
                     .lr0(0.01)
                     .cacheDir("/c")
                     .seed(7)
+                    .precision(Precision.BFLOAT16)
                     .build();
             Path f = dir.resolve(s.id() + ".yaml");
             Files.writeString(f, a.toYaml());
             assertEquals(a, TrainArgs.read(f));
             assertTrue(a.toYaml().contains("step: \"" + s.id() + "\""));
+            assertEquals(Precision.BFLOAT16, TrainArgs.read(f).precision());
         }
     }
 

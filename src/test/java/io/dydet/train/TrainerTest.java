@@ -8,13 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.dydet.engine.NativeOps;
+import io.dydet.engine.check.MachineFingerprint;
 import io.dydet.model.ModelFiles;
+import io.dydet.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -117,6 +121,52 @@ class TrainerTest {
                     "no temp files left");
         }
         step1Model = run.resolve("weights/last.safetensors");
+    }
+
+    /** bf16 mixed precision where the CPU has bfloat16 instructions; elsewhere, refused by name before training. */
+    @Test
+    @Order(20)
+    void stepOneTrainsInBFloat16WhereTheCpuCanElseIsRefused() throws Exception {
+        Path data = TrainData.make(dir.resolve("set-bf16"), 4);
+        TrainArgs base = TrainData.step1(data, TrainData.quietHyp(dir), 6);
+        TrainArgs args = base.toBuilder()
+                .precision(Precision.BFLOAT16)
+                .lr0(0.003)
+                .adam(true)
+                .build();
+        Path run = dir.resolve("run-bf16");
+        Set<String> flags = MachineFingerprint.cpuFlags();
+        boolean capable =
+                NativeOps.bfloat16Available() && (flags.contains("avx512_bf16") || flags.contains("amx_bf16"));
+        Recorder rec = new Recorder();
+        if (!capable) {
+            try (Trainer t = Trainer.start(args, run, rec)) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, t::run);
+                assertTrue(e.getMessage().contains("training in bf16 is refused"), e.getMessage());
+            }
+            return;
+        }
+        try (Trainer t = Trainer.start(args, run, rec)) {
+            t.run();
+        }
+        double first = rec.epochs.get(0).losses().get("total"),
+                last = rec.epochs.get(5).losses().get("total");
+        assertTrue(
+                last < first * 0.95,
+                "bf16: loss should fall on the same four images: first " + first + ", last " + last);
+        assertTrue(Files.readString(run.resolve("args.yaml")).contains("precision: \"bf16\""));
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ModelFiles.Loaded loaded = ModelFiles.open(run.resolve("weights/last.safetensors"), null, m);
+            for (var e : loaded.model().stateDict().entrySet())
+                if (e.getValue().getDataType() == ai.djl.ndarray.types.DataType.FLOAT32)
+                    assertTrue(
+                            e.getValue()
+                                    .isInfinite()
+                                    .logicalOr(e.getValue().isNaN())
+                                    .none()
+                                    .getBoolean(),
+                            e.getKey());
+        }
     }
 
     @Test
