@@ -19,6 +19,7 @@ import io.dydet.model.Precision;
 import io.dydet.model.Route;
 import io.dydet.model.RoutedModel;
 import io.dydet.train.TrainBenchmark;
+import io.dydet.train.TrainingStep;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,8 +74,16 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(
             names = "--train",
             description =
-                    "time a step-1 training step instead (forward of both routes, OTA loss, backward, SGD step, EMA) on a synthetic batch")
+                    "time a training step instead (--step: step 1's forward of both routes, OTA loss, backward, SGD step, EMA; or step 2's) on a synthetic batch")
     boolean train;
+
+    @Option(
+            names = "--step",
+            paramLabel = "detector|router",
+            defaultValue = "detector",
+            description =
+                    "with --train: the training step to time: detector (step 1: both routes, OTA loss, SGD, EMA) or router (step 2: frozen detector, the router's exit-criterion loss, AdamW; needs a model with a router); default ${DEFAULT-VALUE}")
+    String step;
 
     @Option(
             names = "--profile",
@@ -157,7 +166,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
                 TrainBenchmark.Result r = TrainBenchmark.run(
                         model,
-                        new TrainBenchmark.Settings(batch, size, warmup, runs, backend.precision(), profile),
+                        new TrainBenchmark.Settings(
+                                TrainingStep.parse(step), batch, size, warmup, runs, backend.precision(), profile),
                         bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
                 OperatorProfile operators = profile == null ? null : OperatorProfile.read(profile);
@@ -171,6 +181,9 @@ final class BenchmarkCommand implements Callable<Integer> {
                     out.put("min_s", r.minSeconds());
                     out.put("max_s", r.maxSeconds());
                     out.put("images_per_s", r.imagesPerSecond());
+                    out.put("step", TrainingStep.parse(step).id());
+                    out.put("precision", backend.precision().cliName());
+                    out.put("peak_rss_bytes", r.peakResidentBytes());
                     out.put(
                             "phases_median_s",
                             Map.of(
@@ -182,8 +195,10 @@ final class BenchmarkCommand implements Callable<Integer> {
                     System.out.println(Json.PRETTY.writeValueAsString(out));
                 } else {
                     System.out.printf(
-                            "%s training step at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s%n",
+                            "%s %s step (%s) at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s, peak resident memory %.2f GiB%n",
                             spec.name(),
+                            TrainingStep.parse(step).id(),
+                            backend.precision().cliName(),
                             size,
                             size,
                             batch,
@@ -191,7 +206,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                             r.medianSeconds(),
                             r.minSeconds(),
                             r.maxSeconds(),
-                            r.imagesPerSecond());
+                            r.imagesPerSecond(),
+                            r.peakResidentBytes() / (1024.0 * 1024 * 1024));
                     System.out.printf(
                             "phases (median s): forward %.3f, loss %.3f, backward %.3f, optimiser + EMA %.3f%n",
                             r.forwardSeconds(), r.lossSeconds(), r.backwardSeconds(), r.optimizerSeconds());

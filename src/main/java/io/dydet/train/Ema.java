@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Exponential moving average of a model's state dict (YOLOv7's ModelEMA, design.md, Training step 1): after every optimiser step
@@ -122,8 +124,27 @@ public final class Ema implements AutoCloseable {
         update(model.stateDict());
     }
 
+    /**
+     * One update in which only the tensors named in {@code changed} can have changed since the EMA began: the others
+     * are left as they are, which is exact with decay 0 (a plain copy, step 2's EMA over a frozen detector) and
+     * otherwise differs from averaging a constant only by rounding. Saves averaging the whole model when only the
+     * router trains.
+     */
+    public void update(DynamicDetModel model, Set<String> changed) {
+        update(model.stateDict(), changed);
+    }
+
+    /** {@link #update(DynamicDetModel, Set)} from a state dict by name. */
+    public void update(Map<String, NDArray> model, Set<String> changed) {
+        update(model, (Predicate<String>) changed::contains);
+    }
+
     /** One update from a state dict by name. */
     public void update(Map<String, NDArray> model) {
+        update(model, name -> true);
+    }
+
+    private void update(Map<String, NDArray> model, Predicate<String> changed) {
         if (!model.keySet().equals(tensors.keySet())) {
             throw new IllegalArgumentException("model state dict keys differ from the EMA's (" + model.size() + " vs "
                     + tensors.size() + " keys)");
@@ -134,6 +155,7 @@ public final class Ema implements AutoCloseable {
         Engines.setGradEnabled(false);
         try (NDScope scope = new NDScope()) {
             for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+                if (!changed.test(e.getKey())) continue;
                 NDArray ema = e.getValue();
                 NDArray current = model.get(e.getKey());
                 if (!ema.getDataType().isFloating()) {

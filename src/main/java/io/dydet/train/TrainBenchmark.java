@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.dydet.data.Hyperparameters;
 import io.dydet.engine.Engines;
 import io.dydet.engine.OperatorProfiler;
+import io.dydet.engine.ProcessMemory;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.model.Precision;
 import io.dydet.model.Section;
@@ -23,7 +24,7 @@ import java.util.function.IntConsumer;
  */
 public final class TrainBenchmark {
     /** Median, min and max seconds per step and the resulting images per second. */
-    public record Result(int batch, int imageSize, Step step, Phases phases) {
+    public record Result(int batch, int imageSize, Step step, Phases phases, long peakResidentBytes) {
         /** Whole training steps' seconds. */
         public record Step(double medianSeconds, double minSeconds, double maxSeconds) {}
 
@@ -70,12 +71,23 @@ public final class TrainBenchmark {
      * @param profileTrace when not null, libtorch's operator profiler records the last timed step into this Chrome
      *     trace (see {@link OperatorProfile})
      */
-    public record Settings(int batch, int imageSize, int warmup, int runs, Precision precision, Path profileTrace) {
+    public record Settings(
+            TrainingStep step, int batch, int imageSize, int warmup, int runs, Precision precision, Path profileTrace) {
         public Settings {
             if (batch < 1 || imageSize < 1 || warmup < 0 || runs < 1)
                 throw new IllegalArgumentException("batch, image size and runs must be >= 1 and warm-up >= 0");
             Objects.requireNonNull(precision, "precision");
+            if (step != TrainingStep.DETECTOR && step != TrainingStep.ROUTER)
+                throw new IllegalArgumentException(
+                        "the benchmark times step 1 (detector) or step 2 (router), not " + step);
         }
+    }
+
+    /** One step's loss on a batch, as the step trains it. */
+    private interface StepLoss {
+        TrainOutput forward(NDArray x);
+
+        NDArray loss(TrainOutput out);
     }
 
     private TrainBenchmark() {}
@@ -84,33 +96,50 @@ public final class TrainBenchmark {
         TrainingPrecision.require(settings.precision(), model.device());
         int batch = settings.batch(), imageSize = settings.imageSize();
         int warmup = settings.warmup(), runs = settings.runs();
-        Hyperparameters hyp = Hyperparameters.scratchP5();
-        ParameterGroups groups = ParameterGroups.of(model);
-        groups.requireGradients(model);
-        CascadeLoss loss = new CascadeLoss(
-                model,
-                hyp.scaledForTraining(
+        float[][] targets = syntheticTargets(batch, model.network().classes());
+        boolean router = settings.step() == TrainingStep.ROUTER;
+        if (router && !model.network().isDynamic())
+            throw new IllegalArgumentException(
+                    "step 2 trains the router: use a model with one (e.g. dy-yolov7, not -step1)");
+        Hyperparameters hyp = (router ? Hyperparameters.builtIn("finetune-dynamic") : Hyperparameters.scratchP5())
+                .scaledForTraining(
                         model.network().detect(Section.D2).levels(),
                         model.network().classes(),
-                        imageSize));
-        Random rng = new Random(0);
-        float[][] targets = new float[batch * 8][];
-        for (int i = 0; i < targets.length; i++) {
-            float w = 0.05f + 0.4f * rng.nextFloat(), h = 0.05f + 0.4f * rng.nextFloat();
-            targets[i] = new float[] {
-                i / 8,
-                rng.nextInt(model.network().classes()),
-                w / 2 + (1 - w) * rng.nextFloat(),
-                h / 2 + (1 - h) * rng.nextFloat(),
-                w,
-                h
+                        imageSize);
+        ParameterGroups groups = router ? ParameterGroups.routerOnly(model) : ParameterGroups.of(model);
+        groups.requireGradients(model);
+        Precision precision = settings.precision();
+        StepLoss stepLoss;
+        if (router) {
+            RouterLoss loss = new RouterLoss(model, hyp);
+            stepLoss = new StepLoss() {
+                public TrainOutput forward(NDArray x) {
+                    return model.forwardFrozen(x, precision);
+                }
+
+                public NDArray loss(TrainOutput out) {
+                    return loss.compute(out, targets, imageSize).total();
+                }
+            };
+        } else {
+            CascadeLoss loss = new CascadeLoss(model, hyp);
+            stepLoss = new StepLoss() {
+                public TrainOutput forward(NDArray x) {
+                    return model.forwardTrain(x, precision);
+                }
+
+                public NDArray loss(TrainOutput out) {
+                    return loss.compute(out, targets, imageSize).total();
+                }
             };
         }
         double[] seconds = new double[runs];
         double[][] phases = new double[4][runs];
         try (NDManager root = model.manager().newSubManager();
-                Optimizer opt = Optimizers.sgd(groups, 0.001, 0.937, 0.0005, true);
-                Ema ema = Ema.of(model)) {
+                Optimizer opt = router
+                        ? Optimizers.adamW(groups, hyp.lr0(), hyp.momentum(), 0)
+                        : Optimizers.sgd(groups, 0.001, 0.937, 0.0005, true);
+                Ema ema = router ? Ema.of(model, 0, Ema.DEFAULT_TAU) : Ema.of(model)) {
             NDArray input = root.randomUniform(0, 1, new Shape(batch, 3, imageSize, imageSize));
             for (int i = 0; i < warmup + runs; i++) {
                 boolean profiled = settings.profileTrace() != null && i == warmup + runs - 1;
@@ -122,9 +151,9 @@ public final class TrainBenchmark {
                 try (NDManager step = root.newSubManager()) {
                     NDArray x = input.duplicate();
                     x.attach(step);
-                    TrainOutput out = model.forwardTrain(x, settings.precision());
+                    TrainOutput out = stepLoss.forward(x);
                     t1 = System.nanoTime();
-                    NDArray total = loss.compute(out, targets, imageSize).total();
+                    NDArray total = stepLoss.loss(out);
                     t2 = System.nanoTime();
                     Engines.backward(total);
                     t3 = System.nanoTime();
@@ -133,7 +162,8 @@ public final class TrainBenchmark {
                 }
                 opt.step();
                 opt.zeroGrad();
-                ema.update(model);
+                if (router) ema.update(model, groups.parameters().keySet());
+                else ema.update(model);
                 long t4 = System.nanoTime();
                 if (profiler != null) profiler.close();
                 if (i >= warmup) {
@@ -152,7 +182,21 @@ public final class TrainBenchmark {
                 batch,
                 imageSize,
                 new Result.Step(median(seconds), sorted[0], sorted[sorted.length - 1]),
-                new Result.Phases(median(phases[0]), median(phases[1]), median(phases[2]), median(phases[3])));
+                new Result.Phases(median(phases[0]), median(phases[1]), median(phases[2]), median(phases[3])),
+                ProcessMemory.peakResidentBytes());
+    }
+
+    /** Noise images' targets: 8 boxes of 5-45% of the side per image, seeded, as bench/original_train_step.py. */
+    static float[][] syntheticTargets(int batch, int classes) {
+        Random rng = new Random(0);
+        float[][] targets = new float[batch * 8][];
+        for (int i = 0; i < targets.length; i++) {
+            float w = 0.05f + 0.4f * rng.nextFloat(), h = 0.05f + 0.4f * rng.nextFloat();
+            targets[i] = new float[] {
+                i / 8, rng.nextInt(classes), w / 2 + (1 - w) * rng.nextFloat(), h / 2 + (1 - h) * rng.nextFloat(), w, h
+            };
+        }
+        return targets;
     }
 
     private static double median(double[] v) {

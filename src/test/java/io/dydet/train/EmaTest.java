@@ -96,6 +96,20 @@ class EmaTest {
     }
 
     @Test
+    void onlyTheNamedTensorsAreUpdated() {
+        try (NDManager m = manager.newSubManager();
+                Ema ema = Ema.of(state(m, new float[] {1f, 2f}, 0f, 0), Device.cpu(), 0, 2000, 0)) {
+            Map<String, NDArray> model = state(m, new float[] {0.1f, 0.2f}, 3.3f, 4);
+            ema.update(model, java.util.Set.of("conv.weight"));
+            assertArrayEquals(
+                    new float[] {0.1f, 0.2f}, ema.tensors().get("conv.weight").toFloatArray());
+            assertArrayEquals(
+                    new float[] {0f}, ema.tensors().get("bn.running_mean").toFloatArray(), "not named: kept");
+            assertEquals(1, ema.updates());
+        }
+    }
+
+    @Test
     void saveLoadResumesExactly(@TempDir Path dir) throws IOException {
         try (NDManager m = manager.newSubManager();
                 Ema straight = Ema.of(state(m, new float[] {1f, 2f}, 0f, 0), Device.cpu(), 0.9999, 3, 0)) {
