@@ -6,14 +6,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.dydet.engine.Engines;
+import io.dydet.engine.ForeachOps;
 import io.dydet.model.DynamicDetModel;
 import io.dydet.weights.SafeTensors;
 import io.dydet.weights.SafeTensorsFile;
 import io.dydet.weights.TensorEntry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -154,17 +157,30 @@ public final class Ema implements AutoCloseable {
         boolean grad = Engines.isGradEnabled();
         Engines.setGradEnabled(false);
         try (NDScope scope = new NDScope()) {
+            List<NDArray> averaged = new ArrayList<>(), current = new ArrayList<>();
             for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
                 if (!changed.test(e.getKey())) continue;
                 NDArray ema = e.getValue();
-                NDArray current = model.get(e.getKey());
+                NDArray now = model.get(e.getKey());
                 if (!ema.getDataType().isFloating()) {
                     // counters are 0-d: a host copy is cheap
-                    ema.set(current.toType(ema.getDataType(), false).toByteBuffer());
+                    ema.set(now.toType(ema.getDataType(), false).toByteBuffer());
                 } else {
-                    // torch: v *= d; v += (1 - d) * msd[k] (with d = 0 an exact copy); the temporary belongs to the
-                    // scope
-                    ema.muli((float) d).addi(current.mul((float) (1 - d)));
+                    averaged.add(ema);
+                    current.add(now);
+                }
+            }
+            List<NDArray> both = new ArrayList<>(averaged);
+            both.addAll(current);
+            if (!averaged.isEmpty() && ForeachOps.lerpAvailable(both)) {
+                // ema + (1 - d) * (model - ema) for every tensor in one call: torch's v * d + (1 - d) * m up to
+                // rounding, and exactly the model's values with d = 0
+                NDArray weight = averaged.get(0).getManager().create((float) (1 - d));
+                ForeachOps.lerpInPlace(averaged, current, weight);
+            } else {
+                for (int i = 0; i < averaged.size(); i++) {
+                    // torch: v *= d; v += (1 - d) * msd[k]; the temporary belongs to the scope
+                    averaged.get(i).muli((float) d).addi(current.get(i).mul((float) (1 - d)));
                 }
             }
         } finally {

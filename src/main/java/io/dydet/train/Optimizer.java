@@ -134,21 +134,35 @@ public abstract class Optimizer implements AutoCloseable {
         Engines.setGradEnabled(false);
         try (NDScope scope = new NDScope()) {
             for (int g = 0; g < groups.size(); g++) {
+                List<String> names = new ArrayList<>();
+                List<NDArray> params = new ArrayList<>(), gradients = new ArrayList<>();
                 for (Map.Entry<String, NDArray> e : groups.get(g).parameters().entrySet()) {
                     NDArray gradient = gradientOrNull(e.getValue());
                     if (gradient == null) continue;
-                    long step = steps.getOrDefault(e.getKey(), 0L) + 1;
-                    try {
-                        update(g, e.getKey(), e.getValue(), gradient, step);
-                    } finally {
-                        gradient.close();
-                    }
-                    steps.put(e.getKey(), step);
+                    names.add(e.getKey());
+                    params.add(e.getValue());
+                    gradients.add(gradient);
                 }
+                long[] stepNumbers = new long[names.size()];
+                for (int i = 0; i < stepNumbers.length; i++) stepNumbers[i] = steps.getOrDefault(names.get(i), 0L) + 1;
+                try {
+                    updateGroup(g, names, params, gradients, stepNumbers);
+                } finally {
+                    gradients.forEach(NDArray::close);
+                }
+                for (int i = 0; i < stepNumbers.length; i++) steps.put(names.get(i), stepNumbers[i]);
             }
         } finally {
             Engines.setGradEnabled(grad);
         }
+    }
+
+    /**
+     * Updates a group's parameters that have gradients (lists in the same order; step numbers 1 on a parameter's first
+     * update): one {@link #update} per parameter unless the optimiser has a multi-tensor form.
+     */
+    void updateGroup(int group, List<String> names, List<NDArray> params, List<NDArray> grads, long[] steps) {
+        for (int i = 0; i < names.size(); i++) update(group, names.get(i), params.get(i), grads.get(i), steps[i]);
     }
 
     /** Sets every defined gradient of the grouped parameters to zero (torch's {@code zero_grad(set_to_none=False)}). */

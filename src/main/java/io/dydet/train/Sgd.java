@@ -1,6 +1,8 @@
 package io.dydet.train;
 
 import ai.djl.ndarray.NDArray;
+import io.dydet.engine.ForeachOps;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,6 +33,36 @@ final class Sgd extends Optimizer {
     @Override
     public boolean hasMomentum() {
         return true;
+    }
+
+    /** libtorch's fused SGD over the whole group where the engine has it (one pass per tensor instead of eight). */
+    @Override
+    void updateGroup(int group, List<String> names, List<NDArray> params, List<NDArray> grads, long[] steps) {
+        List<NDArray> all = new ArrayList<>(params);
+        all.addAll(grads);
+        if (!ForeachOps.fusedSgdAvailable(all)) {
+            super.updateGroup(group, names, params, grads, steps);
+            return;
+        }
+        float m = (float) momentum(group);
+        // a parameter's first step sets its buffer to d, later ones decay it: one call for each kind
+        for (boolean first : new boolean[] {true, false}) {
+            List<NDArray> p = new ArrayList<>(), g = new ArrayList<>(), b = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                if ((steps[i] == 1) != first) continue;
+                p.add(params.get(i));
+                g.add(grads.get(i));
+                if (m == 0) continue;
+                NDArray buf = state(BUFFER, names.get(i));
+                b.add(
+                        buf != null
+                                ? buf
+                                : createState(
+                                        BUFFER, names.get(i), params.get(i).zerosLike()));
+            }
+            // float32 factors, as the per-tensor path's scalars
+            ForeachOps.fusedSgd(p, g, b, (float) weightDecay(group), m, (float) lr(group), nesterov, first && m != 0);
+        }
     }
 
     @Override
