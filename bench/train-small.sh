@@ -3,11 +3,12 @@
 # 320 px, validated on the same images. The original's COCO schedule (>= 1000 warmup iterations, accumulation to
 # 64 images, mosaic) does not fit a 2-core machine; this is the small-data recipe: no mosaic/mixup/paste-in,
 # milder scale/translate jitter, Adam lr 0.001 with a 20-iteration warmup, batch 4 with a step per batch.
-# Usage: bench/train-small.sh [coco128 folder] [epochs]
+# Usage: bench/train-small.sh [coco128 folder] [epochs] [precision: fp32|bf16]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 src="${1:-$here/../shared/data/coco128}"
 epochs="${2:-200}"
+precision="${3:-fp32}"
 work="$(mktemp -d)"
 mkdir -p "$work/images/train" "$work/labels/train"
 for f in $(ls "$src/images/train2017" | sort | head -16); do
@@ -23,5 +24,5 @@ sed -e 's/^mosaic: .*/mosaic: 0.0/' -e 's/^mixup: .*/mixup: 0.0/' -e 's/^paste_i
 start=$(date +%s)
 "$here/dydet" train --model dy-yolov7 --width 0.25 --data "$work/data.yaml" --hyp "$work/hyp.small.yaml" --optimizer adam --lr0 0.001 \
   --epochs "$epochs" --batch 4 --nominal-batch 4 --min-warmup 20 --img 320 --workers 1 --val-batch 16 --val-every 10 \
-  --project "$work/runs" --name small
+  --precision "$precision" --project "$work/runs" --name small
 echo "wall time: $(( $(date +%s) - start )) s; run folder: $work/runs/small (results.csv, results.png)"

@@ -15,9 +15,11 @@ public final class Layouts {
     public static NDArray channelsLast(NDArray x) {
         Shape s = x.getShape();
         if (s.dimension() != 4) return x;
-        return x.transpose(0, 2, 3, 1)
-                .reshape(-1)
-                .reshape(s.get(0), s.get(2), s.get(3), s.get(1))
-                .transpose(0, 3, 1, 2);
+        // the views on the way are closed at once: they would keep the storage alive until their manager closes
+        try (NDArray nhwc = x.transpose(0, 2, 3, 1);
+                NDArray flat = nhwc.reshape(-1);
+                NDArray packed = flat.reshape(s.get(0), s.get(2), s.get(3), s.get(1))) {
+            return packed.transpose(0, 3, 1, 2);
+        }
     }
 }

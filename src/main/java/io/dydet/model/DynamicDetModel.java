@@ -19,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -196,7 +197,17 @@ public final class DynamicDetModel implements RoutedModel {
                 runSection(Section.DUAL, t, plan.rest(), null);
                 runSection(Section.D1, t, plan.rest(), null);
                 runSection(Section.D2, t, plan.rest(), null);
-                return new ForwardResult(t, scores, List.of(), null, floatRaw(t, Section.D1), floatRaw(t, Section.D2));
+                NDList head1 = floatRaw(t, Section.D1), head2 = floatRaw(t, Section.D2);
+                if (plan.rest() == Mode.TRAIN && !plan.keepOutputs()) {
+                    // the backward needs only what autograd saved: without the trace's handles those tensors are freed
+                    // as the backward passes them, instead of all at the step's end
+                    t.releaseAllBut(Set.of(
+                            new Source(
+                                    Section.D1, network.detectNode(Section.D1).index()),
+                            new Source(
+                                    Section.D2, network.detectNode(Section.D2).index())));
+                }
+                return new ForwardResult(t, scores, List.of(), null, head1, head2);
             }
             case FIXED: {
                 Route r = plan.route();

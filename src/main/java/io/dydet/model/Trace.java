@@ -70,6 +70,16 @@ public final class Trace {
         }
     }
 
+    /** Closes every layer output but those in {@code keep}: what autograd saved for the backward stays alive there. */
+    void releaseAllBut(java.util.Set<Source> keep) {
+        for (var e : outputs.entrySet()) {
+            NDList[] arr = e.getValue();
+            for (int i = 0; i < arr.length; i++) {
+                if (arr[i] != null && !keep.contains(new Source(e.getKey(), i))) release(new Source(e.getKey(), i));
+            }
+        }
+    }
+
     void put(Section s, int index, NDList out) {
         outputs.get(s)[index] = out;
     }

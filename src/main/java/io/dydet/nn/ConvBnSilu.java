@@ -52,7 +52,10 @@ public record ConvBnSilu(int in, int out, int kernel, int stride) implements Lay
 
     NDArray apply(NDArray x, Weights w, Mode mode) {
         NDArray y = Ops.conv(x, w.get("conv.weight"), null, stride, kernel / 2);
-        return Ops.silu(Ops.batchNorm(y, w.sub("bn."), mode), mode);
+        NDArray normalised = Ops.batchNorm(y, w.sub("bn."), mode);
+        NDArray out = Ops.silu(normalised, mode);
+        Ops.releaseInTraining(mode, y, normalised);
+        return out;
     }
 
     @Override

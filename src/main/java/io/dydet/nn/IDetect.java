@@ -100,13 +100,21 @@ public record IDetect(int nc, int na, List<Integer> channels, List<Integer> stri
                 y = Ops.conv(x, w.get("m." + i + ".weight"), w.get("m." + i + ".bias"), 1, 0);
             } else {
                 NDArray shifted = x.add(w.get("ia." + i + ".implicit"));
-                y = Ops.conv(shifted, w.get("m." + i + ".weight"), w.get("m." + i + ".bias"), 1, 0)
-                        .mul(w.get("im." + i + ".implicit"));
+                NDArray conv = Ops.conv(shifted, w.get("m." + i + ".weight"), w.get("m." + i + ".bias"), 1, 0);
+                y = conv.mul(w.get("im." + i + ".implicit"));
+                Ops.releaseInTraining(mode, shifted, conv);
             }
             Shape s = y.getShape();
-            NDArray level = y.reshape(s.get(0), na, no, s.get(2), s.get(3)).transpose(0, 1, 3, 4, 2);
-            // training: one contiguous copy, as the original's, instead of one per reshape in the loss
-            raw.add(mode.training() ? level.reshape(-1).reshape(level.getShape()) : level);
+            NDArray grouped = y.reshape(s.get(0), na, no, s.get(2), s.get(3));
+            NDArray level = grouped.transpose(0, 1, 3, 4, 2);
+            if (mode.training()) {
+                // one contiguous copy, as the original's, instead of one per reshape in the loss
+                NDArray flat = level.reshape(-1);
+                raw.add(flat.reshape(level.getShape()));
+                Ops.releaseInTraining(mode, y, grouped, level, flat);
+            } else {
+                raw.add(level);
+            }
         }
         return raw;
     }

@@ -70,15 +70,21 @@ public record RepConv(int in, int out, int kernel, int stride) implements Layer 
     @Override
     public NDList forward(List<NDList> inputs, Weights w, Mode mode) {
         NDArray x = inputs.get(0).head();
-        NDArray dense =
-                Ops.batchNorm(Ops.conv(x, w.get("rbr_dense.0.weight"), null, stride, 1), w.sub("rbr_dense.1."), mode);
-        NDArray one = Ops.batchNorm(Ops.conv(x, w.get("rbr_1x1.0.weight"), null, stride, 0), w.sub("rbr_1x1.1."), mode);
+        NDArray denseConv = Ops.conv(x, w.get("rbr_dense.0.weight"), null, stride, 1);
+        NDArray dense = Ops.batchNorm(denseConv, w.sub("rbr_dense.1."), mode);
+        NDArray oneConv = Ops.conv(x, w.get("rbr_1x1.0.weight"), null, stride, 0);
+        NDArray one = Ops.batchNorm(oneConv, w.sub("rbr_1x1.1."), mode);
         NDArray sum = mode.training() ? dense.add(one) : dense.addi(one);
+        Ops.releaseInTraining(mode, denseConv, dense, oneConv, one);
         if (hasIdentity()) {
             NDArray id = Ops.batchNorm(x, w.sub("rbr_identity."), mode);
+            NDArray partial = sum;
             sum = mode.training() ? sum.add(id) : sum.addi(id);
+            Ops.releaseInTraining(mode, id, partial);
         }
-        return new NDList(Ops.silu(sum, mode));
+        NDArray out = Ops.silu(sum, mode);
+        Ops.releaseInTraining(mode, sum);
+        return new NDList(out);
     }
 
     @Override
