@@ -76,22 +76,24 @@ final class DoctorCommand implements Callable<Integer> {
                 "engines: libtorch %s, %s%n",
                 r.machine().libtorch(), r.machine().onnxRuntime());
         System.out.printf(
-                "%-17s %-9s %-9s %-9s %-9s %-9s %s%n",
+                "%-17s %-9s %-9s %-9s %-9s %-9s %-9s %s%n",
                 "torch setting",
                 "fp32",
                 "fp32 NHWC",
                 "bf16 NHWC",
                 "training",
+                "bf16 train",
                 "ort",
                 "oneDNN instruction set / kernels");
         for (ProbeResult p : r.probes()) {
             System.out.printf(
-                    "%-17s %-9s %-9s %-9s %-9s %-9s %s%n",
+                    "%-17s %-9s %-9s %-9s %-9s %-9s %-9s %s%n",
                     p.setting(),
                     cell(p, CheckMode.FP32),
                     cell(p, CheckMode.FP32_CHANNELS_LAST),
                     cell(p, CheckMode.BF16_CHANNELS_LAST),
                     cell(p, CheckMode.TRAINING),
+                    cell(p, CheckMode.BF16_TRAINING),
                     cell(p, CheckMode.ONNXRUNTIME),
                     (p.onednnIsa() == null ? "" : p.onednnIsa())
                             + (p.kernels().isEmpty() ? "" : " / " + String.join(" ", p.kernels())));

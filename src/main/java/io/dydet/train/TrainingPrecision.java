@@ -11,14 +11,14 @@ public final class TrainingPrecision {
 
     /**
      * Refuses a training precision this machine cannot run right (the engine check's verdicts unless forced): fp32
-     * needs torch's training convolutions right; bf16 also needs the bfloat16 operators, the bfloat16 forward right and,
+     * needs torch's training convolutions right; bf16 also needs the bfloat16 operators, bfloat16 training convolutions right and,
      * on a CPU, bfloat16 instructions (AVX512-BF16 or AMX-BF16), without which oneDNN emulates them slowly.
      */
     public static void require(Precision precision, Device device) {
         String what = "training in " + precision.cliName();
         if (precision == Precision.BFLOAT16 && !device.isGpu()) {
             Engines.requireBFloat16(what);
-            Engines.requireTorchCorrect(CheckMode.BF16_CHANNELS_LAST, what);
+            Engines.requireTorchCorrect(CheckMode.BF16_TRAINING, what);
         }
         if (!device.isGpu()) Engines.requireTorchCorrect(CheckMode.TRAINING, what);
     }

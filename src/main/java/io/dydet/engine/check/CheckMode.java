@@ -12,6 +12,8 @@ public enum CheckMode {
     BF16_CHANNELS_LAST("torch bf16 forward, channels-last"),
     /** torch, float32, NCHW, forward and backward: training. */
     TRAINING("torch fp32 forward + backward"),
+    /** torch, bfloat16, channels-last, forward and backward: training with --precision bf16. */
+    BF16_TRAINING("torch bf16 forward + backward, channels-last"),
     /** ONNX Runtime's CPU provider, float32, forward: the onnxruntime backend (not affected by oneDNN settings). */
     ONNXRUNTIME("onnxruntime fp32 forward");
 
@@ -31,6 +33,15 @@ public enum CheckMode {
 
     /** Allowed error relative to the sum of absolute terms: float32 rounding, or bfloat16 outputs (8 bits). */
     double relTolerance() {
-        return this == BF16_CHANNELS_LAST ? 1.0 / 128 : 2e-5;
+        return bfloat16() ? 1.0 / 128 : 2e-5;
+    }
+
+    boolean bfloat16() {
+        return this == BF16_CHANNELS_LAST || this == BF16_TRAINING;
+    }
+
+    /** Whether the mode runs the backward too (over the suite's training shapes). */
+    boolean backward() {
+        return this == TRAINING || this == BF16_TRAINING;
     }
 }

@@ -66,7 +66,8 @@ public final class ConvProbe {
         TorchSetting setting = TorchSetting.parse(a.getOrDefault("--setting", "default"));
         ConvSuite suite = ConvSuite.read(Path.of(a.get("--suite")));
         Set<CheckMode> modes = EnumSet.noneOf(CheckMode.class);
-        for (String m : a.getOrDefault("--modes", "fp32,fp32_channels_last,bf16_channels_last,training,onnxruntime")
+        for (String m : a.getOrDefault(
+                        "--modes", "fp32,fp32_channels_last,bf16_channels_last,training,bf16_training,onnxruntime")
                 .split(",")) {
             modes.add(CheckMode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
         }
@@ -131,7 +132,7 @@ public final class ConvProbe {
         Map<CheckMode, Tally> tallies = new EnumMap<>(CheckMode.class);
         Map<String, ModeResult> skipped = new LinkedHashMap<>();
         for (CheckMode m : modes) {
-            if (m == CheckMode.BF16_CHANNELS_LAST && !NativeOps.bfloat16Available()) {
+            if (m.bfloat16() && !NativeOps.bfloat16Available()) {
                 skipped.put(m.key(), ModeResult.skipped("bfloat16 is not available with this engine"));
             } else {
                 tallies.put(m, new Tally());
@@ -141,14 +142,14 @@ public final class ConvProbe {
         Set<ConvShape> forward = Set.copyOf(suite.forward()), training = Set.copyOf(suite.training());
         List<ConvShape> all = new ArrayList<>(new LinkedHashSet<>(suite.forward()));
         for (ConvShape c : suite.training()) if (!forward.contains(c)) all.add(c);
-        tallies.forEach((m, t) -> t.planned = m == CheckMode.TRAINING ? training.size() : forward.size());
+        tallies.forEach((m, t) -> t.planned = m.backward() ? training.size() : forward.size());
         shapes:
         for (int i = 0; i < all.size(); i++) {
             ConvShape shape = all.get(i);
             ConvReference ref = new ConvReference(shape, SEED);
             for (Map.Entry<CheckMode, Tally> e : tallies.entrySet()) {
                 CheckMode mode = e.getKey();
-                if (!(mode == CheckMode.TRAINING ? training : forward).contains(shape)) continue;
+                if (!(mode.backward() ? training : forward).contains(shape)) continue;
                 progress.println(PROGRESS + mode.key() + " " + (i + 1) + "/" + all.size() + " " + shape);
                 progress.flush();
                 check(mode, ref, env, e.getValue());
@@ -170,8 +171,8 @@ public final class ConvProbe {
                 Timed y = onnxRuntime(env, ref);
                 tally.seconds += y.seconds;
                 deviations = ref.checkForward(y.values, mode.relTolerance());
-            } else if (mode == CheckMode.TRAINING) {
-                Gradients g = torchBackward(ref);
+            } else if (mode.backward()) {
+                Gradients g = torchBackward(ref, mode);
                 tally.seconds += g.seconds;
                 deviations = new ArrayList<>(ref.checkForward(g.y, mode.relTolerance()));
                 deviations.addAll(ref.checkBackward(g.dx, g.dw, g.db, mode.relTolerance()));
@@ -225,8 +226,9 @@ public final class ConvProbe {
 
     private record Gradients(float[] y, float[] dx, float[] dw, float[] db, double seconds) {}
 
-    private Gradients torchBackward(ConvReference ref) {
+    private Gradients torchBackward(ConvReference ref, CheckMode mode) {
         ConvShape s = ref.shape();
+        boolean bf16 = mode == CheckMode.BF16_TRAINING;
         boolean grad = Engines.isGradEnabled();
         Engines.setGradEnabled(true);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -238,13 +240,25 @@ public final class ConvProbe {
             w.setRequiresGradient(true);
             b.setRequiresGradient(true);
             long t0 = System.nanoTime();
-            NDArray y = conv(x, w, b, s);
+            NDArray y;
+            if (bf16) {
+                // as bf16 training runs it: channels-last bfloat16 casts of float32 leaves, gradients through the casts
+                // (the suite's values are bfloat16-exact, so only the convolution's own rounding shows)
+                NDArray y16 = conv(
+                        NativeOps.toBFloat16(Layouts.channelsLast(x)),
+                        NativeOps.toBFloat16(Layouts.channelsLast(w)),
+                        NativeOps.toBFloat16(b),
+                        s);
+                y = NativeOps.toFloat32(y16);
+            } else {
+                y = conv(x, w, b, s);
+            }
             Engines.backward(y.mul(g).sum());
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double tol = CheckMode.TRAINING.relTolerance();
+            double tol = mode.relTolerance();
             // the weight and bias gradients sum over the two identical images: halved (exactly) they are one image's
             return new Gradients(
-                    injected(firstOfTwo(y.stopGradient().toFloatArray(), tol)),
+                    injected(firstOfTwo(y.stopGradient().reshape(-1).toFloatArray(), tol)),
                     injected(firstOfTwo(x.getGradient().toFloatArray(), tol)),
                     halved(w.getGradient().toFloatArray()),
                     halved(b.getGradient().toFloatArray()),

@@ -192,6 +192,7 @@ public final class EngineCheck {
                 if (!all && right) break;
                 List<CheckMode> modes = new ArrayList<>(EngineReport.REQUIRED);
                 modes.add(CheckMode.BF16_CHANNELS_LAST);
+                modes.add(CheckMode.BF16_TRAINING);
                 if (!ortDone) modes.add(CheckMode.ONNXRUNTIME);
                 ProbeResult r = probe(s, suiteFile, work, modes, !all, inject.get(s));
                 probes.add(r);
