@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,7 +133,9 @@ public final class EngineCheck {
     }
 
     private static EngineReport verdict(String suiteText, String suiteSource, boolean all, boolean refresh) {
-        MachineFingerprint fp = MachineFingerprint.current(suiteText);
+        // the modes are part of what a verdict covers: a dydet that checks a new mode re-runs the check once
+        MachineFingerprint fp =
+                MachineFingerprint.current(suiteText + "\n# modes: " + Arrays.toString(CheckMode.values()));
         Map<TorchSetting, String> inject = injections();
         Path cache = cacheFile(fp);
         if (!refresh && inject.isEmpty() && Files.isRegularFile(cache)) {
