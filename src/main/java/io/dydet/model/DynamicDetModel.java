@@ -194,9 +194,12 @@ public final class DynamicDetModel implements RoutedModel {
             case ROUTER_ONLY:
                 return new ForwardResult(t, scores, List.of(), null, null, null);
             case BOTH: {
-                runSection(Section.DUAL, t, plan.rest(), null);
-                runSection(Section.D1, t, plan.rest(), null);
-                runSection(Section.D2, t, plan.rest(), null);
+                // each section's own outputs die after their last reader inside it, as in the route that runs it
+                Map<Node, List<Source>> dead1 = free ? releases.routes().get(Route.ROUTE1) : null;
+                Map<Node, List<Source>> dead2 = free ? releases.routes().get(Route.ROUTE2) : null;
+                runSection(Section.DUAL, t, plan.rest(), dead2);
+                runSection(Section.D1, t, plan.rest(), dead1);
+                runSection(Section.D2, t, plan.rest(), dead2);
                 NDList head1 = floatRaw(t, Section.D1), head2 = floatRaw(t, Section.D2);
                 if (plan.rest() == Mode.TRAIN && !plan.keepOutputs()) {
                     // the backward needs only what autograd saved: without the trace's handles those tensors are freed

@@ -202,8 +202,11 @@ public record ForwardPlan(
         return new ForwardPlan(routing, route, thresholds, backbone1, rest, router, outputs, precision);
     }
 
-    /** Whether dead outputs are freed: only in eval passes that neither keep every output nor run both routes. */
+    /**
+     * Whether dead outputs are freed after their last reader: in every pass that does not keep them. Training passes
+     * too: autograd holds what the backward needs, so closing the handles only lets it free that as it goes.
+     */
     boolean frees() {
-        return lean() && !keepOutputs() && routing != Routing.BOTH && backbone1 == Mode.EVAL && rest == Mode.EVAL;
+        return lean() && !keepOutputs();
     }
 }
