@@ -30,16 +30,18 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     static volatile int failFirstAttemptOfPartition = -1;
 
     private final SparkDetectSettings settings;
+    private final ModelShipment model;
     private final int failPartition;
 
-    DetectPartition(SparkDetectSettings settings) {
+    DetectPartition(SparkDetectSettings settings, ModelShipment model) {
         this.settings = settings;
+        this.model = model;
         this.failPartition = failFirstAttemptOfPartition;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        Detector detector = ExecutorDetectors.get(settings);
+        Detector detector = ExecutorDetectors.get(settings, model);
         int chunk = Math.max(16, 2 * settings.batch());
         TaskContext task = TaskContext.get();
         boolean fail = task != null && task.partitionId() == failPartition && task.attemptNumber() == 0;

@@ -105,12 +105,8 @@ public final class SparkDetect {
     public static Dataset<Row> detect(Dataset<Row> images, SparkDetectSettings settings) {
         if (!List.of(images.columns()).contains("path"))
             throw new IllegalArgumentException("the frame needs a 'path' column; it has " + List.of(images.columns()));
-        images.sparkSession()
-                .sparkContext()
-                .addFile(ExecutorDetectors.locate(settings.modelFile())
-                        .toAbsolutePath()
-                        .toString());
-        return images.mapPartitions(new DetectPartition(settings), Encoders.row(DetectRows.SCHEMA));
+        ModelShipment model = ModelShipment.of(images.sparkSession(), Path.of(settings.modelFile()));
+        return images.mapPartitions(new DetectPartition(settings, model), Encoders.row(DetectRows.SCHEMA));
     }
 
     /**

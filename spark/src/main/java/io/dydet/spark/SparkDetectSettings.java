@@ -13,12 +13,12 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * What every executor needs to build the same {@link Detector}: the model file (a path every executor can read, or
- * the name of a file shipped with the job through SparkContext.addFile), its definition when the file carries
- * none, and the detect settings of {@code dydet detect}. Equal settings share one detector per executor JVM.
+ * What every executor needs to build the same {@link Detector}: the model file (the driver's path; the job ships its
+ * bytes to executors that cannot read it, see {@link ModelShipment}), its definition when the file carries none, and
+ * the detect settings of {@code dydet detect}. Equal settings share one detector per executor JVM.
  *
  * <ul>
- *   <li>modelFile: path or shipped file name of the weights
+ *   <li>modelFile: the weights' path on the driver
  *   <li>definition: a built-in model name, or the text of a cfg file; null when the weights describe their model
  *   <li>routerMode and routerValue: the router threshold, or the share of images on route 1
  *   <li>batch: images per forward pass (equal letterboxed shapes)

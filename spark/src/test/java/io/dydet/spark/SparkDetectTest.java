@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -170,5 +171,44 @@ class SparkDetectTest {
         Map<String, Row> rows = byName(dir.resolve("retried/detections"), "json");
         assertEquals(14, rows.size());
         assertEquals(2, rows.values().stream().filter(r -> !r.isNullAt(7)).count());
+    }
+
+    /**
+     * The model reaches executors that cannot read the driver's path: the file is gone before any task runs (the
+     * frame is lazy), so each executor must load the bytes the job shipped, as on a cluster without shared storage.
+     */
+    @Test
+    void theModelIsShippedWithTheJobToExecutorsThatCannotReadItsPath() throws Exception {
+        Path copy = dir.resolve("driver-only/model.safetensors");
+        Files.createDirectories(copy.getParent());
+        Files.copy(Path.of(settings.modelFile()), copy);
+        SparkDetectSettings driverOnly = SparkDetectSettings.of(
+                        copy.toAbsolutePath().toString())
+                .withDefinition(settings.definition())
+                .withDetect(192, 0.25f, 0.45f, 4, 1, io.dydet.infer.Backend.TORCH)
+                .withRouter(SparkDetectSettings.RouterMode.THRESHOLD, 0.526);
+        Dataset<Row> frame = SparkDetect.detect(SparkDetect.images(spark, images.toString(), 2), driverOnly);
+        Files.delete(copy);
+        Map<String, Row> rows = new HashMap<>();
+        for (Row r : frame.collectAsList())
+            rows.put(
+                    Path.of(r.getString(0).replaceFirst("^file:", ""))
+                            .getFileName()
+                            .toString(),
+                    r);
+        assertEquals(14, rows.size());
+        assertEquals(12, rows.values().stream().filter(r -> r.isNullAt(7)).count(), "every readable image detected");
+        Path shipped = ExecutorDetectors.SHIPPED;
+        try (Stream<Path> found = Files.walk(shipped)) {
+            assertTrue(
+                    found.anyMatch(p -> p.getFileName().toString().equals("model.safetensors")),
+                    "written under " + shipped);
+        }
+        assertEquals(
+                Files.size(Path.of(settings.modelFile())),
+                Files.size(Files.walk(shipped)
+                        .filter(p -> p.getFileName().toString().equals("model.safetensors"))
+                        .findFirst()
+                        .orElseThrow()));
     }
 }
