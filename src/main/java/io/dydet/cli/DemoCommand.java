@@ -55,6 +55,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "then epochs of route 2 alone with route 1 frozen (default 12; 0: none)")
     Integer route2Epochs;
 
+    @Option(
+            names = "--precision",
+            paramLabel = "fp32|bf16",
+            defaultValue = "fp32",
+            description =
+                    "number format of the demo's training: fp32, or bf16 mixed precision (CPUs with AVX512-BF16 or AMX); default ${DEFAULT-VALUE}")
+    String precision;
+
     @Option(names = "--router-epochs", description = "training step 2 epochs (default 8)")
     Integer routerEpochs;
 
@@ -79,7 +87,8 @@ final class DemoCommand implements Callable<Integer> {
         DemoSettings.Builder b = DemoSettings.defaults(out).toBuilder()
                 .minutes(minutes)
                 .seed(seed)
-                .device(runtime.device);
+                .device(runtime.device)
+                .precision(io.dydet.model.Precision.parse(precision));
         if (images != null) b.images(images);
         if (routerImages != null) b.routerImages(routerImages);
         if (img != null) b.imageSize(img);

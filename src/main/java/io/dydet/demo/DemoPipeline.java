@@ -287,7 +287,8 @@ public final class DemoPipeline {
                 .dynamicThreshold(0.5)
                 .linearLr(false)
                 .autoanchor(false)
-                .mirrorRoutes(false);
+                .mirrorRoutes(false)
+                .precision(settings.precision());
     }
 
     /** Trains one step and returns its final weights; stops early with a message when the budget cannot hold. */

@@ -1,5 +1,6 @@
 package io.dydet.demo;
 
+import io.dydet.model.Precision;
 import java.nio.file.Path;
 
 /**
@@ -39,6 +40,7 @@ public final class DemoSettings {
     private final long seed;
     private final String device;
     private final int workers;
+    private final Precision precision;
 
     private DemoSettings(Builder b) {
         this.out = b.out;
@@ -56,6 +58,7 @@ public final class DemoSettings {
         this.seed = b.seed;
         this.device = b.device;
         this.workers = b.workers;
+        this.precision = java.util.Objects.requireNonNull(b.precision, "precision");
         if (images < 8) throw new IllegalArgumentException("the demo needs at least 8 images, got " + images);
         if (routerImages < 0) throw new IllegalArgumentException("--router-images must be >= 0, got " + routerImages);
         if (imageSize < 64 || imageSize % 32 != 0)
@@ -88,7 +91,13 @@ public final class DemoSettings {
         b.seed = seed;
         b.device = device;
         b.workers = workers;
+        b.precision = precision;
         return b;
+    }
+
+    /** The number format of the demo's training runs (fp32, or bf16 mixed precision). */
+    public Precision precision() {
+        return precision;
     }
 
     public Path out() {
@@ -241,8 +250,14 @@ public final class DemoSettings {
         private long seed;
         private String device = "cpu";
         private int workers = 1;
+        private Precision precision = Precision.FLOAT32;
 
         Builder() {}
+
+        public Builder precision(Precision v) {
+            precision = v;
+            return this;
+        }
 
         public Builder out(Path v) {
             out = v;
