@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
@@ -83,13 +84,6 @@ public final class TrainBenchmark {
         }
     }
 
-    /** One step's loss on a batch, as the step trains it. */
-    private interface StepLoss {
-        TrainOutput forward(NDArray x);
-
-        NDArray loss(TrainOutput out);
-    }
-
     private TrainBenchmark() {}
 
     public static Result run(DynamicDetModel model, Settings settings, IntConsumer progress) {
@@ -109,29 +103,16 @@ public final class TrainBenchmark {
         ParameterGroups groups = router ? ParameterGroups.routerOnly(model) : ParameterGroups.of(model);
         groups.requireGradients(model);
         Precision precision = settings.precision();
-        StepLoss stepLoss;
+        Function<NDArray, TrainOutput> forward;
+        Function<TrainOutput, NDArray> lossOf;
         if (router) {
             RouterLoss loss = new RouterLoss(model, hyp);
-            stepLoss = new StepLoss() {
-                public TrainOutput forward(NDArray x) {
-                    return model.forwardFrozen(x, precision);
-                }
-
-                public NDArray loss(TrainOutput out) {
-                    return loss.compute(out, targets, imageSize).total();
-                }
-            };
+            forward = x -> model.forwardFrozen(x, precision);
+            lossOf = out -> loss.compute(out, targets, imageSize).total();
         } else {
             CascadeLoss loss = new CascadeLoss(model, hyp);
-            stepLoss = new StepLoss() {
-                public TrainOutput forward(NDArray x) {
-                    return model.forwardTrain(x, precision);
-                }
-
-                public NDArray loss(TrainOutput out) {
-                    return loss.compute(out, targets, imageSize).total();
-                }
-            };
+            forward = x -> model.forwardTrain(x, precision);
+            lossOf = out -> loss.compute(out, targets, imageSize).total();
         }
         double[] seconds = new double[runs];
         double[][] phases = new double[4][runs];
@@ -151,9 +132,9 @@ public final class TrainBenchmark {
                 try (NDManager step = root.newSubManager()) {
                     NDArray x = input.duplicate();
                     x.attach(step);
-                    TrainOutput out = stepLoss.forward(x);
+                    TrainOutput out = forward.apply(x);
                     t1 = System.nanoTime();
-                    NDArray total = stepLoss.loss(out);
+                    NDArray total = lossOf.apply(out);
                     t2 = System.nanoTime();
                     Engines.backward(total);
                     t3 = System.nanoTime();
