@@ -163,11 +163,12 @@ final class BenchmarkCommand implements Callable<Integer> {
             if (train) {
                 if (fused)
                     throw new IllegalArgumentException("--train measures the unfused training form; drop --fused");
+                TrainingStep trainingStep = TrainingStep.parse(step);
                 ProgressBar bar = json ? null : new ProgressBar("train step", warmup + runs);
                 TrainBenchmark.Result r = TrainBenchmark.run(
                         model,
                         new TrainBenchmark.Settings(
-                                TrainingStep.parse(step), batch, size, warmup, runs, backend.precision(), profile),
+                                trainingStep, batch, size, warmup, runs, backend.precision(), profile),
                         bar == null ? null : bar::update);
                 if (bar != null) bar.finish();
                 OperatorProfile operators = profile == null ? null : OperatorProfile.read(profile);
@@ -181,7 +182,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                     out.put("min_s", r.minSeconds());
                     out.put("max_s", r.maxSeconds());
                     out.put("images_per_s", r.imagesPerSecond());
-                    out.put("step", TrainingStep.parse(step).id());
+                    out.put("step", trainingStep.id());
                     out.put("precision", backend.precision().cliName());
                     out.put("peak_rss_bytes", r.peakResidentBytes());
                     out.put(
@@ -197,7 +198,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                     System.out.printf(
                             "%s %s step (%s) at %dx%d, batch %d, %d threads: median %.3f s (min %.3f, max %.3f), %.2f images/s, peak resident memory %.2f GiB%n",
                             spec.name(),
-                            TrainingStep.parse(step).id(),
+                            trainingStep.id(),
                             backend.precision().cliName(),
                             size,
                             size,

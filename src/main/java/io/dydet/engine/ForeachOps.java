@@ -4,12 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.nio.file.Path;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * libtorch's multi-tensor kernels for optimiser and EMA updates, which DJL does not expose: one call updates every
@@ -22,7 +18,6 @@ import org.slf4j.LoggerFactory;
  * counts; the callee only borrows them, and the arrays stay open for the call.
  */
 public final class ForeachOps {
-    private static final Logger LOG = LoggerFactory.getLogger(ForeachOps.class);
     /**
      * at::_ops::_fused_sgd_::call(TensorList self, TensorList grads, TensorList momentum_buffers, double weight_decay,
      * double momentum, double lr, double dampening, bool nesterov, bool maximize, bool is_first_step,
@@ -38,19 +33,8 @@ public final class ForeachOps {
     private ForeachOps() {}
 
     private static final class Symbols {
-        static final Function SGD = find(FUSED_SGD);
-        static final Function LERP_ = find(LERP);
-
-        private static Function find(String symbol) {
-            Path lib = NativeOps.libtorchPath();
-            if (lib == null) return null;
-            try {
-                return NativeLibrary.getInstance(lib.toString()).getFunction(symbol);
-            } catch (Throwable t) { // another libtorch build: the callers' per-tensor path
-                LOG.debug("native {} unavailable: {}", symbol, t.toString());
-                return null;
-            }
-        }
+        static final Function SGD = NativeOps.libtorchFunction(FUSED_SGD);
+        static final Function LERP_ = NativeOps.libtorchFunction(LERP);
     }
 
     /** Whether {@link #fusedSgd} can run on these arrays (PyTorch arrays, the operator in the loaded libtorch). */

@@ -88,6 +88,14 @@ public final class NativeOps {
         }
     }
 
+    /**
+     * A function of the loaded libtorch by its mangled name, or null when libtorch is not loaded or lacks the symbol
+     * (another build): callers then take their fallback path.
+     */
+    static Function libtorchFunction(String symbol) {
+        return Symbols.find(symbol);
+    }
+
     /** The libtorch_cpu.so this process has loaded (DJL extracts it to its cache), or null when none is or there is no /proc. */
     public static Path libtorchPath() {
         return loadedLibrary("libtorch_cpu.so");

@@ -2,7 +2,6 @@ package io.dydet.engine;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -48,16 +47,9 @@ public final class OperatorProfiler implements AutoCloseable {
      * @throws UnsupportedOperationException when the loaded libtorch lacks the profiler's symbols
      */
     public static OperatorProfiler start(Path trace) {
-        Path lib = NativeOps.libtorchPath();
-        if (lib == null) throw new UnsupportedOperationException("libtorch is not loaded in this process");
-        NativeLibrary torch = NativeLibrary.getInstance(lib.toString());
-        Function open, close;
-        try {
-            open = torch.getFunction(OPEN);
-            close = torch.getFunction(CLOSE);
-        } catch (UnsatisfiedLinkError e) {
-            throw new UnsupportedOperationException("the loaded libtorch has no RecordProfile: " + e.getMessage(), e);
-        }
+        Function open = NativeOps.libtorchFunction(OPEN), close = NativeOps.libtorchFunction(CLOSE);
+        if (open == null || close == null)
+            throw new UnsupportedOperationException("the loaded libtorch has no RecordProfile (" + OPEN + ")");
         return new OperatorProfiler(trace, open, close);
     }
 

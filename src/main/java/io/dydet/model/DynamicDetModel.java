@@ -293,10 +293,14 @@ public final class DynamicDetModel implements RoutedModel {
 
     /** A head's raw output in float32 for the loss; widened with its gradient after a bfloat16 pass. */
     private NDList floatRaw(Trace t, Section head) {
-        NDList raw = rawOutput(t, head);
+        return toFloat32(rawOutput(t, head));
+    }
+
+    /** The list itself when it holds no bfloat16 array, else a copy with those widened (gradients kept). */
+    private static NDList toFloat32(NDList raw) {
         if (raw.stream().noneMatch(NativeOps::isBFloat16)) return raw;
         NDList wide = new NDList(raw.size());
-        for (NDArray r : raw) wide.add(NativeOps.isBFloat16(r) ? NativeOps.toFloat32(r) : r);
+        for (NDArray r : raw) wide.add(toFloat32(r));
         return wide;
     }
 
@@ -326,12 +330,7 @@ public final class DynamicDetModel implements RoutedModel {
 
     private HeadOutput headOutput(Trace t, Section head, boolean decode) {
         Node det = network.detectNode(head);
-        NDList raw = t.output(head, det.index());
-        if (raw.stream().anyMatch(NativeOps::isBFloat16)) {
-            NDList wide = new NDList(raw.size());
-            for (NDArray r : raw) wide.add(toFloat32(r));
-            raw = wide;
-        }
+        NDList raw = toFloat32(t.output(head, det.index()));
         return new HeadOutput(decode ? ((IDetect) det.layer()).decode(raw, nodeWeights.get(det)) : null, raw);
     }
 

@@ -78,6 +78,12 @@ final class RouterStep implements TrainingStep {
         return 0.0;
     }
 
+    /** Only the router's parameters change (the detector runs frozen, BatchNorm on running statistics). */
+    @Override
+    public void updateEma(Ema ema, DynamicDetModel model, ParameterGroups groups) {
+        ema.update(model, groups.parameters().keySet());
+    }
+
     /** AdamW or SGD, as the original's step 2. */
     @Override
     public Optimizer optimizer(ParameterGroups groups, Hyperparameters hyp, boolean adam) {

@@ -143,8 +143,7 @@ public final class TrainBenchmark {
                 }
                 opt.step();
                 opt.zeroGrad();
-                if (router) ema.update(model, groups.parameters().keySet());
-                else ema.update(model);
+                settings.step().updateEma(ema, model, groups);
                 long t4 = System.nanoTime();
                 if (profiler != null) profiler.close();
                 if (i >= warmup) {

@@ -254,8 +254,6 @@ public final class Trainer implements AutoCloseable {
             for (int g = 0; g < groups.size(); g++)
                 opt.setWeightDecay(g, groups.get(g).decays() ? schedule.weightDecay() : 0);
             StepLoss loss = step.loss(this, scaled);
-            // step 2: only the router's parameters change (the detector runs frozen, BatchNorm on running statistics)
-            boolean frozenDetector = step == TrainingStep.ROUTER && emaDecay == 0;
             int startEpoch = 0;
             int skipped = 0;
             long lastStep = Schedule.NO_STEP_YET;
@@ -307,9 +305,7 @@ public final class Trainer implements AutoCloseable {
                                             + bad + "; optimiser step skipped (" + skipped + " so far)");
                         } else {
                             opt.step();
-                            if (frozenDetector)
-                                ema.update(model, groups.parameters().keySet());
-                            else ema.update(model);
+                            step.updateEma(ema, model, groups);
                         }
                         opt.zeroGrad();
                         lastStep = ni;

@@ -64,6 +64,11 @@ public sealed interface TrainingStep permits DetectorStep, Route2Step, RouterSte
     /** The EMA's decay (0: the EMA is the model). */
     double emaDecay();
 
+    /** The EMA update after an optimiser step: every tensor unless the step changes fewer. */
+    default void updateEma(Ema ema, DynamicDetModel model, ParameterGroups groups) {
+        ema.update(model);
+    }
+
     Optimizer optimizer(ParameterGroups groups, Hyperparameters hyp, boolean adam);
 
     Schedule schedule(Hyperparameters hyp, TrainArgs args, long batchesPerEpoch);

@@ -9,8 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import io.dydet.engine.Engines;
 import io.dydet.testing.Golden;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,10 +20,9 @@ import org.junit.jupiter.api.Test;
  */
 class NativeMemorySoakTest {
     static long residentKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
+        long bytes = io.dydet.engine.ProcessMemory.residentBytes();
+        if (bytes < 0) throw new IllegalStateException("no VmRSS in /proc/self/status");
+        return bytes / 1024;
     }
 
     @Test
